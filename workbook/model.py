@@ -1,0 +1,384 @@
+"""The kinds of entry a workbook holds, their fields, and how each value is checked.
+
+Every value that reaches the store passes through `validate()` first: widgets can be
+sent any value by the page, so nothing is trusted because it came from a widget.
+Each kind becomes one pandas frame (see `workbook.frames`); the field list here is
+also the frame's column list, in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SHORT_TEXT = 200
+LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
+
+REJECTION_KINDS = (
+    "romantic partner",
+    "friend",
+    "job or career",
+    "family",
+    "school or group",
+    "creative or academic",
+    "other",
+)
+PROCESS_WAYS = ("journaling", "movement or exercise", "art or music", "talking to someone", "other")
+REASON_STATUS = ("known", "partly known", "unknown")
+TRAIT_DOMAINS = (
+    "personality",
+    "skills and experience",
+    "education",
+    "communication and relationships",
+    "other",
+)
+TRAIT_SCALE = (-3, 3)  # clear weakness .. clear strength, 0 is neither
+CASE_SIDES = ("for", "against")
+VERDICTS = ("holds", "partly holds", "does not hold", "can't know")
+PATHS = ("grow", "keep", "let go")
+STEP_KINDS = ("step", "chance taken")
+BOUNDARY_TYPES = ("physical", "mental", "emotional")
+BOUNDARY_SPANS = ("for now", "for good")
+PERSPECTIVES = ("I", "you", "my name")
+WEIGHING_SPANS = ("days", "weeks", "months", "a year or more")
+YES_NO = ("no", "a little", "yes")
+SELF_HARM = ("no", "not sure", "yes")
+STAGES = (0, 1, 2, 3, 4, 5)
+AUTHORS = ("me", "therapist")
+
+
+class InvalidEntry(ValueError):
+    """A value that cannot be saved; the message is written for the person, not a developer."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an entry kind.
+
+    `type` is one of: text, int, float, bool, choice, date, datetime, ref, ratings.
+    """
+
+    name: str
+    type: str
+    label: str = ""
+    required: bool = False
+    max_len: int = LONG_TEXT
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    ref_kind: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of entry: its name, stage, fields, and whether a workbook keeps just one."""
+
+    name: str
+    stage: int
+    fields: tuple[Field, ...]
+    single: bool = False
+    doc: str = ""
+    field_map: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
+
+
+def _text(name, label="", *, required=False, max_len=LONG_TEXT):
+    return Field(name, "text", label, required=required, max_len=max_len)
+
+
+def _short(name, label="", *, required=False):
+    return _text(name, label, required=required, max_len=SHORT_TEXT)
+
+
+def _choice(name, choices, label="", *, required=True):
+    return Field(name, "choice", label, required=required, choices=tuple(choices))
+
+
+def _date(name, label="", *, required=False):
+    return Field(name, "date", label, required=required)
+
+
+def _ref(name, ref_kind, label="", *, required=False):
+    return Field(name, "ref", label, required=required, ref_kind=ref_kind)
+
+
+_KINDS = (
+    # Stage 1 — feel it
+    Kind("rejection", 1, (
+        _choice("kind", REJECTION_KINDS, "what kind", required=False),
+        _date("happened_on", "when it happened"),
+        _text("description", "what happened", max_len=4000),
+    ), single=True, doc="The rejection this workbook is about."),
+    Kind("checkin", 1, (
+        Field("ratings", "ratings", "feelings", required=True),
+        _text("own_words", "in my own words", max_len=4000),
+        Field("stage", "int", "stage", low=1, high=5),
+    ), doc="An emotion check-in: emotion -> intensity 0-10, plus the person's own words."),
+    Kind("process_plan", 1, (
+        _choice("way", PROCESS_WAYS, "way to process"),
+        _text("plan", "my plan", max_len=2000),
+    ), doc="A way of processing the feelings that the person plans to use."),
+    Kind("process_log", 1, (
+        _choice("way", PROCESS_WAYS, "way to process"),
+        _date("done_on", "when"),
+        _text("note", "how it went", max_len=2000),
+    ), doc="A time the person used a way of processing."),
+    Kind("reflection", 1, (
+        _short("prompt", "prompt", required=True),
+        _text("text", "writing"),
+    ), doc="An answer to a guided writing prompt (one entry per prompt, edited in place)."),
+    Kind("writing_session", 1, (
+        Field("minutes", "int", "minutes planned", low=1, high=60),
+        _choice("perspective", PERSPECTIVES, "written as"),
+        _short("topic", "topic"),
+        _text("text", "writing"),
+        Field("finished", "bool", "finished"),
+    ), doc="A timed expressive-writing session."),
+    # Stage 2 — look at the reason
+    Kind("reason", 2, (
+        _choice("status", REASON_STATUS, "was a reason given"),
+        _text("text", "the reason", max_len=4000),
+    ), single=True, doc="The reason given for the rejection, or what the person believes it is."),
+    Kind("trait", 2, (
+        _short("name", "trait", required=True),
+        _choice("domain", TRAIT_DOMAINS, "domain"),
+        Field("rating", "int", "rating", required=True, low=TRAIT_SCALE[0], high=TRAIT_SCALE[1]),
+        Field("touched", "bool", "the reason touches this"),
+        _text("note", "note", max_len=1000),
+    ), doc="A trait rated from clear weakness (-3) to clear strength (+3)."),
+    Kind("case_point", 2, (
+        _choice("side", CASE_SIDES, "side"),
+        _text("text", "point", required=True, max_len=2000),
+    ), doc="One point in the case for or against the reason."),
+    Kind("verdict", 2, (
+        _choice("value", VERDICTS, "verdict"),
+        _text("note", "note", max_len=2000),
+    ), single=True, doc="Whether the reason holds."),
+    # Stage 3 — decide, and grow if you choose to
+    Kind("path_choice", 3, (
+        _choice("path", PATHS, "path"),
+        _text("note", "note", max_len=2000),
+    ), single=True, doc="The path the person chose: grow, keep as I am, or let it go."),
+    Kind("goal", 3, (
+        _short("title", "goal", required=True),
+        _ref("trait_id", "trait", "linked trait"),
+        _text("first_step", "what to learn or try first", max_len=2000),
+        _date("target_on", "target date"),
+        Field("done", "bool", "done"),
+    ), doc="A small, achievable growth goal."),
+    Kind("step", 3, (
+        _ref("goal_id", "goal", "goal", required=True),
+        _choice("kind", STEP_KINDS, "kind"),
+        _date("done_on", "when", required=True),
+        _text("text", "what I did", required=True, max_len=2000),
+    ), doc="A small step toward a goal, or a chance taken to use a new skill."),
+    Kind("celebration", 3, (
+        _ref("goal_id", "goal", "goal"),
+        _date("done_on", "when", required=True),
+        _text("accomplishment", "what I accomplished", required=True, max_len=2000),
+        _text("how", "how I celebrated", max_len=2000),
+    ), doc="An accomplishment and how it was celebrated."),
+    # Stage 4 — heal
+    Kind("acceptance", 4, (_text("text", "accepting what happened", max_len=4000),),
+         single=True, doc="The acceptance exercise, in the person's own words."),
+    Kind("quality", 4, (_short("text", "a good quality", required=True),),
+         doc="A good quality the person brings (Stage 2 strengths are added to these)."),
+    Kind("boundary", 4, (
+        _choice("type", BOUNDARY_TYPES, "kind of distance"),
+        _text("plan", "my plan", required=True, max_len=2000),
+        _choice("span", BOUNDARY_SPANS, "for how long"),
+    ), doc="A boundary: distance from the source of the hurt, with a plan."),
+    Kind("compassion_pause", 4, (
+        _text("noticing", "noticing the hurt", max_len=2000),
+        _text("common", "part of being human", max_len=2000),
+        _text("kindness", "kindness to myself", max_len=2000),
+    ), doc="One self-compassion pause."),
+    Kind("letter", 4, (_text("text", "letter", required=True),),
+         doc="A letter to oneself, written as a kind friend would."),
+    Kind("kind_act", 4, (
+        _date("done_on", "when", required=True),
+        _text("text", "what I did", required=True, max_len=2000),
+    ), doc="A kind act toward oneself."),
+    # Stage 5 — support
+    Kind("weighing", 5, (
+        _choice("how_long", WEIGHING_SPANS, "how long it has weighed on me", required=False),
+        _choice("sleep", YES_NO, "sleep affected", required=False),
+        _choice("daily_life", YES_NO, "work or relationships affected", required=False),
+        _choice("self_harm", SELF_HARM, "thoughts of hurting myself", required=False),
+    ), single=True, doc="Answers to 'is this rejection weighing on you?' (not a diagnosis)."),
+    Kind("support_plan", 5, (
+        _short("option", "option", required=True),
+        _text("note", "note", max_len=2000),
+    ), doc="A kind of support the person would like to try."),
+    # Across stages
+    Kind("stage_done", 0, (
+        Field("stage", "int", "stage", required=True, low=1, high=5),
+        Field("done", "bool", "done"),
+    ), doc="The person's own mark that a stage is done for now."),
+    Kind("therapist_prompt", 0, (
+        Field("stage", "int", "stage", required=True, low=1, high=5),
+        _text("text", "prompt", required=True, max_len=2000),
+    ), doc="An extra prompt a therapist added for a stage."),
+    Kind("prompt_answer", 0, (
+        _ref("prompt_id", "therapist_prompt", "prompt", required=True),
+        _text("text", "answer"),
+    ), doc="The person's answer to a therapist's extra prompt."),
+    Kind("therapist_note", 0, (
+        Field("stage", "int", "stage", required=True, low=0, high=5),
+        _text("text", "note", required=True, max_len=4000),
+    ), doc="A therapist's note for a stage."),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}
+
+MAX_RATINGS = 40
+MAX_EMOTION_LEN = 60
+
+
+def kind(name: str) -> Kind:
+    """The Kind named `name`; InvalidEntry for an unknown kind."""
+    try:
+        return KINDS[name]
+    except (KeyError, TypeError):
+        raise InvalidEntry(f"There is no kind of entry called {name!r}.") from None
+
+
+def _check_text(f: Field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidEntry(f"The {f.title} should be text.")
+    value = value.replace("\x00", "")
+    if len(value) > f.max_len:
+        raise InvalidEntry(
+            f"The {f.title} is longer than this workbook can keep in one place "
+            f"({len(value):,} characters; up to {f.max_len:,} fit). Nothing was changed — "
+            "you could split it in two."
+        )
+    return value
+
+
+def _check_number(f: Field, value: Any, cast) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidEntry(f"The {f.title} should be a number.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidEntry(f"The {f.title} should be a number.")
+    if cast is int and value != int(value):
+        raise InvalidEntry(f"The {f.title} should be a whole number.")
+    value = cast(value)
+    if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
+        raise InvalidEntry(f"The {f.title} goes from {f.low:g} to {f.high:g}; {value:g} is outside.")
+    return value
+
+
+def _check_date(f: Field, value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidEntry(f"The {f.title} should be a date.") from None
+    if not isinstance(value, dt.date):
+        raise InvalidEntry(f"The {f.title} should be a date.")
+    if not (dt.date(1900, 1, 1) <= value <= dt.date(2200, 12, 31)):
+        raise InvalidEntry(f"The {f.title} should be a real date ({value.year} is out of range).")
+    return value.isoformat()
+
+
+def _check_datetime(f: Field, value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidEntry(f"The {f.title} should be a date and time.") from None
+    if not isinstance(value, dt.datetime):
+        raise InvalidEntry(f"The {f.title} should be a date and time.")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def check_ratings(value: Any) -> dict[str, int]:
+    """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
+    if not isinstance(value, dict) or not value:
+        raise InvalidEntry("Pick at least one feeling for this check-in.")
+    if len(value) > MAX_RATINGS:
+        raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
+    clean = {}
+    for emotion, intensity in value.items():
+        if not isinstance(emotion, str) or not emotion.strip():
+            raise InvalidEntry("Each feeling needs a name.")
+        emotion = " ".join(emotion.split()).lower()
+        if len(emotion) > MAX_EMOTION_LEN:
+            raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
+        if isinstance(intensity, bool) or not isinstance(intensity, int | float):
+            raise InvalidEntry(f"How strong '{emotion}' feels should be a number from 0 to 10.")
+        if not (0 <= intensity <= 10) or intensity != int(intensity):
+            raise InvalidEntry(
+                f"How strong '{emotion}' feels goes from 0 to 10; {intensity} is outside."
+            )
+        clean[emotion] = int(intensity)
+    return clean
+
+
+def _check_field(f: Field, value: Any) -> Any:
+    if f.type == "text":
+        return _check_text(f, value)
+    if f.type == "int":
+        return _check_number(f, value, int)
+    if f.type == "float":
+        return _check_number(f, value, float)
+    if f.type == "bool":
+        if not isinstance(value, bool):
+            raise InvalidEntry(f"The {f.title} should be yes or no.")
+        return value
+    if f.type == "choice":
+        if value not in f.choices:
+            raise InvalidEntry(f"The {f.title} should be one of: {', '.join(map(str, f.choices))}.")
+        return value
+    if f.type == "date":
+        return _check_date(f, value)
+    if f.type == "datetime":
+        return _check_datetime(f, value)
+    if f.type == "ref":
+        if not isinstance(value, str) or not value or len(value) > 64:
+            raise InvalidEntry(f"The {f.title} is not one this workbook knows.")
+        return value
+    if f.type == "ratings":
+        return check_ratings(value)
+    raise AssertionError(f"unknown field type {f.type}")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate(kind_name: str, data: Any) -> dict:
+    """Check `data` for `kind_name` and return a clean copy; InvalidEntry says what is wrong.
+
+    Unknown fields are refused (the page may send anything); missing optional fields
+    are stored as None.
+    """
+    k = kind(kind_name)
+    if not isinstance(data, dict):
+        raise InvalidEntry("This entry could not be read.")
+    unknown = set(data) - set(k.field_map)
+    if unknown:
+        raise InvalidEntry(f"A {k.name.replace('_', ' ')} has no {sorted(unknown)[0]!r}.")
+    clean = {}
+    for f in k.fields:
+        value = data.get(f.name)
+        if _is_empty(value) and f.type not in ("ratings",):
+            if f.required:
+                raise InvalidEntry(f"Please fill in the {f.title} first.")
+            clean[f.name] = None
+            continue
+        clean[f.name] = _check_field(f, value)
+    return clean

@@ -1,0 +1,154 @@
+"""The emotion check-in, used in Stage 1 and again in Stage 4.
+
+Pick feelings from the shipped vocabulary (or add your own word), rate each 0-10 and
+save the check-in with its date. A check-in in progress is kept as a draft in the
+workbook, so a closed tab does not lose it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ipywidgets as w
+
+from .. import content
+from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_ratings
+from .kit import EntryList, Page, button, esc, paragraphs, stacked, text_area, when
+
+SEARCH_MAX = 60
+DEFAULT_INTENSITY = 5
+
+
+def describe_checkin(entry) -> str:
+    """A past check-in as one line of escaped HTML."""
+    ratings = sorted(entry.data["ratings"].items(), key=lambda kv: -kv[1])
+    feelings = " · ".join(f"{esc(word)} <strong>{value}</strong>" for word, value in ratings)
+    words = entry.data.get("own_words")
+    extra = f'<br><span class="wb-quote">{paragraphs(words)}</span>' if words else ""
+    return f'<span class="wb-date">{esc(when(entry.created_at))}</span> — {feelings}{extra}'
+
+
+class CheckIn:
+    """A check-in form bound to `page`; `stage` records where the check-in was made."""
+
+    def __init__(self, page: Page, stage: int):
+        self.page, self.stage = page, stage
+        self.t = t = content.text("feel")["checkin"]
+        self.draft_key = f"checkin_draft_{stage}"
+        self.search = stacked(
+            w.Text(description=t["search_label"], placeholder=t["search_placeholder"], continuous_update=True)
+        )
+        self.choices = stacked(w.Select(description=t["list_label"], rows=8))
+        self.add_button = button(t["add_button"])
+        self.chosen: dict[str, w.IntSlider] = {}
+        self.chosen_box = w.VBox()
+        self.chosen_box.add_class("wb-chosen")
+        self.own_words = text_area(t["own_words_label"], rows=3)
+        self.save_button = button(t["save_button"], primary=True)
+        self.past = EntryList(
+            page, "checkin", describe_checkin, empty=t["past_none"],
+            keep=lambda e: (e.data.get("stage") or 1) == stage,
+        )
+        page.on_change(self.search, self._filter)
+        page.on_click(self.add_button, self.add_selected)
+        page.on_click(self.save_button, self.save)
+        page.on_change(self.own_words, lambda _v: self._save_draft())
+        self._filter("")
+        self._load_draft()
+        past_head = w.HTML(f"<h3>{esc(t['past_title'])}</h3>")
+        self.widget = w.VBox([
+            self.search, self.choices, self.add_button, self.chosen_box,
+            self.own_words, self.save_button, past_head, self.past.widget,
+        ])
+
+    # -- picking -------------------------------------------------------------------------
+    def _filter(self, query) -> None:
+        query = (query or "")[:SEARCH_MAX].strip().lower()
+        found = [e for e in content.emotions() if query in e.word or query == e.family]
+        self.choices.options = [(f"{e.word} — {e.hint}", e.word) for e in found]
+        own = query and query not in content.emotion_index()
+        self.add_button.description = self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
+
+    def add_selected(self) -> None:
+        """Add the highlighted feeling, or the searched word as the person's own."""
+        word = self.choices.value
+        if word is None:
+            word = " ".join(self.search.value[:SEARCH_MAX].split()).lower()
+        if not word:
+            raise InvalidEntry("Pick a feeling from the list first, or type your own word.")
+        if word not in content.emotion_index() and self.choices.value is not None:
+            raise InvalidEntry("That feeling isn't in the list.")
+        if len(word) > MAX_EMOTION_LEN:
+            raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
+        self.add(word)
+        self.search.value = ""
+
+    def add(self, word: str, intensity: int = DEFAULT_INTENSITY) -> None:
+        if word in self.chosen:
+            return
+        if len(self.chosen) >= MAX_RATINGS:
+            raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
+        slider = w.IntSlider(
+            value=intensity, min=0, max=10, description=self.t["intensity_label"].format(word=word),
+            continuous_update=False,
+        )
+        slider.style.description_width = "initial"
+        slider.layout.width = "28rem"
+        self.page.on_change(slider, lambda _v: self._save_draft())
+        self.chosen[word] = slider
+        self._render_chosen()
+        self._save_draft()
+
+    def remove(self, word: str) -> None:
+        self.chosen.pop(word, None)
+        self._render_chosen()
+        self._save_draft()
+
+    def _render_chosen(self) -> None:
+        rows = []
+        for word, slider in self.chosen.items():
+            drop = button(self.t["remove_feeling"].format(word=word))
+            self.page.on_click(drop, functools.partial(self.remove, word))
+            rows.append(w.HBox([slider, drop]))
+        if not rows:
+            rows = [w.HTML(f'<p class="wb-empty">{esc(self.t["chosen_none"])}</p>')]
+        self.chosen_box.children = rows
+
+    # -- saving --------------------------------------------------------------------------
+    def ratings(self) -> dict[str, int]:
+        return check_ratings({word: slider.value for word, slider in self.chosen.items()})
+
+    def save(self):
+        """Save the check-in with today's date; the form is then cleared for the next one."""
+        if self.page.wb is None:
+            raise InvalidEntry("Choose or create a workbook on the start page first.")
+        entry = self.page.wb.put(
+            "checkin", {"ratings": self.ratings(), "own_words": self.own_words.value, "stage": self.stage}
+        )
+        self.chosen.clear()
+        self.own_words.value = ""
+        self._render_chosen()
+        self.page.wb.set_meta(self.draft_key, None)
+        self.page.saved(self.t["saved"])
+        self.past.refresh()
+        return entry
+
+    def _save_draft(self) -> None:
+        if self.page.wb is not None:
+            draft = {"ratings": {word: s.value for word, s in self.chosen.items()}, "own_words": self.own_words.value}
+            self.page.wb.set_meta(self.draft_key, draft)
+
+    def _load_draft(self) -> None:
+        draft = self.page.wb.meta(self.draft_key) if self.page.wb else None
+        if not isinstance(draft, dict):
+            self._render_chosen()
+            return
+        own = draft.get("own_words")
+        self.own_words.value = own if isinstance(own, str) else ""
+        try:
+            ratings = check_ratings(draft["ratings"]) if draft.get("ratings") else {}
+        except InvalidEntry:
+            ratings = {}
+        for word, value in ratings.items():
+            self.add(word, value)
+        self._render_chosen()

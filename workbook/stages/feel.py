@@ -1,0 +1,210 @@
+"""Stage 1 — Feel it: name the rejection, check in with feelings, process, and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+
+from .. import content, model
+from ..model import InvalidEntry
+from .checkin import CheckIn
+from .kit import (
+    AddForm,
+    EntryList,
+    KeyedText,
+    Page,
+    SingleForm,
+    button,
+    dropdown,
+    esc,
+    paragraphs,
+    text_area,
+    text_line,
+    when,
+)
+
+PERSPECTIVE_LABELS = (("as “I”", "I"), ("as “you”", "you"), ("by my name", "my name"))
+SESSION_MINUTES = (10, 15, 20)
+SECONDS_PER_TICK = 1
+
+
+def _date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
+    picker = w.DatePicker(description=label, value=value)
+    picker.style.description_width = "initial"
+    return picker
+
+
+class FeelPage:
+    """Builds Stage 1; `FeelPage(...).widget` is what the notebook shows."""
+
+    def __init__(self, *, home=None, slug=None):
+        self.page = page = Page(1, home=home, slug=slug)
+        self.t = t = content.text("feel")
+        page.body.append(w.HTML(t["intro"]))
+        self._rejection()
+        self.checkin = CheckIn(page, stage=1)
+        page.section(t["checkin"]["title"], esc(t["checkin"]["intro"]), self.checkin.widget)
+        self._process()
+        self._why()
+        self._session()
+        self.widget = page.show()
+
+    # -- what happened -------------------------------------------------------------------
+    def _rejection(self) -> None:
+        t = self.t["rejection"]
+        kinds = [(t["kind_blank"], None)] + [(label, key) for key, label in content.rejection_kinds().items()]
+        self.kind = dropdown(t["kind_label"], kinds)
+        self.happened_on = _date_picker(t["date_label"])
+        self.description = text_area(t["description_label"], rows=5, placeholder=t["description_placeholder"], live=True)
+        self.rejection_form = SingleForm(
+            self.page, "rejection",
+            {"kind": self.kind, "happened_on": self.happened_on, "description": self.description},
+            what=t["saved"],
+        )
+        self.page.section(t["title"], esc(t["intro"]), self.kind, self.happened_on, self.description)
+
+    # -- ways to process -------------------------------------------------------------------
+    def _process(self) -> None:
+        t = self.t["process"]
+        ways = list(model.PROCESS_WAYS)
+        self.plan_form = AddForm(
+            self.page, "process_plan",
+            {"way": dropdown(t["way_label"], ways, ways[0]),
+             "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"])},
+            t["plan_button"], what=t["plan_saved"],
+        )
+        self.plans = EntryList(
+            self.page, "process_plan",
+            lambda e: f"<strong>{esc(e['way'])}</strong> — {paragraphs(e['plan'])}",
+            empty=t["plans_none"],
+        )
+        self.plan_form.on_added.append(lambda _e: self.plans.refresh())
+        self.log_form = AddForm(
+            self.page, "process_log",
+            {"way": dropdown(t["log_way_label"], ways, ways[0]),
+             "done_on": _date_picker(t["log_date_label"], dt.date.today()),
+             "note": text_area(t["log_note_label"], rows=2)},
+            t["log_button"], what=t["log_saved"],
+        )
+        self.logs = EntryList(
+            self.page, "process_log",
+            lambda e: f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(e["way"])}</strong>'
+            + (f" — {paragraphs(e['note'])}" if e["note"] else ""),
+            empty=t["logs_none"],
+        )
+        self.log_form.on_added.append(lambda _e: self.logs.refresh())
+        self.page.section(
+            t["title"], esc(t["intro"]), self.plan_form.widget, self.plans.widget,
+            w.HTML(f"<h3>{esc(t['log_title'])}</h3>"), self.log_form.widget, self.logs.widget,
+        )
+
+    # -- why it hurts ----------------------------------------------------------------------
+    def _why(self) -> None:
+        t = self.t["why"]
+        self.answers = {}
+        for prompt in t["prompts"]:
+            area = text_area(prompt["label"], rows=4, placeholder=prompt["placeholder"], live=True)
+            self.answers[prompt["key"]] = KeyedText(self.page, "reflection", "prompt", prompt["key"], area, what=t["saved"])
+        self.page.section(t["title"], esc(t["intro"]), *(a.widget for a in self.answers.values()))
+
+    # -- timed writing ---------------------------------------------------------------------
+    def _session(self) -> None:
+        t = self.t["session"]
+        self.minutes = dropdown(t["minutes_label"], list(SESSION_MINUTES), 15)
+        self.perspective = w.ToggleButtons(options=PERSPECTIVE_LABELS, value="I", description=t["perspective_label"])
+        self.perspective.style.description_width = "initial"
+        self.topic = text_line(t["topic_label"], placeholder=t["topic_placeholder"])
+        self.start_button = button(t["start_button"], primary=True)
+        self.stop_button = button(t["stop_button"])
+        self.clock = w.HTML()
+        self.clock.add_class("wb-clock")
+        self.timer = w.Play(value=0, min=0, max=60, interval=1000 * SECONDS_PER_TICK, show_repeat=False)
+        self.timer.layout.display = "none"
+        self.writing = text_area(t["text_label"], rows=12, live=True)
+        self.editor = w.VBox([self.clock, self.writing, self.stop_button, self.timer])
+        self.editor.layout.display = "none"
+        self.session_id: str | None = None
+        self.sessions = EntryList(self.page, "writing_session", self._describe_session, empty=t["past_none"])
+        self.page.on_click(self.start_button, self.start_session)
+        self.page.on_click(self.stop_button, lambda: self.end_session(stopped=True))
+        self.page.on_typing(self.writing, self._save_writing)
+        self.page.on_change(self.timer, self._tick)
+        self.page.section(
+            t["title"], t["intro"],
+            w.HTML(f'<p class="wb-hint">{esc(t["perspective_hint"])}</p>'),
+            self.minutes, self.perspective, self.topic, self.start_button, self.editor,
+            w.HTML(f"<h3>{esc(t['past_title'])}</h3>"), self.sessions.widget,
+        )
+
+    def _describe_session(self, e) -> str:
+        text = e["text"] or ""
+        preview = text[:160] + ("…" if len(text) > 160 else "")
+        topic = f" · {esc(e['topic'])}" if e["topic"] else ""
+        return (
+            f'<span class="wb-date">{esc(when(e.created_at))}</span> — {e["minutes"] or "?"} min, '
+            f"as “{esc(e['perspective'])}”{topic}<br><span class=\"wb-quote\">{paragraphs(preview)}</span>"
+        )
+
+    def _session_data(self, *, finished: bool = False) -> dict:
+        return {
+            "minutes": self.minutes.value,
+            "perspective": self.perspective.value,
+            "topic": self.topic.value,
+            "text": self.writing.value,
+            "finished": finished,
+        }
+
+    def start_session(self) -> None:
+        if self.page.wb is None:
+            raise InvalidEntry("Choose or create a workbook on the start page first.")
+        self.writing.value = ""
+        entry = self.page.wb.put("writing_session", self._session_data())
+        self.session_id = entry.entry_id
+        self.timer.max = int(self.minutes.value) * 60 // SECONDS_PER_TICK
+        self.timer.value = 0
+        self.timer.playing = True
+        self.clock.value = self._clock_text(int(self.minutes.value) * 60)
+        self.editor.layout.display = None
+        self.stop_button.layout.display = None
+        self.writing.disabled = False
+        self.start_button.disabled = True
+        self.sessions.refresh()
+
+    def _save_writing(self, _text: str) -> None:
+        if self.session_id is None:
+            return
+        self.page.wb.put("writing_session", self._session_data(), entry_id=self.session_id)
+        self.page.saved(self.t["session"]["saved"])
+
+    def _clock_text(self, seconds_left: int) -> str:
+        minutes, seconds = divmod(max(0, seconds_left), 60)
+        return f'<p aria-live="off">{esc(self.t["session"]["left"].format(minutes=minutes, seconds=seconds))}</p>'
+
+    def _tick(self, value) -> None:
+        if self.session_id is None or not isinstance(value, int):
+            return
+        left = int(self.minutes.value) * 60 - value * SECONDS_PER_TICK
+        if left <= 0:
+            self.end_session(stopped=False)
+        else:
+            self.clock.value = self._clock_text(left)
+
+    def end_session(self, *, stopped: bool) -> None:
+        """Finish the session: save the writing as finished and say something kind."""
+        if self.session_id is None:
+            return
+        self.timer.playing = False
+        self.page.wb.put("writing_session", self._session_data(finished=True), entry_id=self.session_id)
+        self.session_id = None
+        t = self.t["session"]
+        self.clock.value = f'<p role="status">{esc(t["stopped"] if stopped else t["done"])}</p>'
+        self.stop_button.layout.display = "none"
+        self.writing.disabled = True
+        self.start_button.disabled = False
+        self.sessions.refresh()
+
+
+def show(*, home=None, slug=None):
+    """The Stage 1 widget (used by notebooks/01_feel.ipynb)."""
+    return FeelPage(home=home, slug=slug).widget

@@ -1,0 +1,506 @@
+"""The small kit every stage page is built from.
+
+A page has a header (stage name, where you are, which workbook), a body, a status line
+that says "Saved", previous/next links and a footer with the crisis line. Every widget
+callback goes through `Page.guard`, so an error becomes a calm message on the page and a
+line in the log — never a traceback — and what the person wrote stays on the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import html
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, quote
+
+import ipywidgets as w
+
+from .. import content
+from ..model import InvalidEntry
+from ..paths import jupyter_share_dir
+from ..store import Entry, Home, Workbook, WorkbookError, check_slug
+
+log = logging.getLogger("workbook")
+
+# (notebook file, short name) in journey order; the start page is stage 0.
+PAGES = (
+    ("00_start.ipynb", "Start here"),
+    ("01_feel.ipynb", "Feel it"),
+    ("02_reason.ipynb", "Look at the reason"),
+    ("03_grow.ipynb", "Decide and grow"),
+    ("04_heal.ipynb", "Heal"),
+    ("05_support.ipynb", "Support"),
+    ("06_journey.ipynb", "Your journey"),
+)
+READY_CLASS = "app-ready"
+TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
+CSS_FILE = jupyter_share_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
+
+UNEXPECTED = (
+    "Something went wrong on our side, so that last change wasn't saved. What you wrote is "
+    "still here on the page; you can try again. (The details went to the workbook's log file.)"
+)
+
+
+def esc(text: object) -> str:
+    """User text made safe to show inside an HTML widget: it is data, never markup."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def paragraphs(text: object) -> str:
+    """Escaped user text with its line breaks kept."""
+    return "<br>".join(esc(text).splitlines())
+
+
+def when(iso: str | None, *, time: bool = True) -> str:
+    """A stored UTC timestamp or date as a friendly local date (and time)."""
+    if not iso:
+        return ""
+    if len(iso) == 10:
+        return dt.date.fromisoformat(iso).strftime("%-d %b %Y")
+    local = dt.datetime.fromisoformat(iso).astimezone()
+    return local.strftime("%-d %b %Y, %H:%M" if time else "%-d %b %Y")
+
+
+def in_voila() -> bool:
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
+
+
+def query_param(name: str) -> str | None:
+    """One value from the page's query string (Voilà sets QUERY_STRING; absent elsewhere)."""
+    values = parse_qs(os.environ.get("QUERY_STRING", ""), max_num_fields=20).get(name)
+    return values[0] if values else None
+
+
+def _setup_log(home: Home) -> None:
+    if any(getattr(h, "_workbook_log", False) for h in log.handlers):
+        return
+    try:
+        home.ensure()
+        handler = logging.FileHandler(home.log_path, encoding="utf-8")
+    except (OSError, WorkbookError):
+        return
+    handler._workbook_log = True
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+@dataclass
+class Session:
+    """Which home and workbook a page writes to."""
+
+    home: Home
+    slug: str | None
+    workbook: Workbook | None
+    problem: str | None = None
+
+
+def open_session(home: str | os.PathLike | None = None, slug: str | None = None) -> Session:
+    """Find the workbook a page should write to: `slug`, else ?workbook=, else the current one.
+
+    A bad or unknown slug from a link is never trusted: the page then opens no workbook
+    and says why, rather than writing somewhere the person did not choose.
+    """
+    home = Home(home)
+    _setup_log(home)
+    requested = slug or query_param("workbook")
+    try:
+        if requested:
+            check_slug(requested)
+        chosen = requested or home.current()
+        if not chosen:
+            return Session(home, None, None)
+        return Session(home, chosen, home.open(chosen))
+    except WorkbookError as exc:
+        return Session(home, None, None, str(exc))
+
+
+def page_link(index: int, slug: str | None, label: str | None = None, *, css: str = "") -> str:
+    """An <a> to another page that carries the workbook along."""
+    target = PAGES[index][0] + (f"?workbook={quote(slug)}" if slug else "")
+    classes = f' class="{css}"' if css else ""
+    return f'<a href="{target}"{classes}>{esc(label or PAGES[index][1])}</a>'
+
+
+@functools.cache
+def _widget_css() -> str:
+    try:
+        return Path(CSS_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+class Page:
+    """One stage page: header, status line, sections, navigation and footer.
+
+    Build the body with `section()`, then `show()` returns the widget to display.
+    """
+
+    def __init__(self, index: int, session: Session | None = None, *, home=None, slug=None):
+        self.index = index
+        self.session = session or open_session(home, slug)
+        self.words = content.text("common")
+        self.status = w.HTML(layout=w.Layout(min_height="1.6em"))
+        self.status.add_class("wb-status")
+        self.header = w.HTML()
+        self.footer = w.HTML()
+        self.footer.add_class("wb-footer")
+        self.body: list[w.Widget] = []
+        self._render_frame()
+
+    @property
+    def wb(self) -> Workbook | None:
+        return self.session.workbook
+
+    @property
+    def slug(self) -> str | None:
+        return self.session.slug
+
+    # -- messages ------------------------------------------------------------------
+    def saved(self, what: str = "") -> None:
+        """Say, visibly and to screen readers, that a change was saved."""
+        stamp = dt.datetime.now().strftime("%H:%M")
+        text = self.words["saved"].format(what=esc(what) or self.words["saved_default"], time=stamp)
+        self.say(f"✓ {text}")
+
+    def say(self, message_html: str) -> None:
+        """Show a friendly status line (our own HTML; escape any user text first)."""
+        self.status.value = f'<div role="status" class="wb-saved">{message_html}</div>'
+
+    def problem(self, message: str) -> None:
+        """Show a calm message about something that was not saved."""
+        self.status.value = f'<div role="alert" class="wb-problem">{esc(message)}</div>'
+
+    def guard(self, callback: Callable) -> Callable:
+        """Wrap a widget callback: errors become a message on the page and a log line."""
+
+        @functools.wraps(callback)
+        def guarded(*args, **kwargs):
+            try:
+                return callback(*args, **kwargs)
+            except (InvalidEntry, WorkbookError) as exc:
+                self.problem(str(exc))
+            except Exception:
+                log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
+                self.problem(UNEXPECTED)
+
+        return guarded
+
+    def on_click(self, button: w.Button, callback: Callable) -> None:
+        button.on_click(self.guard(lambda _b: callback()))
+
+    def on_change(self, widget: w.Widget, callback: Callable) -> None:
+        widget.observe(self.guard(lambda change: callback(change["new"])), names="value")
+
+    def on_typing(self, widget: w.Widget, callback: Callable, delay: float = TYPING_PAUSE) -> None:
+        """Save long writing while it is typed, after a short pause in the typing.
+
+        The widget must have continuous_update=True. With no running event loop (tests,
+        scripts) each change is saved at once.
+        """
+        pending: dict = {}
+
+        def flush():
+            pending.pop("handle", None)
+            self.guard(callback)(widget.value)
+
+        def changed(_change):
+            handle = pending.pop("handle", None)
+            if handle is not None:
+                handle.cancel()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                flush()
+                return
+            pending["handle"] = loop.call_later(delay, flush)
+
+        widget.observe(changed, names="value")
+
+    # -- building ------------------------------------------------------------------
+    def section(self, title: str, intro: str = "", *children: w.Widget, level: int = 2) -> w.VBox:
+        """A titled block of the page; `intro` is our own (trusted) HTML from data/text."""
+        head = w.HTML(f"<h{level}>{esc(title)}</h{level}>" + (f"<p>{intro}</p>" if intro else ""))
+        box = w.VBox([head, *children])
+        box.add_class("wb-section")
+        self.body.append(box)
+        return box
+
+    def switch(self, slug: str) -> None:
+        """Write to another workbook from now on, and remember it as the current one."""
+        home = self.session.home
+        opened = home.open(slug)
+        if self.wb is not None:
+            self.wb.close()
+        home.set_current(slug)
+        self.session = Session(home, slug, opened)
+        self._render_frame()
+
+    def _render_frame(self) -> None:
+        self.header.value = self._header()
+        self.footer.value = self._footer()
+
+    def _header(self) -> str:
+        name = PAGES[self.index][1]
+        where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
+        nav = " ".join(
+            page_link(i, self.slug, css="wb-current" if i == self.index else "")
+            for i in range(len(PAGES))
+        )
+        book = (
+            self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
+            if self.wb
+            else self.words["no_workbook"].format(start=page_link(0, None))
+        )
+        problem = f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>' if self.session.problem else ""
+        return (
+            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
+            f'<header class="wb-header"><p class="wb-where">{esc(where)}</p>'
+            f"<h1>{esc(name)}</h1><p class=\"wb-book\">{book}</p>{problem}</header>"
+        )
+
+    def _footer(self) -> str:
+        links = []
+        if self.index > 0:
+            links.append(page_link(self.index - 1, self.slug, "← " + PAGES[self.index - 1][1]))
+        if self.index + 1 < len(PAGES):
+            links.append(page_link(self.index + 1, self.slug, PAGES[self.index + 1][1] + " →"))
+        return (
+            f'<nav class="wb-prevnext" aria-label="{esc(self.words["prevnext_label"])}">'
+            + " ".join(links)
+            + "</nav>"
+            + crisis_html()
+        )
+
+    def show(self, extra_footer: Iterable[w.Widget] = ()) -> w.VBox:
+        """The whole page; its last widget carries the `app-ready` class for tests."""
+        style = w.HTML(f"<style>{_widget_css()}</style>")
+        style.add_class("wb-style")
+        parts = [style, self.header, *self.body, *extra_footer, self.status, self.footer]
+        if self.wb is None and self.index != 0:
+            parts = [style, self.header, self.footer]
+        self.footer.add_class(READY_CLASS)
+        page = w.VBox(parts, layout=w.Layout(max_width="52rem", margin="0 auto"))
+        page.add_class("wb-page")
+        return page
+
+
+def crisis_html() -> str:
+    """The crisis line that stands at the foot of every page."""
+    crisis = content.resources()["crisis"]
+    return (
+        f'<aside class="wb-crisis" aria-label="{esc(crisis["label"])}">'
+        f'<p><strong>{esc(crisis["heading"])}</strong> {esc(crisis["line"])}</p></aside>'
+    )
+
+
+# -- form pieces shared by the stages ----------------------------------------------------
+def stacked(widget: w.Widget) -> w.Widget:
+    """Put a widget's label above it (for text areas and wide inputs)."""
+    widget.add_class("wb-stacked")
+    widget.style.description_width = "initial"
+    widget.layout.width = "100%"
+    return widget
+
+
+def text_area(label: str, *, rows: int = 4, placeholder: str = "", live: bool = False) -> w.Textarea:
+    """A labelled text area. It reports its value when the person leaves it, or with
+    `live=True` as they type (for long writing, saved after a pause: see Page.on_typing)."""
+    return stacked(w.Textarea(description=label, placeholder=placeholder, rows=rows, continuous_update=live))
+
+
+def text_line(label: str, *, placeholder: str = "", value: str = "") -> w.Text:
+    """A labelled one-line text box that reports its value when the person leaves it."""
+    return stacked(w.Text(value=value or "", description=label, placeholder=placeholder, continuous_update=False))
+
+
+def dropdown(label: str, options, value=None) -> w.Dropdown:
+    """A labelled dropdown; `options` may be (label, value) pairs."""
+    widget = w.Dropdown(options=options, value=value, description=label)
+    widget.style.description_width = "initial"
+    return widget
+
+
+def button(label: str, *, primary: bool = False, icon: str = "") -> w.Button:
+    btn = w.Button(description=label, button_style="primary" if primary else "", tooltip=label)
+    btn.add_class("wb-button")
+    return btn
+
+
+def widget_value(widget: w.Widget):
+    """A widget's value as the store expects it (dates stay dates, blanks become None)."""
+    value = widget.value
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+class SingleForm:
+    """Widgets bound to the fields of a single-entry kind (the rejection, the verdict...).
+
+    Existing values are loaded into the widgets; any change saves the whole entry at once.
+    """
+
+    def __init__(self, page: Page, kind: str, widgets: dict[str, w.Widget], *, what: str = ""):
+        self.page, self.kind, self.widgets, self.what = page, kind, widgets, what
+        self.on_saved: list[Callable[[Entry], None]] = []
+        current = page.wb.single(kind) if page.wb else None
+        for name, widget in widgets.items():
+            if current is not None and current.data.get(name) is not None:
+                widget.value = _to_widget(widget, current.data[name])
+            watch = page.on_typing if getattr(widget, "continuous_update", False) else page.on_change
+            watch(widget, lambda _v: self.save())
+
+    def values(self) -> dict:
+        return {name: widget_value(widget) for name, widget in self.widgets.items()}
+
+    def save(self) -> Entry | None:
+        if self.page.wb is None:
+            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+        entry = self.page.wb.put(self.kind, self.values())
+        self.page.saved(self.what)
+        for callback in self.on_saved:
+            callback(entry)
+        return entry
+
+
+def _to_widget(widget: w.Widget, value):
+    if isinstance(widget, w.DatePicker) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+class KeyedText:
+    """A text area bound to the one entry of `kind` whose `key_field` equals `key`
+    (a guided-writing answer per prompt, an answer per therapist prompt)."""
+
+    def __init__(self, page: Page, kind: str, key_field: str, key: str, widget: w.Textarea, *, what: str = ""):
+        self.page, self.kind, self.key_field, self.key, self.widget, self.what = page, kind, key_field, key, widget, what
+        found = self._entry()
+        if found is not None:
+            widget.value = found.data.get("text") or ""
+        watch = page.on_typing if widget.continuous_update else page.on_change
+        watch(widget, self.save)
+
+    def _entry(self) -> Entry | None:
+        if self.page.wb is None:
+            return None
+        matches = [e for e in self.page.wb.entries(self.kind) if e.data.get(self.key_field) == self.key]
+        return matches[-1] if matches else None
+
+    def save(self, text: str) -> Entry:
+        if self.page.wb is None:
+            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+        found = self._entry()
+        entry = self.page.wb.put(
+            self.kind, {self.key_field: self.key, "text": text}, entry_id=found.entry_id if found else None
+        )
+        self.page.saved(self.what)
+        return entry
+
+
+class EntryList:
+    """A live list of one kind's entries, each with a Remove button and an Undo after removal.
+
+    `describe(entry)` returns the row's HTML and must escape user text (use `esc`).
+    """
+
+    def __init__(
+        self,
+        page: Page,
+        kind: str,
+        describe: Callable[[Entry], str],
+        *,
+        empty: str = "",
+        keep: Callable[[Entry], bool] = lambda e: True,
+        newest_first: bool = True,
+    ):
+        self.page, self.kind, self.describe, self.keep = page, kind, describe, keep
+        self.empty, self.newest_first = empty, newest_first
+        self.box = w.VBox()
+        self.box.add_class("wb-list")
+        self.undo = button(page.words["undo"])
+        self.undo.layout.display = "none"
+        self._removed: str | None = None
+        page.on_click(self.undo, self._undo)
+        self.widget = w.VBox([self.box, self.undo])
+        self.refresh()
+
+    def entries(self) -> list[Entry]:
+        found = [e for e in self.page.wb.entries(self.kind) if self.keep(e)] if self.page.wb else []
+        return list(reversed(found)) if self.newest_first else found
+
+    def refresh(self) -> None:
+        rows = []
+        for entry in self.entries():
+            remove = button(self.page.words["remove"])
+            remove.tooltip = self.page.words["remove_tip"]
+            self.page.on_click(remove, functools.partial(self._remove, entry.entry_id))
+            text = w.HTML(self.describe(entry), layout=w.Layout(flex="1 1 auto"))
+            row = w.HBox([text, remove])
+            row.add_class("wb-row")
+            rows.append(row)
+        if not rows and self.empty:
+            rows = [w.HTML(f'<p class="wb-empty">{esc(self.empty)}</p>')]
+        self.box.children = rows
+
+    def _remove(self, entry_id: str) -> None:
+        self.page.wb.delete(entry_id)
+        self._removed = entry_id
+        self.undo.layout.display = None
+        self.page.saved(self.page.words["removed"])
+        self.refresh()
+
+    def _undo(self) -> None:
+        if self._removed:
+            self.page.wb.restore(self._removed)
+            self._removed = None
+            self.undo.layout.display = "none"
+            self.page.saved(self.page.words["restored"])
+            self.refresh()
+
+
+class AddForm:
+    """Input widgets plus an Add button that saves one new entry of `kind`.
+
+    After a successful save the text inputs are cleared and `on_added` callbacks run;
+    after a failed one everything typed stays where it was.
+    """
+
+    def __init__(
+        self,
+        page: Page,
+        kind: str,
+        widgets: dict[str, w.Widget],
+        label: str,
+        *,
+        fixed: dict | None = None,
+        what: str = "",
+    ):
+        self.page, self.kind, self.widgets, self.fixed, self.what = page, kind, widgets, fixed or {}, what
+        self.on_added: list[Callable[[Entry], None]] = []
+        self.button = button(label, primary=True)
+        page.on_click(self.button, self.add)
+        self.widget = w.VBox([*widgets.values(), self.button])
+        self.widget.add_class("wb-addform")
+
+    def add(self) -> Entry:
+        if self.page.wb is None:
+            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+        data = {name: widget_value(widget) for name, widget in self.widgets.items()}
+        entry = self.page.wb.put(self.kind, {**data, **self.fixed})
+        for widget in self.widgets.values():
+            if isinstance(widget, w.Text | w.Textarea):
+                widget.value = ""
+        self.page.saved(self.what)
+        for callback in self.on_added:
+            callback(entry)
+        return entry

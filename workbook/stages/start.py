@@ -1,0 +1,110 @@
+"""Stage 0 — the start page: what this is, privacy, the disclaimer, workbooks and progress."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import content
+from ..progress import stage_progress
+from ..store import check_slug
+from .kit import PAGES, Page, button, dropdown, esc, page_link, paragraphs, text_line
+
+
+class StartPage:
+    """Builds the start page; `StartPage(...).widget` is what the notebook shows."""
+
+    def __init__(self, *, home=None, slug=None):
+        self.page = Page(0, home=home, slug=slug)
+        self.words = content.text("start")
+        t = self.words
+        page = self.page
+        self.note = w.HTML()
+        page.section(t["welcome_title"], "", w.HTML(t["welcome"]), self.note)
+        page.section(t["privacy_title"], "", w.HTML(t["privacy"]))
+        page.section(t["disclaimer_title"], "", w.HTML(t["disclaimer"]))
+
+        self.choose = dropdown(t["choose_label"], [])
+        self.open_button = button(t["open_button"], primary=True)
+        page.on_click(self.open_button, self.open_chosen)
+        self.new_name = text_line(t["create_label"], placeholder=t["create_placeholder"])
+        self.create_button = button(t["create_button"], primary=True)
+        page.on_click(self.create_button, self.create)
+        self.rename_name = text_line(t["rename_label"])
+        self.rename_button = button(t["rename_button"])
+        page.on_click(self.rename_button, self.rename)
+        self.rename_box = w.VBox([self.rename_name, self.rename_button])
+        page.section(
+            t["choose_title"],
+            esc(t["choose_intro"]),
+            w.HBox([self.choose, self.open_button]),
+            w.VBox([self.new_name, self.create_button]),
+            self.rename_box,
+        )
+        self.progress = w.HTML()
+        page.section(t["progress_title"], "", self.progress)
+        self.refresh()
+        self.widget = page.show()
+
+    # -- actions -------------------------------------------------------------------------
+    def open_chosen(self) -> None:
+        self.page.switch(check_slug(self.choose.value))
+        self.page.say(esc(self.words["opened"].format(name=self.page.wb.name)))
+        self.refresh()
+
+    def create(self) -> None:
+        wb = self.page.session.home.create(self.new_name.value)
+        slug = wb.path.stem
+        wb.close()
+        self.new_name.value = ""
+        self.page.switch(slug)
+        self.page.saved(self.words["created"])
+        self.refresh()
+
+    def rename(self) -> None:
+        if self.page.slug is None:
+            return
+        self.page.session.home.rename(self.page.slug, self.rename_name.value)
+        self.page.switch(self.page.slug)
+        self.rename_name.value = ""
+        self.page.saved(self.words["renamed"])
+        self.refresh()
+
+    # -- showing -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the workbook list and the progress of the open workbook."""
+        t = self.words
+        infos = self.page.session.home.list()
+        options = [(info.name, info.slug) for info in infos] or [(t["choose_none"], None)]
+        self.choose.options = options
+        self.choose.value = self.page.slug if any(i.slug == self.page.slug for i in infos) else options[0][1]
+        self.open_button.disabled = not infos
+        self.rename_box.layout.display = None if self.page.wb else "none"
+        self.progress.value = self._progress_html()
+        welcome = self.page.wb.meta("welcome_note") if self.page.wb else None
+        self.note.value = (
+            f'<div class="wb-note"><h3>{esc(t["welcome_note_title"])}</h3><p>{paragraphs(welcome)}</p></div>'
+            if welcome
+            else ""
+        )
+
+    def _progress_html(self) -> str:
+        t = self.words
+        wb = self.page.wb
+        if wb is None:
+            return f"<p>{esc(t['progress_none'])}</p>"
+        rows = []
+        for p in stage_progress(wb):
+            state = {"done": t["state_done"], "started": t["state_started"]}.get(p.state, t["state_not_started"])
+            count = t["entries"].format(n=p.entries) if p.entries else ""
+            rows.append(
+                f'<li class="wb-progress-{p.state.replace(" ", "-")}">'
+                f"{page_link(p.stage, self.page.slug)} — {esc(state)}"
+                f"{(' · ' + esc(count)) if count else ''}</li>"
+            )
+        begin = t["begin"].format(link=page_link(1, self.page.slug, PAGES[1][1]))
+        return f"<ol class=\"wb-progress\">{''.join(rows)}</ol><p>{begin}</p>"
+
+
+def show(*, home=None, slug=None):
+    """The start page widget (used by notebooks/00_start.ipynb)."""
+    return StartPage(home=home, slug=slug).widget

@@ -1,0 +1,506 @@
+"""The local-first store: one SQLite file per workbook, in a workbook home.
+
+Every entry is written in its own short transaction the moment it is made. Editing an
+entry adds a revision and keeps the earlier ones; deleting is a revision too, so it can
+be undone. Nothing here imports pandas: reading frames lives in `workbook.frames`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import sqlite3
+import stat
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model
+from .model import InvalidEntry
+from .paths import home_dir
+
+SUFFIX = ".workbook"
+NAME_MAX = 80
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+BUSY_TIMEOUT_MS = 5000
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "initial",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE revisions (
+            rev_id TEXT PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_rev TEXT,
+            author TEXT NOT NULL,
+            written_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX revisions_by_entry ON revisions(entry_id, written_at);
+        CREATE TABLE entries (
+            entry_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            rev_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            author TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX entries_by_kind ON entries(kind, deleted, created_at);
+        """,
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class WorkbookError(Exception):
+    """A workbook that cannot be opened, found or written; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The current version of one entry."""
+
+    entry_id: str
+    kind: str
+    data: dict
+    created_at: str
+    updated_at: str
+    author: str
+    rev_id: str
+    deleted: bool = False
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved version of an entry (edits and deletions each add one)."""
+
+    rev_id: str
+    entry_id: str
+    kind: str
+    parent_rev: str | None
+    author: str
+    written_at: str
+    deleted: bool
+    data: dict
+
+
+@dataclass(frozen=True)
+class WorkbookInfo:
+    """A workbook found in a home: its slug (file name), display name and last change."""
+
+    slug: str
+    name: str
+    path: Path
+    updated_at: str
+
+
+def now() -> str:
+    """The current time as an ISO 8601 UTC string (microseconds, sortable)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def check_name(name: object) -> str:
+    """A workbook's display name, tidied; InvalidEntry when it is empty or looks like a path."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidEntry("Please give the workbook a name, for example 'After the interview'.")
+    name = " ".join(name.split())
+    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        raise InvalidEntry(
+            "A workbook name is just a name, like 'After the interview' — "
+            "it can't contain /, \\ or '..'."
+        )
+    if any(ord(c) < 32 for c in name):
+        raise InvalidEntry("A workbook name can't contain control characters.")
+    if len(name) > NAME_MAX:
+        raise InvalidEntry(f"Please keep the name to {NAME_MAX} characters or fewer.")
+    return name
+
+
+def check_slug(slug: object) -> str:
+    """A workbook's file key as sent by a page or link; WorkbookError if it is not one."""
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        raise WorkbookError("That link does not point to a workbook on this computer.")
+    return slug
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
+    return slug or "workbook"
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` readable and writable by its owner only (SQLite's WAL files follow it)."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Workbook:
+    """One workbook file. Open with `Workbook.open(path)` or through a `Home`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self._conn = conn
+        self._last_stamp = ""
+
+    # -- opening ---------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = False, name: str | None = None):
+        """Open (or with `create=True` make) the workbook at `path`; WorkbookError if it can't."""
+        path = Path(path)
+        if create and not path.exists():
+            _private_file(path)
+        elif not path.exists():
+            raise WorkbookError("That workbook isn't here any more. Choose another on the start page.")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            wb = cls(path, conn)
+            wb._migrate()
+            if create and name is not None and wb.meta("name") is None:
+                wb._init_meta(name)
+        except sqlite3.DatabaseError as exc:
+            raise WorkbookError(
+                "This workbook could not be opened — it may be in use by another program or "
+                f"damaged. Nothing in it was changed. ({exc})"
+            ) from exc
+        return wb
+
+    def close(self) -> None:
+        """Close the connection (everything is already saved)."""
+        self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; a locked or failed write raises WorkbookError."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise WorkbookError(
+                "The workbook is busy in another window and could not save just now. "
+                "What you wrote is still on the page — please try again in a moment."
+            ) from exc
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._conn.execute("ROLLBACK")
+                raise WorkbookError(
+                    "The workbook could not save just now. What you wrote is still on the page."
+                ) from exc
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise WorkbookError(
+                "This workbook was made by a newer version of the app. Please update the app "
+                "to open it; the file was left as it is."
+            )
+        for number, (_name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._write() as conn:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    def _init_meta(self, name: str) -> None:
+        stamp = now()
+        for key, value in (("id", uuid.uuid4().hex), ("name", name), ("created_at", stamp)):
+            self.set_meta(key, value)
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- meta ------------------------------------------------------------------
+    def meta(self, key: str, default=None):
+        """A workbook setting (JSON value) or `default`."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key: str, value) -> None:
+        """Save a workbook setting (any JSON value)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    @property
+    def name(self) -> str:
+        return self.meta("name") or self.path.stem
+
+    # -- writing ---------------------------------------------------------------
+    def _stamp(self) -> str:
+        stamp = now()
+        if stamp <= self._last_stamp:  # keep revisions of one writer strictly ordered
+            last = dt.datetime.fromisoformat(self._last_stamp)
+            stamp = (last + dt.timedelta(microseconds=1)).isoformat(timespec="microseconds")
+        self._last_stamp = stamp
+        return stamp
+
+    def _current_row(self, entry_id: str):
+        return self._conn.execute(
+            "SELECT entry_id, kind, data, created_at, updated_at, author, rev_id, deleted "
+            "FROM entries WHERE entry_id = ?",
+            (entry_id,),
+        ).fetchone()
+
+    def put(self, kind: str, data: dict, *, entry_id: str | None = None, author: str = "me") -> Entry:
+        """Save a new entry, or a new version of `entry_id`; returns the saved Entry.
+
+        `data` is validated first (InvalidEntry says what is wrong, and nothing is written).
+        Saving the same data again writes nothing.
+        """
+        clean = model.validate(kind, data)
+        if author not in model.AUTHORS:
+            raise InvalidEntry(f"Unknown author {author!r}.")
+        if model.kind(kind).single and entry_id is None:
+            existing = self.entries(kind)
+            entry_id = existing[0].entry_id if existing else None
+        payload = json.dumps(clean, ensure_ascii=False, sort_keys=True)
+        with self._write() as conn:
+            row = self._current_row(entry_id) if entry_id else None
+            if entry_id and row is None:
+                raise WorkbookError("That entry is no longer in this workbook.")
+            if row is not None and row[1] != kind:
+                raise InvalidEntry("That entry is of another kind.")
+            if row is not None and row[2] == payload and not row[7]:
+                return _entry(row)
+            stamp = self._stamp()
+            entry_id = entry_id or uuid.uuid4().hex
+            rev_id = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                (rev_id, entry_id, kind, row[6] if row else None, author, stamp, payload),
+            )
+            conn.execute(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, 0, ?) "
+                "ON CONFLICT(entry_id) DO UPDATE SET rev_id = excluded.rev_id, "
+                "updated_at = excluded.updated_at, author = excluded.author, deleted = 0, "
+                "data = excluded.data",
+                (entry_id, kind, rev_id, stamp, stamp, author, payload),
+            )
+        return self.get(entry_id)
+
+    def _set_deleted(self, entry_id: str, deleted: bool) -> Entry:
+        with self._write() as conn:
+            row = self._current_row(entry_id)
+            if row is None:
+                raise WorkbookError("That entry is no longer in this workbook.")
+            if bool(row[7]) == deleted:
+                return _entry(row)
+            stamp = self._stamp()
+            rev_id = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rev_id, entry_id, row[1], row[6], row[5], stamp, int(deleted), row[2]),
+            )
+            conn.execute(
+                "UPDATE entries SET rev_id = ?, updated_at = ?, deleted = ? WHERE entry_id = ?",
+                (rev_id, stamp, int(deleted), entry_id),
+            )
+        return self.get(entry_id)
+
+    def delete(self, entry_id: str) -> Entry:
+        """Soft-delete an entry (a revision records it; `restore` undoes it)."""
+        return self._set_deleted(entry_id, True)
+
+    def restore(self, entry_id: str) -> Entry:
+        """Undo a delete."""
+        return self._set_deleted(entry_id, False)
+
+    # -- reading ---------------------------------------------------------------
+    def get(self, entry_id: str) -> Entry:
+        """The current version of an entry (deleted or not); WorkbookError if unknown."""
+        row = self._current_row(entry_id)
+        if row is None:
+            raise WorkbookError("That entry is no longer in this workbook.")
+        return _entry(row)
+
+    def entries(self, kind: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
+        """Current entries, oldest first; of one kind when `kind` is given."""
+        sql = (
+            "SELECT entry_id, kind, data, created_at, updated_at, author, rev_id, deleted "
+            "FROM entries WHERE 1 = 1"
+        )
+        args: list = []
+        if kind is not None:
+            model.kind(kind)
+            sql += " AND kind = ?"
+            args.append(kind)
+        if not include_deleted:
+            sql += " AND deleted = 0"
+        sql += " ORDER BY created_at, entry_id"
+        return [_entry(row) for row in self._conn.execute(sql, args)]
+
+    def single(self, kind: str) -> Entry | None:
+        """The one entry of a single-entry kind (the rejection, the verdict...), if saved."""
+        found = self.entries(kind)
+        return found[-1] if found else None
+
+    def history(self, entry_id: str | None = None, *, kind: str | None = None) -> list[Revision]:
+        """Every saved version, oldest first: of one entry, of one kind, or of everything."""
+        sql = (
+            "SELECT rev_id, entry_id, kind, parent_rev, author, written_at, deleted, data "
+            "FROM revisions WHERE 1 = 1"
+        )
+        args: list = []
+        if entry_id is not None:
+            sql += " AND entry_id = ?"
+            args.append(entry_id)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        sql += " ORDER BY written_at, rev_id"
+        return [
+            Revision(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), json.loads(r[7]))
+            for r in self._conn.execute(sql, args)
+        ]
+
+    def last_change(self) -> str | None:
+        """When anything in the workbook last changed (ISO UTC), or None if nothing has."""
+        return self._conn.execute("SELECT max(written_at) FROM revisions").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """How many current entries there are of each kind."""
+        rows = self._conn.execute(
+            "SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind"
+        )
+        return dict(rows.fetchall())
+
+    def frame(self, kind: str, **options):
+        """Entries of `kind` as a pandas DataFrame (see `workbook.frames.frame`)."""
+        from . import frames
+
+        return frames.frame(self, kind, **options)
+
+
+def _entry(row) -> Entry:
+    return Entry(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
+
+
+class Home:
+    """A folder of workbooks, plus which one is current."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = home_dir(path)
+
+    def ensure(self) -> Path:
+        """Create the home (owner-only) if needed; WorkbookError if it can't be written."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not os.access(self.path, os.W_OK):
+                raise PermissionError(self.path)
+        except OSError as exc:
+            raise WorkbookError(
+                f"The workbook folder {self.path} can't be written to. Choose another folder "
+                "with --home or the REJECTION_WORKBOOK_HOME setting."
+            ) from exc
+        return self.path
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / "workbook.log"
+
+    def path_for(self, slug: str) -> Path:
+        return self.path / f"{check_slug(slug)}{SUFFIX}"
+
+    def list(self) -> list[WorkbookInfo]:
+        """Every workbook in the home, most recently changed first."""
+        found = []
+        if not self.path.is_dir():
+            return found
+        for path in sorted(self.path.glob(f"*{SUFFIX}")):
+            if not SLUG_RE.match(path.stem):
+                continue
+            try:
+                with Workbook.open(path) as wb:
+                    found.append(
+                        WorkbookInfo(path.stem, wb.name, path, wb.last_change() or wb.meta("created_at", ""))
+                    )
+            except WorkbookError:
+                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, ""))
+        return sorted(found, key=lambda info: info.updated_at, reverse=True)
+
+    def find(self, name: str) -> WorkbookInfo | None:
+        """The workbook with this display name or slug, if any."""
+        for info in self.list():
+            if name in (info.slug, info.name):
+                return info
+        return None
+
+    def create(self, name: str) -> Workbook:
+        """Make a new workbook called `name`; returns it open."""
+        name = check_name(name)
+        if any(info.name.casefold() == name.casefold() for info in self.list()):
+            raise InvalidEntry(f"There is already a workbook called '{name}'. Try another name.")
+        self.ensure()
+        base = _slugify(name)
+        slug, n = base, 1
+        while (self.path / f"{slug}{SUFFIX}").exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return Workbook.open(self.path / f"{slug}{SUFFIX}", create=True, name=name)
+
+    def open(self, slug: str) -> Workbook:
+        """Open the workbook with this slug; WorkbookError if there is none."""
+        path = self.path_for(slug)
+        if not path.exists():
+            raise WorkbookError("That workbook isn't on this computer. Choose one on the start page.")
+        return Workbook.open(path)
+
+    def rename(self, slug: str, new_name: str) -> None:
+        """Give a workbook a new display name (its file and links stay the same)."""
+        new_name = check_name(new_name)
+        if any(i.name.casefold() == new_name.casefold() and i.slug != slug for i in self.list()):
+            raise InvalidEntry(f"There is already a workbook called '{new_name}'.")
+        with self.open(slug) as wb:
+            wb.set_meta("name", new_name)
+
+    # -- the current workbook (carried to pages opened without a link) ------------
+    @property
+    def _current_file(self) -> Path:
+        return self.path / "current"
+
+    def current(self) -> str | None:
+        """The slug of the workbook chosen last, if it still exists."""
+        try:
+            slug = self._current_file.read_text(encoding="utf-8").strip()
+            return slug if self.path_for(slug).exists() else None
+        except (OSError, WorkbookError):
+            return None
+
+    def set_current(self, slug: str) -> None:
+        """Remember `slug` as the chosen workbook."""
+        self.ensure()
+        check_slug(slug)
+        tmp = self._current_file.with_suffix(".tmp")
+        tmp.write_text(slug, encoding="utf-8")
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
+        os.replace(tmp, self._current_file)
