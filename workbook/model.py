@@ -112,129 +112,262 @@ def _ref(name, ref_kind, label="", *, required=False):
 
 _KINDS = (
     # Stage 1 — feel it
-    Kind("rejection", 1, (
-        _choice("kind", REJECTION_KINDS, "what kind", required=False),
-        _date("happened_on", "when it happened"),
-        _text("description", "what happened", max_len=4000),
-    ), single=True, doc="The rejection this workbook is about."),
-    Kind("checkin", 1, (
-        Field("ratings", "ratings", "feelings", required=True),
-        _text("own_words", "in my own words", max_len=4000),
-        Field("stage", "int", "stage", low=1, high=5),
-    ), doc="An emotion check-in: emotion -> intensity 0-10, plus the person's own words."),
-    Kind("process_plan", 1, (
-        _choice("way", PROCESS_WAYS, "way to process"),
-        _text("plan", "my plan", max_len=2000),
-    ), doc="A way of processing the feelings that the person plans to use."),
-    Kind("process_log", 1, (
-        _choice("way", PROCESS_WAYS, "way to process"),
-        _date("done_on", "when"),
-        _text("note", "how it went", max_len=2000),
-    ), doc="A time the person used a way of processing."),
-    Kind("reflection", 1, (
-        _short("prompt", "prompt", required=True),
-        _text("text", "writing"),
-    ), doc="An answer to a guided writing prompt (one entry per prompt, edited in place)."),
-    Kind("writing_session", 1, (
-        Field("minutes", "int", "minutes planned", low=1, high=60),
-        _choice("perspective", PERSPECTIVES, "written as"),
-        _short("topic", "topic"),
-        _text("text", "writing"),
-        Field("finished", "bool", "finished"),
-    ), doc="A timed expressive-writing session."),
+    Kind(
+        "rejection",
+        1,
+        (
+            _choice("kind", REJECTION_KINDS, "what kind", required=False),
+            _date("happened_on", "when it happened"),
+            _text("description", "what happened", max_len=4000),
+        ),
+        single=True,
+        doc="The rejection this workbook is about.",
+    ),
+    Kind(
+        "checkin",
+        1,
+        (
+            Field("ratings", "ratings", "feelings", required=True),
+            _text("own_words", "in my own words", max_len=4000),
+            Field("stage", "int", "stage", low=1, high=5),
+        ),
+        doc="An emotion check-in: emotion -> intensity 0-10, plus the person's own words.",
+    ),
+    Kind(
+        "process_plan",
+        1,
+        (
+            _choice("way", PROCESS_WAYS, "way to process"),
+            _text("plan", "my plan", max_len=2000),
+        ),
+        doc="A way of processing the feelings that the person plans to use.",
+    ),
+    Kind(
+        "process_log",
+        1,
+        (
+            _choice("way", PROCESS_WAYS, "way to process"),
+            _date("done_on", "when"),
+            _text("note", "how it went", max_len=2000),
+        ),
+        doc="A time the person used a way of processing.",
+    ),
+    Kind(
+        "reflection",
+        1,
+        (
+            _short("prompt", "prompt", required=True),
+            _text("text", "writing"),
+        ),
+        doc="An answer to a guided writing prompt (one entry per prompt, edited in place).",
+    ),
+    Kind(
+        "writing_session",
+        1,
+        (
+            Field("minutes", "int", "minutes planned", low=1, high=60),
+            _choice("perspective", PERSPECTIVES, "written as"),
+            _short("topic", "topic"),
+            _text("text", "writing"),
+            Field("finished", "bool", "finished"),
+        ),
+        doc="A timed expressive-writing session.",
+    ),
     # Stage 2 — look at the reason
-    Kind("reason", 2, (
-        _choice("status", REASON_STATUS, "was a reason given"),
-        _text("text", "the reason", max_len=4000),
-    ), single=True, doc="The reason given for the rejection, or what the person believes it is."),
-    Kind("trait", 2, (
-        _short("name", "trait", required=True),
-        _choice("domain", TRAIT_DOMAINS, "domain"),
-        Field("rating", "int", "rating", required=True, low=TRAIT_SCALE[0], high=TRAIT_SCALE[1]),
-        Field("touched", "bool", "the reason touches this"),
-        _text("note", "note", max_len=1000),
-    ), doc="A trait rated from clear weakness (-3) to clear strength (+3)."),
-    Kind("case_point", 2, (
-        _choice("side", CASE_SIDES, "side"),
-        _text("text", "point", required=True, max_len=2000),
-    ), doc="One point in the case for or against the reason."),
-    Kind("verdict", 2, (
-        _choice("value", VERDICTS, "verdict"),
-        _text("note", "note", max_len=2000),
-    ), single=True, doc="Whether the reason holds."),
+    Kind(
+        "reason",
+        2,
+        (
+            _choice("status", REASON_STATUS, "was a reason given"),
+            _text("text", "the reason", max_len=4000),
+        ),
+        single=True,
+        doc="The reason given for the rejection, or what the person believes it is.",
+    ),
+    Kind(
+        "trait",
+        2,
+        (
+            _short("name", "trait", required=True),
+            _choice("domain", TRAIT_DOMAINS, "domain"),
+            Field("rating", "int", "rating", required=True, low=TRAIT_SCALE[0], high=TRAIT_SCALE[1]),
+            Field("touched", "bool", "the reason touches this"),
+            _text("note", "note", max_len=1000),
+        ),
+        doc="A trait rated from clear weakness (-3) to clear strength (+3).",
+    ),
+    Kind(
+        "case_point",
+        2,
+        (
+            _choice("side", CASE_SIDES, "side"),
+            _text("text", "point", required=True, max_len=2000),
+        ),
+        doc="One point in the case for or against the reason.",
+    ),
+    Kind(
+        "verdict",
+        2,
+        (
+            _choice("value", VERDICTS, "verdict"),
+            _text("note", "note", max_len=2000),
+        ),
+        single=True,
+        doc="Whether the reason holds.",
+    ),
     # Stage 3 — decide, and grow if you choose to
-    Kind("path_choice", 3, (
-        _choice("path", PATHS, "path"),
-        _text("note", "note", max_len=2000),
-    ), single=True, doc="The path the person chose: grow, keep as I am, or let it go."),
-    Kind("goal", 3, (
-        _short("title", "goal", required=True),
-        _ref("trait_id", "trait", "linked trait"),
-        _text("first_step", "what to learn or try first", max_len=2000),
-        _date("target_on", "target date"),
-        Field("done", "bool", "done"),
-    ), doc="A small, achievable growth goal."),
-    Kind("step", 3, (
-        _ref("goal_id", "goal", "goal", required=True),
-        _choice("kind", STEP_KINDS, "kind"),
-        _date("done_on", "when", required=True),
-        _text("text", "what I did", required=True, max_len=2000),
-    ), doc="A small step toward a goal, or a chance taken to use a new skill."),
-    Kind("celebration", 3, (
-        _ref("goal_id", "goal", "goal"),
-        _date("done_on", "when", required=True),
-        _text("accomplishment", "what I accomplished", required=True, max_len=2000),
-        _text("how", "how I celebrated", max_len=2000),
-    ), doc="An accomplishment and how it was celebrated."),
+    Kind(
+        "path_choice",
+        3,
+        (
+            _choice("path", PATHS, "path"),
+            _text("note", "note", max_len=2000),
+        ),
+        single=True,
+        doc="The path the person chose: grow, keep as I am, or let it go.",
+    ),
+    Kind(
+        "goal",
+        3,
+        (
+            _short("title", "goal", required=True),
+            _ref("trait_id", "trait", "linked trait"),
+            _text("first_step", "what to learn or try first", max_len=2000),
+            _date("target_on", "target date"),
+            Field("done", "bool", "done"),
+        ),
+        doc="A small, achievable growth goal.",
+    ),
+    Kind(
+        "step",
+        3,
+        (
+            _ref("goal_id", "goal", "goal", required=True),
+            _choice("kind", STEP_KINDS, "kind"),
+            _date("done_on", "when", required=True),
+            _text("text", "what I did", required=True, max_len=2000),
+        ),
+        doc="A small step toward a goal, or a chance taken to use a new skill.",
+    ),
+    Kind(
+        "celebration",
+        3,
+        (
+            _ref("goal_id", "goal", "goal"),
+            _date("done_on", "when", required=True),
+            _text("accomplishment", "what I accomplished", required=True, max_len=2000),
+            _text("how", "how I celebrated", max_len=2000),
+        ),
+        doc="An accomplishment and how it was celebrated.",
+    ),
     # Stage 4 — heal
-    Kind("acceptance", 4, (_text("text", "accepting what happened", max_len=4000),),
-         single=True, doc="The acceptance exercise, in the person's own words."),
-    Kind("quality", 4, (_short("text", "a good quality", required=True),),
-         doc="A good quality the person brings (Stage 2 strengths are added to these)."),
-    Kind("boundary", 4, (
-        _choice("type", BOUNDARY_TYPES, "kind of distance"),
-        _text("plan", "my plan", required=True, max_len=2000),
-        _choice("span", BOUNDARY_SPANS, "for how long"),
-    ), doc="A boundary: distance from the source of the hurt, with a plan."),
-    Kind("compassion_pause", 4, (
-        _text("noticing", "noticing the hurt", max_len=2000),
-        _text("common", "part of being human", max_len=2000),
-        _text("kindness", "kindness to myself", max_len=2000),
-    ), doc="One self-compassion pause."),
-    Kind("letter", 4, (_text("text", "letter", required=True),),
-         doc="A letter to oneself, written as a kind friend would."),
-    Kind("kind_act", 4, (
-        _date("done_on", "when", required=True),
-        _text("text", "what I did", required=True, max_len=2000),
-    ), doc="A kind act toward oneself."),
+    Kind(
+        "acceptance",
+        4,
+        (_text("text", "accepting what happened", max_len=4000),),
+        single=True,
+        doc="The acceptance exercise, in the person's own words.",
+    ),
+    Kind(
+        "quality",
+        4,
+        (_short("text", "a good quality", required=True),),
+        doc="A good quality the person brings (Stage 2 strengths are added to these).",
+    ),
+    Kind(
+        "boundary",
+        4,
+        (
+            _choice("type", BOUNDARY_TYPES, "kind of distance"),
+            _text("plan", "my plan", required=True, max_len=2000),
+            _choice("span", BOUNDARY_SPANS, "for how long"),
+        ),
+        doc="A boundary: distance from the source of the hurt, with a plan.",
+    ),
+    Kind(
+        "compassion_pause",
+        4,
+        (
+            _text("noticing", "noticing the hurt", max_len=2000),
+            _text("common", "part of being human", max_len=2000),
+            _text("kindness", "kindness to myself", max_len=2000),
+        ),
+        doc="One self-compassion pause.",
+    ),
+    Kind(
+        "letter",
+        4,
+        (_text("text", "letter", required=True),),
+        doc="A letter to oneself, written as a kind friend would.",
+    ),
+    Kind(
+        "kind_act",
+        4,
+        (
+            _date("done_on", "when", required=True),
+            _text("text", "what I did", required=True, max_len=2000),
+        ),
+        doc="A kind act toward oneself.",
+    ),
     # Stage 5 — support
-    Kind("weighing", 5, (
-        _choice("how_long", WEIGHING_SPANS, "how long it has weighed on me", required=False),
-        _choice("sleep", YES_NO, "sleep affected", required=False),
-        _choice("daily_life", YES_NO, "work or relationships affected", required=False),
-        _choice("self_harm", SELF_HARM, "thoughts of hurting myself", required=False),
-    ), single=True, doc="Answers to 'is this rejection weighing on you?' (not a diagnosis)."),
-    Kind("support_plan", 5, (
-        _short("option", "option", required=True),
-        _text("note", "note", max_len=2000),
-    ), doc="A kind of support the person would like to try."),
+    Kind(
+        "weighing",
+        5,
+        (
+            _choice("how_long", WEIGHING_SPANS, "how long it has weighed on me", required=False),
+            _choice("sleep", YES_NO, "sleep affected", required=False),
+            _choice("daily_life", YES_NO, "work or relationships affected", required=False),
+            _choice("self_harm", SELF_HARM, "thoughts of hurting myself", required=False),
+        ),
+        single=True,
+        doc="Answers to 'is this rejection weighing on you?' (not a diagnosis).",
+    ),
+    Kind(
+        "support_plan",
+        5,
+        (
+            _short("option", "option", required=True),
+            _text("note", "note", max_len=2000),
+        ),
+        doc="A kind of support the person would like to try.",
+    ),
     # Across stages
-    Kind("stage_done", 0, (
-        Field("stage", "int", "stage", required=True, low=1, high=5),
-        Field("done", "bool", "done"),
-    ), doc="The person's own mark that a stage is done for now."),
-    Kind("therapist_prompt", 0, (
-        Field("stage", "int", "stage", required=True, low=1, high=5),
-        _text("text", "prompt", required=True, max_len=2000),
-    ), doc="An extra prompt a therapist added for a stage."),
-    Kind("prompt_answer", 0, (
-        _ref("prompt_id", "therapist_prompt", "prompt", required=True),
-        _text("text", "answer"),
-    ), doc="The person's answer to a therapist's extra prompt."),
-    Kind("therapist_note", 0, (
-        Field("stage", "int", "stage", required=True, low=0, high=5),
-        _text("text", "note", required=True, max_len=4000),
-    ), doc="A therapist's note for a stage."),
+    Kind(
+        "stage_done",
+        0,
+        (
+            Field("stage", "int", "stage", required=True, low=1, high=5),
+            Field("done", "bool", "done"),
+        ),
+        doc="The person's own mark that a stage is done for now.",
+    ),
+    Kind(
+        "therapist_prompt",
+        0,
+        (
+            Field("stage", "int", "stage", required=True, low=1, high=5),
+            _text("text", "prompt", required=True, max_len=2000),
+        ),
+        doc="An extra prompt a therapist added for a stage.",
+    ),
+    Kind(
+        "prompt_answer",
+        0,
+        (
+            _ref("prompt_id", "therapist_prompt", "prompt", required=True),
+            _text("text", "answer"),
+        ),
+        doc="The person's answer to a therapist's extra prompt.",
+    ),
+    Kind(
+        "therapist_note",
+        0,
+        (
+            Field("stage", "int", "stage", required=True, low=0, high=5),
+            _text("text", "note", required=True, max_len=4000),
+        ),
+        doc="A therapist's note for a stage.",
+    ),
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}
@@ -321,9 +454,7 @@ def check_ratings(value: Any) -> dict[str, int]:
         if isinstance(intensity, bool) or not isinstance(intensity, int | float):
             raise InvalidEntry(f"How strong '{emotion}' feels should be a number from 0 to 10.")
         if not (0 <= intensity <= 10) or intensity != int(intensity):
-            raise InvalidEntry(
-                f"How strong '{emotion}' feels goes from 0 to 10; {intensity} is outside."
-            )
+            raise InvalidEntry(f"How strong '{emotion}' feels goes from 0 to 10; {intensity} is outside.")
         clean[emotion] = int(intensity)
     return clean
 

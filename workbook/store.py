@@ -118,8 +118,7 @@ def check_name(name: object) -> str:
     name = " ".join(name.split())
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
         raise InvalidEntry(
-            "A workbook name is just a name, like 'After the interview' — "
-            "it can't contain /, \\ or '..'."
+            "A workbook name is just a name, like 'After the interview' — it can't contain /, \\ or '..'."
         )
     if any(ord(c) < 32 for c in name):
         raise InvalidEntry("A workbook name can't contain control characters.")
@@ -389,9 +388,7 @@ class Workbook:
 
     def counts(self) -> dict[str, int]:
         """How many current entries there are of each kind."""
-        rows = self._conn.execute(
-            "SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind"
-        )
+        rows = self._conn.execute("SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind")
         return dict(rows.fetchall())
 
     def frame(self, kind: str, **options):

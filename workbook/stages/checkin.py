@@ -36,9 +36,15 @@ class CheckIn:
         self.t = t = content.text("feel")["checkin"]
         self.draft_key = f"checkin_draft_{stage}"
         self.search = stacked(
-            w.Text(description=t["search_label"], placeholder=t["search_placeholder"], continuous_update=True)
+            w.Text(
+                description=t["search_label"],
+                placeholder=t["search_placeholder"],
+                continuous_update=True,
+            )
         )
         self.choices = stacked(w.Select(description=t["list_label"], rows=8))
+        self.hint = w.HTML()
+        self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"])
         self.chosen: dict[str, w.IntSlider] = {}
         self.chosen_box = w.VBox()
@@ -46,28 +52,48 @@ class CheckIn:
         self.own_words = text_area(t["own_words_label"], rows=3)
         self.save_button = button(t["save_button"], primary=True)
         self.past = EntryList(
-            page, "checkin", describe_checkin, empty=t["past_none"],
+            page,
+            "checkin",
+            describe_checkin,
+            empty=t["past_none"],
             keep=lambda e: (e.data.get("stage") or 1) == stage,
         )
         page.on_change(self.search, self._filter)
+        page.on_change(self.choices, self._show_hint)
         page.on_click(self.add_button, self.add_selected)
         page.on_click(self.save_button, self.save)
         page.on_change(self.own_words, lambda _v: self._save_draft())
         self._filter("")
         self._load_draft()
         past_head = w.HTML(f"<h3>{esc(t['past_title'])}</h3>")
-        self.widget = w.VBox([
-            self.search, self.choices, self.add_button, self.chosen_box,
-            self.own_words, self.save_button, past_head, self.past.widget,
-        ])
+        self.widget = w.VBox(
+            [
+                self.search,
+                self.choices,
+                self.hint,
+                self.add_button,
+                self.chosen_box,
+                self.own_words,
+                self.save_button,
+                past_head,
+                self.past.widget,
+            ]
+        )
 
     # -- picking -------------------------------------------------------------------------
     def _filter(self, query) -> None:
         query = (query or "")[:SEARCH_MAX].strip().lower()
         found = [e for e in content.emotions() if query in e.word or query == e.family]
-        self.choices.options = [(f"{e.word} — {e.hint}", e.word) for e in found]
+        self.choices.options = [e.word for e in found]
+        self.choices.value = found[0].word if found else None
         own = query and query not in content.emotion_index()
-        self.add_button.description = self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
+        self.add_button.description = (
+            self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
+        )
+
+    def _show_hint(self, word) -> None:
+        known = content.emotion_index().get(word)
+        self.hint.value = f"<p><strong>{esc(known.word)}</strong>: {esc(known.hint)}</p>" if known else ""
 
     def add_selected(self) -> None:
         """Add the highlighted feeling, or the searched word as the person's own."""
@@ -89,7 +115,10 @@ class CheckIn:
         if len(self.chosen) >= MAX_RATINGS:
             raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
         slider = w.IntSlider(
-            value=intensity, min=0, max=10, description=self.t["intensity_label"].format(word=word),
+            value=intensity,
+            min=0,
+            max=10,
+            description=self.t["intensity_label"].format(word=word),
             continuous_update=False,
         )
         slider.style.description_width = "initial"
@@ -123,7 +152,8 @@ class CheckIn:
         if self.page.wb is None:
             raise InvalidEntry("Choose or create a workbook on the start page first.")
         entry = self.page.wb.put(
-            "checkin", {"ratings": self.ratings(), "own_words": self.own_words.value, "stage": self.stage}
+            "checkin",
+            {"ratings": self.ratings(), "own_words": self.own_words.value, "stage": self.stage},
         )
         self.chosen.clear()
         self.own_words.value = ""
@@ -135,7 +165,10 @@ class CheckIn:
 
     def _save_draft(self) -> None:
         if self.page.wb is not None:
-            draft = {"ratings": {word: s.value for word, s in self.chosen.items()}, "own_words": self.own_words.value}
+            draft = {
+                "ratings": {word: s.value for word, s in self.chosen.items()},
+                "own_words": self.own_words.value,
+            }
             self.page.wb.set_meta(self.draft_key, draft)
 
     def _load_draft(self) -> None:

@@ -56,9 +56,12 @@ class FeelPage:
         kinds = [(t["kind_blank"], None)] + [(label, key) for key, label in content.rejection_kinds().items()]
         self.kind = dropdown(t["kind_label"], kinds)
         self.happened_on = _date_picker(t["date_label"])
-        self.description = text_area(t["description_label"], rows=5, placeholder=t["description_placeholder"], live=True)
+        self.description = text_area(
+            t["description_label"], rows=5, placeholder=t["description_placeholder"], live=True
+        )
         self.rejection_form = SingleForm(
-            self.page, "rejection",
+            self.page,
+            "rejection",
             {"kind": self.kind, "happened_on": self.happened_on, "description": self.description},
             what=t["saved"],
         )
@@ -69,34 +72,51 @@ class FeelPage:
         t = self.t["process"]
         ways = list(model.PROCESS_WAYS)
         self.plan_form = AddForm(
-            self.page, "process_plan",
-            {"way": dropdown(t["way_label"], ways, ways[0]),
-             "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"])},
-            t["plan_button"], what=t["plan_saved"],
+            self.page,
+            "process_plan",
+            {
+                "way": dropdown(t["way_label"], ways, ways[0]),
+                "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"]),
+            },
+            t["plan_button"],
+            what=t["plan_saved"],
         )
         self.plans = EntryList(
-            self.page, "process_plan",
+            self.page,
+            "process_plan",
             lambda e: f"<strong>{esc(e['way'])}</strong> — {paragraphs(e['plan'])}",
             empty=t["plans_none"],
         )
         self.plan_form.on_added.append(lambda _e: self.plans.refresh())
         self.log_form = AddForm(
-            self.page, "process_log",
-            {"way": dropdown(t["log_way_label"], ways, ways[0]),
-             "done_on": _date_picker(t["log_date_label"], dt.date.today()),
-             "note": text_area(t["log_note_label"], rows=2)},
-            t["log_button"], what=t["log_saved"],
+            self.page,
+            "process_log",
+            {
+                "way": dropdown(t["log_way_label"], ways, ways[0]),
+                "done_on": _date_picker(t["log_date_label"], dt.date.today()),
+                "note": text_area(t["log_note_label"], rows=2),
+            },
+            t["log_button"],
+            what=t["log_saved"],
         )
         self.logs = EntryList(
-            self.page, "process_log",
-            lambda e: f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(e["way"])}</strong>'
-            + (f" — {paragraphs(e['note'])}" if e["note"] else ""),
+            self.page,
+            "process_log",
+            lambda e: (
+                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(e["way"])}</strong>'
+                + (f" — {paragraphs(e['note'])}" if e["note"] else "")
+            ),
             empty=t["logs_none"],
         )
         self.log_form.on_added.append(lambda _e: self.logs.refresh())
         self.page.section(
-            t["title"], esc(t["intro"]), self.plan_form.widget, self.plans.widget,
-            w.HTML(f"<h3>{esc(t['log_title'])}</h3>"), self.log_form.widget, self.logs.widget,
+            t["title"],
+            esc(t["intro"]),
+            self.plan_form.widget,
+            self.plans.widget,
+            w.HTML(f"<h3>{esc(t['log_title'])}</h3>"),
+            self.log_form.widget,
+            self.logs.widget,
         )
 
     # -- why it hurts ----------------------------------------------------------------------
@@ -105,14 +125,18 @@ class FeelPage:
         self.answers = {}
         for prompt in t["prompts"]:
             area = text_area(prompt["label"], rows=4, placeholder=prompt["placeholder"], live=True)
-            self.answers[prompt["key"]] = KeyedText(self.page, "reflection", "prompt", prompt["key"], area, what=t["saved"])
+            self.answers[prompt["key"]] = KeyedText(
+                self.page, "reflection", "prompt", prompt["key"], area, what=t["saved"]
+            )
         self.page.section(t["title"], esc(t["intro"]), *(a.widget for a in self.answers.values()))
 
     # -- timed writing ---------------------------------------------------------------------
     def _session(self) -> None:
         t = self.t["session"]
         self.minutes = dropdown(t["minutes_label"], list(SESSION_MINUTES), 15)
-        self.perspective = w.ToggleButtons(options=PERSPECTIVE_LABELS, value="I", description=t["perspective_label"])
+        self.perspective = w.ToggleButtons(
+            options=PERSPECTIVE_LABELS, value="I", description=t["perspective_label"]
+        )
         self.perspective.style.description_width = "initial"
         self.topic = text_line(t["topic_label"], placeholder=t["topic_placeholder"])
         self.start_button = button(t["start_button"], primary=True)
@@ -131,10 +155,16 @@ class FeelPage:
         self.page.on_typing(self.writing, self._save_writing)
         self.page.on_change(self.timer, self._tick)
         self.page.section(
-            t["title"], t["intro"],
+            t["title"],
+            t["intro"],
             w.HTML(f'<p class="wb-hint">{esc(t["perspective_hint"])}</p>'),
-            self.minutes, self.perspective, self.topic, self.start_button, self.editor,
-            w.HTML(f"<h3>{esc(t['past_title'])}</h3>"), self.sessions.widget,
+            self.minutes,
+            self.perspective,
+            self.topic,
+            self.start_button,
+            self.editor,
+            w.HTML(f"<h3>{esc(t['past_title'])}</h3>"),
+            self.sessions.widget,
         )
 
     def _describe_session(self, e) -> str:
@@ -143,7 +173,7 @@ class FeelPage:
         topic = f" · {esc(e['topic'])}" if e["topic"] else ""
         return (
             f'<span class="wb-date">{esc(when(e.created_at))}</span> — {e["minutes"] or "?"} min, '
-            f"as “{esc(e['perspective'])}”{topic}<br><span class=\"wb-quote\">{paragraphs(preview)}</span>"
+            f'as “{esc(e["perspective"])}”{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
         )
 
     def _session_data(self, *, finished: bool = False) -> dict:

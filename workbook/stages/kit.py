@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
+import anywidget
 import ipywidgets as w
 
 from .. import content
@@ -138,6 +139,16 @@ def _widget_css() -> str:
         return ""
 
 
+class _ShownBeacon(anywidget.AnyWidget):
+    """An invisible widget that tells Python when the page has been drawn in a browser.
+
+    Heavy work (pandas, charts) waits for this, so the page becomes usable first; a
+    message sent before the browser connects would be lost, so the browser asks for it.
+    """
+
+    _esm = "export default { render({ model }) { model.send({ shown: true }); } };"
+
+
 class Page:
     """One stage page: header, status line, sections, navigation and footer.
 
@@ -154,7 +165,23 @@ class Page:
         self.footer = w.HTML()
         self.footer.add_class("wb-footer")
         self.body: list[w.Widget] = []
+        self._after_shown: list[Callable[[], None]] = []
+        self._next: tuple[int, str] | None = None
+        self._beacon: _ShownBeacon | None = None
         self._render_frame()
+
+    def after_shown(self, callback: Callable[[], None]) -> None:
+        """Run `callback` (guarded) once the page is on screen: for charts and other slow parts."""
+        self._after_shown.append(self.guard(callback))
+        if self._beacon is None:
+            self._beacon = _ShownBeacon(layout=w.Layout(display="none"))
+            self._beacon.on_msg(lambda _w, _content, _buffers: self.run_after_shown())
+
+    def run_after_shown(self) -> None:
+        """Run the waiting callbacks now (the browser calls this; tests and scripts may too)."""
+        waiting, self._after_shown = self._after_shown, []
+        for callback in waiting:
+            callback()
 
     @property
     def wb(self) -> Workbook | None:
@@ -244,6 +271,11 @@ class Page:
         self.session = Session(home, slug, opened)
         self._render_frame()
 
+    def set_next(self, index: int, label: str | None = None) -> None:
+        """Point the page's "next" link somewhere else (e.g. where the chosen path leads)."""
+        self._next = (index, label or PAGES[index][1])
+        self.footer.value = self._footer()
+
     def _render_frame(self) -> None:
         self.header.value = self._header()
         self.footer.value = self._footer()
@@ -252,27 +284,33 @@ class Page:
         name = PAGES[self.index][1]
         where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
         nav = " ".join(
-            page_link(i, self.slug, css="wb-current" if i == self.index else "")
-            for i in range(len(PAGES))
+            page_link(i, self.slug, css="wb-current" if i == self.index else "") for i in range(len(PAGES))
         )
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
             if self.wb
             else self.words["no_workbook"].format(start=page_link(0, None))
         )
-        problem = f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>' if self.session.problem else ""
+        problem = (
+            f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>'
+            if self.session.problem
+            else ""
+        )
         return (
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
             f'<header class="wb-header"><p class="wb-where">{esc(where)}</p>'
-            f"<h1>{esc(name)}</h1><p class=\"wb-book\">{book}</p>{problem}</header>"
+            f'<h1>{esc(name)}</h1><p class="wb-book">{book}</p>{problem}</header>'
         )
 
     def _footer(self) -> str:
         links = []
         if self.index > 0:
             links.append(page_link(self.index - 1, self.slug, "← " + PAGES[self.index - 1][1]))
-        if self.index + 1 < len(PAGES):
-            links.append(page_link(self.index + 1, self.slug, PAGES[self.index + 1][1] + " →"))
+        nxt = self._next or (
+            (self.index + 1, PAGES[self.index + 1][1]) if self.index + 1 < len(PAGES) else None
+        )
+        if nxt:
+            links.append(page_link(nxt[0], self.slug, nxt[1] + " →", css="wb-next"))
         return (
             f'<nav class="wb-prevnext" aria-label="{esc(self.words["prevnext_label"])}">'
             + " ".join(links)
@@ -280,11 +318,56 @@ class Page:
             + crisis_html()
         )
 
+    def _stage_extras(self) -> list[w.Widget]:
+        """What every stage page ends with: a therapist's notes and prompts, and 'done'."""
+        from ..progress import mark_done, stage_progress
+
+        t = content.text("common")
+        extras: list[w.Widget] = []
+        notes = [e for e in self.wb.entries("therapist_note") if e.data["stage"] == self.index]
+        if notes:
+            items = "".join(
+                f'<li><span class="wb-date">{esc(when(n.created_at))}</span><br>{paragraphs(n["text"])}</li>'
+                for n in notes
+            )
+            extras.append(
+                w.HTML(f'<div class="wb-note"><h2>{esc(t["notes_title"])}</h2><ul>{items}</ul></div>')
+            )
+        prompts = [e for e in self.wb.entries("therapist_prompt") if e.data["stage"] == self.index]
+        if prompts:
+            areas = []
+            for prompt in prompts:
+                area = text_area(prompt["text"], rows=4, live=True)
+                KeyedText(
+                    self,
+                    "prompt_answer",
+                    "prompt_id",
+                    prompt.entry_id,
+                    area,
+                    what=t["answer_saved"],
+                )
+                areas.append(area)
+            extras.append(w.VBox([w.HTML(f"<h2>{esc(t['prompts_title'])}</h2>"), *areas]))
+        done_now = stage_progress(self.wb)[self.index - 1].done
+        done = w.Checkbox(value=done_now, description=t["done_label"], indent=False)
+        self.on_change(
+            done,
+            lambda value: (
+                mark_done(self.wb, self.index, bool(value)),
+                self.saved(t["done_saved"]),
+            ),
+        )
+        extras.append(done)
+        return extras
+
     def show(self, extra_footer: Iterable[w.Widget] = ()) -> w.VBox:
         """The whole page; its last widget carries the `app-ready` class for tests."""
         style = w.HTML(f"<style>{_widget_css()}</style>")
         style.add_class("wb-style")
-        parts = [style, self.header, *self.body, *extra_footer, self.status, self.footer]
+        extras = self._stage_extras() if self.wb is not None and 1 <= self.index <= 5 else []
+        parts = [style, self.header, *self.body, *extra_footer, *extras, self.status, self.footer]
+        if self._beacon is not None:
+            parts.insert(0, self._beacon)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
         self.footer.add_class(READY_CLASS)
@@ -298,7 +381,7 @@ def crisis_html() -> str:
     crisis = content.resources()["crisis"]
     return (
         f'<aside class="wb-crisis" aria-label="{esc(crisis["label"])}">'
-        f'<p><strong>{esc(crisis["heading"])}</strong> {esc(crisis["line"])}</p></aside>'
+        f"<p><strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p></aside>"
     )
 
 
@@ -319,7 +402,9 @@ def text_area(label: str, *, rows: int = 4, placeholder: str = "", live: bool = 
 
 def text_line(label: str, *, placeholder: str = "", value: str = "") -> w.Text:
     """A labelled one-line text box that reports its value when the person leaves it."""
-    return stacked(w.Text(value=value or "", description=label, placeholder=placeholder, continuous_update=False))
+    return stacked(
+        w.Text(value=value or "", description=label, placeholder=placeholder, continuous_update=False)
+    )
 
 
 def dropdown(label: str, options, value=None) -> w.Dropdown:
@@ -382,8 +467,17 @@ class KeyedText:
     """A text area bound to the one entry of `kind` whose `key_field` equals `key`
     (a guided-writing answer per prompt, an answer per therapist prompt)."""
 
-    def __init__(self, page: Page, kind: str, key_field: str, key: str, widget: w.Textarea, *, what: str = ""):
-        self.page, self.kind, self.key_field, self.key, self.widget, self.what = page, kind, key_field, key, widget, what
+    def __init__(
+        self, page: Page, kind: str, key_field: str, key: str, widget: w.Textarea, *, what: str = ""
+    ):
+        self.page, self.kind, self.key_field, self.key, self.widget, self.what = (
+            page,
+            kind,
+            key_field,
+            key,
+            widget,
+            what,
+        )
         found = self._entry()
         if found is not None:
             widget.value = found.data.get("text") or ""
@@ -401,7 +495,9 @@ class KeyedText:
             raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
         found = self._entry()
         entry = self.page.wb.put(
-            self.kind, {self.key_field: self.key, "text": text}, entry_id=found.entry_id if found else None
+            self.kind,
+            {self.key_field: self.key, "text": text},
+            entry_id=found.entry_id if found else None,
         )
         self.page.saved(self.what)
         return entry
@@ -485,7 +581,13 @@ class AddForm:
         fixed: dict | None = None,
         what: str = "",
     ):
-        self.page, self.kind, self.widgets, self.fixed, self.what = page, kind, widgets, fixed or {}, what
+        self.page, self.kind, self.widgets, self.fixed, self.what = (
+            page,
+            kind,
+            widgets,
+            fixed or {},
+            what,
+        )
         self.on_added: list[Callable[[Entry], None]] = []
         self.button = button(label, primary=True)
         page.on_click(self.button, self.add)

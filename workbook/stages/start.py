@@ -94,7 +94,9 @@ class StartPage:
             return f"<p>{esc(t['progress_none'])}</p>"
         rows = []
         for p in stage_progress(wb):
-            state = {"done": t["state_done"], "started": t["state_started"]}.get(p.state, t["state_not_started"])
+            state = {"done": t["state_done"], "started": t["state_started"]}.get(
+                p.state, t["state_not_started"]
+            )
             count = t["entries"].format(n=p.entries) if p.entries else ""
             rows.append(
                 f'<li class="wb-progress-{p.state.replace(" ", "-")}">'
@@ -102,7 +104,7 @@ class StartPage:
                 f"{(' · ' + esc(count)) if count else ''}</li>"
             )
         begin = t["begin"].format(link=page_link(1, self.page.slug, PAGES[1][1]))
-        return f"<ol class=\"wb-progress\">{''.join(rows)}</ol><p>{begin}</p>"
+        return f'<ol class="wb-progress">{"".join(rows)}</ol><p>{begin}</p>'
 
 
 def show(*, home=None, slug=None):

@@ -1,0 +1,153 @@
+"""The Voilà app served by `rejection-workbook serve`, and headless Debian Chromium.
+
+The server runs once per test session on 127.0.0.1, on a free port, with a temporary
+workbook home; it is stopped (by its PID) when the session ends. In CI a missing
+browser is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from workbook.store import Home
+
+from .helpers import screenshot
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@dataclass
+class App:
+    base: str  # http://127.0.0.1:PORT
+    token: str
+    home: Home
+    process: subprocess.Popen
+
+    def url(self, notebook: str, slug: str | None = None) -> str:
+        query = f"?token={self.token}" + (f"&workbook={slug}" if slug else "")
+        return f"{self.base}/voila/render/{notebook}{query}"
+
+    def new_workbook(self, name: str | None = None) -> str:
+        """Create a workbook straight in the app's home; returns its slug."""
+        with self.home.create(name or f"Browser {uuid.uuid4().hex[:8]}") as wb:
+            return wb.path.stem
+
+
+def _start_app(home: Path, *extra: str) -> App:
+    command = [
+        sys.executable,
+        "-m",
+        "workbook.cli",
+        "serve",
+        "--no-browser",
+        "--home",
+        str(home),
+        *extra,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 90
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            raise RuntimeError("serve exited while starting:\n" + "".join(seen))
+        seen.append(line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/voila/render/\S+\?token=([\w-]+)", line)
+        if found:
+            return App(found.group(1), found.group(2), Home(home), process)
+    process.kill()
+    raise RuntimeError("serve did not print its URL in time:\n" + "".join(seen))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The app, served by our own CLI on a temporary home."""
+    running = _start_app(tmp_path_factory.mktemp("app-home"))
+    yield running
+    _stop(running.process)
+
+
+@pytest.fixture(scope="session")
+def start_app():
+    """Start an extra app with its own options (e.g. --demo); stopped at session end."""
+    started: list[App] = []
+
+    def start(home: Path, *extra: str) -> App:
+        started.append(_start_app(home, *extra))
+        return started[-1]
+
+    yield start
+    for running in started:
+        _stop(running.process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "Chromium is not installed; CI must run the browser tests (apt-get install chromium)."
+            )
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser tab (own cookies); on failure, screenshots of its tabs are kept."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.errors = errors
+    yield tab
+    if getattr(request.node, "failed_call", False):
+        for n, open_tab in enumerate(context.pages):
+            screenshot(open_tab, f"FAILED-{request.node.name}-{n}")
+    context.close()

@@ -1,0 +1,43 @@
+"""Stage 0 and Stage 1 in the real app: create, write, close the tab, come back."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import open_ready, screenshot
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_create_check_in_write_close_and_find_it_again(app, page, browser):
+    open_ready(page, app.url("00_start.ipynb"))
+    page.get_by_label("New workbook name").fill("After the audition")
+    page.get_by_role("button", name="Create workbook").click()
+    page.get_by_text("Writing to the workbook After the audition").wait_for()
+    screenshot(page, "start")
+
+    page.get_by_role("link", name="Feel it").first.click()
+    page.wait_for_selector(".app-ready", timeout=60_000)
+    page.get_by_text("Writing to the workbook After the audition").wait_for()
+    page.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
+    page.get_by_label("Find a feeling").fill("sad")
+    page.get_by_label("Feelings").select_option("sadness")
+    page.get_by_role("button", name="Add this feeling").click()
+    page.get_by_text("How strong is 'sadness'").wait_for()
+    page.get_by_role("button", name="Save this check-in").click()
+    page.get_by_text("Saved your check-in").wait_for()
+    page.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
+    page.wait_for_timeout(2500)  # the writing is saved after a short pause in typing
+    screenshot(page, "feel")
+    page.close()  # no button pressed: closing the tab must lose nothing
+
+    again = page.context.new_page()
+    open_ready(again, app.url("01_feel.ipynb"))
+    assert (
+        "I pictured the first rehearsal." in again.get_by_label("What I hoped for or pictured").input_value()
+    )
+    assert XSS in again.get_by_label("What happened, in my words").input_value()
+    again.get_by_text("sadness 5").wait_for()
+    assert again.locator("img[src=x]").count() == 0
