@@ -15,7 +15,7 @@ import re
 import sqlite3
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -333,6 +333,62 @@ class Workbook:
     def restore(self, entry_id: str) -> Entry:
         """Undo a delete."""
         return self._set_deleted(entry_id, False)
+
+    def apply_revisions(self, revisions: Iterable[Revision]) -> dict[str, int]:
+        """Merge revisions from another copy of this workbook, in ONE transaction.
+
+        Revisions this workbook already has (same rev_id) are left exactly as they are;
+        the others are added. Every touched entry's current version is then recomputed
+        as its latest revision (by written_at, then rev_id), so an entry edited on both
+        sides keeps both versions in its history. The revisions must already be checked
+        (`model.validate` on their data). Returns {"added": n, "known": n, "entries": n};
+        WorkbookError (and nothing written) if an entry would change kind.
+        """
+        rows = [
+            (
+                r.rev_id,
+                r.entry_id,
+                r.kind,
+                r.parent_rev,
+                r.author,
+                r.written_at,
+                int(r.deleted),
+                json.dumps(r.data, ensure_ascii=False, sort_keys=True),
+            )
+            for r in revisions
+        ]
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany("INSERT OR IGNORE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            added = conn.total_changes - before
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_touched (entry_id TEXT PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.merge_touched")
+            conn.executemany(
+                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((row[1],) for row in rows)
+            )
+            clash = conn.execute(
+                "SELECT entry_id FROM revisions WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched) "
+                "GROUP BY entry_id HAVING count(DISTINCT kind) > 1 LIMIT 1"
+            ).fetchone()
+            if clash:
+                raise WorkbookError(
+                    "One entry in the file is of a different kind than the same entry here, so "
+                    "nothing was brought in."
+                )
+            conn.execute(
+                "WITH ranked AS (SELECT entry_id, kind, rev_id, author, written_at, deleted, data, "
+                "row_number() OVER (PARTITION BY entry_id ORDER BY written_at DESC, rev_id DESC) AS n, "
+                "min(written_at) OVER (PARTITION BY entry_id) AS first_at FROM revisions "
+                "WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched)) "
+                "INSERT INTO entries SELECT entry_id, kind, rev_id, first_at, written_at, author, "
+                "deleted, data FROM ranked WHERE n = 1 "
+                "ON CONFLICT(entry_id) DO UPDATE SET rev_id = excluded.rev_id, "
+                "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+                "author = excluded.author, deleted = excluded.deleted, data = excluded.data"
+            )
+            touched = conn.execute("SELECT count(*) FROM temp.merge_touched").fetchone()[0]
+            conn.execute("DELETE FROM temp.merge_touched")
+        return {"added": added, "known": len(rows) - added, "entries": touched}
 
     # -- reading ---------------------------------------------------------------
     def get(self, entry_id: str) -> Entry:
