@@ -72,7 +72,8 @@ class Field:
 
     @property
     def title(self) -> str:
-        return self.label or self.name.replace("_", " ")
+        title = self.label or self.name.replace("_", " ")
+        return title[:1].upper() + title[1:]
 
 
 @dataclass(frozen=True)
@@ -386,27 +387,26 @@ def kind(name: str) -> Kind:
 
 def _check_text(f: Field, value: Any) -> str:
     if not isinstance(value, str):
-        raise InvalidEntry(f"The {f.title} should be text.")
+        raise InvalidEntry(f"“{f.title}” should be text.")
     value = value.replace("\x00", "")
     if len(value) > f.max_len:
         raise InvalidEntry(
-            f"The {f.title} is longer than this workbook can keep in one place "
-            f"({len(value):,} characters; up to {f.max_len:,} fit). Nothing was changed — "
-            "you could split it in two."
+            f"What you wrote in “{f.title}” is {len(value):,} characters — more than the "
+            f"{f.max_len:,} that fit in one place. Nothing was changed; you could split it in two."
         )
     return value
 
 
 def _check_number(f: Field, value: Any, cast) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidEntry(f"The {f.title} should be a number.")
+        raise InvalidEntry(f"“{f.title}” should be a number.")
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidEntry(f"The {f.title} should be a number.")
+        raise InvalidEntry(f"“{f.title}” should be a number.")
     if cast is int and value != int(value):
-        raise InvalidEntry(f"The {f.title} should be a whole number.")
+        raise InvalidEntry(f"“{f.title}” should be a whole number.")
     value = cast(value)
     if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
-        raise InvalidEntry(f"The {f.title} goes from {f.low:g} to {f.high:g}; {value:g} is outside.")
+        raise InvalidEntry(f"“{f.title}” goes from {f.low:g} to {f.high:g}; {value:g} is outside.")
     return value
 
 
@@ -417,11 +417,11 @@ def _check_date(f: Field, value: Any) -> str:
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(f"The {f.title} should be a date.") from None
+            raise InvalidEntry(f"“{f.title}” should be a date.") from None
     if not isinstance(value, dt.date):
-        raise InvalidEntry(f"The {f.title} should be a date.")
+        raise InvalidEntry(f"“{f.title}” should be a date.")
     if not (dt.date(1900, 1, 1) <= value <= dt.date(2200, 12, 31)):
-        raise InvalidEntry(f"The {f.title} should be a real date ({value.year} is out of range).")
+        raise InvalidEntry(f"“{f.title}” should be a real date ({value.year} is out of range).")
     return value.isoformat()
 
 
@@ -430,9 +430,9 @@ def _check_datetime(f: Field, value: Any) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(f"The {f.title} should be a date and time.") from None
+            raise InvalidEntry(f"“{f.title}” should be a date and time.") from None
     if not isinstance(value, dt.datetime):
-        raise InvalidEntry(f"The {f.title} should be a date and time.")
+        raise InvalidEntry(f"“{f.title}” should be a date and time.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
@@ -468,11 +468,11 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_number(f, value, float)
     if f.type == "bool":
         if not isinstance(value, bool):
-            raise InvalidEntry(f"The {f.title} should be yes or no.")
+            raise InvalidEntry(f"“{f.title}” should be yes or no.")
         return value
     if f.type == "choice":
         if value not in f.choices:
-            raise InvalidEntry(f"The {f.title} should be one of: {', '.join(map(str, f.choices))}.")
+            raise InvalidEntry(f"“{f.title}” should be one of: {', '.join(map(str, f.choices))}.")
         return value
     if f.type == "date":
         return _check_date(f, value)
@@ -480,7 +480,7 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_datetime(f, value)
     if f.type == "ref":
         if not isinstance(value, str) or not value or len(value) > 64:
-            raise InvalidEntry(f"The {f.title} is not one this workbook knows.")
+            raise InvalidEntry(f"“{f.title}” is not one this workbook knows.")
         return value
     if f.type == "ratings":
         return check_ratings(value)
@@ -508,7 +508,7 @@ def validate(kind_name: str, data: Any) -> dict:
         value = data.get(f.name)
         if _is_empty(value) and f.type not in ("ratings",):
             if f.required:
-                raise InvalidEntry(f"Please fill in the {f.title} first.")
+                raise InvalidEntry(f"Please fill in “{f.title}” first.")
             clean[f.name] = None
             continue
         clean[f.name] = _check_field(f, value)

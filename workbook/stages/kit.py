@@ -80,11 +80,17 @@ def query_param(name: str) -> str | None:
 
 
 def _setup_log(home: Home) -> None:
-    if any(getattr(h, "_workbook_log", False) for h in log.handlers):
-        return
+    """Send errors to the log file in `home` (one file handler, moved if the home changes)."""
+    target = str(home.log_path.absolute())
+    for handler in list(log.handlers):
+        if getattr(handler, "baseFilename", None) == target:
+            return
+        if getattr(handler, "_workbook_log", False):
+            log.removeHandler(handler)
+            handler.close()
     try:
         home.ensure()
-        handler = logging.FileHandler(home.log_path, encoding="utf-8")
+        handler = logging.FileHandler(target, encoding="utf-8", delay=True)
     except (OSError, WorkbookError):
         return
     handler._workbook_log = True

@@ -1,0 +1,308 @@
+"""Stage 0 (start page) and Stage 1 (Feel it), driven in Python as a person would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+
+from workbook.stages import feel, kit, start
+from workbook.stages.checkin import CheckIn, describe_checkin
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def status(page) -> str:
+    return html.unescape(page.status.value)
+
+
+# -- start page ------------------------------------------------------------------------------
+def test_start_page_creates_opens_and_renames_workbooks(home):
+    page = start.StartPage()
+    assert "No workbook is open yet" in page.page.header.value
+    page.new_name.value = "After the interview"
+    page.create_button.click()
+    assert "Writing to the workbook <strong>After the interview</strong>" in page.page.header.value
+    assert home.current() == "after-the-interview"
+    page.new_name.value = "My sister"
+    page.create_button.click()
+    assert home.current() == "my-sister"
+    page.choose.value = "after-the-interview"
+    page.open_button.click()
+    assert home.current() == "after-the-interview"
+    assert "Now writing to “After the interview”" in status(page.page)
+    page.rename_name.value = "The bakery job"
+    page.rename_button.click()
+    assert home.find("The bakery job").slug == "after-the-interview"
+    assert "?workbook=after-the-interview" in page.progress.value
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "a/b", ""])
+def test_start_page_refuses_path_like_names_calmly(home, bad):
+    page = start.StartPage()
+    page.new_name.value = bad
+    page.create_button.click()
+    assert "wb-problem" in status(page.page)
+    assert "Traceback" not in status(page.page)
+    assert page.new_name.value == bad  # what was typed stays
+    assert home.list() == []
+
+
+def test_start_page_shows_the_disclaimer_privacy_and_crisis_line(home):
+    widget = start.show()
+    text = " ".join(
+        getattr(w, "value", "") or "" for w in _walk(widget) if isinstance(getattr(w, "value", ""), str)
+    )
+    assert "not a diagnosis or a treatment" in text
+    assert "on this computer only" in text
+    assert "988" in text
+    assert "Feel it" in text and "minutes" in text
+
+
+def test_crisis_line_can_be_set_for_another_country(home, monkeypatch):
+    from workbook import content
+
+    monkeypatch.setenv(content.CRISIS_ENV, "Call 116 123 (Samaritans, UK and Ireland).")
+    content.resources.cache_clear()
+    try:
+        assert "116 123" in kit.crisis_html()
+    finally:
+        monkeypatch.delenv(content.CRISIS_ENV)
+        content.resources.cache_clear()
+
+
+def test_progress_shows_stages_started_and_done(wb):
+    from workbook.progress import mark_done, stage_progress
+
+    wb.put("checkin", {"ratings": {"anger": 4}, "stage": 1})
+    wb.put("checkin", {"ratings": {"calm": 6}, "stage": 4})
+    mark_done(wb, 1)
+    states = {p.stage: p.state for p in stage_progress(wb)}
+    assert states == {1: "done", 2: "not started", 3: "not started", 4: "started", 5: "not started"}
+    html = start.StartPage()._progress_html()
+    assert "wb-progress-done" in html and "wb-progress-started" in html
+
+
+# -- which workbook a page writes to ------------------------------------------------------
+def test_a_page_writes_to_the_workbook_in_its_link(home, monkeypatch):
+    first = home.create("First").path.stem
+    second = home.create("Second").path.stem
+    home.set_current(first)
+    monkeypatch.setenv("QUERY_STRING", f"workbook={second}")
+    page = feel.FeelPage()
+    assert page.page.wb.name == "Second"
+    assert f"02_reason.ipynb?workbook={second}" in page.page.footer.value
+
+
+@pytest.mark.parametrize("query", ["workbook=../../etc/passwd", "workbook=nope", "workbook=%2Fetc"])
+def test_a_hostile_link_opens_nothing_and_says_why(home, monkeypatch, query):
+    home.set_current(home.create("Mine").path.stem)
+    monkeypatch.setenv("QUERY_STRING", query)
+    page = feel.FeelPage()
+    assert page.page.wb is None
+    assert "wb-problem" in page.page.header.value
+    assert "Start here" in page.page.header.value
+
+
+# -- Stage 1 --------------------------------------------------------------------------------
+def test_naming_the_rejection_saves_each_change_at_once(wb):
+    page = feel.FeelPage()
+    page.kind.value = "job or career"
+    page.happened_on.value = dt.date(2026, 11, 3)
+    page.description.value = "They said they went with someone more senior. " + XSS
+    saved = wb.single("rejection").data
+    assert saved == {
+        "kind": "job or career",
+        "happened_on": "2026-11-03",
+        "description": "They said they went with someone more senior. " + XSS,
+    }
+    assert "Saved what happened" in status(page.page)
+    again = feel.FeelPage()  # a reload rebuilds the page from the store
+    assert again.kind.value == "job or career"
+    assert again.happened_on.value == dt.date(2026, 11, 3)
+    assert again.description.value.endswith(XSS)
+
+
+def test_a_giant_description_gets_a_message_and_the_earlier_text_is_kept(wb):
+    page = feel.FeelPage()
+    page.description.value = "First version."
+    page.description.value = "x" * 5000
+    assert "more than the" in status(page.page)
+    assert wb.single("rejection")["description"] == "First version."
+
+
+def test_check_in_from_the_vocabulary_and_own_words(wb):
+    page = feel.FeelPage()
+    checkin = page.checkin
+    checkin.search.value = "lonel"
+    assert checkin.choices.options == ("loneliness",) or "loneliness" in checkin.choices.options
+    checkin.add_button.click()
+    checkin.search.value = "gutted"
+    assert "gutted" in checkin.add_button.description
+    checkin.add_button.click()
+    checkin.chosen["loneliness"].value = 8
+    checkin.own_words.value = "Like the room got bigger."
+    checkin.save_button.click()
+    entry = wb.entries("checkin")[0]
+    assert entry.data == {
+        "ratings": {"loneliness": 8, "gutted": 5},
+        "own_words": "Like the room got bigger.",
+        "stage": 1,
+    }
+    assert checkin.chosen == {}
+    assert "loneliness <strong>8</strong>" in checkin.past.box.children[0].children[0].value
+    emotions = wb.frame("emotions")
+    assert set(emotions["emotion"]) == {"loneliness", "gutted"}
+
+
+def test_check_ins_repeat_and_each_keeps_its_date(wb):
+    page = feel.FeelPage()
+    for word in ("anger", "relief"):
+        page.checkin.add(word, 6)
+        page.checkin.save_button.click()
+    frame = wb.frame("checkin")
+    assert len(frame) == 2
+    assert frame["created_at"].is_monotonic_increasing
+    assert len(page.checkin.past.box.children) == 2
+
+
+def test_an_empty_check_in_gets_a_message(wb):
+    page = feel.FeelPage()
+    page.checkin.save_button.click()
+    assert "Pick at least one feeling" in status(page.page)
+    assert wb.entries("checkin") == []
+
+
+def test_an_intensity_outside_0_to_10_never_reaches_the_store(wb):
+    page = feel.FeelPage()
+    page.checkin.add("shame")
+    page.checkin.chosen["shame"].value = 11  # what a tampered page could send
+    assert page.checkin.chosen["shame"].value == 10  # the widget clamps it
+    page.checkin.save_button.click()
+    assert wb.entries("checkin")[0]["ratings"] == {"shame": 10}
+
+
+def test_a_check_in_in_progress_survives_a_closed_tab(wb):
+    page = feel.FeelPage()
+    page.checkin.add("confusion", 7)
+    page.checkin.own_words.value = "half written"
+    again = CheckIn(kit.Page(1), stage=1)
+    assert {w: s.value for w, s in again.chosen.items()} == {"confusion": 7}
+    assert again.own_words.value == "half written"
+
+
+def test_past_check_ins_show_user_text_as_text(wb):
+    entry = wb.put("checkin", {"ratings": {"anger": 3}, "own_words": XSS})
+    html = describe_checkin(entry)
+    assert XSS not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_ways_to_process_can_be_planned_and_logged(wb):
+    page = feel.FeelPage()
+    page.plan_form.widgets["way"].value = "movement or exercise"
+    page.plan_form.widgets["plan"].value = "A walk after work, Tuesdays."
+    page.plan_form.button.click()
+    page.log_form.widgets["way"].value = "movement or exercise"
+    page.log_form.widgets["note"].value = "Felt lighter."
+    page.log_form.button.click()
+    assert wb.single("process_plan")["plan"] == "A walk after work, Tuesdays."
+    log = wb.entries("process_log")[0]
+    assert log["done_on"] == dt.date.today().isoformat()
+    assert page.plan_form.widgets["plan"].value == ""  # ready for the next one
+    assert "Felt lighter." in page.logs.box.children[0].children[0].value
+
+
+def test_removing_an_entry_can_be_undone(wb):
+    page = feel.FeelPage()
+    page.plan_form.widgets["plan"].value = "Draw for ten minutes."
+    page.plan_form.button.click()
+    remove = page.plans.box.children[0].children[1]
+    remove.click()
+    assert wb.entries("process_plan") == []
+    assert page.plans.undo.layout.display is None
+    page.plans.undo.click()
+    assert [e["plan"] for e in wb.entries("process_plan")] == ["Draw for ten minutes."]
+
+
+def test_guided_writing_is_kept_per_prompt(wb):
+    page = feel.FeelPage()
+    page.answers["hoped"].widget.value = "A long summer together."
+    page.answers["lost"].widget.value = "Our Sunday calls."
+    page.answers["hoped"].widget.value = "A long summer together, and more."
+    reflections = {e["prompt"]: e["text"] for e in wb.entries("reflection")}
+    assert reflections == {"hoped": "A long summer together, and more.", "lost": "Our Sunday calls."}
+    assert len(wb.history(kind="reflection")) == 3
+    assert feel.FeelPage().answers["lost"].widget.value == "Our Sunday calls."
+
+
+def test_timed_writing_session_saves_as_you_write_and_ends_kindly(wb):
+    page = feel.FeelPage()
+    page.minutes.value = 10
+    page.perspective.value = "you"
+    page.start_button.click()
+    assert page.timer.playing and page.timer.max == 600
+    assert "10 min 00 s left" in page.clock.value
+    page.writing.value = "You walked out of that room"
+    session = wb.entries("writing_session")[0]
+    assert session.data["text"] == "You walked out of that room"
+    assert session.data["perspective"] == "you"
+    page.timer.value = 300
+    assert "5 min 00 s left" in page.clock.value
+    page.timer.value = 600
+    assert wb.get(session.entry_id)["finished"] is True
+    assert "Time's up" in html.unescape(page.clock.value)
+    assert not page.timer.playing
+    assert "You walked out of that room" in page.sessions.box.children[0].children[0].value
+
+
+def test_a_writing_session_can_be_stopped_early(wb):
+    page = feel.FeelPage()
+    page.start_button.click()
+    page.writing.value = "Not today."
+    page.stop_button.click()
+    assert "You stopped — that's fine" in html.unescape(page.clock.value)
+    assert wb.entries("writing_session")[0]["finished"] is True
+
+
+def test_an_unexpected_error_is_logged_and_shown_calmly(wb, home, monkeypatch):
+    page = feel.FeelPage()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(page.page.wb, "put", broken)
+    page.kind.value = "friend"
+    assert "Something went wrong on our side" in status(page.page)
+    assert "disk on fire" not in status(page.page)
+    assert "disk on fire" in home.log_path.read_text()
+
+
+def test_a_page_with_no_workbook_points_to_the_start_page(home):
+    page = feel.FeelPage()
+    assert page.page.wb is None
+    assert "No workbook is open yet" in page.page.header.value
+    assert len(page.widget.children) == 3  # style, header, footer: nothing to lose
+
+
+def test_every_page_ends_with_the_ready_marker_and_the_crisis_line(wb):
+    widget = feel.show()
+    last = widget.children[-1]
+    assert kit.READY_CLASS in last._dom_classes
+    assert "988" in last.value
+
+
+def test_marking_the_stage_done(wb):
+    page = feel.FeelPage()
+    done = [w for w in page.widget.children if w.__class__.__name__ == "Checkbox"][0]
+    done.value = True
+    from workbook.progress import stage_progress
+
+    assert stage_progress(wb)[0].done
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)

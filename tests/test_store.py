@@ -1,0 +1,239 @@
+"""The store: nothing written is lost, and nothing bad gets in."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from workbook import store
+from workbook.model import InvalidEntry
+from workbook.store import SCHEMA_VERSION, Home, Workbook, WorkbookError
+
+
+def test_a_new_workbook_is_migrated_private_and_named(home):
+    with home.create("After the interview") as wb:
+        assert wb.schema_version == SCHEMA_VERSION
+        assert wb.name == "After the interview"
+        assert wb.meta("id")
+        assert stat.S_IMODE(os.stat(wb.path).st_mode) == 0o600
+        wb.put("quality", {"text": "patient"})
+        for extra in ("-wal", "-shm"):
+            side = wb.path.with_name(wb.path.name + extra)
+            if side.exists():
+                assert stat.S_IMODE(os.stat(side).st_mode) & 0o077 == 0
+        assert wb._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stat.S_IMODE(os.stat(home.path).st_mode) == 0o700
+    assert [info.name for info in home.list()] == ["After the interview"]
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "../secrets", "a/b", "back\\slash", ".hidden", "x" * 81, "bell\x07"]
+)
+def test_workbook_names_are_names_not_paths(home, bad):
+    with pytest.raises(InvalidEntry) as err:
+        home.create(bad)
+    assert "name" in str(err.value).lower()
+    assert not home.path.exists() or list(home.path.iterdir()) == []
+
+
+def test_same_name_twice_is_refused_and_rename_keeps_the_file(home):
+    slug = home.create("Job").path.stem
+    with pytest.raises(InvalidEntry, match="already"):
+        home.create("job")
+    home.rename(slug, "The job at the bakery")
+    assert home.find("The job at the bakery").slug == slug
+
+
+@pytest.mark.parametrize("slug", ["../x", "a/b", "", "UPPER", "x" * 70, None, 5])
+def test_links_with_bad_workbook_keys_are_refused(home, slug):
+    with pytest.raises(WorkbookError):
+        home.path_for(slug)
+
+
+def test_editing_keeps_every_earlier_version(wb):
+    first = wb.put("trait", {"name": "patience", "domain": "personality", "rating": -1})
+    wb.put("trait", {"name": "patience", "domain": "personality", "rating": 2}, entry_id=first.entry_id)
+    current = wb.get(first.entry_id)
+    assert current["rating"] == 2
+    assert current.created_at == first.created_at
+    assert [r.data["rating"] for r in wb.history(first.entry_id)] == [-1, 2]
+    history = wb.frame("trait", history=True)
+    assert list(history["rating"]) == [-1, 2]
+
+
+def test_saving_the_same_thing_again_adds_no_version(wb):
+    entry = wb.put("acceptance", {"text": "It happened."})
+    wb.put("acceptance", {"text": "It happened."})
+    assert len(wb.history(entry.entry_id)) == 1
+
+
+def test_single_kinds_keep_one_entry(wb):
+    wb.put("verdict", {"value": "holds"})
+    wb.put("verdict", {"value": "can't know"})
+    assert [e["value"] for e in wb.entries("verdict")] == ["can't know"]
+    assert len(wb.history(kind="verdict")) == 2
+
+
+def test_delete_is_soft_and_can_be_undone(wb):
+    entry = wb.put("quality", {"text": "kind to animals"})
+    wb.delete(entry.entry_id)
+    assert wb.entries("quality") == []
+    assert wb.entries("quality", include_deleted=True)[0].deleted
+    wb.restore(entry.entry_id)
+    assert [e["text"] for e in wb.entries("quality")] == ["kind to animals"]
+    assert [r.deleted for r in wb.history(entry.entry_id)] == [False, True, False]
+
+
+def test_invalid_entries_write_nothing(wb):
+    before = wb.history()
+    for kind, data in [
+        ("checkin", {"ratings": {"sadness": 11}}),
+        ("checkin", {"ratings": {"sadness": -1}}),
+        ("checkin", {"ratings": {}}),
+        ("trait", {"name": "x", "domain": "astrology", "rating": 1}),
+        ("trait", {"name": "x", "domain": "personality", "rating": 4}),
+        ("letter", {"text": "x" * 20_001}),
+        ("rejection", {"kind": "friend", "happened_on": "2026-13-40"}),
+        ("rejection", {"surprise": 1}),
+        ("no such kind", {}),
+    ]:
+        with pytest.raises(InvalidEntry) as err:
+            wb.put(kind, data)
+        assert err.value.args[0].lstrip("“")[0].isupper()  # a sentence for a person
+    assert wb.history() == before
+
+
+def test_frames_have_real_dtypes(wb):
+    wb.put("rejection", {"kind": "friend", "happened_on": "2026-10-02", "description": "We drifted."})
+    wb.put("checkin", {"ratings": {"sadness": 7, "my own word": 3}, "stage": 1})
+    wb.put("goal", {"title": "Call one friend a week", "done": False})
+    rejection = wb.frame("rejection")
+    assert isinstance(rejection["created_at"].dtype, pd.DatetimeTZDtype)
+    assert str(rejection["created_at"].dt.tz) == "UTC"
+    assert isinstance(rejection["kind"].dtype, pd.CategoricalDtype)
+    assert rejection.loc[0, "happened_on"] == pd.Timestamp("2026-10-02")
+    assert rejection["description"].dtype == "string"
+    goal = wb.frame("goal")
+    assert goal["done"].dtype == "boolean"
+    emotions = wb.frame("emotions").set_index("emotion")
+    assert emotions.loc["sadness", "family"] == "sadness"
+    assert emotions["intensity"].dtype == "Int64"
+    assert pd.isna(emotions.loc["my own word", "pleasantness"])
+    empty = wb.frame("boundary")
+    assert list(empty.columns)[:4] == ["entry_id", "created_at", "updated_at", "author"]
+    assert isinstance(empty["type"].dtype, pd.CategoricalDtype)
+
+
+def test_two_connections_writing_at_once_lose_nothing(home):
+    path = home.create("Busy").path
+    errors = []
+
+    def writer(tag):
+        try:
+            with Workbook.open(path) as wb:
+                for n in range(150):
+                    wb.put("kind_act", {"done_on": "2026-11-01", "text": f"{tag} {n}"})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Workbook.open(path) as wb:
+        texts = {e["text"] for e in wb.entries("kind_act")}
+    assert texts == {f"{tag} {n}" for tag in "ab" for n in range(150)}
+
+
+def test_a_process_killed_mid_write_leaves_every_committed_entry(home, tmp_path):
+    path = home.create("Killed").path
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from workbook.store import Workbook
+        wb = Workbook.open({str(path)!r})
+        n = 0
+        while True:
+            entry = wb.put("letter", {{"text": "x" * 5000 + str(n)}})
+            print(entry.entry_id, flush=True)
+            n += 1
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    committed = []
+    deadline = time.monotonic() + 30
+    while len(committed) < 200 and time.monotonic() < deadline:
+        committed.append(child.stdout.readline().strip())
+    child.kill()  # SIGKILL: no chance to clean up
+    child.wait()
+    with Workbook.open(path) as wb:
+        assert wb._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        saved = {e.entry_id for e in wb.entries("letter")}
+    assert len(committed) == 200
+    assert set(committed) <= saved
+
+
+def test_a_newer_workbook_is_left_alone(home):
+    path = home.create("From the future").path
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    with pytest.raises(WorkbookError, match="newer version"):
+        Workbook.open(path)
+    assert path.read_bytes() == before
+
+
+def test_an_unreadable_file_gets_a_calm_message(home):
+    home.ensure()
+    bad = home.path / f"broken{store.SUFFIX}"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(WorkbookError, match="could not be opened"):
+        Workbook.open(bad)
+    assert [i.name for i in home.list()] == ["broken (can't be opened)"]
+
+
+def test_a_locked_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch):
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    wb = home.create("Locked")
+    wb.put("quality", {"text": "honest"})
+    blocker = sqlite3.connect(wb.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with Workbook.open(wb.path) as other, pytest.raises(WorkbookError, match="busy"):
+            other.put("quality", {"text": "brave"})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert [e["text"] for e in wb.entries("quality")] == ["honest"]
+    wb.close()
+
+
+def test_an_unwritable_home_gets_a_calm_message(tmp_path):
+    if os.geteuid() == 0:
+        target = tmp_path / "file-not-folder"
+        target.write_text("")
+        home = Home(target / "home")
+    else:  # pragma: no cover - depends on who runs the tests
+        target = tmp_path / "ro"
+        target.mkdir(mode=0o500)
+        home = Home(target / "home")
+    with pytest.raises(WorkbookError, match="can't be written"):
+        home.ensure()
+
+
+def test_current_workbook_is_remembered(home):
+    slug = home.create("One").path.stem
+    assert home.current() is None
+    home.set_current(slug)
+    assert Home(home.path).current() == slug
