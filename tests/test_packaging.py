@@ -1,0 +1,56 @@
+"""What we ship: the same dependencies for pip and conda, and a wheel that runs the app."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _names(requirements) -> dict[str, str]:
+    found = {}
+    for req in requirements:
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+        found[match.group(1).lower().replace("_", "-")] = match.group(2).replace(" ", "")
+    return found
+
+
+def test_conda_environment_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    assert _names(conda) == _names(project["dependencies"])
+    assert any(str(d).startswith("python>=3.11") for d in env["dependencies"])
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
+    return zipfile.ZipFile(next(out.glob("rejection_workbook-*.whl")))
+
+
+def test_the_wheel_ships_content_notebooks_and_template(wheel):
+    names = set(wheel.namelist())
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        assert f"workbook/_shipped/notebooks/{notebook.name}" in names
+    for data in (ROOT / "data").rglob("*"):
+        if data.is_file():
+            assert f"workbook/_shipped/data/{data.relative_to(ROOT / 'data').as_posix()}" in names
+    template = "workbook/share/jupyter/voila/templates/rejection-workbook/"
+    assert f"{template}conf.json" in names
+    assert f"{template}static/widgets.css" in names
+    entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "rejection-workbook = workbook.cli:main" in entry_points
