@@ -1,0 +1,131 @@
+"""How each feeling moved over every check-in: a line chart and the same story in words.
+
+Pure functions: a frame in (`workbook.frames.emotions`), a figure and a summary out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .render import FONT
+
+# Okabe-Ito colours (safe for colour-blind eyes), each line also has its own dash.
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
+MAX_LINES = len(COLOURS)
+
+
+@dataclass(frozen=True)
+class Move:
+    """How one feeling moved: its first and latest strength (0-10) and when."""
+
+    emotion: str
+    first: int
+    first_at: dt.datetime
+    last: int
+    last_at: dt.datetime
+    times: int  # in how many check-ins it was named
+
+    @property
+    def change(self) -> int:
+        return self.last - self.first
+
+
+def _local(stamps: pd.Series) -> pd.Series:
+    """UTC times as naive local times (what the person's clock said)."""
+    zone = dt.datetime.now().astimezone().tzinfo
+    return stamps.dt.tz_convert(zone).dt.tz_localize(None)
+
+
+def _day(stamp) -> str:
+    return pd.Timestamp(stamp).strftime("%-d %b")
+
+
+def moves(emotions: pd.DataFrame) -> list[Move]:
+    """Every feeling named in a check-in, most present first (how often, then how strong)."""
+    if emotions.empty:
+        return []
+    df = emotions.assign(at=_local(emotions["checked_at"])).sort_values("at", kind="stable")
+    found = []
+    for emotion, rows in df.groupby("emotion", sort=False):
+        found.append(
+            Move(
+                str(emotion),
+                int(rows["intensity"].iloc[0]),
+                rows["at"].iloc[0],
+                int(rows["intensity"].iloc[-1]),
+                rows["at"].iloc[-1],
+                int(rows["entry_id"].nunique()),
+            )
+        )
+    peak = df.groupby("emotion")["intensity"].max()
+    return sorted(found, key=lambda m: (-m.times, -int(peak[m.emotion]), m.emotion))
+
+
+def checkin_count(emotions: pd.DataFrame) -> int:
+    return 0 if emotions.empty else int(emotions["entry_id"].nunique())
+
+
+def summary(emotions: pd.DataFrame, limit: int = MAX_LINES) -> str:
+    """The chart in plain words: how many check-ins, and how each feeling moved."""
+    count = checkin_count(emotions)
+    if count == 0:
+        return "No check-ins yet."
+    parts = []
+    for m in moves(emotions)[:limit]:
+        if m.times == 1:
+            parts.append(f"{m.emotion}: {m.last} on {_day(m.last_at)}")
+        else:
+            parts.append(
+                f"{m.emotion}: from {m.first} on {_day(m.first_at)} to {m.last} on {_day(m.last_at)}"
+            )
+    more = len(moves(emotions)) - limit
+    tail = f" (and {more} more feelings)" if more > 0 else ""
+    start = "One check-in so far" if count == 1 else f"{count} check-ins"
+    return f"{start}, each feeling from 0 (barely) to 10 (overwhelming). " + "; ".join(parts) + tail + "."
+
+
+def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380):
+    """A line per feeling (the `limit` most present), strength 0-10 at each check-in.
+
+    Returns None when there are no check-ins yet.
+    """
+    import plotly.graph_objects as go
+
+    if emotions.empty:
+        return None
+    df = emotions.assign(at=_local(emotions["checked_at"])).sort_values("at", kind="stable")
+    chosen = [m.emotion for m in moves(emotions)[:limit]]
+    fig = go.Figure()
+    for n, emotion in enumerate(chosen):
+        rows = df[df["emotion"] == emotion]
+        stage = rows["stage"].fillna(1).astype(int).astype(str)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["at"],
+                y=rows["intensity"].astype(int),
+                name=emotion,
+                mode="lines+markers",
+                line={"color": COLOURS[n], "dash": DASHES[n], "width": 2.5},
+                marker={"size": 9},
+                customdata=stage,
+                hovertemplate=f"{emotion}: %{{y}} of 10<br>%{{x|%-d %b %Y}} (Stage %{{customdata}})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        font=FONT,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"title": {"text": "Feeling"}},
+        hovermode="closest",
+    )
+    fig.update_yaxes(
+        range=[-0.5, 10.5], dtick=2, title_text="How strong (0–10)", gridcolor="rgba(128,128,128,0.25)"
+    )
+    fig.update_xaxes(title_text="Check-in", gridcolor="rgba(128,128,128,0.15)", tickformat="%-d %b")
+    return fig

@@ -1,0 +1,243 @@
+"""A personal export: a whole workbook as CSV files (one per frame) plus JSON, in one zip.
+
+This is the one piece of code that writes CSV files; sharing and reports reuse it.
+
+The zip holds:
+
+- ``README.txt`` — what the files are, in plain words;
+- ``workbook.json`` — every current entry with its dates, and the workbook's settings;
+- ``tables/<frame>.csv`` — one CSV per frame of `workbook.frames.all_frames` (UTF-8 with
+  a byte-order mark so spreadsheet programs read accents and emoji correctly);
+- ``tables/columns.json`` — each table's column types, so `read_zip` gives back the very
+  same frames.
+
+Files written to disk are readable and writable by their owner only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .frames import all_frames
+from .store import Workbook, WorkbookError
+
+FORMAT = "rejection-workbook-export"
+FORMAT_VERSION = 1
+CSV_ENCODING = "utf-8-sig"
+TABLES = "tables"
+COLUMNS_FILE = f"{TABLES}/columns.json"
+JSON_FILE = "workbook.json"
+
+README = """\
+Your workbook, exported on {date}
+=================================
+
+This folder holds everything in the workbook "{name}".
+
+- workbook.json has every entry, with the date it was made and last changed.
+- The "tables" folder has one spreadsheet (CSV) file for each part of the workbook:
+  for example checkin.csv holds your emotion check-ins, emotions.csv has one row per
+  feeling per check-in, and letter.csv holds the letters you wrote to yourself.
+  Any spreadsheet program can open them.
+
+These files are private, and they are not locked with a password. Keep them somewhere
+only you can reach, and share them only with people you trust.
+"""
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def _cell(value):
+    """Dicts and lists (the ratings of a check-in) become JSON text in a CSV cell."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _json_columns(df: pd.DataFrame) -> list[str]:
+    return [
+        column
+        for column in df.columns
+        if df[column].dtype == object and df[column].map(lambda v: isinstance(v, dict | list)).any()
+    ]
+
+
+def frame_to_csv(df: pd.DataFrame) -> bytes:
+    """One frame as CSV bytes (UTF-8 with BOM); dict or list cells are written as JSON."""
+    out = df.copy()
+    for column in _json_columns(out):
+        out[column] = out[column].map(_cell)
+    return out.to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
+
+
+def frames_to_csv_files(frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """Each frame as a CSV file: ``{"<name>.csv": bytes}``, in the order given."""
+    return {f"{name}.csv": frame_to_csv(df) for name, df in frames.items()}
+
+
+def column_types(df: pd.DataFrame) -> list[dict]:
+    """A frame's columns and their types, as JSON-ready dicts (see `restore_types`)."""
+    found = []
+    for column in df.columns:
+        dtype = df[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            spec = {
+                "type": "category",
+                "categories": [str(c) for c in dtype.categories],
+                "ordered": bool(dtype.ordered),
+            }
+        elif column in _json_columns(df):
+            spec = {"type": "json"}
+        else:
+            spec = {"type": str(dtype)}
+        found.append({"name": str(column), **spec})
+    return found
+
+
+def _restore_column(values: pd.Series, spec: dict) -> pd.Series:
+    kind = spec["type"]
+    if kind == "category":
+        return pd.Series(
+            pd.Categorical(values, categories=spec["categories"], ordered=spec["ordered"]),
+            index=values.index,
+        )
+    if kind == "json":
+        return values.map(lambda v: json.loads(v) if isinstance(v, str) else None).astype(object)
+    if kind == "boolean":
+        return values.map({"True": True, "False": False}).astype("boolean")
+    if kind in ("Int64", "Float64") or kind.startswith(("int", "float")):
+        return pd.to_numeric(values).astype(kind)
+    if kind.startswith("datetime64"):
+        utc = "UTC" in kind
+        return pd.to_datetime(values, utc=utc, format="ISO8601").astype(kind)
+    if kind == "object":
+        return values.astype(object).where(values.notna(), None)
+    return values.astype(kind)
+
+
+def restore_types(df: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
+    """Give a frame read from CSV (all text) back the column types from `column_types`."""
+    return pd.DataFrame(
+        {spec["name"]: _restore_column(df[spec["name"]], spec) for spec in columns},
+        index=df.index,
+    )
+
+
+def read_csv(data: bytes, columns: list[dict]) -> pd.DataFrame:
+    """A CSV written by `frame_to_csv`, read back with its types. Only empty cells are missing
+    values: someone's text that says "NA" or "null" stays text."""
+    df = pd.read_csv(
+        io.BytesIO(data),
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        encoding=CSV_ENCODING,
+    )
+    return restore_types(df, columns)
+
+
+# -- JSON -------------------------------------------------------------------------------------
+def workbook_json(wb: Workbook, *, exported_at: str | None = None) -> dict:
+    """Every current entry of the workbook, with its settings, as a JSON-ready dict."""
+    entries = [
+        {
+            "entry_id": e.entry_id,
+            "kind": e.kind,
+            "created_at": e.created_at,
+            "updated_at": e.updated_at,
+            "author": e.author,
+            "data": e.data,
+        }
+        for e in wb.entries()
+    ]
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app_version": __version__,
+        "exported_at": exported_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "workbook": {
+            "name": wb.name,
+            "schema_version": wb.schema_version,
+            "settings": _settings(wb),
+        },
+        "entries": entries,
+    }
+
+
+def _settings(wb: Workbook) -> dict:
+    rows = wb._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+    return {key: json.loads(value) for key, value in rows}
+
+
+# -- the zip ----------------------------------------------------------------------------------
+def export_zip(wb: Workbook, frames: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The whole workbook as one zip (see the module docstring); returns its bytes."""
+    frames = all_frames(wb) if frames is None else frames
+    today = dt.date.today()
+    stamp = dt.datetime.now().timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
+
+        add("README.txt", README.format(date=today.isoformat(), name=wb.name).encode("utf-8"))
+        add(JSON_FILE, json.dumps(workbook_json(wb), ensure_ascii=False, indent=1).encode("utf-8"))
+        for filename, data in frames_to_csv_files(frames).items():
+            add(f"{TABLES}/{filename}", data)
+        columns = {name: column_types(df) for name, df in frames.items()}
+        add(COLUMNS_FILE, json.dumps(columns, ensure_ascii=False, indent=1).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def read_zip(data: bytes) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """An export read back: (the workbook.json dict, every frame by name with its types)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        document = json.loads(zf.read(JSON_FILE))
+        columns = json.loads(zf.read(COLUMNS_FILE))
+        frames = {name: read_csv(zf.read(f"{TABLES}/{name}.csv"), spec) for name, spec in columns.items()}
+    return document, frames
+
+
+def file_name(wb: Workbook, today: dt.date | None = None) -> str:
+    """A download name like ``rejection-workbook-after-the-interview-2026-03-01.zip``."""
+    return f"rejection-workbook-{wb.path.stem}-{(today or dt.date.today()).isoformat()}.zip"
+
+
+def write_private(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to a new file at `path` that only its owner can read (mode 0600).
+
+    An existing file is never overwritten: WorkbookError says so.
+    """
+    path = Path(path).expanduser()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise WorkbookError(
+            f"There is already a file at {path}. Choose another name, so nothing is lost."
+        ) from None
+    except OSError as exc:
+        raise WorkbookError(f"The export could not be saved at {path} ({exc.strerror}).") from exc
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise WorkbookError(f"The export could not be saved at {path} ({exc.strerror}).") from exc
+    return path
+
+
+def write_export(wb: Workbook, path: str | os.PathLike) -> Path:
+    """Export `wb` as a zip to a new owner-only file at `path`; returns the path."""
+    return write_private(path, export_zip(wb))
