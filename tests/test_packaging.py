@@ -54,3 +54,37 @@ def test_the_wheel_ships_content_notebooks_and_template(wheel):
     assert f"{template}static/widgets.css" in names
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "rejection-workbook = workbook.cli:main" in entry_points
+
+
+def test_the_installed_wheel_finds_its_content_and_notebooks(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            wheel.filename,
+        ],
+        check=True,
+        timeout=300,
+    )
+    probe = (
+        "from workbook import content, paths; "
+        "print(paths.data_dir()); print(paths.notebooks_dir()); print(len(content.emotions()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out[0].startswith(str(target)) and out[1].startswith(str(target))
+    assert int(out[2]) >= 60
+    assert (Path(out[1]) / "00_start.ipynb").exists()
