@@ -270,11 +270,14 @@ class Workbook:
             (entry_id,),
         ).fetchone()
 
-    def put(self, kind: str, data: dict, *, entry_id: str | None = None, author: str = "me") -> Entry:
+    def put(
+        self, kind: str, data: dict, *, entry_id: str | None = None, author: str = "me", at: str | None = None
+    ) -> Entry:
         """Save a new entry, or a new version of `entry_id`; returns the saved Entry.
 
         `data` is validated first (InvalidEntry says what is wrong, and nothing is written).
-        Saving the same data again writes nothing.
+        Saving the same data again writes nothing. `at` (an ISO time) stamps the change with
+        that time instead of now — only for replaying saved entries, such as the demo.
         """
         clean = model.validate(kind, data)
         if author not in model.AUTHORS:
@@ -291,7 +294,7 @@ class Workbook:
                 raise InvalidEntry("That entry is of another kind.")
             if row is not None and row[2] == payload and not row[7]:
                 return _entry(row)
-            stamp = self._stamp()
+            stamp = self._stamp() if at is None else _replayed_stamp(at)
             entry_id = entry_id or uuid.uuid4().hex
             rev_id = uuid.uuid4().hex
             conn.execute(
@@ -452,6 +455,11 @@ class Workbook:
         from . import frames
 
         return frames.frame(self, kind, **options)
+
+
+def _replayed_stamp(at: str) -> str:
+    """A replayed entry's ISO time, in the store's form (UTC, microseconds)."""
+    return dt.datetime.fromisoformat(at).astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _entry(row) -> Entry:
