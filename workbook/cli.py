@@ -193,6 +193,19 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import write_export
+
+    home = Home(args.home)
+    found = home.find(args.name)
+    if found is None:
+        raise CliError(f"There is no workbook called '{args.name}'. `rejection-workbook list` shows them.")
+    with home.open(found.slug) as wb:
+        path = write_export(wb, args.path)
+    print(f"Saved everything in '{found.name}' to {path} (readable by you only).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rejection-workbook",
@@ -226,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", parents=[common], help="create a workbook")
     new.add_argument("name", help="the workbook's name, e.g. 'After the interview'")
     new.set_defaults(func=cmd_new)
+
+    export = sub.add_parser("export", parents=[common], help="save a workbook as a zip of CSV and JSON files")
+    export.add_argument("name", help="the workbook's name (see `rejection-workbook list`)")
+    export.add_argument("path", help="the zip file to create, e.g. my-workbook.zip")
+    export.set_defaults(func=cmd_export)
     return parser
 
 
