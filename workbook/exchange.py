@@ -1,0 +1,356 @@
+"""The therapist/client round-trip, as named verbs over exchange files.
+
+Like nbgrader's release / fetch / submit / collect / feedback, each step of the
+round-trip is one verb, and the transport (a file handed over by any means) is kept
+apart in `workbook.share`:
+
+==============  ===========  ===================================================
+verb            who          what it does
+==============  ===========  ===================================================
+`prepare`       therapist    makes a client copy in the practice folder (alias,
+                             welcome note, stages that are on, own prompts) and
+                             returns the *start file* to hand over
+`start_from`    client       makes a workbook from a start file
+`share`         client       returns a *share file* with the chosen stages only
+`import_share`  therapist    brings a share file into the practice folder; adds
+                             what is new, overwrites and loses nothing
+`annotate`      therapist    writes a note for a stage of a client copy
+`return_notes`  therapist    returns the *notes file* carrying the notes
+`open_return`   client       adds the notes in a notes file to the workbook
+==============  ===========  ===================================================
+
+The practice folder is a `Home` of client copies, kept in ``practice/`` inside the
+therapist's workbook home. A client copy and the client's own workbook share an
+*exchange id* (meta ``exchange_id``), which is how files find their workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import model, share
+from .model import InvalidEntry
+from .progress import stage_progress
+from .share import ShareError
+from .store import Entry, Home, Workbook, WorkbookError, check_name
+
+PRACTICE_DIR = "practice"
+STAGES = (1, 2, 3, 4, 5)
+MAX_PROMPTS_PER_STAGE = 20
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `import_share` did: which client copy, how many versions were new."""
+
+    slug: str
+    alias: str
+    added: int
+    known: int
+    stages: list[int]
+    new_client: bool
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """One client on the practice page."""
+
+    slug: str
+    alias: str
+    last_activity: str  # the client's latest entry in what they shared (ISO UTC), or ""
+    shared_stages: list[int]
+    stages_done: list[int]
+    notes: int
+
+
+def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
+    """The practice folder (a Home of client copies) inside the workbook home."""
+    base = home if isinstance(home, Home) else Home(home)
+    return Home(base.path / PRACTICE_DIR)
+
+
+def exchange_id(wb: Workbook) -> str:
+    """The id files use to find this workbook (set by a start file, else the workbook's own id)."""
+    return wb.meta("exchange_id") or wb.meta("id")
+
+
+def check_stages(stages: Iterable, *, what: str = "share") -> list[int]:
+    """Stages 1-5 as a sorted list; InvalidEntry when none are chosen or one is not a stage."""
+    try:
+        chosen = sorted({int(s) for s in stages})
+    except (TypeError, ValueError):
+        raise InvalidEntry("Stages are numbered 1 to 5.") from None
+    if not chosen:
+        raise InvalidEntry(f"Choose at least one stage to {what}.")
+    if any(s not in STAGES for s in chosen):
+        raise InvalidEntry("Stages are numbered 1 to 5.")
+    return chosen
+
+
+def _unique_name(home: Home, name: str) -> str:
+    taken = {info.name.casefold() for info in home.list()}
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name[: model.SHORT_TEXT]} ({n})"
+    return check_name(candidate)
+
+
+def _find(home: Home, wanted_id: str) -> Workbook | None:
+    for info in home.list():
+        try:
+            wb = home.open(info.slug)
+        except WorkbookError:
+            continue
+        if exchange_id(wb) == wanted_id:
+            return wb
+        wb.close()
+    return None
+
+
+# -- therapist: prepare ----------------------------------------------------------------------
+def prepare(
+    practice: Home,
+    alias: str,
+    *,
+    welcome_note: str = "",
+    stages_on: Iterable[int] = STAGES,
+    prompts: dict[int, Iterable[str]] | None = None,
+) -> tuple[str, bytes]:
+    """Make a client copy in the practice folder; returns (its slug, the start file's bytes)."""
+    alias = check_name(alias)
+    stages_on = check_stages(stages_on, what="turn on")
+    welcome_note = (welcome_note or "").strip()
+    if len(welcome_note) > share.MAX_WELCOME:
+        raise InvalidEntry(f"Please keep the welcome note to {share.MAX_WELCOME:,} characters.")
+    clean_prompts: list[tuple[int, str]] = []
+    for stage, texts in (prompts or {}).items():
+        texts = [t.strip() for t in texts if t and t.strip()]
+        if len(texts) > MAX_PROMPTS_PER_STAGE:
+            raise InvalidEntry(f"Up to {MAX_PROMPTS_PER_STAGE} questions fit on one stage.")
+        for text in texts:
+            clean_prompts.append(
+                (int(stage), model.validate("therapist_prompt", {"stage": stage, "text": text})["text"])
+            )
+    practice.ensure()
+    wb = practice.create(alias)
+    try:
+        wb.set_meta("exchange_id", uuid.uuid4().hex)
+        wb.set_meta("role", "client copy")
+        wb.set_meta("welcome_note", welcome_note)
+        wb.set_meta("stages_on", stages_on)
+        wb.set_meta("shared_stages", [])
+        for stage, text in clean_prompts:
+            wb.put("therapist_prompt", {"stage": stage, "text": text}, author="therapist")
+        return wb.path.stem, start_file(wb)
+    finally:
+        wb.close()
+
+
+def start_file(wb: Workbook) -> bytes:
+    """The start file of a client copy: welcome note, stages that are on, the therapist's prompts."""
+    prompts = [r for r in wb.history(kind="therapist_prompt") if r.author == "therapist"]
+    stages_on = wb.meta("stages_on") or list(STAGES)
+    return share.write(
+        "start",
+        exchange_id=exchange_id(wb),
+        name=wb.name,
+        stages=stages_on,
+        revisions=prompts,
+        meta={"welcome_note": wb.meta("welcome_note") or "", "stages_on": stages_on},
+    )
+
+
+# -- client: start from a file, share, open notes --------------------------------------------
+def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
+    """Make a workbook from a therapist's start file; returns it open.
+
+    ShareError (nothing made) for a bad file or one already started from.
+    """
+    bundle = share.read(data, expect="start")
+    name = check_name(name or bundle.name)
+    existing = _find(home, bundle.exchange_id)
+    if existing is not None:
+        found = existing.name
+        existing.close()
+        raise ShareError(
+            f"You already started a workbook from this file: '{found}'. You'll find it on the start page."
+        )
+    home.ensure()
+    wb = home.create(_unique_name(home, name))
+    wb.set_meta("exchange_id", bundle.exchange_id)
+    wb.set_meta("alias", bundle.name)
+    wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
+    wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
+    wb.apply_revisions(bundle.revisions)
+    return wb
+
+
+def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: bool = False):
+    """The saved versions a share of `stages` carries (every version, so nothing is lost in a merge).
+
+    Entries the person removed stay behind unless `include_removed` is set.
+    """
+    chosen = set(check_stages(stages))
+    history = wb.history()
+    removed = (
+        set() if include_removed else {e.entry_id for e in wb.entries(include_deleted=True) if e.deleted}
+    )
+    prompts = share.prompt_stages(history)
+    return [
+        r for r in history if r.entry_id not in removed and share.stage_of(r.kind, r.data, prompts) in chosen
+    ]
+
+
+def share_name(wb: Workbook) -> str:
+    """The name a therapist sees for this workbook: the alias from their start file, else its name."""
+    return wb.meta("alias") or wb.name
+
+
+def share_file(
+    wb: Workbook,
+    stages: Iterable[int],
+    *,
+    passphrase: str | None = None,
+    include_removed: bool = False,
+) -> bytes:
+    """The share file of `stages` (everything else never leaves); sealed with `passphrase` if given."""
+    chosen = check_stages(stages)
+    return share.write(
+        "share",
+        exchange_id=exchange_id(wb),
+        name=share_name(wb),
+        stages=chosen,
+        revisions=share_revisions(wb, chosen, include_removed=include_removed),
+        passphrase=passphrase or None,
+    )
+
+
+def open_return(wb: Workbook, data: bytes, *, passphrase: str | None = None) -> dict[str, int]:
+    """Add the therapist's notes from a notes file to `wb`; returns the merge counts."""
+    bundle = share.read(data, passphrase=passphrase, expect="return")
+    if bundle.exchange_id != exchange_id(wb):
+        raise ShareError(
+            f"These notes were written for another workbook ('{bundle.name}'), not '{wb.name}'. "
+            "Open the workbook they belong to, then try again. Nothing was changed."
+        )
+    return wb.apply_revisions(bundle.revisions)
+
+
+# -- therapist: import, annotate, return -----------------------------------------------------
+def import_share(practice: Home, data: bytes, *, passphrase: str | None = None) -> ImportResult:
+    """Bring a client's share file into the practice folder.
+
+    Versions already there are left as they are; new ones are added; an entry edited on
+    both sides keeps both versions. A bad file raises ShareError and changes nothing.
+    """
+    bundle = share.read(data, passphrase=passphrase, expect="share")
+    practice.ensure()
+    wb = _find(practice, bundle.exchange_id)
+    new_client = wb is None
+    if wb is None:
+        wb = practice.create(_unique_name(practice, bundle.name))
+    try:
+        counts = wb.apply_revisions(bundle.revisions)
+        if new_client:
+            wb.set_meta("exchange_id", bundle.exchange_id)
+            wb.set_meta("role", "client copy")
+        shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
+        wb.set_meta("shared_stages", shared)
+        theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
+        last = max([wb.meta("client_last_activity") or "", *theirs])
+        wb.set_meta("client_last_activity", last)
+        wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
+    except BaseException:
+        if new_client:
+            wb.close()
+            _remove_workbook(wb.path)
+        raise
+    finally:
+        wb.close()
+
+
+def _remove_workbook(path: Path) -> None:
+    for extra in ("", "-wal", "-shm"):
+        with_suffix = Path(str(path) + extra)
+        if with_suffix.exists():
+            with_suffix.unlink()
+
+
+def annotate(wb: Workbook, stage: int, text: str) -> Entry:
+    """Write a therapist's note for `stage` (0 = the whole workbook) in a client copy."""
+    return wb.put("therapist_note", {"stage": stage, "text": text}, author="therapist")
+
+
+def add_prompt(wb: Workbook, stage: int, text: str) -> Entry:
+    """Add a therapist's question for `stage` (it travels with the next notes file)."""
+    return wb.put("therapist_prompt", {"stage": stage, "text": text}, author="therapist")
+
+
+def return_notes(wb: Workbook, *, passphrase: str | None = None) -> bytes:
+    """The notes file for a client copy: every version of the therapist's notes and prompts."""
+    revisions = [
+        r for r in wb.history() if r.kind in share.ALLOWED_KINDS["return"] and r.author == "therapist"
+    ]
+    stages = {int(r.data["stage"]) for r in revisions} & set(STAGES)
+    return share.write(
+        "return",
+        exchange_id=exchange_id(wb),
+        name=wb.name,
+        stages=sorted(stages),
+        revisions=revisions,
+        passphrase=passphrase or None,
+    )
+
+
+def clients(practice: Home) -> list[ClientSummary]:
+    """Every client copy in the practice folder, most recently active first."""
+    found = []
+    for info in practice.list():
+        try:
+            wb = practice.open(info.slug)
+        except WorkbookError:
+            continue
+        with wb:
+            found.append(
+                ClientSummary(
+                    info.slug,
+                    wb.name,
+                    wb.meta("client_last_activity") or "",
+                    list(wb.meta("shared_stages") or []),
+                    [p.stage for p in stage_progress(wb) if p.done],
+                    len(wb.entries("therapist_note")),
+                )
+            )
+    return sorted(found, key=lambda c: (c.last_activity, c.alias), reverse=True)
+
+
+# -- files -----------------------------------------------------------------------------------
+def file_name(name: str, what: str) -> str:
+    """A plain file name for a file about `name`, e.g. 'alex-share-2026-11-26.rwshare'."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "workbook"
+    return f"{base}-{what}-{dt.date.today().isoformat()}{share.SUFFIX}"
+
+
+def save_file(data: bytes, path: str | os.PathLike) -> Path:
+    """Write `data` to `path`, readable and writable by its owner only; returns the path."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

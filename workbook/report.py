@@ -1,0 +1,405 @@
+"""A printable report of a workbook — all of it, or only the stages that were shared.
+
+The report is built once as a small list of blocks (headings, fields, notes, charts),
+then written out two ways from the same blocks, so they always hold the same things:
+
+- `report_html` — one self-contained HTML file: inline CSS, charts as inline SVG drawn
+  here (no script, no CDN, works offline), every piece of user text escaped;
+- `report_pdf` — a PDF of the same, drawn with fpdf2 (pure Python; the charts go in as
+  the same SVG).
+
+`report_zip` adds CSV tables of every frame, written by `workbook.export` (the one piece
+of code that writes CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import content, model, share
+from .store import Entry, Workbook
+
+ALL_STAGES = (1, 2, 3, 4, 5)
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+    "C:/Windows/Fonts",
+)
+HIDDEN_KINDS = ("stage_done",)  # shown as a line per stage instead
+INK, ACCENT, SOFT, GRID = "#2b2d42", "#4a6fa5", "#b8c7dd", "#d9dee7"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the report: kind is h1, h2, h3, p, field, note, chart or rule."""
+
+    kind: str
+    text: str = ""
+    label: str = ""
+    svg: str = ""
+
+
+def _words() -> dict:
+    return content.text("sharing")
+
+
+def _stage_name(stage: int) -> str:
+    return _words()["stages"][str(stage)]
+
+
+def _show(value, f: model.Field) -> str:
+    words = _words()["report"]
+    if value is None or value == "":
+        return ""
+    if f.type == "bool":
+        return words["yes"] if value else words["no"]
+    if f.type == "ratings":
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
+    if f.type == "date":
+        return dt.date.fromisoformat(value).strftime("%-d %b %Y")
+    return str(value)
+
+
+def _when(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone().strftime("%-d %b %Y")
+
+
+def build(wb: Workbook, stages: Iterable[int] | None = None) -> list[Block]:
+    """The report's blocks for `stages` (all stages when None); nothing from other stages."""
+    chosen = sorted(set(stages)) if stages is not None else list(ALL_STAGES)
+    words = _words()
+    t = words["report"]
+    entries = wb.entries()
+    prompts = {e.entry_id: int(e.data["stage"]) for e in entries if e.kind == "therapist_prompt"}
+    prompt_text = {e.entry_id: e.data["text"] for e in entries if e.kind == "therapist_prompt"}
+    by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
+    for e in entries:
+        stage = share.stage_of(e.kind, e.data, prompts)
+        if stage in by_stage:
+            by_stage[stage].append(e)
+    blocks = [
+        Block("h1", t["title"].format(name=wb.name)),
+        Block("p", t["made"].format(date=dt.date.today().strftime("%-d %b %Y"))),
+        Block(
+            "p",
+            t["all_stages"]
+            if chosen == list(ALL_STAGES)
+            else t["some_stages"].format(stages=", ".join(f"{s} ({_stage_name(s)})" for s in chosen)),
+        ),
+        Block("p", t["private"]),
+    ]
+    for stage in chosen:
+        found = by_stage[stage]
+        blocks.append(Block("h2", f"{stage}. {_stage_name(stage)}"))
+        if any(e.kind == "stage_done" and e.data.get("done") for e in found):
+            blocks.append(Block("p", "✓ " + words["kinds"]["stage_done"].rstrip("s").lower()))
+        shown = [e for e in found if e.kind not in HIDDEN_KINDS]
+        if not shown:
+            blocks.append(Block("p", t["empty_stage"]))
+        blocks.extend(_charts(stage, found))
+        for kind_name in model.KINDS:
+            group = [e for e in shown if e.kind == kind_name]
+            if not group:
+                continue
+            blocks.append(Block("h3", words["kinds"][kind_name]))
+            k = model.KINDS[kind_name]
+            for e in group:
+                if kind_name == "therapist_note":
+                    blocks.append(Block("note", e.data["text"], label=_when(e.created_at)))
+                    continue
+                blocks.append(Block("rule", label=_when(e.created_at)))
+                for f in k.fields:
+                    if kind_name == "checkin" and f.name == "stage":
+                        continue
+                    value = e.data.get(f.name)
+                    if f.type == "ref":
+                        value = prompt_text.get(value) if f.ref_kind == "therapist_prompt" else None
+                        if value is None:
+                            continue
+                    shown_value = _show(value, f)
+                    if shown_value:
+                        blocks.append(Block("field", shown_value, label=f.title))
+    return blocks
+
+
+# -- charts (inline SVG, drawn here) ---------------------------------------------------------
+def _charts(stage: int, found: list[Entry]) -> list[Block]:
+    t = _words()["report"]
+    blocks = []
+    checkins = [e for e in found if e.kind == "checkin"]
+    if checkins:
+        points = [(e.created_at, max(e.data["ratings"].values())) for e in checkins]
+        blocks.append(Block("chart", t["chart_checkins"], svg=svg_line(points, t["chart_checkins"])))
+    traits = [e for e in found if e.kind == "trait"]
+    if traits:
+        rows = [(e.data["name"], e.data["rating"]) for e in traits]
+        blocks.append(
+            Block("chart", t["chart_traits"], svg=svg_bars(rows, t["chart_traits"], low=-3, high=3))
+        )
+    goals = [e for e in found if e.kind == "goal"]
+    if goals:
+        steps = [e for e in found if e.kind == "step"]
+        rows = [(g.data["title"], sum(1 for s in steps if s.data["goal_id"] == g.entry_id)) for g in goals]
+        high = max([1] + [n for _label, n in rows])
+        blocks.append(
+            Block("chart", t["chart_goals"], svg=svg_bars(rows, t["chart_goals"], low=0, high=high))
+        )
+    return blocks
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def svg_bars(rows: list[tuple[str, float]], title: str, *, low: float, high: float) -> str:
+    """Horizontal bars from a zero line, one per (label, value); labels escaped."""
+    rows = rows[:40]
+    label_w, bar_w, row_h, top = 220, 380, 24, 10
+    width, height = label_w + bar_w + 50, top + row_h * len(rows) + 24
+    scale = bar_w / (high - low)
+    zero = label_w + (0 - low) * scale
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f"<title>{_e(title)}</title>",
+        f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - 20}" stroke="{INK}" stroke-width="1"/>',
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = top + i * row_h
+        x0, x1 = sorted((zero, label_w + (value - low) * scale))
+        short = label if len(label) <= 32 else label[:31] + "…"
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" fill="{INK}">{_e(short)}</text>'
+        )
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 1.5):.1f}" height="{row_h - 8}" '
+            f'fill="{ACCENT if value >= 0 else SOFT}"/>'
+        )
+        parts.append(f'<text x="{x1 + 4:.1f}" y="{y + 15}" fill="{INK}">{_e(f"{value:g}")}</text>')
+    base = height - 6
+    parts.append(f'<text x="{label_w}" y="{base}" fill="{INK}">{low:g}</text>')
+    parts.append(f'<text x="{label_w + bar_w}" y="{base}" text-anchor="end" fill="{INK}">{high:g}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_line(points: list[tuple[str, float]], title: str, *, high: float = 10) -> str:
+    """Values 0..high over time (ISO timestamps), as dots joined by a line."""
+    points = sorted(points)[-200:]
+    left, width, height, top, plot_h = 40, 640, 220, 12, 170
+    times = [dt.datetime.fromisoformat(p[0]).timestamp() for p in points]
+    span = (max(times) - min(times)) or 1.0
+    plot_w = width - left - 20
+
+    def xy(i):
+        x = left + (times[i] - min(times)) / span * plot_w if len(points) > 1 else left + plot_w / 2
+        y = top + plot_h - points[i][1] / high * plot_h
+        return x, y
+
+    coords = [xy(i) for i in range(len(points))]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f"<title>{_e(title)}</title>",
+    ]
+    for level in (0, 5, 10):
+        y = top + plot_h - level / high * plot_h
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{INK}">{level}</text>')
+    if len(coords) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
+    for x, y in coords:
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{ACCENT}"/>')
+    first, last = _when(points[0][0]), _when(points[-1][0])
+    parts.append(f'<text x="{left}" y="{height - 8}" fill="{INK}">{_e(first)}</text>')
+    parts.append(f'<text x="{width - 20}" y="{height - 8}" text-anchor="end" fill="{INK}">{_e(last)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# -- HTML --------------------------------------------------------------------------------------
+CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;color:#2b2d42;max-width:46rem;margin:2rem auto;
+padding:0 1rem;line-height:1.5}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #4a6fa5;padding-bottom:.2rem;
+margin-top:2.2rem;page-break-after:avoid}h3{margin:1.4rem 0 .4rem;color:#4a6fa5}
+.when{color:#555;font-size:.85rem;margin:1rem 0 .2rem;border-top:1px solid #d9dee7;padding-top:.4rem}
+dl{margin:0}dt{font-weight:bold;font-size:.9rem}dd{margin:0 0 .5rem 0;white-space:normal}
+.note{background:#f3f1e7;border-left:4px solid #c9a227;padding:.6rem .9rem;margin:.6rem 0}
+figure{margin:1rem 0;page-break-inside:avoid}figcaption{font-size:.9rem;color:#444}
+svg{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none}a{color:inherit}}
+"""
+
+
+def render_html(blocks: list[Block]) -> str:
+    """The blocks as one self-contained HTML page (no scripts, no outside files)."""
+    title = next((b.text for b in blocks if b.kind == "h1"), "Workbook")
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
+    ]
+    in_fields = False
+    for b in blocks:
+        if b.kind == "field":
+            if not in_fields:
+                out.append("<dl>")
+                in_fields = True
+            out.append(f"<dt>{_e(b.label)}</dt><dd>{_para(b.text)}</dd>")
+            continue
+        if in_fields:
+            out.append("</dl>")
+            in_fields = False
+        if b.kind in ("h1", "h2", "h3"):
+            out.append(f"<{b.kind}>{_e(b.text)}</{b.kind}>")
+        elif b.kind == "p":
+            out.append(f"<p>{_e(b.text)}</p>")
+        elif b.kind == "rule":
+            out.append(f'<p class="when">{_e(b.label)}</p>')
+        elif b.kind == "note":
+            out.append(f'<div class="note"><p class="when">{_e(b.label)}</p><p>{_para(b.text)}</p></div>')
+        elif b.kind == "chart":
+            out.append(f"<figure>{b.svg}<figcaption>{_e(b.text)}</figcaption></figure>")
+    if in_fields:
+        out.append("</dl>")
+    out.append("</main></body></html>")
+    return "\n".join(out)
+
+
+def _para(text: str) -> str:
+    return "<br>".join(_e(line) for line in str(text).splitlines())
+
+
+def report_html(wb: Workbook, stages: Iterable[int] | None = None) -> str:
+    """A printable, self-contained HTML report of `stages` (all when None)."""
+    return render_html(build(wb, stages))
+
+
+# -- PDF -------------------------------------------------------------------------------------
+def _font_files() -> tuple[Path, Path] | None:
+    for folder in FONT_DIRS:
+        regular, bold = Path(folder) / "DejaVuSans.ttf", Path(folder) / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
+def render_pdf(blocks: list[Block]) -> bytes:
+    """The same blocks as a PDF (A4). Uses DejaVu Sans when installed, for any language;
+    otherwise a built-in font, with characters it lacks shown as '?'."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.set_margins(18, 18, 18)
+    fonts = _font_files()
+    if fonts:
+        pdf.add_font("body", "", str(fonts[0]))
+        pdf.add_font("body", "B", str(fonts[1]))
+        family = "body"
+        clean = lambda s: s  # noqa: E731
+    else:  # pragma: no cover - depends on the machine's fonts
+        family = "helvetica"
+        clean = lambda s: s.encode("latin-1", "replace").decode("latin-1")  # noqa: E731
+    title = next((b.text for b in blocks if b.kind == "h1"), "Workbook")
+    pdf.set_title(clean(title))
+    pdf.add_page()
+    width = pdf.epw
+    sizes = {"h1": 18, "h2": 14, "h3": 12}
+    for b in blocks:
+        if b.kind in sizes:
+            pdf.ln(4 if b.kind != "h1" else 0)
+            pdf.set_font(family, "B", sizes[b.kind])
+            pdf.multi_cell(width, 8, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "p":
+            pdf.set_font(family, "", 10)
+            pdf.multi_cell(width, 5.5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "rule":
+            pdf.ln(2)
+            pdf.set_draw_color(200, 205, 215)
+            pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
+            pdf.set_font(family, "", 8)
+            pdf.multi_cell(width, 5, clean(b.label), new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "field":
+            pdf.set_font(family, "B", 9)
+            pdf.multi_cell(width, 5, clean(b.label), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(family, "", 10)
+            pdf.multi_cell(width, 5.5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "note":
+            pdf.set_fill_color(243, 241, 231)
+            pdf.set_font(family, "", 8)
+            pdf.multi_cell(width, 5, clean(b.label), fill=True, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(family, "", 10)
+            pdf.multi_cell(width, 5.5, clean(b.text), fill=True, new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "chart":
+            pdf.ln(2)
+            try:
+                svg = re.sub(r"<title>.*?</title>", "", b.svg)  # fpdf2 warns about <title>
+                pdf.image(io.BytesIO(svg.encode("utf-8")), w=min(width, 160))
+            except Exception:  # pragma: no cover - a chart fpdf2 can't draw leaves its caption
+                pass
+            pdf.set_font(family, "", 8)
+            pdf.multi_cell(width, 5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def report_pdf(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:
+    """A PDF of the same report as `report_html`."""
+    return render_pdf(build(wb, stages))
+
+
+# -- CSV tables ----------------------------------------------------------------------------------
+def stage_frames(wb: Workbook, stages: Iterable[int] | None = None) -> dict:
+    """Every frame (see `workbook.frames.all_frames`), keeping only rows from `stages`."""
+    import pandas as pd
+
+    from .frames import all_frames
+
+    chosen = set(stages) if stages is not None else set(ALL_STAGES)
+    frames = all_frames(wb)
+    if chosen == set(ALL_STAGES):
+        return frames
+    prompts = {e.entry_id: int(e.data["stage"]) for e in wb.entries("therapist_prompt")}
+    kept = {}
+    for name, df in frames.items():
+        if name == "emotions":
+            kept[name] = df[df["stage"].fillna(1).isin(chosen)].reset_index(drop=True)
+            continue
+        k = model.KINDS[name]
+        if name == "checkin":
+            mask = df["stage"].fillna(1).astype(int).isin(chosen)
+        elif name in ("stage_done", "therapist_prompt", "therapist_note"):
+            mask = df["stage"].fillna(0).astype(int).isin(chosen)
+        elif name == "prompt_answer":
+            mask = df["prompt_id"].map(lambda p: prompts.get(p, 0)).isin(chosen)
+        else:
+            mask = pd.Series(k.stage in chosen, index=df.index, dtype=bool)
+        kept[name] = df[mask.astype(bool)].reset_index(drop=True)
+    return kept
+
+
+def report_zip(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:
+    """report.html, report.pdf and tables/<frame>.csv for `stages`, in one zip."""
+    from .export import frames_to_csv_files
+
+    blocks = build(wb, stages)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("report.html", render_html(blocks))
+        zf.writestr("report.pdf", render_pdf(blocks))
+        for name, data in frames_to_csv_files(stage_frames(wb, stages)).items():
+            zf.writestr(f"tables/{name}", data)
+    return buffer.getvalue()

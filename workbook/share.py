@@ -1,0 +1,567 @@
+"""The exchange file: how entries travel between a client's workbook and a therapist.
+
+A file is data we parse and check, never a database we open or code we run. Every
+record is checked (`model.validate` and the rules below) before anything is written,
+so a broken or hostile file changes nothing.
+
+FORMAT, version 1 (`FORMAT` / `VERSION` below)
+==============================================
+A plain file is a ZIP archive (stored or deflated members, no folders) holding exactly:
+
+``header.json`` — one UTF-8 JSON object (at most 64 KiB)::
+
+    {"format": "rejection-workbook-exchange", "version": 1,
+     "type": "start" | "share" | "return",
+     "created_at": "<ISO 8601 UTC>", "app": "<app version>",
+     "exchange_id": "<32 hex digits: the client workbook this belongs to>",
+     "name": "<the workbook's name or the client's alias, up to 80 characters>",
+     "stages": [<the stages 1-5 this file carries>],
+     "meta": {"welcome_note": "<text>", "stages_on": [1, 2, ...]},   # start files only
+     "records": <number of lines in records.jsonl>,
+     "sha256": "<hex SHA-256 of records.jsonl>"}
+
+``records.jsonl`` — one saved version of an entry per line, as the store keeps them::
+
+    {"rev_id": "<32 hex>", "entry_id": "<32 hex>", "kind": "<a kind in workbook.model>",
+     "parent_rev": "<32 hex>" | null, "author": "me" | "therapist",
+     "written_at": "<ISO 8601 UTC>", "deleted": false, "data": {<the kind's fields>}}
+
+The three types: a *start* file (therapist -> client: welcome note, stages, the
+therapist's prompts), a *share* file (client -> therapist: the stages the client chose),
+a *return* file (therapist -> client: the therapist's notes and prompts).
+
+With a passphrase the file is a ZIP holding ``header.json``::
+
+    {"format": ..., "version": 1, "encrypted": {"cipher": "AES-256-GCM", "kdf": "scrypt",
+     "n": 32768, "r": 8, "p": 1, "salt": "<base64>", "nonce": "<base64>", "check": "<base64>"}}
+
+and ``payload.bin``: a whole plain file (the ZIP above) sealed with AES-256-GCM under a
+key derived by scrypt from the passphrase, with the exact bytes of ``header.json`` as
+associated data (so neither part can be changed unnoticed). ``check`` is a hash of a
+second scrypt-derived key; it tells a wrong passphrase apart from a changed file.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from . import __version__, model
+from .store import NAME_MAX, Revision
+
+FORMAT = "rejection-workbook-exchange"
+VERSION = 1
+TYPES = ("start", "share", "return")
+SUFFIX = ".rwshare"
+HEADER = "header.json"
+RECORDS = "records.jsonl"
+PAYLOAD = "payload.bin"
+
+MAX_FILE = 128 * 1024 * 1024  # bytes of the file as sent
+MAX_HEADER = 64 * 1024
+MAX_RECORDS_BYTES = 512 * 1024 * 1024  # records.jsonl once unpacked
+MAX_RECORDS = 2_000_000
+MAX_LINE = 256 * 1024
+MAX_RATIO = 100  # unpacked / packed size of a member; JSON lines of ours stay far below
+MAX_WELCOME = 4000
+ID_RE = re.compile(r"^[0-9a-f]{32}$")
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+SCRYPT_LIMITS = {"n": (2**14, 2**17), "r": (1, 16), "p": (1, 4)}
+
+# Which kinds each type of file may carry, and who may have written them.
+ALLOWED_KINDS = {
+    "start": frozenset({"therapist_prompt"}),
+    "return": frozenset({"therapist_note", "therapist_prompt"}),
+    "share": frozenset(model.KINDS),
+}
+THERAPIST_ONLY = ("start", "return")
+TYPE_NAMES = {
+    "start": "a start file from a therapist",
+    "share": "a share file from a client",
+    "return": "a notes file from a therapist",
+}
+
+
+class ShareError(ValueError):
+    """A file that cannot be used; the message names the problem, for the person."""
+
+
+class NeedsPassphrase(ShareError):
+    """The file is protected and no passphrase was given."""
+
+
+@dataclass
+class Bundle:
+    """What a file carries, after every check has passed."""
+
+    type: str
+    exchange_id: str
+    name: str
+    stages: list[int]
+    revisions: list[Revision]
+    meta: dict = field(default_factory=dict)
+    created_at: str = ""
+
+
+# -- stages ----------------------------------------------------------------------------------
+def stage_of(kind: str, data: dict, prompt_stages: dict[str, int] | None = None) -> int:
+    """The stage (1-5) an entry belongs to, or 0 when it belongs to none in particular.
+
+    Most kinds belong to their kind's stage; check-ins, 'done' marks, therapist prompts and
+    notes carry their stage; an answer to a therapist's prompt belongs to the prompt's stage.
+    """
+    if kind in ("checkin",):
+        return int(data.get("stage") or 1)
+    if kind in ("stage_done", "therapist_prompt", "therapist_note"):
+        return int(data.get("stage") or 0)
+    if kind == "prompt_answer":
+        return (prompt_stages or {}).get(data.get("prompt_id"), 0)
+    return model.KINDS[kind].stage
+
+
+def prompt_stages(revisions: Iterable[Revision]) -> dict[str, int]:
+    """entry_id -> stage of every therapist prompt among `revisions`."""
+    return {r.entry_id: int(r.data["stage"]) for r in revisions if r.kind == "therapist_prompt"}
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _record(r: Revision) -> dict:
+    return {
+        "rev_id": r.rev_id,
+        "entry_id": r.entry_id,
+        "kind": r.kind,
+        "parent_rev": r.parent_rev,
+        "author": r.author,
+        "written_at": r.written_at,
+        "deleted": bool(r.deleted),
+        "data": r.data,
+    }
+
+
+def write(
+    type: str,
+    *,
+    exchange_id: str,
+    name: str,
+    stages: Iterable[int],
+    revisions: Iterable[Revision],
+    meta: dict | None = None,
+    passphrase: str | None = None,
+) -> bytes:
+    """The bytes of a file of `type` carrying `revisions`; sealed when `passphrase` is given."""
+    if type not in TYPES:
+        raise ValueError(f"unknown file type {type!r}")
+    lines = [
+        json.dumps(_record(r), ensure_ascii=False, sort_keys=True, separators=(",", ":")) for r in revisions
+    ]
+    records = ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "type": type,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "app": __version__,
+        "exchange_id": exchange_id,
+        "name": name,
+        "stages": sorted(set(stages)),
+        "meta": meta or {},
+        "records": len(lines),
+        "sha256": hashlib.sha256(records).hexdigest(),
+    }
+    plain = _zip({HEADER: json.dumps(header, ensure_ascii=False, indent=1).encode("utf-8"), RECORDS: records})
+    if passphrase:
+        return seal(plain, passphrase)
+    return plain
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    derived = Scrypt(salt=salt, length=64, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    return derived[:32], hashlib.sha256(b"rejection-workbook check" + derived[32:]).digest()[:16]
+
+
+def seal(plain: bytes, passphrase: str) -> bytes:
+    """A plain file sealed with AES-256-GCM under a scrypt key from `passphrase`."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    key, check = _scrypt(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    b64 = lambda raw: base64.b64encode(raw).decode("ascii")  # noqa: E731
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "encrypted": {
+                "cipher": "AES-256-GCM",
+                "kdf": "scrypt",
+                "n": SCRYPT_N,
+                "r": SCRYPT_R,
+                "p": SCRYPT_P,
+                "salt": b64(salt),
+                "nonce": b64(nonce),
+                "check": b64(check),
+            },
+        },
+        indent=1,
+    ).encode("utf-8")
+    sealed = AESGCM(key).encrypt(nonce, plain, header)
+    return _zip({HEADER: header, PAYLOAD: sealed})
+
+
+# -- reading ---------------------------------------------------------------------------------
+NOT_OURS = (
+    "This isn't a file from the workbook — it doesn't begin the way a workbook file does. "
+    "Please check you picked the file ending in .rwshare."
+)
+DAMAGED = (
+    "This file is damaged or cut short (perhaps it didn't finish downloading). "
+    "Please ask for it to be saved and sent again."
+)
+CHANGED = (
+    "This file was changed after it was saved — at least one byte is different — so it "
+    "can't be trusted. Please ask for a fresh copy."
+)
+
+
+def read(data: bytes, *, passphrase: str | None = None, expect: str | Iterable[str] | None = None) -> Bundle:
+    """Check a file completely and return what it carries; ShareError names any problem.
+
+    Nothing is written anywhere: callers apply the returned Bundle only after this returns.
+    """
+    header, members = _open(data)
+    if "encrypted" in header:
+        plain = _unseal(header, members, passphrase)
+        header, members = _open(plain)
+        if "encrypted" in header:
+            raise ShareError("This file is sealed twice over, which the workbook never does.")
+    return _bundle(header, members, expect)
+
+
+def _open(data: bytes) -> tuple[dict, dict[str, bytes]]:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ShareError(NOT_OURS)
+    data = bytes(data)
+    if not data:
+        raise ShareError("This file is empty — it has nothing in it at all.")
+    if len(data) > MAX_FILE:
+        raise ShareError(
+            f"This file is too large ({len(data) / 2**20:.0f} MiB; up to {MAX_FILE // 2**20} MiB fit)."
+        )
+    if not data.startswith(b"PK\x03\x04"):
+        raise ShareError(NOT_OURS)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        raise ShareError(DAMAGED) from None
+    if len(infos) > 3:
+        raise ShareError(f"This file holds {len(infos)} parts; a workbook file has two.")
+    seen: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if "/" in name or "\\" in name or ".." in name or ":" in name or name.startswith("."):
+            raise ShareError(
+                f"This file holds a path name ({name[:60]!r}). Workbook files never do, so it was refused."
+            )
+        if name not in (HEADER, RECORDS, PAYLOAD):
+            raise ShareError(f"This file holds a part a workbook file never has ({name[:60]!r}).")
+        if name in seen:
+            raise ShareError(f"This file holds the part {name!r} twice, so it can't be read safely.")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise ShareError("This file uses a kind of zip password the workbook doesn't use.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ShareError("This file is packed in a way the workbook doesn't use.")
+        limit = _limit(name)
+        if info.file_size > limit:
+            raise ShareError(
+                f"A part of this file ({name}) is too large once unpacked "
+                f"({info.file_size / 2**20:.1f} MiB; up to {limit / 2**20:.1f} MiB fit)."
+            )
+        if info.file_size > 64 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ShareError(
+                "This file unpacks to far more than its size (a 'zip bomb'), so it was not opened."
+            )
+    if HEADER not in seen:
+        raise ShareError("This file has no header, so it isn't a workbook file (or it is damaged).")
+    members = {}
+    for info in infos:
+        limit = _limit(info.filename)
+        try:
+            with zf.open(info) as fh:
+                raw = fh.read(limit + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+            raise ShareError(DAMAGED) from None
+        if len(raw) > limit:
+            raise ShareError(f"A part of this file ({info.filename}) is too large once unpacked.")
+        members[info.filename] = raw
+    header = _json_object(members[HEADER], "header")
+    if header.get("format") != FORMAT:
+        raise ShareError(NOT_OURS)
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ShareError("This file's header doesn't say which format version it is, so it can't be read.")
+    if version > VERSION:
+        raise ShareError(
+            f"This file was made by a newer version of the workbook (file format {version}; this "
+            f"app reads format {VERSION}). Please update the app, then open it again."
+        )
+    return header, members
+
+
+def _limit(name: str) -> int:
+    return MAX_HEADER if name == HEADER else (MAX_FILE if name == PAYLOAD else MAX_RECORDS_BYTES)
+
+
+def _json_object(raw: bytes, what: str) -> dict:
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ShareError(f"This file's {what} can't be read (it isn't valid JSON text).") from None
+    if not isinstance(value, dict):
+        raise ShareError(f"This file's {what} can't be read (it isn't a JSON object).")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    spec = header["encrypted"]
+    if PAYLOAD not in members or RECORDS in members:
+        raise ShareError("This protected file is missing its sealed part, or has extra parts.")
+    if not isinstance(spec, dict) or spec.get("cipher") != "AES-256-GCM" or spec.get("kdf") != "scrypt":
+        raise ShareError("This file is protected in a way this app doesn't know.")
+    params = {}
+    for key, (low, high) in SCRYPT_LIMITS.items():
+        value = spec.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ShareError(f"This file's protection settings are out of range ({key}), so it was refused.")
+        params[key] = value
+    if params["n"] & (params["n"] - 1):
+        raise ShareError("This file's protection settings are out of range (n), so it was refused.")
+    try:
+        salt, nonce, check = (base64.b64decode(spec[k], validate=True) for k in ("salt", "nonce", "check"))
+    except (KeyError, TypeError, ValueError):
+        raise ShareError("This file's protection settings can't be read.") from None
+    if len(salt) < 16 or len(nonce) != 12 or len(check) != 16:
+        raise ShareError("This file's protection settings can't be read.")
+    if not passphrase:
+        raise NeedsPassphrase("This file is protected with a passphrase. Please type the passphrase in.")
+    key, expected = _scrypt(passphrase, salt, params["n"], params["r"], params["p"])
+    if not hmac.compare_digest(expected, check):
+        raise ShareError("That passphrase doesn't open this file. Please check it and try again.")
+    try:
+        # the header's exact bytes are the associated data: re-read them from the zip
+        return AESGCM(key).decrypt(nonce, members[PAYLOAD], _raw_header(members))
+    except InvalidTag:
+        raise ShareError(CHANGED) from None
+
+
+def _raw_header(members: dict[str, bytes]) -> bytes:
+    return members[HEADER]
+
+
+def _bundle(header: dict, members: dict[str, bytes], expect) -> Bundle:
+    kind = header.get("type")
+    if kind not in TYPES:
+        raise ShareError("This file doesn't say what it is for (start, share or notes), so it can't be used.")
+    if expect is not None:
+        wanted = (expect,) if isinstance(expect, str) else tuple(expect)
+        if kind not in wanted:
+            raise ShareError(
+                f"This is {TYPE_NAMES[kind]}, not {' or '.join(TYPE_NAMES[w] for w in wanted)}. "
+                "Nothing was changed."
+            )
+    exchange_id = header.get("exchange_id")
+    if not isinstance(exchange_id, str) or not ID_RE.match(exchange_id):
+        raise ShareError("This file doesn't say which workbook it belongs to, so it can't be used.")
+    name = header.get("name")
+    if (
+        not isinstance(name, str)
+        or not name.strip()
+        or len(name) > NAME_MAX
+        or any(ord(c) < 32 for c in name)
+    ):
+        raise ShareError("The name in this file is missing or not a plain name.")
+    stages = header.get("stages")
+    if (
+        not isinstance(stages, list)
+        or len(stages) > 5
+        or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5 for s in stages)
+        or len(set(stages)) != len(stages)
+    ):
+        raise ShareError("The list of stages in this file isn't one the workbook knows (stages are 1 to 5).")
+    meta = _check_meta(header.get("meta", {}), kind)
+    if RECORDS not in members or PAYLOAD in members:
+        raise ShareError("This file has no entries part, so it is damaged or not a workbook file.")
+    records = members[RECORDS]
+    digest = header.get("sha256")
+    if not isinstance(digest, str) or not hmac.compare_digest(digest, hashlib.sha256(records).hexdigest()):
+        raise ShareError(CHANGED)
+    count = header.get("records")
+    revisions = _records(records, kind, stages)
+    if count != len(revisions):
+        raise ShareError("This file holds a different number of entries than its header says; it is damaged.")
+    created = header.get("created_at")
+    return Bundle(
+        kind, exchange_id, " ".join(name.split()), sorted(stages), revisions, meta, str(created or "")
+    )
+
+
+def _check_meta(meta, kind: str) -> dict:
+    if not isinstance(meta, dict):
+        raise ShareError("The settings in this file can't be read.")
+    unknown = set(meta) - {"welcome_note", "stages_on"}
+    if unknown:
+        raise ShareError(
+            f"This file holds a setting the workbook doesn't know ({sorted(unknown)[0][:40]!r})."
+        )
+    if meta and kind != "start":
+        raise ShareError("Only a start file from a therapist carries settings; this one was refused.")
+    clean = {}
+    note = meta.get("welcome_note")
+    if note is not None:
+        if not isinstance(note, str) or len(note) > MAX_WELCOME:
+            raise ShareError(f"The welcome note in this file is not text of up to {MAX_WELCOME} characters.")
+        clean["welcome_note"] = note.replace("\x00", "")
+    on = meta.get("stages_on")
+    if on is not None:
+        if not isinstance(on, list) or any(
+            not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5 for s in on
+        ):
+            raise ShareError("The list of stages that are on, in this file, isn't one the workbook knows.")
+        clean["stages_on"] = sorted(set(on))
+    return clean
+
+
+RECORD_KEYS = frozenset(
+    {"rev_id", "entry_id", "kind", "parent_rev", "author", "written_at", "deleted", "data"}
+)
+
+
+def _records(raw: bytes, type: str, stages: list[int]) -> list[Revision]:
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) > MAX_RECORDS:
+        raise ShareError(f"This file holds more than {MAX_RECORDS:,} entries, which is more than it can.")
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    allowed = ALLOWED_KINDS[type]
+    seen: set[str] = set()
+    revisions: list[Revision] = []
+    for number, line in enumerate(lines, start=1):
+        where = f"Entry {number} in this file"
+        if len(line) > MAX_LINE:
+            raise ShareError(f"{where} is far too long to be one entry ({len(line):,} bytes).")
+        rec = _json_object(line, f"entry {number}")
+        if set(rec) != RECORD_KEYS:
+            raise ShareError(f"{where} doesn't have the parts an entry has, so it can't be read.")
+        rev_id, entry_id, parent = rec["rev_id"], rec["entry_id"], rec["parent_rev"]
+        if not isinstance(rev_id, str) or not ID_RE.match(rev_id):
+            raise ShareError(f"{where} has no proper id.")
+        if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
+            raise ShareError(f"{where} has no proper entry id.")
+        if parent is not None and (not isinstance(parent, str) or not ID_RE.match(parent)):
+            raise ShareError(f"{where} points to an earlier version with an id that isn't one.")
+        if rev_id in seen:
+            raise ShareError(
+                f"{where} repeats an id used earlier in the file (duplicate id), so it was refused."
+            )
+        seen.add(rev_id)
+        kind = rec["kind"]
+        if not isinstance(kind, str) or kind not in model.KINDS:
+            shown = kind[:40] if isinstance(kind, str) else kind
+            raise ShareError(
+                f"{where} is of a kind this app doesn't know ({shown!r}). It may come from a newer "
+                "version of the workbook; please update the app."
+            )
+        if kind not in allowed:
+            raise ShareError(
+                f"{where} is a {kind.replace('_', ' ')}, which {TYPE_NAMES[type]} never carries."
+            )
+        author = rec["author"]
+        if author not in model.AUTHORS:
+            raise ShareError(f"{where} has an author this app doesn't know.")
+        if type in THERAPIST_ONLY and author != "therapist":
+            raise ShareError(
+                f"{where} claims to be the client's own writing, which {TYPE_NAMES[type]} never carries."
+            )
+        if not isinstance(rec["deleted"], bool):
+            raise ShareError(f"{where} doesn't say plainly whether it was removed.")
+        written = rec["written_at"]
+        try:
+            stamp = (
+                dt.datetime.fromisoformat(written) if isinstance(written, str) and len(written) < 40 else None
+            )
+        except ValueError:
+            stamp = None
+        if stamp is None or stamp.tzinfo is None:
+            raise ShareError(f"{where} has no proper date and time.")
+        if not EARLIEST <= stamp <= latest:
+            raise ShareError(
+                f"{where} has a date out of range ({stamp.year}); entries are dated from 2000 to today."
+            )
+        try:
+            data = model.validate(kind, rec["data"])
+        except model.InvalidEntry as exc:
+            raise ShareError(f"{where} can't be used: {exc}") from None
+        revisions.append(
+            Revision(
+                rev_id,
+                entry_id,
+                kind,
+                parent,
+                author,
+                stamp.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+                rec["deleted"],
+                data,
+            )
+        )
+    if type == "share":
+        prompts = prompt_stages(revisions)
+        for number, r in enumerate(revisions, start=1):
+            stage = stage_of(r.kind, r.data, prompts)
+            if stage and stage not in stages:
+                raise ShareError(
+                    f"Entry {number} in this file belongs to stage {stage}, which the file says "
+                    "isn't shared, so the file was refused."
+                )
+    return revisions
+
+
+def looks_protected(data: bytes) -> bool:
+    """True when `data` is a sealed file (so a page can ask for the passphrase first)."""
+    try:
+        header, _members = _open(data)
+    except ShareError:
+        return False
+    return "encrypted" in header
