@@ -1,0 +1,454 @@
+"""Stage 2 — Look at the reason: what was said, a trait inventory rated from clear weakness
+to clear strength, the picture of strengths against weaknesses, the case for and against,
+and a verdict.
+
+Everything is saved the moment it changes (kinds `reason`, `trait`, `case_point`,
+`verdict`; read them back with `wb.frame(kind)`). The charts are drawn once the page is
+on screen (`Page.after_shown`), so pandas and plotly never slow the page's first paint,
+and redrawn after every change of a rating or a mark.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from .. import content, model
+from ..model import InvalidEntry
+from ..store import Entry, WorkbookError
+from .kit import (
+    AddForm,
+    EntryList,
+    Page,
+    button,
+    dropdown,
+    esc,
+    log,
+    paragraphs,
+    stacked,
+    text_area,
+    text_line,
+)
+
+SEARCH_MAX = 60
+NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
+
+
+def _need(page: Page) -> None:
+    if page.wb is None:
+        raise WorkbookError(NO_WORKBOOK)
+
+
+def radio(label: str, options, value=None) -> w.RadioButtons:
+    """Labelled radio buttons with nothing chosen until the person chooses."""
+    widget = w.RadioButtons(options=[tuple(o) for o in options], value=value, description=label)
+    widget.style.description_width = "initial"
+    widget.layout.width = "auto"
+    return widget
+
+
+class ChoiceWithNote:
+    """A single-entry kind made of one choice and one text (the reason, the verdict, the path).
+
+    The entry is saved whenever either changes. Words written before anything is chosen
+    are kept in the workbook as a draft (`draft_key`), so a closed tab loses nothing, and
+    saved into the entry as soon as a choice is made.
+    """
+
+    def __init__(
+        self,
+        page: Page,
+        kind: str,
+        choice: tuple[str, w.Widget],
+        text: tuple[str, w.Widget],
+        *,
+        what: str,
+        kept: str,
+    ):
+        self.page, self.kind, self.what, self.kept = page, kind, what, kept
+        (self.choice_field, self.choice), (self.text_field, self.text) = choice, text
+        self.draft_key = f"draft_{kind}"
+        self.on_saved: list[Callable[[Entry], None]] = []
+        current = page.wb.single(kind) if page.wb else None
+        if current is not None:
+            if current.data.get(self.choice_field) is not None:
+                self.choice.value = current.data[self.choice_field]
+            self.text.value = current.data.get(self.text_field) or ""
+        elif page.wb is not None:
+            draft = page.wb.meta(self.draft_key)
+            if isinstance(draft, str):
+                self.text.value = draft[: model.LONG_TEXT]
+        page.on_change(self.choice, lambda _v: self.save())
+        watch = page.on_typing if self.text.continuous_update else page.on_change
+        watch(self.text, lambda _v: self.save())
+
+    def save(self) -> Entry | None:
+        """Save the choice and text; returns the entry, or None when only a draft was kept."""
+        _need(self.page)
+        wb = self.page.wb
+        value, words = self.choice.value, self.text.value
+        if value is None:
+            if words and words.strip():
+                # check the length the same way the entry will be checked later
+                model.validate(self.kind, {self.choice_field: self.first_choice, self.text_field: words})
+                wb.set_meta(self.draft_key, words)
+                self.page.say(f"✓ {esc(self.kept)}")
+            return None
+        entry = wb.put(self.kind, {self.choice_field: value, self.text_field: words})
+        if wb.meta(self.draft_key) is not None:
+            wb.set_meta(self.draft_key, None)
+        self.page.saved(self.what)
+        for callback in self.on_saved:
+            callback(entry)
+        return entry
+
+    @property
+    def first_choice(self):
+        return model.kind(self.kind).field_map[self.choice_field].choices[0]
+
+
+class TraitRow:
+    """One trait on the person's list: its rating, the 'reason touches this' mark, a note."""
+
+    def __init__(self, stage: ReasonPage, entry: Entry):
+        self.stage, self.page, self.t = stage, stage.page, stage.t["traits"]
+        self.entry_id = entry.entry_id
+        self.name = entry["name"]
+        self.domain = entry.data.get("domain") or "other"
+        t = self.t
+        scale = list(zip(t["scale"], range(model.TRAIT_SCALE[0], model.TRAIT_SCALE[1] + 1), strict=True))
+        rating = entry.data.get("rating")
+        self.rating = w.SelectionSlider(
+            options=scale,
+            value=rating if rating in dict(scale).values() else 0,
+            description=self.name,
+            continuous_update=False,
+            readout=True,
+        )
+        self.rating.style.description_width = "11rem"
+        self.rating.layout.width = "34rem"
+        self.rating.add_class("wb-trait-rating")
+        self.touched = w.Checkbox(
+            value=bool(entry.data.get("touched")), description=t["touched_label"], indent=False
+        )
+        self.touched.layout.width = "auto"
+        self.note = text_line(
+            t["note_label"], placeholder=t["note_placeholder"], value=entry.data.get("note") or ""
+        )
+        self.note.style.description_width = "initial"
+        self.note.remove_class("wb-stacked")
+        self.note.layout.flex = "1 1 auto"
+        self.note.layout.width = "auto"
+        self.remove = button(t["remove"])
+        self.remove.tooltip = t["remove_tip"].format(name=self.name)
+        area = w.HTML(f'<span class="wb-trait-area">{esc(self.domain)}</span>')
+        self.page.on_change(self.rating, lambda v: self.save(rating=v))
+        self.page.on_change(self.touched, lambda v: self.save(touched=v))
+        self.page.on_change(self.note, lambda v: self.save(note=v))
+        self.page.on_click(self.remove, lambda: stage.remove_trait(self.entry_id))
+        top = w.HBox([self.rating, self.touched], layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        bottom = w.HBox([area, self.note, self.remove], layout=w.Layout(align_items="center"))
+        self.widget = w.VBox([top, bottom])
+        self.widget.add_class("wb-trait-row")
+
+    def save(self, **changed) -> Entry:
+        """Save this trait with `changed` values over the current ones (validated first).
+
+        A value the scale does not have (a rating of 5, say) raises InvalidEntry, which the
+        page shows as a calm message; nothing saved is changed.
+        """
+        _need(self.page)
+        current = self.page.wb.get(self.entry_id)
+        data = {**current.data, **changed}
+        entry = self.page.wb.put("trait", data, entry_id=self.entry_id)
+        what_key = (
+            "rating_saved"
+            if "rating" in changed
+            else "touched_saved"
+            if "touched" in changed
+            else "note_saved"
+        )
+        self.page.saved(self.t[what_key].format(name=self.name))
+        if "rating" in changed or "touched" in changed:
+            self.stage.redraw()
+        return entry
+
+
+class ReasonPage:
+    """Builds Stage 2; `ReasonPage(...).widget` is what the notebook shows."""
+
+    def __init__(self, *, home=None, slug=None):
+        self.page = page = Page(2, home=home, slug=slug)
+        self.t = t = content.text("reason")
+        self.rows: dict[str, TraitRow] = {}
+        self._removed: str | None = None
+        self.charts = None
+        self.redraw_seconds: float | None = None
+        page.body.append(w.HTML(t["intro"]))
+        self._reason()
+        self._traits()
+        self._picture()
+        self._case()
+        self._verdict()
+        self.widget = page.show()
+
+    # -- the reason ------------------------------------------------------------------------
+    def _reason(self) -> None:
+        t = self.t["reason"]
+        self.status = radio(t["status_label"], t["status_options"])
+        self.reason_text = text_area(t["text_label"], rows=4, placeholder=t["text_placeholder"], live=True)
+        self.reason_form = ChoiceWithNote(
+            self.page,
+            "reason",
+            ("status", self.status),
+            ("text", self.reason_text),
+            what=t["saved"],
+            kept=t["kept"],
+        )
+        self.page.section(t["title"], esc(t["intro"]), self.status, self.reason_text)
+
+    # -- the trait inventory ---------------------------------------------------------------
+    def _traits(self) -> None:
+        t = self.t["traits"]
+        areas = [(t["area_all"], None)] + [(d.capitalize(), d) for d in model.TRAIT_DOMAINS]
+        self.search = stacked(
+            w.Text(description=t["search_label"], placeholder=t["search_placeholder"], continuous_update=True)
+        )
+        self.area = dropdown(t["area_label"], areas)
+        self.suggestions = stacked(w.Select(description=t["list_label"], rows=8))
+        self.hint = w.HTML()
+        self.hint.add_class("wb-hint")
+        self.add_button = button(t["add_button"], primary=True)
+        self.own_name = text_line(t["own_label"], placeholder=t["own_placeholder"])
+        self.own_area = dropdown(
+            t["own_area_label"], [(d.capitalize(), d) for d in model.TRAIT_DOMAINS], "other"
+        )
+        self.own_button = button(t["own_button"])
+        self.mine = w.VBox()
+        self.mine.add_class("wb-list")
+        self.undo = button(t["undo"])
+        self.undo.layout.display = "none"
+        page = self.page
+        page.on_change(self.search, lambda _v: self._filter())
+        page.on_change(self.area, lambda _v: self._filter())
+        page.on_change(self.suggestions, self._show_hint)
+        page.on_click(self.add_button, self.add_selected)
+        page.on_click(self.own_button, self.add_own)
+        page.on_click(self.undo, self.undo_remove)
+        for entry in page.wb.entries("trait") if page.wb else []:
+            self.rows[entry.entry_id] = TraitRow(self, entry)
+        self._render_mine()
+        self._filter()
+        page.section(
+            t["title"],
+            esc(t["intro"]),
+            w.HBox([self.search, self.area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")),
+            self.suggestions,
+            self.hint,
+            self.add_button,
+            w.HTML(f"<h3>{esc(t['own_title'])}</h3>"),
+            w.HBox([self.own_name, self.own_area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")),
+            self.own_button,
+            w.HTML(f"<h3>{esc(t['mine_title'])}</h3>"),
+            self.mine,
+            self.undo,
+        )
+
+    def _my_names(self) -> set[str]:
+        return {row.name.casefold() for row in self.rows.values()}
+
+    def _filter(self) -> None:
+        query = " ".join((self.search.value or "")[:SEARCH_MAX].split()).casefold()
+        area = self.area.value
+        mine = self._my_names()
+        found = [
+            tr
+            for tr in content.traits()
+            if (area is None or tr.domain == area)
+            and (query in tr.name.casefold() or (query and query in tr.hint.casefold()))
+            and tr.name.casefold() not in mine
+        ]
+        self.suggestions.options = [(f"{tr.name} · {tr.domain}", tr.name) for tr in found]
+        self.suggestions.value = found[0].name if found else None
+        self.add_button.disabled = not found
+        if not found:
+            self.hint.value = f"<p>{esc(self.t['traits']['none_found'])}</p>"
+            if query and not self.own_name.value:
+                self.own_name.value = self.search.value[:SEARCH_MAX].strip()
+
+    def _show_hint(self, name) -> None:
+        known = {tr.name: tr for tr in content.traits()}.get(name)
+        self.hint.value = (
+            f"<p><strong>{esc(known.name)}</strong> ({esc(known.domain)}): {esc(known.hint)}</p>"
+            if known
+            else ""
+        )
+
+    def add_selected(self) -> Entry:
+        """Add the highlighted suggestion to the person's list, rated 'neither' for now."""
+        t = self.t["traits"]
+        name = self.suggestions.value
+        if not name:
+            raise InvalidEntry(t["pick_first"])
+        known = {tr.name: tr for tr in content.traits()}.get(name)
+        if known is None:
+            raise InvalidEntry(t["unknown"])
+        entry = self.add_trait(known.name, known.domain)
+        self.search.value = ""
+        return entry
+
+    def add_own(self) -> Entry:
+        """Add the person's own trait in the chosen area."""
+        entry = self.add_trait(self.own_name.value, self.own_area.value)
+        self.own_name.value = ""
+        return entry
+
+    def add_trait(self, name, domain) -> Entry:
+        """Save a new trait rated 0 ('neither'); refused calmly if it is already listed."""
+        _need(self.page)
+        t = self.t["traits"]
+        clean = model.validate("trait", {"name": name, "domain": domain, "rating": 0})
+        clean["name"] = " ".join(clean["name"].split())
+        if clean["name"].casefold() in self._my_names():
+            raise InvalidEntry(t["already"].format(name=clean["name"]))
+        entry = self.page.wb.put("trait", {**clean, "touched": False})
+        self.rows[entry.entry_id] = TraitRow(self, entry)
+        self._render_mine()
+        self._filter()
+        self.page.saved(t["added"].format(name=entry["name"]))
+        self.redraw()
+        return entry
+
+    def remove_trait(self, entry_id: str) -> None:
+        """Remove a trait (kept in the history; 'Undo remove' brings it back)."""
+        row = self.rows.pop(entry_id, None)
+        self.page.wb.delete(entry_id)
+        self._removed = entry_id
+        self.undo.layout.display = None
+        self._render_mine()
+        self._filter()
+        self.page.saved(self.t["traits"]["removed"].format(name=row.name if row else ""))
+        self.redraw()
+
+    def undo_remove(self) -> None:
+        if not self._removed:
+            return
+        entry = self.page.wb.restore(self._removed)
+        self._removed = None
+        self.undo.layout.display = "none"
+        self.rows = {
+            e.entry_id: self.rows.get(e.entry_id) or TraitRow(self, e) for e in self.page.wb.entries("trait")
+        }
+        self._render_mine()
+        self._filter()
+        self.page.saved(self.t["traits"]["restored"].format(name=entry["name"]))
+        self.redraw()
+
+    def _render_mine(self) -> None:
+        rows = [row.widget for row in self.rows.values()]
+        if not rows:
+            rows = [w.HTML(f'<p class="wb-empty">{esc(self.t["traits"]["mine_none"])}</p>')]
+        self.mine.children = rows
+
+    # -- the picture -----------------------------------------------------------------------
+    def _picture(self) -> None:
+        t = self.t["picture"]
+        self.trait_title = w.HTML(f"<h3>{esc(t['by_trait_title'])}</h3>")
+        self.domain_title = w.HTML(f"<h3>{esc(t['by_domain_title'])}</h3>")
+        self.loading = w.HTML(f'<p class="wb-hint">{esc(t["loading"])}</p>')
+        self.picture_box = w.VBox([self.loading])
+        self.page.section(t["title"], esc(t["intro"]), self.picture_box)
+        self.page.after_shown(self._first_draw)
+
+    def _first_draw(self) -> None:
+        from ..charts.render import ChartView
+
+        t = self.t["picture"]
+        self.charts = (ChartView(t["by_trait_label"]), ChartView(t["by_domain_label"]))
+        self.picture_box.children = [
+            self.trait_title,
+            self.charts[0].widget,
+            self.domain_title,
+            self.charts[1].widget,
+        ]
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw both charts from the saved traits (only once the page is on screen)."""
+        if self.charts is None or self.page.wb is None:
+            return
+        from ..charts import traits as trait_charts
+        from ..frames import frame
+
+        started = time.perf_counter()
+        traits = frame(self.page.wb, "trait")
+        by_trait, by_domain = self.charts
+        by_trait.draw(trait_charts.by_trait(traits), trait_charts.trait_summary(traits))
+        by_domain.draw(trait_charts.by_domain(traits), trait_charts.domain_summary(traits))
+        self.redraw_seconds = time.perf_counter() - started
+        log.debug("stage 2 charts redrawn in %.3f s", self.redraw_seconds)
+
+    # -- the case for and against ----------------------------------------------------------
+    def _case(self) -> None:
+        t = self.t["case"]
+        columns = []
+        self.case_forms: dict[str, AddForm] = {}
+        self.case_lists: dict[str, EntryList] = {}
+        for side in model.CASE_SIDES:
+            form = AddForm(
+                self.page,
+                "case_point",
+                {"text": text_area(t[f"{side}_label"], rows=3, placeholder=t[f"{side}_placeholder"])},
+                t[f"add_{side}"],
+                fixed={"side": side},
+                what=t["saved"],
+            )
+            points = EntryList(
+                self.page,
+                "case_point",
+                lambda e: paragraphs(e["text"]),
+                empty=t[f"{side}_none"],
+                keep=functools.partial(lambda s, e: e.data.get("side") == s, side),
+                newest_first=False,
+            )
+            form.on_added.append(lambda _e, points=points: points.refresh())
+            self.case_forms[side], self.case_lists[side] = form, points
+            column = w.VBox(
+                [w.HTML(f"<h3>{esc(t[f'{side}_title'])}</h3>"), form.widget, points.widget],
+                layout=w.Layout(flex="1 1 20rem", min_width="16rem"),
+            )
+            column.add_class(f"wb-case-{side}")
+            columns.append(column)
+        both = w.HBox(columns, layout=w.Layout(flex_flow="row wrap", grid_gap="1.5rem"))
+        self.page.section(t["title"], esc(t["intro"]), both)
+
+    # -- the verdict -----------------------------------------------------------------------
+    def _verdict(self) -> None:
+        t = self.t["verdict"]
+        self.verdict = radio(t["label"], t["options"])
+        self.verdict_note = text_area(t["note_label"], rows=3, placeholder=t["note_placeholder"], live=True)
+        self.verdict_form = ChoiceWithNote(
+            self.page,
+            "verdict",
+            ("value", self.verdict),
+            ("note", self.verdict_note),
+            what=t["saved"],
+            kept=t["kept"],
+        )
+        kind_note = w.HTML(f'<p class="wb-kind-note" role="note">{esc(t["kind_note"])}</p>')
+        self.page.section(
+            t["title"],
+            esc(t["intro"]),
+            self.verdict,
+            kind_note,
+            self.verdict_note,
+            w.HTML(f"<p>{esc(t['next'])}</p>"),
+        )
+
+
+def show(*, home=None, slug=None):
+    """The Stage 2 widget (used by notebooks/02_reason.ipynb)."""
+    return ReasonPage(home=home, slug=slug).widget
