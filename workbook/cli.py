@@ -79,6 +79,8 @@ def voila_command(port: int, token: str, *, dark: bool = False, notebooks: Path 
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
+        # share files up to 128 MiB must fit through the widget websocket (default: 10 MiB)
+        "--Voila.tornado_settings={'websocket_max_message_size': 134217728}",
     ]
     if dark:
         command.append("--theme=dark")
@@ -244,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("name", help="the workbook's name (see `rejection-workbook list`)")
     export.add_argument("path", help="the zip file to create, e.g. my-workbook.zip")
     export.set_defaults(func=cmd_export)
+
+    from .exchange_cli import add_commands  # prepare, share, import, annotate, return, report...
+
+    add_commands(sub, common)
     return parser
 
 

@@ -1,0 +1,250 @@
+"""The round-trip verbs on the command line (added to `rejection-workbook` by `workbook.cli`).
+
+    rejection-workbook prepare "Alex" --welcome "..." --stages 1,2,3 --prompt "2:What felt unfair?" --out alex.rwshare
+    rejection-workbook start-from alex.rwshare [--name "My workbook"]
+    rejection-workbook share "My workbook" --stages 1,2 [--passphrase] --out share.rwshare
+    rejection-workbook import share.rwshare [--passphrase]
+    rejection-workbook clients
+    rejection-workbook annotate Alex 2 "Thank you for writing this."
+    rejection-workbook return Alex --out notes.rwshare [--passphrase]
+    rejection-workbook open-return "My workbook" notes.rwshare [--passphrase]
+    rejection-workbook report "My workbook" [--stages 1,2] [--client] --out report.html|report.pdf|report.zip
+
+A passphrase is never taken from the command line (other users could see it): `--passphrase`
+asks for it, or it is read from $REJECTION_WORKBOOK_PASSPHRASE.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from . import exchange, report
+from .share import ShareError
+from .store import Home
+
+PASSPHRASE_ENV = "REJECTION_WORKBOOK_PASSPHRASE"
+
+
+class _Problem(Exception):
+    pass
+
+
+def _cli_error():
+    from .cli import CliError
+
+    return CliError
+
+
+def _passphrase(args, *, confirm: bool = False) -> str | None:
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if not getattr(args, "passphrase", False):
+        return None
+    first = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("The same passphrase again: ") != first:
+        raise _cli_error()("The two passphrases were different; nothing was saved.")
+    return first or None
+
+
+def _stages(text: str | None) -> list[int]:
+    if not text:
+        return list(exchange.STAGES)
+    try:
+        return exchange.check_stages(part for part in text.split(",") if part.strip())
+    except Exception as exc:
+        raise _cli_error()(str(exc)) from None
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise _cli_error()(f"The file {path} can't be read ({exc.strerror}).") from None
+
+
+def _open(home: Home, name: str):
+    found = home.find(name)
+    if found is None:
+        raise _cli_error()(f"There is no workbook called '{name}' in {home.path}.")
+    return home.open(found.slug)
+
+
+def _home(args) -> Home:
+    home = Home(args.home)
+    home.ensure()
+    return home
+
+
+def _guarded(func):
+    def run(args):
+        try:
+            return func(args)
+        except ShareError as exc:
+            raise _cli_error()(str(exc)) from None
+
+    return run
+
+
+def cmd_prepare(args) -> int:
+    prompts: dict[int, list[str]] = {}
+    for item in args.prompt or []:
+        stage, _, text = item.partition(":")
+        if not stage.strip().isdigit() or not text.strip():
+            raise _cli_error()(
+                f"Write each question as STAGE:TEXT, for example 2:What felt unfair? (got {item!r})."
+            )
+        prompts.setdefault(int(stage), []).append(text)
+    practice = exchange.practice_home(_home(args))
+    slug, data = exchange.prepare(
+        practice, args.alias, welcome_note=args.welcome or "", stages_on=_stages(args.stages), prompts=prompts
+    )
+    out = exchange.save_file(data, args.out or exchange.file_name(args.alias, "start"))
+    print(f"Made a client copy '{slug}' in {practice.path} and the start file {out}.")
+    return 0
+
+
+def cmd_start_from(args) -> int:
+    home = _home(args)
+    with exchange.start_from(home, _read(args.file), name=args.name) as wb:
+        home.set_current(wb.path.stem)
+        print(f"Made the workbook '{wb.name}' from the start file.")
+    return 0
+
+
+def cmd_share(args) -> int:
+    with _open(_home(args), args.workbook) as wb:
+        data = exchange.share_file(
+            wb,
+            _stages(args.stages),
+            passphrase=_passphrase(args, confirm=True),
+            include_removed=args.include_removed,
+        )
+        out = exchange.save_file(data, args.out or exchange.file_name(exchange.share_name(wb), "share"))
+    print(f"Saved the share file {out} (only you can read it on this computer).")
+    return 0
+
+
+def cmd_import(args) -> int:
+    practice = exchange.practice_home(_home(args))
+    result = exchange.import_share(practice, _read(args.file), passphrase=_passphrase(args))
+    print(
+        f"Brought in {result.alias}: {result.added} new, {result.known} already here. "
+        f"Shared stages: {', '.join(map(str, result.stages))}."
+    )
+    return 0
+
+
+def cmd_clients(args) -> int:
+    practice = exchange.practice_home(Home(args.home))
+    found = exchange.clients(practice)
+    if not found:
+        print("No clients yet.")
+    for c in found:
+        print(
+            f"{c.alias} ({c.slug}): last activity {c.last_activity[:16].replace('T', ' ') or 'none yet'}; "
+            f"shared {', '.join(map(str, c.shared_stages)) or 'nothing yet'}; "
+            f"done {', '.join(map(str, c.stages_done)) or 'none'}; notes {c.notes}"
+        )
+    return 0
+
+
+def cmd_annotate(args) -> int:
+    practice = exchange.practice_home(_home(args))
+    with _open(practice, args.client) as wb:
+        exchange.annotate(wb, args.stage, args.text)
+    print(f"Saved your note on stage {args.stage}.")
+    return 0
+
+
+def cmd_return(args) -> int:
+    practice = exchange.practice_home(_home(args))
+    with _open(practice, args.client) as wb:
+        data = exchange.return_notes(wb, passphrase=_passphrase(args, confirm=True))
+        out = exchange.save_file(data, args.out or exchange.file_name(wb.name, "notes"))
+    print(f"Saved the notes file {out}.")
+    return 0
+
+
+def cmd_open_return(args) -> int:
+    with _open(_home(args), args.workbook) as wb:
+        counts = exchange.open_return(wb, _read(args.file), passphrase=_passphrase(args))
+    print(f"Added {counts['added']} notes and questions from your therapist.")
+    return 0
+
+
+def cmd_report(args) -> int:
+    home = _home(args)
+    where = exchange.practice_home(home) if args.client else home
+    out = Path(args.out)
+    with _open(where, args.workbook) as wb:
+        stages = _stages(args.stages) if args.stages else (wb.meta("shared_stages") if args.client else None)
+        if out.suffix == ".pdf":
+            data = report.report_pdf(wb, stages)
+        elif out.suffix == ".zip":
+            data = report.report_zip(wb, stages)
+        else:
+            data = report.report_html(wb, stages).encode("utf-8")
+    exchange.save_file(data, out)
+    print(f"Saved the report {out}.")
+    return 0
+
+
+def add_commands(sub, common) -> None:
+    """Add the round-trip verbs to the `rejection-workbook` parser."""
+
+    def add(name, func, help_text):
+        parser = sub.add_parser(name, parents=[common], help=help_text)
+        parser.set_defaults(func=_guarded(func))
+        return parser
+
+    def protect(parser):
+        parser.add_argument(
+            "--passphrase", action="store_true", help=f"ask for a passphrase (or set ${PASSPHRASE_ENV})"
+        )
+
+    p = add("prepare", cmd_prepare, "therapist: make a start file for a new client")
+    p.add_argument("alias", help="the client's name or alias")
+    p.add_argument("--welcome", help="a welcome note")
+    p.add_argument("--stages", help="stages that are on, e.g. 1,2,3 (default: all)")
+    p.add_argument("--prompt", action="append", help="a question of your own, as STAGE:TEXT (repeatable)")
+    p.add_argument("--out", help="where to save the start file")
+
+    p = add("start-from", cmd_start_from, "client: make a workbook from a therapist's start file")
+    p.add_argument("file")
+    p.add_argument("--name", help="a name for the new workbook")
+
+    p = add("share", cmd_share, "client: save chosen stages as a share file")
+    p.add_argument("workbook", help="the workbook's name")
+    p.add_argument("--stages", required=True, help="stages to share, e.g. 1,2")
+    p.add_argument("--include-removed", action="store_true", help="also send entries you removed")
+    p.add_argument("--out", help="where to save the share file")
+    protect(p)
+
+    p = add("import", cmd_import, "therapist: bring a client's share file into the practice folder")
+    p.add_argument("file")
+    protect(p)
+
+    add("clients", cmd_clients, "therapist: list the clients in the practice folder")
+
+    p = add("annotate", cmd_annotate, "therapist: write a note on a stage of a client's copy")
+    p.add_argument("client", help="the client's name or alias")
+    p.add_argument("stage", type=int, choices=range(0, 6), help="the stage (0 = the whole workbook)")
+    p.add_argument("text")
+
+    p = add("return", cmd_return, "therapist: save a notes file for a client")
+    p.add_argument("client")
+    p.add_argument("--out", help="where to save the notes file")
+    protect(p)
+
+    p = add("open-return", cmd_open_return, "client: add the notes from a therapist's notes file")
+    p.add_argument("workbook")
+    p.add_argument("file")
+    protect(p)
+
+    p = add("report", cmd_report, "a printable report (.html, .pdf, or .zip with CSV tables)")
+    p.add_argument("workbook", help="a workbook's name (with --client, a client's name)")
+    p.add_argument("--out", required=True, help="report.html, report.pdf or report.zip")
+    p.add_argument("--stages", help="only these stages, e.g. 1,2")
+    p.add_argument("--client", action="store_true", help="a client copy from the practice folder")
