@@ -34,7 +34,7 @@ class Move:
         return self.last - self.first
 
 
-def _local(stamps: pd.Series) -> pd.Series:
+def local_times(stamps: pd.Series) -> pd.Series:
     """UTC times as naive local times (what the person's clock said)."""
     zone = dt.datetime.now().astimezone().tzinfo
     return stamps.dt.tz_convert(zone).dt.tz_localize(None)
@@ -48,7 +48,7 @@ def moves(emotions: pd.DataFrame) -> list[Move]:
     """Every feeling named in a check-in, most present first (how often, then how strong)."""
     if emotions.empty:
         return []
-    df = emotions.assign(at=_local(emotions["checked_at"])).sort_values("at", kind="stable")
+    df = emotions.assign(at=local_times(emotions["checked_at"])).sort_values("at", kind="stable")
     found = []
     for emotion, rows in df.groupby("emotion", sort=False):
         found.append(
@@ -97,7 +97,7 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380)
 
     if emotions.empty:
         return None
-    df = emotions.assign(at=_local(emotions["checked_at"])).sort_values("at", kind="stable")
+    df = emotions.assign(at=local_times(emotions["checked_at"])).sort_values("at", kind="stable")
     chosen = [m.emotion for m in moves(emotions)[:limit]]
     fig = go.Figure()
     for n, emotion in enumerate(chosen):
@@ -119,8 +119,8 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380)
         height=height,
         margin={"l": 50, "r": 20, "t": 20, "b": 40},
         font=FONT,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         legend={"title": {"text": "Feeling"}},
         hovermode="closest",
     )

@@ -1,0 +1,101 @@
+"""The dashboard's healing-practices chart: how many practices were done each week.
+
+Pure functions over the workbook's frames (`workbook.frames.all_frames`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .emotions import COLOURS, local_times
+from .render import FONT
+
+# kind -> the frame column that says when it was done (None: when it was written down)
+PRACTICES = {
+    "kind_act": "done_on",
+    "compassion_pause": None,
+    "letter": None,
+    "process_log": "done_on",
+    "writing_session": None,
+}
+
+
+def practice_days(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per practice done: kind and day (a naive date, local for written-down times)."""
+    rows = []
+    for kind, column in PRACTICES.items():
+        df = frames.get(kind)
+        if df is None or df.empty:
+            continue
+        days = local_times(df["created_at"]) if column is None else df[column]
+        rows.append(pd.DataFrame({"kind": kind, "day": days.dt.normalize()}))
+    if not rows:
+        return pd.DataFrame({"kind": pd.Series(dtype="string"), "day": pd.Series(dtype="datetime64[us]")})
+    return pd.concat(rows, ignore_index=True).dropna()
+
+
+def weekly(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Practices per week (weeks start on Monday): a row per week, a column per kind."""
+    days = practice_days(frames)
+    if days.empty:
+        return pd.DataFrame()
+    week = days["day"] - pd.to_timedelta(days["day"].dt.weekday, unit="D")
+    table = days.assign(week=week).pivot_table(index="week", columns="kind", aggfunc="size", fill_value=0)
+    full = pd.date_range(table.index.min(), table.index.max(), freq="7D")
+    return table.reindex(full, fill_value=0)
+
+
+def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: int = 300):
+    """Stacked bars: practices per week, one colour per kind; None when there are none.
+
+    `labels` maps each kind to the plural words shown in the legend.
+    """
+    import plotly.graph_objects as go
+
+    table = weekly(frames)
+    if table.empty:
+        return None
+    fig = go.Figure()
+    for n, kind in enumerate(PRACTICES):
+        if kind not in table:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=table.index,
+                y=table[kind],
+                name=labels.get(kind, kind),
+                marker={"color": COLOURS[n], "line": {"color": "#333333", "width": 0.5}},
+                hovertemplate="Week of %{x|%-d %b}: %{y}<extra>" + labels.get(kind, kind) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=height,
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+    )
+    fig.update_xaxes(tickformat="%-d %b", title_text="Week of", fixedrange=True)
+    fig.update_yaxes(
+        title_text="Practices", dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
+    )
+    return fig
+
+
+def summary(frames: dict[str, pd.DataFrame], forms: dict[str, tuple[str, str]]) -> str:
+    """The chart in words: how many of each practice, over how many weeks.
+
+    `forms` maps each kind to its (singular, plural) words."""
+    table = weekly(frames)
+    if table.empty:
+        return "No practices logged yet."
+    parts = []
+    for kind in PRACTICES:
+        if kind in table:
+            n = int(table[kind].sum())
+            singular, many = forms.get(kind, (kind, kind))
+            parts.append(f"{n} {singular if n == 1 else many}")
+    weeks = len(table)
+    return f"Over {weeks} week{'s' if weeks != 1 else ''}: " + ", ".join(parts) + "."
