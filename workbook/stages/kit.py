@@ -108,6 +108,7 @@ class Session:
     slug: str | None
     workbook: Workbook | None
     problem: str | None = None
+    client: bool = False  # a therapist's read-only view of a client copy (?client=<slug>)
 
 
 def open_session(home: str | os.PathLike | None = None, slug: str | None = None) -> Session:
@@ -118,6 +119,8 @@ def open_session(home: str | os.PathLike | None = None, slug: str | None = None)
     """
     home = Home(home)
     _setup_log(home)
+    if not slug and query_param("client"):
+        return open_client(home, query_param("client"))
     requested = slug or query_param("workbook")
     try:
         if requested:
@@ -130,9 +133,41 @@ def open_session(home: str | os.PathLike | None = None, slug: str | None = None)
         return Session(home, None, None, str(exc))
 
 
-def page_link(index: int, slug: str | None, label: str | None = None, *, css: str = "") -> str:
-    """An <a> to another page that carries the workbook along."""
-    target = PAGES[index][0] + (f"?workbook={quote(slug)}" if slug else "")
+def open_client(home: Home, slug: str) -> Session:
+    """A read-only session on a client copy in the practice folder (see `workbook.exchange`).
+
+    Every write to it is refused (with a calm message), whatever the page sends.
+    """
+    from ..exchange import practice_home
+
+    try:
+        practice = practice_home(home)
+        wb = practice.open(check_slug(slug))
+    except WorkbookError as exc:
+        return Session(home, None, None, str(exc))
+
+    def refuse(*_args, **_kwargs):
+        raise WorkbookError(content.text("sharing")["practice"]["readonly"].format(name=wb.name))
+
+    for name in ("put", "delete", "restore", "set_meta", "apply_revisions"):
+        setattr(wb, name, refuse)
+    return Session(practice, slug, wb, client=True)
+
+
+def _disable_inputs(widget: w.Widget) -> None:
+    """Grey out every input under `widget` (a read-only view; writes are refused anyway)."""
+    if isinstance(widget, w.Box):
+        for child in widget.children:
+            _disable_inputs(child)
+    elif "disabled" in widget.trait_names():
+        widget.disabled = True
+
+
+def page_link(
+    index: int, slug: str | None, label: str | None = None, *, css: str = "", param: str = "workbook"
+) -> str:
+    """An <a> to another page that carries the workbook (or, read-only, the client) along."""
+    target = PAGES[index][0] + (f"?{param}={quote(slug)}" if slug else "")
     classes = f' class="{css}"' if css else ""
     return f'<a href="{target}"{classes}>{esc(label or PAGES[index][1])}</a>'
 
@@ -290,7 +325,8 @@ class Page:
         name = PAGES[self.index][1]
         where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
         nav = " ".join(
-            page_link(i, self.slug, css="wb-current" if i == self.index else "") for i in range(len(PAGES))
+            page_link(i, self.slug, css="wb-current" if i == self.index else "", param=self._param)
+            for i in range(len(PAGES))
         )
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
@@ -311,18 +347,34 @@ class Page:
     def _footer(self) -> str:
         links = []
         if self.index > 0:
-            links.append(page_link(self.index - 1, self.slug, "← " + PAGES[self.index - 1][1]))
+            links.append(
+                page_link(self.index - 1, self.slug, "← " + PAGES[self.index - 1][1], param=self._param)
+            )
         nxt = self._next or (
             (self.index + 1, PAGES[self.index + 1][1]) if self.index + 1 < len(PAGES) else None
         )
         if nxt:
-            links.append(page_link(nxt[0], self.slug, nxt[1] + " →", css="wb-next"))
+            links.append(page_link(nxt[0], self.slug, nxt[1] + " →", css="wb-next", param=self._param))
         return (
             f'<nav class="wb-prevnext" aria-label="{esc(self.words["prevnext_label"])}">'
             + " ".join(links)
             + "</nav>"
             + crisis_html()
         )
+
+    def _client_view(self, parts: list, style: w.Widget, extras: list) -> list:
+        """A therapist's read-only view: a banner, inputs greyed out, unshared stages left out."""
+        words = content.text("sharing")["practice"]
+        banner = w.HTML(
+            f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
+        )
+        if 1 <= self.index <= 5 and self.index not in (self.wb.meta("shared_stages") or []):
+            gone = w.HTML(f'<p class="wb-empty">{esc(words["not_shared"].format(name=self.wb.name))}</p>')
+            return [style, self.header, banner, gone, self.footer]
+        for part in parts:
+            if part is not self.footer and part is not self.header:
+                _disable_inputs(part)
+        return [style, self.header, banner, *parts[2:]]
 
     def _stage_extras(self) -> list[w.Widget]:
         """What every stage page ends with: a therapist's notes and prompts, and 'done'."""
@@ -366,12 +418,18 @@ class Page:
         extras.append(done)
         return extras
 
+    @property
+    def _param(self) -> str:
+        return "client" if self.session.client else "workbook"
+
     def show(self, extra_footer: Iterable[w.Widget] = ()) -> w.VBox:
         """The whole page; its last widget carries the `app-ready` class for tests."""
         style = w.HTML(f"<style>{_widget_css()}</style>")
         style.add_class("wb-style")
         extras = self._stage_extras() if self.wb is not None and 1 <= self.index <= 5 else []
         parts = [style, self.header, *self.body, *extra_footer, *extras, self.status, self.footer]
+        if self.session.client and self.wb is not None:
+            parts = self._client_view(parts, style, extras)
         if self._beacon is not None:
             parts.insert(0, self._beacon)
         if self.wb is None and self.index != 0:
