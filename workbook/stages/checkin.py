@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_ratings
-from .kit import EntryList, Page, button, esc, paragraphs, stacked, text_area, when
+from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
 
 SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5
@@ -46,7 +46,7 @@ class CheckIn:
         self.hint = w.HTML()
         self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"])
-        self.chosen: dict[str, w.IntSlider] = {}
+        self.chosen: dict[str, Scale] = {}
         self.chosen_box = w.VBox()
         self.chosen_box.add_class("wb-chosen")
         self.own_words = text_area(t["own_words_label"], rows=3)
@@ -114,15 +114,10 @@ class CheckIn:
             return
         if len(self.chosen) >= MAX_RATINGS:
             raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
-        slider = w.IntSlider(
-            value=intensity,
-            min=0,
-            max=10,
-            description=self.t["intensity_label"].format(word=word),
-            continuous_update=False,
+        # A native, labelled range input: ipywidgets' IntSlider handle has no accessible name.
+        slider = Scale(
+            value=intensity, min=0, max=10, description=self.t["intensity_label"].format(word=word)
         )
-        slider.style.description_width = "initial"
-        slider.layout.width = "28rem"
         self.page.on_change(slider, lambda _v: self._save_draft())
         self.chosen[word] = slider
         self._render_chosen()

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote
 
 import anywidget
 import ipywidgets as w
+import traitlets
 
 from .. import content
 from ..model import InvalidEntry
@@ -169,6 +170,8 @@ def page_link(
     """An <a> to another page that carries the workbook (or, read-only, the client) along."""
     target = PAGES[index][0] + (f"?{param}={quote(slug)}" if slug else "")
     classes = f' class="{css}"' if css else ""
+    if "wb-current" in css.split():
+        classes += ' aria-current="page"'  # screen readers say "current page"
     return f'<a href="{target}"{classes}>{esc(label or PAGES[index][1])}</a>'
 
 
@@ -188,6 +191,67 @@ class _ShownBeacon(anywidget.AnyWidget):
     """
 
     _esm = "export default { render({ model }) { model.send({ shown: true }); } };"
+
+
+class Scale(anywidget.AnyWidget):
+    """A labelled whole-number scale (e.g. 0-10) drawn as the browser's own range input.
+
+    Unlike ipywidgets' IntSlider, whose handle has no accessible name, this is a real
+    <input type="range"> with a <label>: screen readers announce it, and the arrow keys,
+    Home and End work. Like IntSlider it has `value`, `min`, `max`, `description` and
+    `disabled`; like IntSlider, a value outside min..max (e.g. from a tampered page) is
+    clamped to the nearest end.
+    The label is set as text, never as HTML. Styled by .wb-scale-body in widgets.css.
+    """
+
+    _esm = """
+    let counter = 0;
+    export default { render({ model, el }) {
+      const id = "wb-scale-" + (++counter) + "-" + Math.random().toString(36).slice(2, 8);
+      const body = document.createElement("div");
+      body.className = "wb-scale-body";
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      const input = document.createElement("input");
+      input.type = "range";
+      input.id = id;
+      input.step = "1";
+      const out = document.createElement("output");
+      out.htmlFor = id;
+      out.setAttribute("aria-hidden", "true");
+      const draw = () => {
+        label.textContent = model.get("description");
+        input.min = String(model.get("min"));
+        input.max = String(model.get("max"));
+        input.value = String(model.get("value"));
+        input.disabled = model.get("disabled");
+        input.setAttribute("aria-valuetext", input.value + " of " + input.max);
+        out.textContent = input.value + " / " + input.max;
+      };
+      input.addEventListener("input", () => {
+        out.textContent = input.value + " / " + input.max;
+        input.setAttribute("aria-valuetext", input.value + " of " + input.max);
+      });
+      input.addEventListener("change", () => {
+        model.set("value", Number(input.value));
+        model.save_changes();
+      });
+      model.on("change", draw);
+      draw();
+      body.append(label, input, out);
+      el.append(body);
+      return () => model.off("change", draw);
+    } };
+    """
+    value = traitlets.Int(0).tag(sync=True)
+    min = traitlets.Int(0).tag(sync=True)
+    max = traitlets.Int(10).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+
+    @traitlets.validate("value")
+    def _check_value(self, proposal):
+        return max(self.min, min(self.max, proposal["value"]))
 
 
 class Page:
