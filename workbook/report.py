@@ -245,13 +245,22 @@ svg{max-width:100%;height:auto}
 def render_html(blocks: list[Block]) -> str:
     """The blocks as one self-contained HTML page (no scripts, no outside files)."""
     title = next((b.text for b in blocks if b.kind == "h1"), "Workbook")
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
-    ]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
+            render_body(blocks),
+            "</main></body></html>",
+        ]
+    )
+
+
+def render_body(blocks: list[Block], *, shift: int = 0) -> str:
+    """The blocks as an HTML fragment (headings moved `shift` levels down), user text escaped."""
+    out: list[str] = []
     in_fields = False
     for b in blocks:
         if b.kind == "field":
@@ -264,7 +273,8 @@ def render_html(blocks: list[Block]) -> str:
             out.append("</dl>")
             in_fields = False
         if b.kind in ("h1", "h2", "h3"):
-            out.append(f"<{b.kind}>{_e(b.text)}</{b.kind}>")
+            level = min(int(b.kind[1]) + shift, 6)
+            out.append(f"<h{level}>{_e(b.text)}</h{level}>")
         elif b.kind == "p":
             out.append(f"<p>{_e(b.text)}</p>")
         elif b.kind == "rule":
@@ -275,7 +285,6 @@ def render_html(blocks: list[Block]) -> str:
             out.append(f"<figure>{b.svg}<figcaption>{_e(b.text)}</figcaption></figure>")
     if in_fields:
         out.append("</dl>")
-    out.append("</main></body></html>")
     return "\n".join(out)
 
 

@@ -94,8 +94,10 @@ TYPE_NAMES = {
 }
 
 
-class ShareError(ValueError):
-    """A file that cannot be used; the message names the problem, for the person."""
+class ShareError(model.InvalidEntry):
+    """A file that cannot be used; the message names the problem, for the person.
+
+    (An InvalidEntry, so pages and the CLI show it as a calm message.)"""
 
 
 class NeedsPassphrase(ShareError):

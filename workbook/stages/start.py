@@ -8,6 +8,7 @@ from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
 from .kit import PAGES, Page, button, dropdown, esc, page_link, paragraphs, text_line
+from .sharing import TherapistSection
 
 
 class StartPage:
@@ -42,6 +43,7 @@ class StartPage:
         )
         self.progress = w.HTML()
         page.section(t["progress_title"], "", self.progress)
+        self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes
         self.refresh()
         self.widget = page.show()
 

@@ -1,0 +1,311 @@
+"""The therapist's practice page (notebooks/07_practice.ipynb).
+
+Prepare a workbook for a client, bring in share files, list clients, review what a
+client shared (read-only, with the same stage pages through ``?client=<slug>``), write
+notes per stage, and make the notes file and a printable report. Client copies live in
+the practice folder (`workbook.exchange.practice_home`), apart from the therapist's own
+workbooks.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from .. import exchange, report
+from ..share import NeedsPassphrase, ShareError
+from ..store import Home, check_slug
+from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area, text_line, when
+from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
+
+
+class PracticePage(Page):
+    """A Page with its own header: not a stage, and writing to no workbook of its own."""
+
+    def __init__(self, home=None):
+        super().__init__(0, Session(Home(home), None, None))
+
+    def _header(self) -> str:
+        t = words()["practice"]
+        return (
+            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
+            f'<a href="{PAGES[0][0]}">{esc(t["nav_start"])}</a></nav>'
+            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
+        )
+
+    def _footer(self) -> str:
+        from .kit import crisis_html
+
+        return crisis_html()
+
+
+class Practice:
+    """Builds the practice page; `Practice(...).widget` is what the notebook shows."""
+
+    def __init__(self, *, home=None):
+        self.page = PracticePage(home)
+        self.home = self.page.session.home
+        self.practice = exchange.practice_home(self.home)
+        self.t = words()["practice"]
+        self.stage_names = words()["stages"]
+        self._prepare_section()
+        self._import_section()
+        self.clients_html = w.HTML()
+        self.page.section(self.t["clients_title"], "", self.clients_html)
+        self._review_section()
+        self.refresh()
+        self.widget = self.page.show()
+
+    # -- prepare ----------------------------------------------------------------------------
+    def _prepare_section(self) -> None:
+        t = self.t
+        self.alias = text_line(t["alias"])
+        self.welcome = text_area(t["welcome"], rows=3)
+        self.stages_on = {
+            s: w.Checkbox(value=True, description=f"{s}. {self.stage_names[str(s)]}", indent=False)
+            for s in exchange.STAGES
+        }
+        self.prompts = {
+            s: text_area(t["prompts"].format(stage=self.stage_names[str(s)]), rows=2) for s in exchange.STAGES
+        }
+        self.prepare_button = button(t["prepare_button"], primary=True)
+        self.prepared = w.HTML()
+        self.page.on_click(self.prepare_button, self.prepare)
+        self.page.section(
+            t["prepare_title"],
+            esc(t["prepare_help"]),
+            self.alias,
+            self.welcome,
+            w.HTML(f"<p><strong>{esc(t['stages_on'])}</strong></p>"),
+            w.VBox(list(self.stages_on.values())),
+            *self.prompts.values(),
+            self.prepare_button,
+            self.prepared,
+        )
+
+    def prepare(self) -> bytes:
+        prompts = {s: box.value.splitlines() for s, box in self.prompts.items()}
+        on = [s for s, box in self.stages_on.items() if box.value]
+        slug, data = exchange.prepare(
+            self.practice, self.alias.value, welcome_note=self.welcome.value, stages_on=on, prompts=prompts
+        )
+        name = self.alias.value.strip()
+        file_name = exchange.file_name(name, "start")
+        self.prepared.value = (
+            f'<p role="status">{esc(self.t["prepared"].format(name=name))} '
+            f"{download_link(data, file_name, words()['sharing']['download'].format(file=file_name))}</p>"
+        )
+        self.alias.value = self.welcome.value = ""
+        for box in self.prompts.values():
+            box.value = ""
+        self.refresh(select=slug)
+        return data
+
+    # -- import ----------------------------------------------------------------------------
+    def _import_section(self) -> None:
+        t = self.t
+        self.upload = file_picker()
+        self.passphrase = passphrase_box(words()["sharing"]["passphrase"])
+        self.import_button = button(t["import_button"], primary=True)
+        self.import_working = Working()
+        self.page.on_click(self.import_button, self.bring_in)
+        self.page.section(
+            t["import_title"],
+            esc(t["import_help"]),
+            self.upload,
+            self.passphrase,
+            self.import_button,
+            self.import_working.widget,
+        )
+
+    def bring_in(self) -> exchange.ImportResult:
+        data = uploaded(self.upload, words()["sharing"]["need_file"])
+        self.import_working.step(0.3, words()["sharing"]["working"])
+        try:
+            result = exchange.import_share(self.practice, data, passphrase=self.passphrase.value or None)
+        except NeedsPassphrase:
+            self.import_working.done()
+            raise ShareError(words()["sharing"]["need_passphrase"]) from None
+        except BaseException:
+            self.import_working.done()
+            raise
+        self.upload.value = ()
+        self.passphrase.value = ""
+        stages = ", ".join(f"{s} ({self.stage_names[str(s)]})" for s in result.stages)
+        self.import_working.done()
+        self.page.say(
+            esc(
+                self.t["imported"].format(
+                    name=result.alias, added=result.added, known=result.known, stages=stages
+                )
+            )
+        )
+        self.refresh(select=result.slug)
+        return result
+
+    # -- clients and review ------------------------------------------------------------------
+    def _review_section(self) -> None:
+        t = self.t
+        self.choose = dropdown(t["review_label"], [])
+        self.review_button = button(t["review_button"])
+        self.page.on_click(self.review_button, lambda: self.review(self.choose.value))
+        self.review_box = w.VBox()
+        self.page.section(t["review_title"], "", w.HBox([self.choose, self.review_button]), self.review_box)
+
+    def refresh(self, select: str | None = None) -> None:
+        """Re-read the clients; review `select` (or the one chosen before)."""
+        t = self.t
+        found = exchange.clients(self.practice) if self.practice.path.is_dir() else []
+        if not found:
+            self.clients_html.value = f'<p class="wb-empty">{esc(t["clients_none"])}</p>'
+        else:
+            rows = "".join(
+                "<tr>"
+                f"<th scope='row'>{esc(c.alias)}</th>"
+                f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
+                f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
+                f"<td>{esc(self._stage_list(c.stages_done))}</td>"
+                f"<td>{c.notes}</td></tr>"
+                for c in found
+            )
+            self.clients_html.value = (
+                '<table class="wb-table wb-clients"><thead><tr>'
+                + "".join(
+                    f"<th scope='col'>{esc(t[k])}</th>"
+                    for k in ("col_client", "col_last", "col_shared", "col_done", "col_notes")
+                )
+                + f"</tr></thead><tbody>{rows}</tbody></table>"
+            )
+        options = [(c.alias, c.slug) for c in found]
+        current = select or self.choose.value
+        self.choose.options = options
+        self.review_button.disabled = not options
+        if options:
+            self.choose.value = current if any(slug == current for _a, slug in options) else options[0][1]
+        if select:
+            self.review(select)
+        elif not options:
+            self.review_box.children = [w.HTML(f'<p class="wb-empty">{esc(t["review_none"])}</p>')]
+
+    def _stage_list(self, stages) -> str:
+        return ", ".join(str(s) for s in stages) or self.t["none"]
+
+    def review(self, slug: str | None) -> None:
+        """Show what the client `slug` shared, with notes per stage, the notes file and the report."""
+        t = self.t
+        if not slug:
+            return
+        wb = self.practice.open(check_slug(slug))
+        with wb:
+            name = wb.name
+            shared = list(wb.meta("shared_stages") or [])
+            notes = wb.entries("therapist_note")
+            links = " · ".join(
+                f'<a href="{PAGES[s][0]}?client={esc(slug)}">{esc(self.stage_names[str(s)])}</a>'
+                for s in shared
+            )
+            journey = (
+                f' · <a href="{PAGES[6][0]}?client={esc(slug)}">{esc(PAGES[6][1])}</a>' if shared else ""
+            )
+            parts: list[w.Widget] = [
+                w.HTML(
+                    f"<p>{esc(t['review_intro'].format(name=name))}</p>"
+                    + (f"<p>{esc(t['open_pages'].format(name=name))} {links}{journey}</p>" if shared else "")
+                )
+            ]
+            for stage in shared:
+                blocks = report.build(wb, [stage])[4:]  # leave out the report's own title lines
+                stage_notes = [n for n in notes if n.data["stage"] == stage]
+                parts.append(self._stage_review(slug, name, stage, blocks, stage_notes))
+            parts.append(self._return_part(slug, name))
+            parts.append(self._report_part(slug, name))
+        self.review_box.children = parts
+
+    def _stage_review(self, slug, name, stage, blocks, stage_notes) -> w.Widget:
+        t = self.t
+        body = report.render_body([b for b in blocks if not (b.kind == "h3" and b.text == "")], shift=1)
+        note = stacked(
+            w.Textarea(
+                description=t["note_label"].format(name=name, stage=self.stage_names[str(stage)]),
+                rows=3,
+                continuous_update=False,
+            )
+        )
+        add = button(t["note_button"], primary=True)
+
+        def save():
+            with self.practice.open(slug) as wb:
+                exchange.annotate(wb, stage, note.value)
+            note.value = ""
+            self.page.saved(t["note_saved"])
+            self.refresh(select=slug)
+
+        self.page.on_click(add, save)
+        box = w.VBox([w.HTML(f'<div class="wb-review-stage">{body}</div>'), note, add])
+        box.add_class("wb-review")
+        return box
+
+    def _return_part(self, slug, name) -> w.Widget:
+        t = self.t
+        out = w.HTML()
+        passphrase = passphrase_box(words()["sharing"]["passphrase"])
+        make = button(t["return_button"], primary=True)
+
+        def run():
+            with self.practice.open(slug) as wb:
+                data = exchange.return_notes(wb, passphrase=passphrase.value or None)
+            passphrase.value = ""
+            file_name = exchange.file_name(name, "notes")
+            out.value = (
+                f'<p role="status">{esc(t["return_ready"].format(name=name))} '
+                f"{download_link(data, file_name, words()['sharing']['download'].format(file=file_name))}</p>"
+            )
+
+        self.page.on_click(make, run)
+        return w.VBox(
+            [
+                w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"),
+                passphrase,
+                make,
+                out,
+            ]
+        )
+
+    def _report_part(self, slug, name) -> w.Widget:
+        t = self.t
+        out = w.HTML()
+        working = Working()
+        make = button(t["report_button"])
+
+        def run():
+            working.step(0.1, words()["sharing"]["working"])
+            with self.practice.open(slug) as wb:
+                stages = wb.meta("shared_stages") or []
+                blocks = report.build(wb, stages)
+                working.step(0.4)
+                page = report.render_html(blocks).encode("utf-8")
+                pdf = report.render_pdf(blocks)
+                working.step(0.8)
+                tables = report.report_zip(wb, stages)
+            base = exchange.file_name(name, "report").removesuffix(".rwshare")
+            working.done()
+            out.value = (
+                f'<p role="status">{esc(t["report_ready"])}</p><ul>'
+                f"<li>{download_link(page, base + '.html', t['report_html'], mime='text/html')}</li>"
+                f"<li>{download_link(pdf, base + '.pdf', t['report_pdf'], mime='application/pdf')}</li>"
+                f"<li>{download_link(tables, base + '.zip', t['report_csv'], mime='application/zip')}</li></ul>"
+            )
+
+        self.page.on_click(make, run)
+        return w.VBox(
+            [
+                w.HTML(f"<h3>{esc(t['report_title'])}</h3><p>{esc(t['report_help'].format(name=name))}</p>"),
+                make,
+                working.widget,
+                out,
+            ]
+        )
+
+
+def show(*, home=None):
+    """The practice page widget (used by notebooks/07_practice.ipynb)."""
+    return Practice(home=home).widget

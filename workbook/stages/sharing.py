@@ -1,0 +1,217 @@
+"""The client's side of working with a therapist, as page sections.
+
+- `TherapistSection(page, on_workbook=...)` — on the start page: start from a therapist's
+  file, share chosen stages, open a notes file.
+- `share_section(page)` — just the "share with your therapist" part, for any page
+  (e.g. Stage 5): one call, `sharing.share_section(page)`.
+
+Files come in through a FileUpload and go out as a data-URI download link: no server
+route is needed. Every file is checked completely before anything is written.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from .. import content, exchange, share
+from ..model import InvalidEntry
+from ..share import NeedsPassphrase, ShareError
+from ..store import WorkbookError
+from .kit import Page, button, esc, stacked, text_line
+
+MiB = 2**20
+PRACTICE_PAGE = "07_practice.ipynb"
+
+
+def words() -> dict:
+    return content.text("sharing")
+
+
+def uploaded(upload: w.FileUpload, empty_message: str) -> bytes:
+    """The bytes of the one file chosen in `upload`; InvalidEntry if none or too large."""
+    value = upload.value
+    if not value:
+        raise InvalidEntry(empty_message)
+    item = value[0]
+    size = item.get("size") or 0
+    if size > share.MAX_FILE:
+        raise InvalidEntry(
+            f"That file is too large ({size / MiB:.0f} MiB; up to {share.MAX_FILE // MiB} MiB fit)."
+        )
+    data = item.get("content")
+    return bytes(data) if data is not None else b""
+
+
+def file_picker() -> w.FileUpload:
+    upload = w.FileUpload(accept=share.SUFFIX, multiple=False, description=words()["sharing"]["choose_file"])
+    upload.add_class("wb-upload")
+    return upload
+
+
+def passphrase_box(label: str) -> w.Password:
+    return stacked(w.Password(description=label, placeholder=""))
+
+
+def download_link(data: bytes, file_name: str, label: str, *, mime: str = "application/octet-stream") -> str:
+    """An <a download> carrying `data` in its href (our own HTML; the file name is escaped)."""
+    href = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+    return f'<a class="wb-download" download="{esc(file_name)}" href="{href}">{esc(label)}</a>'
+
+
+class Working:
+    """A progress bar and a line of text for work that can take a while."""
+
+    def __init__(self):
+        self.bar = w.FloatProgress(min=0, max=1, value=0, description="", layout=w.Layout(display="none"))
+        self.bar.add_class("wb-progress-bar")
+        self.text = w.HTML()
+        self.widget = w.VBox([self.bar, self.text])
+
+    def step(self, fraction: float, message: str = "") -> None:
+        self.bar.layout.display = None
+        self.bar.value = fraction
+        if message:
+            self.text.value = f'<p role="status">{esc(message)}</p>'
+
+    def done(self, message_html: str = "") -> None:
+        self.bar.value = 1
+        self.bar.layout.display = "none"
+        self.text.value = message_html
+
+
+class ShareBox:
+    """Choose stages, an optional passphrase, and make the share file (a download link)."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        t = words()["sharing"]
+        self.t = t
+        self.stages = {
+            s: w.Checkbox(value=False, description=f"{s}. {words()['stages'][str(s)]}", indent=False)
+            for s in exchange.STAGES
+        }
+        self.passphrase = passphrase_box(t["passphrase"])
+        self.button = button(t["share_button"], primary=True)
+        self.working = Working()
+        page.on_click(self.button, self.make)
+        self.widget = w.VBox(
+            [
+                w.HTML(f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>"),
+                w.VBox(list(self.stages.values()), layout=w.Layout(margin="0 0 0.6em 0")),
+                self.passphrase,
+                w.HTML(f'<p class="wb-hint">{esc(t["passphrase_help"])}</p>'),
+                self.button,
+                self.working.widget,
+            ]
+        )
+        self.widget.add_class("wb-share-box")
+
+    def make(self) -> bytes:
+        wb = self.page.wb
+        if wb is None:
+            raise WorkbookError(self.t["need_workbook"])
+        chosen = [s for s, box in self.stages.items() if box.value]
+        exchange.check_stages(chosen)
+        self.working.step(0.2, self.t["working"])
+        try:
+            data = exchange.share_file(wb, chosen, passphrase=self.passphrase.value or None)
+        except BaseException:
+            self.working.done()
+            raise
+        name = exchange.file_name(exchange.share_name(wb), "share")
+        self.passphrase.value = ""
+        self.working.done(
+            f'<p role="status">{esc(self.t["share_ready"])} '
+            f"{download_link(data, name, self.t['download'].format(file=name))}</p>"
+        )
+        return data
+
+
+def share_section(page: Page) -> ShareBox:
+    """Add the 'share with your therapist' section to `page` (one call, e.g. on Stage 5)."""
+    box = ShareBox(page)
+    page.section(words()["sharing"]["share_title"], "", box.widget)
+    return box
+
+
+class TherapistSection:
+    """The start page's 'working with a therapist' section: start from a file, share, open notes."""
+
+    def __init__(self, page: Page, *, on_workbook: Callable[[], None] | None = None):
+        self.page = page
+        self.on_workbook = on_workbook or (lambda: None)
+        t = words()["sharing"]
+        self.t = t
+        # start from a therapist's file
+        self.start_upload = file_picker()
+        self.start_name = text_line(t["start_name"])
+        self.start_button = button(t["start_button"], primary=True)
+        page.on_click(self.start_button, self.start)
+        start_box = w.VBox(
+            [
+                w.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
+                self.start_upload,
+                self.start_name,
+                self.start_button,
+            ]
+        )
+        # share
+        self.share = ShareBox(page)
+        share_box = w.VBox([w.HTML(f"<h3>{esc(t['share_title'])}</h3>"), self.share.widget])
+        # open notes
+        self.return_upload = file_picker()
+        self.return_passphrase = passphrase_box(t["passphrase"])
+        self.return_button = button(t["return_button"], primary=True)
+        self.return_working = Working()
+        page.on_click(self.return_button, self.open_notes)
+        return_box = w.VBox(
+            [
+                w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
+                self.return_upload,
+                self.return_passphrase,
+                self.return_button,
+                self.return_working.widget,
+            ]
+        )
+        practice = w.HTML(
+            f'<p class="wb-hint">{esc(t["practice_link_intro"])} '
+            f'<a href="{PRACTICE_PAGE}">{esc(t["practice_link"])}</a></p>'
+        )
+        page.section(t["title"], esc(t["intro"]), start_box, share_box, return_box, practice)
+
+    def start(self) -> None:
+        data = uploaded(self.start_upload, self.t["need_file"])
+        home = self.page.session.home
+        wb = exchange.start_from(home, data, name=self.start_name.value or None)
+        slug, name = wb.path.stem, wb.name
+        wb.close()
+        self.start_upload.value = ()
+        self.start_name.value = ""
+        self.page.switch(slug)
+        self.on_workbook()
+        self.page.say(esc(self.t["started"].format(name=name)))
+
+    def open_notes(self) -> None:
+        if self.page.wb is None:
+            raise WorkbookError(self.t["need_workbook"])
+        data = uploaded(self.return_upload, self.t["need_file"])
+        self.return_working.step(0.3, self.t["working"])
+        try:
+            counts = exchange.open_return(self.page.wb, data, passphrase=self.return_passphrase.value or None)
+        except NeedsPassphrase:
+            self.return_working.done()
+            raise ShareError(self.t["need_passphrase"]) from None
+        except BaseException:
+            self.return_working.done()
+            raise
+        self.return_upload.value = ()
+        self.return_passphrase.value = ""
+        message = (
+            self.t["return_done"].format(n=counts["added"]) if counts["added"] else self.t["return_nothing"]
+        )
+        self.return_working.done()
+        self.page.say(esc(message))
+        self.on_workbook()
