@@ -28,7 +28,7 @@ def _words() -> dict:
 
 
 def _short(text) -> str:
-    text = " ".join(str(text or "").split())
+    text = " ".join(str(text).split()) if _present(text) else ""
     return html.escape(text[:HOVER_CHARS] + ("…" if len(text) > HOVER_CHARS else ""))
 
 

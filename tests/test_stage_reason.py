@@ -1,0 +1,193 @@
+"""Stage 2 driven in Python: the widgets a person uses, checked against the store and frames."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+import pytest
+
+from workbook.model import InvalidEntry
+from workbook.stages.reason import ReasonPage
+
+
+@pytest.fixture
+def stage(wb):
+    return ReasonPage()
+
+
+def _html_text(widget) -> str:
+    """All the HTML a widget and its children show."""
+    own = widget.value if isinstance(widget, w.HTML) else ""
+    return " ".join([own, *(_html_text(c) for c in getattr(widget, "children", ()))])
+
+
+def _status(stage) -> str:
+    return stage.page.status.value
+
+
+def test_the_reason_is_saved_and_comes_back(wb, stage):
+    stage.status.value = "partly known"
+    stage.reason_text.value = "They said I seemed too quiet."
+    assert wb.single("reason").data == {"status": "partly known", "text": "They said I seemed too quiet."}
+    again = ReasonPage()
+    assert again.status.value == "partly known"
+    assert again.reason_text.value == "They said I seemed too quiet."
+
+
+def test_words_written_before_choosing_are_kept_and_then_saved(wb, stage):
+    stage.reason_text.value = "I think it was my age."
+    assert wb.single("reason") is None
+    assert "Your words are kept" in _status(stage)
+    again = ReasonPage()  # the tab was closed before a choice was made
+    assert again.reason_text.value == "I think it was my age."
+    again.status.value = "unknown"
+    assert wb.single("reason").data == {"status": "unknown", "text": "I think it was my age."}
+
+
+def test_search_and_area_filter_the_shipped_traits(stage):
+    stage.search.value = "listen"
+    names = [value for _label, value in stage.suggestions.options]
+    assert names and all("listen" in n for n in names)
+    stage.search.value = ""
+    stage.area.value = "education"
+    labels = [label for label, _value in stage.suggestions.options]
+    assert len(labels) >= 10 and all(label.endswith("· education") for label in labels)
+    stage.search.value = "zzzz nothing like this"
+    assert stage.suggestions.options == ()
+    assert stage.add_button.disabled
+    assert "add it as a trait of your own" in stage.hint.value
+
+
+def test_rate_mark_note_and_see_the_frame(wb, stage):
+    stage.search.value = "patience"
+    stage.add_selected()
+    stage.own_name.value = "Juggling three jobs"
+    stage.own_area.value = "skills and experience"
+    stage.add_own()
+    patience, juggling = stage.rows.values()
+    patience.rating.value = 3
+    juggling.rating.value = -2
+    juggling.touched.value = True
+    juggling.note.value = "I was stretched thin."
+
+    traits = wb.frame("trait")
+    assert list(traits["name"]) == ["patience", "Juggling three jobs"]
+    assert list(traits["rating"]) == [3, -2]
+    assert str(traits["rating"].dtype) == "Int64"
+    assert str(traits["touched"].dtype) == "boolean"
+    assert isinstance(traits["domain"].dtype, pd.CategoricalDtype)
+    assert list(traits["domain"]) == ["personality", "skills and experience"]
+    assert traits["note"].iloc[1] == "I was stretched thin."
+    # every rating is kept in the history
+    history = wb.frame("trait", history=True)
+    assert list(history[history["name"] == "patience"]["rating"]) == [0, 3]
+    # and the suggestions no longer offer what is already on the list
+    stage.search.value = "patience"
+    assert stage.suggestions.options == ()
+
+
+def test_the_picture_waits_for_the_page_then_follows_every_rating(wb, stage):
+    stage.search.value = "patience"
+    stage.add_selected()
+    assert stage.charts is None  # nothing heavy before the page is on screen
+    stage.page.run_after_shown()
+    by_trait, by_domain = stage.charts
+    assert [t.name for t in by_trait.figure.data] == ["Neither"]
+
+    row = next(iter(stage.rows.values()))
+    row.rating.value = -2
+    assert [(t.name, list(t.x)) for t in by_trait.figure.data] == [("Weaknesses", [-2])]
+    row.touched.value = True
+    assert list(by_trait.figure.data[0].y) == ["patience ◆"]
+    assert "The reason touches: patience." in by_trait.summary.value
+    assert "Personality: no strength points and 2 weakness points" in by_domain.summary.value
+    row.rating.value = 2
+    assert by_trait.figure.data[0].name == "Strengths"
+
+
+def test_a_rating_outside_the_scale_is_refused_calmly(wb, stage):
+    stage.search.value = "patience"
+    stage.add_selected()
+    row = next(iter(stage.rows.values()))
+    row.rating.value = 2
+    stage.page.guard(row.save)(rating=5)  # what a page could send
+    assert "goes from -3 to 3" in _status(stage)
+    assert "role=\"alert\"" in _status(stage)
+    assert wb.entries("trait")[0]["rating"] == 2
+    with pytest.raises(InvalidEntry):
+        wb.put("trait", {"name": "x", "rating": -4})
+    assert len(wb.entries("trait")) == 1
+
+
+def test_bad_trait_input_changes_nothing(wb, stage):
+    for name, domain in (("", "personality"), ("x" * 500, "personality"), ("fine", "astrology")):
+        stage.page.guard(stage.add_trait)(name, domain)
+        assert "wb-problem" in _status(stage)
+    stage.own_name.value = "patience"
+    stage.add_own()
+    stage.search.value = ""
+    stage.own_name.value = "Patience"
+    stage.page.guard(stage.add_own)()
+    assert "already on your list" in _status(stage)
+    assert stage.own_name.value == "Patience"  # what was typed stays
+    assert [e["name"] for e in wb.entries("trait")] == ["patience"]
+
+
+def test_remove_and_undo_a_trait(wb, stage):
+    stage.search.value = "kindness"
+    stage.add_selected()
+    stage.page.run_after_shown()
+    row = next(iter(stage.rows.values()))
+    row.rating.value = 3
+    row.remove.click()
+    assert wb.entries("trait") == []
+    assert stage.charts[0].figure.data == ()
+    assert stage.undo.layout.display is None
+    stage.undo.click()
+    assert [e["rating"] for e in wb.entries("trait")] == [3]
+    assert [t.name for t in stage.charts[0].figure.data] == ["Strengths"]
+
+
+def test_case_points_for_and_against_are_separate_entries(wb, stage):
+    form_for, form_against = stage.case_forms["for"], stage.case_forms["against"]
+    form_for.widgets["text"].value = "I was late once."
+    form_for.button.click()
+    form_against.widgets["text"].value = "They praised my work."
+    form_against.button.click()
+    form_against.widgets["text"].value = "<script>alert(1)</script>"
+    form_against.button.click()
+
+    points = wb.frame("case_point")
+    assert list(points["side"]) == ["for", "against", "against"]
+    assert len(stage.case_lists["for"].box.children) == 1
+    against_html = " ".join(row.children[0].value for row in stage.case_lists["against"].box.children)
+    assert "<script>" not in against_html and "&lt;script&gt;" in against_html
+    # each point can be removed on its own
+    stage.case_lists["against"].box.children[0].children[1].click()
+    assert len(wb.entries("case_point")) == 2
+
+
+def test_an_empty_case_point_is_not_saved(wb, stage):
+    stage.case_forms["for"].button.click()
+    assert "wb-problem" in _status(stage)
+    assert wb.entries("case_point") == []
+
+
+def test_verdict_is_saved_with_its_kind_note(wb, stage):
+    page_text = " ".join(_html_text(box) for box in stage.page.body)
+    assert "does not make you a bad person" in page_text
+    stage.verdict.value = "partly holds"
+    stage.verdict_note.value = "Some of it rings true."
+    assert wb.single("verdict").data == {"value": "partly holds", "note": "Some of it rings true."}
+    stage.verdict.value = "can't know"
+    assert wb.single("verdict")["value"] == "can't know"
+    assert len(wb.history(wb.single("verdict").entry_id)) == 3
+
+
+def test_a_giant_reason_is_refused_and_stays_on_the_page(wb, stage):
+    stage.status.value = "known"
+    giant = "word " * 2000
+    stage.reason_text.value = giant
+    assert "wb-problem" in _status(stage)
+    assert stage.reason_text.value == giant
+    assert wb.single("reason")["text"] is None
