@@ -16,6 +16,7 @@ Files written to disk are readable and writable by their owner only.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -74,7 +75,8 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
     out = df.copy()
     for column in _json_columns(out):
         out[column] = out[column].map(_cell)
-    return out.to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
+    # Every text cell is quoted, so a lone carriage return inside someone's writing survives.
+    return out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).encode(CSV_ENCODING)
 
 
 def frames_to_csv_files(frames: dict[str, pd.DataFrame]) -> dict[str, bytes]:

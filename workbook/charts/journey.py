@@ -39,7 +39,7 @@ def weekly(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     days = practice_days(frames)
     if days.empty:
         return pd.DataFrame()
-    week = days["day"] - pd.to_timedelta(days["day"].dt.weekday, unit="D")
+    week = days["day"] - pd.to_timedelta(days["day"].dt.day_of_week, unit="D")
     table = days.assign(week=week).pivot_table(index="week", columns="kind", aggfunc="size", fill_value=0)
     full = pd.date_range(table.index.min(), table.index.max(), freq="7D")
     return table.reindex(full, fill_value=0)
