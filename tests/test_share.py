@@ -1,0 +1,142 @@
+"""The exchange file: round-trips, passphrases, and a corpus of broken and hostile files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.corpus import PASSPHRASE, cases
+from workbook import exchange, share
+from workbook.share import NeedsPassphrase, ShareError
+from workbook.store import Workbook
+
+
+def folder_hash(path: Path) -> dict[str, str]:
+    """Every file under `path` with its SHA-256 (the byte-for-byte state of a folder)."""
+    return {
+        str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def client(home):
+    wb = home.create("Client")
+    wb.put("quality", {"text": "I listen <script>alert(1)</script>"})
+    wb.put("quality", {"text": "I keep going"})
+    yield wb
+    wb.close()
+
+
+def test_plain_file_round_trips_every_version(client):
+    entry = client.entries("quality")[0]
+    client.put("quality", {"text": "I listen well"}, entry_id=entry.entry_id)
+    bundle = share.read(exchange.share_file(client, [4]), expect="share")
+    assert bundle.type == "share" and bundle.stages == [4]
+    assert {r.rev_id for r in bundle.revisions} == {r.rev_id for r in client.history()}
+    assert bundle.revisions == client.history()
+
+
+def test_sealed_file_opens_with_its_passphrase_only(client):
+    data = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    assert b"I keep going" not in data
+    assert share.looks_protected(data)
+    assert share.read(data, passphrase=PASSPHRASE).revisions == client.history()
+    with pytest.raises(NeedsPassphrase, match="protected with a passphrase"):
+        share.read(data)
+    with pytest.raises(ShareError, match="passphrase doesn't open"):
+        share.read(data, passphrase="Correct horse")
+
+
+def test_every_changed_byte_of_a_sealed_file_is_noticed(client):
+    data = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        header, payload = zf.read("header.json"), zf.read("payload.bin")
+    for position in range(0, len(payload), max(1, len(payload) // 25)):
+        changed = bytearray(payload)
+        changed[position] ^= 0x80
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as zf:
+            zf.writestr("header.json", header)
+            zf.writestr("payload.bin", bytes(changed))
+        with pytest.raises(ShareError, match="changed after it was saved"):
+            share.read(buffer.getvalue(), passphrase=PASSPHRASE)
+
+
+def test_a_file_of_the_wrong_type_says_what_it_is(client):
+    data = exchange.share_file(client, [4])
+    with pytest.raises(ShareError, match="share file from a client, not a notes file"):
+        share.read(data, expect="return")
+
+
+def test_the_format_is_documented_where_the_code_is():
+    for words in ("header.json", "records.jsonl", "AES-256-GCM", "scrypt", '"version": 1'):
+        assert words in share.__doc__
+
+
+@pytest.fixture
+def corpus(client):
+    good = exchange.share_file(client, [4])
+    sealed = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    return cases(good, sealed)
+
+
+def test_the_hostile_corpus_is_big_enough(corpus):
+    assert len(corpus) >= 30
+    assert len({name for name, *_ in corpus}) == len(corpus)
+
+
+def test_every_hostile_file_is_refused_by_name_and_changes_nothing(home, client, corpus):
+    practice = exchange.practice_home(home)
+    slug, _start = exchange.prepare(practice, "Existing client")
+    therapist_copy = practice.open(slug)
+    exchange.annotate(therapist_copy, 1, "A note already here.")
+    therapist_copy.close()
+    client.close()
+    before = folder_hash(home.path)
+    client = Workbook.open(client.path)
+    for name, data, passphrase, words in corpus:
+        verb = exchange.open_return if name.startswith("notes-") else None
+        with pytest.raises(ShareError) as caught:
+            if verb:
+                verb(client, data, passphrase=passphrase)
+            else:
+                exchange.import_share(practice, data, passphrase=passphrase)
+        assert words.lower() in str(caught.value).lower(), (name, str(caught.value))
+        assert "Traceback" not in str(caught.value)
+        with pytest.raises(ShareError):
+            exchange.open_return(client, data, passphrase=passphrase)
+        with pytest.raises(ShareError):
+            exchange.start_from(home, data)
+    client.close()
+    assert folder_hash(home.path) == before
+
+
+def test_a_real_file_with_html_and_script_in_its_text_is_kept_as_text(home, client):
+    result = exchange.import_share(exchange.practice_home(home), exchange.share_file(client, [4]))
+    with exchange.practice_home(home).open(result.slug) as copy:
+        assert "I listen <script>alert(1)</script>" in [e["text"] for e in copy.entries("quality")]
+
+
+def test_size_limits_hold_against_lying_zip_entries(client):
+    good = exchange.share_file(client, [4])
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        header = zf.read("header.json")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("header.json", header)
+        zf.writestr("records.jsonl", b"\n" * (share.MAX_RECORDS + 10))
+    with pytest.raises(ShareError):
+        share.read(buffer.getvalue())
+
+
+def test_nothing_is_ever_opened_as_a_database(home, client, tmp_path):
+    sqlite_bytes = Path(client.path).read_bytes()
+    with pytest.raises(ShareError, match="doesn't begin"):
+        exchange.import_share(exchange.practice_home(home), sqlite_bytes)
+    assert not exchange.practice_home(home).path.exists()
