@@ -1,0 +1,149 @@
+"""The app's shell in the browser: offline, light and dark, keyboard, accessibility.
+
+Every request that does not go to 127.0.0.1 is aborted and recorded: the app must not
+need the network for anything. Every page notebook that exists is checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from workbook.paths import notebooks_dir
+
+from .helpers import READY, READY_TIMEOUT_MS, axe_problems, open_ready, screenshot
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb"))
+LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
+
+
+@pytest.fixture
+def offline(page):
+    """The test's tab with every non-local request aborted; returns (tab, outside, failed)."""
+    outside: list[str] = []
+    failed: list[str] = []
+
+    def block(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    page.context.route(lambda url: not LOCAL.match(url) and not url.startswith("data:"), block)
+    page.on("requestfailed", lambda request: failed.append(f"{request.url} ({request.failure})"))
+    return page, outside, failed
+
+
+@pytest.fixture(scope="module")
+def slug(app):
+    """A workbook with a check-in in progress, so Stage 1 shows its intensity scale."""
+    made = app.new_workbook("Shell check")
+    with app.home.open(made) as wb:
+        wb.set_meta("checkin_draft_1", {"ratings": {"sadness": 6}, "own_words": ""})
+    return made
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_page_works_with_no_network(app, offline, slug, notebook):
+    tab, outside, failed = offline
+    open_ready(tab, app.url(notebook, slug))
+    tab.wait_for_timeout(300)  # late requests (fonts, lazy chunks) would show up here
+    assert outside == []
+    assert failed == []
+    assert tab.errors == []
+    assert tab.locator("#loading").count() == 0  # the loading message is gone
+    assert tab.locator(".wb-page h1").first.is_visible()
+    assert tab.locator("nav.wb-nav a").count() >= 1  # one navigation bar, with links
+    assert tab.locator('.wb-nav a[aria-current="page"]').count() <= 1
+    assert tab.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    assert tab.get_by_text("Rejection Workbook", exact=True).is_visible()
+
+
+def test_no_page_was_forgotten():
+    assert {"00_start.ipynb", "01_feel.ipynb"} <= set(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb"])
+def test_axe_finds_no_serious_problems(app, page, slug, notebook):
+    open_ready(page, app.url(notebook, slug))
+    assert page.locator(".wb-scale-body input[type=range]").count() == (notebook == "01_feel.ipynb")
+    assert axe_problems(page) == []
+
+
+def _luminance(css_colour: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"[\d.]+", css_colour)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_theme(start_app, browser, tmp_path):
+    dark = start_app(tmp_path / "home", "--dark")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+        open_ready(tab, dark.url("00_start.ipynb"))
+        assert tab.locator("body").get_attribute("data-jp-theme-light") == "false"
+        sheet = tab.locator(".wb-page").evaluate("e => getComputedStyle(e).backgroundColor")
+        text = tab.locator(".wb-page h1").evaluate("e => getComputedStyle(e).color")
+        assert _luminance(sheet) < 0.2 < 0.7 < _luminance(text)
+        assert axe_problems(tab) == []
+        screenshot(tab, "shell-start-dark")
+    finally:
+        context.close()
+
+
+FOCUS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const s = getComputedStyle(e);
+  const name = (e.labels && e.labels[0] && e.labels[0].textContent)
+    || e.getAttribute('aria-label') || e.textContent || '';
+  // inside: focus is on a part of a native control (a date field's calendar button),
+  // which the browser rings itself
+  return {tag: e.tagName, name: name.trim(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
+          inside: !e.matches(':focus')};
+}"""
+
+
+def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug):
+    open_ready(page, app.url("01_feel.ipynb", slug))
+    page.locator("body").click(position={"x": 5, "y": 5})
+    seen = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS)
+        if focused is None:
+            continue
+        seen.append(focused)
+        if focused["name"].startswith("I'm done with this stage"):
+            break
+    names = [f["name"] for f in seen]
+    for wanted in (
+        "Feel it",  # the stage links
+        "What happened, in my words",
+        "Find a feeling",
+        "Add this feeling",
+        "How strong is 'sadness'",
+        "Save this check-in",
+        "I'm done with this stage for now",
+    ):
+        assert any(n.startswith(wanted) for n in names), (wanted, names)
+    unringed = [f for f in seen if not f["inside"] and (f["outline"] == "none" or f["width"] < 2)]
+    assert unringed == []
+
+
+def test_the_intensity_scale_works_by_keyboard(app, page, slug):
+    open_ready(page, app.url("01_feel.ipynb", slug))
+    scale = page.get_by_label("How strong is 'sadness'")
+    scale.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("End")
+    page.wait_for_selector(f"{READY}", timeout=READY_TIMEOUT_MS)
+    page.get_by_text("10 / 10").wait_for()
+    for _ in range(50):
+        with app.home.open(slug) as wb:
+            if wb.meta("checkin_draft_1")["ratings"] == {"sadness": 10}:
+                break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the keyboard change never reached the workbook")
