@@ -1,0 +1,142 @@
+"""The practice page and the client's sharing section, driven in Python as a page would be."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from workbook import exchange
+from workbook.stages import feel, practice, start
+
+
+def upload(widget, data: bytes, name: str = "file.rwshare") -> None:
+    widget.value = (
+        {
+            "name": name,
+            "type": "",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": __import__("datetime").datetime.now(__import__("datetime").UTC),
+        },
+    )
+
+
+def link_bytes(html_value: str, suffix: str = ".rwshare") -> bytes:
+    found = re.search(
+        r'download="[^"]*' + re.escape(suffix) + r'" href="data:[^;]+;base64,([^"]+)"', html_value
+    )
+    assert found, html_value
+    return base64.b64decode(found.group(1))
+
+
+@pytest.fixture
+def client_page(wb):
+    wb.put("rejection", {"kind": "friend", "description": "We drifted <b>apart</b>"})
+    wb.put("reason", {"status": "unknown", "text": "Not sure why"})
+    wb.put("letter", {"text": "PRIVATE LETTER"})
+    return start.StartPage()
+
+
+def test_client_shares_two_stages_therapist_sees_exactly_those(home, client_page):
+    box = client_page.therapist.share
+    box.stages[1].value = box.stages[2].value = True
+    box.button.click()
+    data = link_bytes(box.working.text.value)
+
+    page = practice.Practice()
+    upload(page.upload, data)
+    page.import_button.click()
+    assert "Brought in" in page.page.status.value
+    assert "1, 2" in page.clients_html.value
+    review = _texts(page.review_box)
+    assert "We drifted &lt;b&gt;apart&lt;/b&gt;" in review and "Not sure why" in review
+    assert "PRIVATE LETTER" not in review
+
+
+def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
+    box = client_page.therapist.share
+    box.stages[2].value = True
+    box.button.click()
+    page = practice.Practice()
+    upload(page.upload, link_bytes(box.working.text.value))
+    page.import_button.click()
+    note = next(c for c in _walk(page.review_box) if getattr(c, "description", "").startswith("Your note"))
+    note.value = "Thank you for looking at this so honestly."
+    next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Add the note").click()
+    make = next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Make the notes file")
+    make.click()
+    out = [c for c in _walk(page.review_box) if "notes file" in _texts(c)][-1]
+    notes = link_bytes(out.value)
+
+    section = client_page.therapist
+    upload(section.return_upload, notes)
+    section.return_button.click()
+    assert "Added 1" in client_page.page.status.value
+    assert [e["text"] for e in client_page.page.wb.entries("therapist_note")] == [
+        "Thank you for looking at this so honestly."
+    ]
+
+
+def test_a_bad_file_on_the_practice_page_is_a_calm_message(home):
+    page = practice.Practice()
+    upload(page.upload, b"not a share file")
+    page.import_button.click()
+    assert "begin the way a workbook file does" in page.page.status.value
+    assert not exchange.practice_home(home).path.exists()
+
+
+def test_prepare_gives_a_start_file_the_start_page_can_open(home):
+    page = practice.Practice()
+    page.alias.value = "Sam"
+    page.welcome.value = "Hello Sam"
+    page.prompts[1].value = "What do you miss most?"
+    page.prepare_button.click()
+    data = link_bytes(page.prepared.value)
+    first = start.StartPage()
+    upload(first.therapist.start_upload, data)
+    first.therapist.start_button.click()
+    assert "Hello Sam" in first.note.value
+    assert first.page.wb.entries("therapist_prompt")[0]["text"] == "What do you miss most?"
+
+
+def test_client_pages_are_read_only_and_show_shared_stages_only(home, client_page, monkeypatch):
+    wb = client_page.page.wb
+    result = exchange.import_share(exchange.practice_home(home), exchange.share_file(wb, [1]))
+    monkeypatch.setenv("QUERY_STRING", f"client={result.slug}")
+    widget = feel.show()
+    assert "read-only" in _texts(widget)
+    inputs = [c for c in _walk(widget) if "disabled" in c.trait_names() and c.__class__.__name__ != "HTML"]
+    assert inputs and all(c.disabled for c in inputs)
+    with exchange.practice_home(home).open(result.slug) as copy:
+        before = len(copy.history())
+    from workbook.stages.kit import open_session
+
+    session = open_session()
+    with pytest.raises(Exception, match="read-only"):
+        session.workbook.put("quality", {"text": "sneaky"})
+    with exchange.practice_home(home).open(result.slug) as copy:
+        assert len(copy.history()) == before
+    from workbook.stages import heal
+
+    heal_widget = heal.show()
+    assert "has not shared this stage" in _texts(heal_widget)
+
+
+def test_a_bad_client_link_opens_nothing(home, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "client=../../etc")
+    from workbook.stages.kit import open_session
+
+    session = open_session()
+    assert session.workbook is None and session.problem
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def _texts(widget) -> str:
+    return " ".join(c.value for c in _walk(widget) if isinstance(getattr(c, "value", None), str))
