@@ -110,8 +110,12 @@ def test_progress_puts_steps_chances_and_celebrations_on_one_time_axis(wb):
     speak = _goal(wb, "Speak up", done=True)
     gone = _goal(wb, "Removed goal")
     wb.put("step", {"goal_id": listen.entry_id, "kind": "step", "done_on": "2026-05-01", "text": "read"})
-    wb.put("step", {"goal_id": listen.entry_id, "kind": "chance taken", "done_on": "2026-05-03", "text": "asked"})
-    wb.put("step", {"goal_id": speak.entry_id, "kind": "step", "done_on": "2026-05-02", "text": "<b>spoke</b>"})
+    wb.put(
+        "step", {"goal_id": listen.entry_id, "kind": "chance taken", "done_on": "2026-05-03", "text": "asked"}
+    )
+    wb.put(
+        "step", {"goal_id": speak.entry_id, "kind": "step", "done_on": "2026-05-02", "text": "<b>spoke</b>"}
+    )
     wb.put("step", {"goal_id": gone.entry_id, "kind": "step", "done_on": "2026-05-04", "text": "lost"})
     wb.put("celebration", {"goal_id": speak.entry_id, "done_on": "2026-05-05", "accomplishment": "did it"})
     wb.put("celebration", {"done_on": "2026-05-06", "accomplishment": "a good week", "how": "cake"})
@@ -132,7 +136,9 @@ def test_progress_puts_steps_chances_and_celebrations_on_one_time_axis(wb):
     assert "&lt;b&gt;spoke" in traces["Steps"].text[1]  # user text is never markup in the chart
     summary = goal_charts.progress_summary(goals, steps, cheers)
     assert "'Listen more': 1 step, 1 chance taken and no celebrations, the latest on 3 May 2026." in summary
-    assert "'Speak up': 1 step, no chances taken and 1 celebration, the latest on 5 May 2026. Done." in summary
+    assert (
+        "'Speak up': 1 step, no chances taken and 1 celebration, the latest on 5 May 2026. Done." in summary
+    )
     assert "Removed goal" not in summary
     assert "Also 1 celebration not tied to a goal." in summary
 

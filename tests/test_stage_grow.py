@@ -69,11 +69,14 @@ def test_the_choice_can_be_changed_and_the_links_follow(wb, stage):
 
 
 def test_goals_steps_and_celebrations_are_saved_and_charted(wb, stage):
-    trait = wb.put("trait", {"name": "listening", "domain": "communication and relationships", "rating": -2, "touched": True})
+    trait = wb.put(
+        "trait",
+        {"name": "listening", "domain": "communication and relationships", "rating": -2, "touched": True},
+    )
     stage = GrowPage()
     stage.path.value = "grow"
     stage.page.run_after_shown()
-    assert [value for _label, value in stage.goal_trait.options] == [None, trait.entry_id]
+    assert [value for _label, value in stage.goal_trait.options] == ["", trait.entry_id]
     stage.goal_title.value = "Listen without interrupting"
     stage.goal_trait.value = trait.entry_id
     stage.goal_first.value = "Read about active listening"
@@ -179,7 +182,7 @@ def test_remove_a_goal_and_undo(wb, stage):
     stage.goal_list.children[0].children[1].children[1].click()  # Remove
     assert wb.entries("goal") == []
     assert "a goal you removed" in stage.steps.box.children[0].children[0].value
-    assert stage.step_goal.value is None and stage.step_button.disabled
+    assert not stage.step_goal.value and stage.step_button.disabled
     stage.goal_undo.click()
     assert [e.entry_id for e in wb.entries("goal")] == [goal_id]
     assert stage.step_goal.value == goal_id

@@ -32,6 +32,7 @@ from .kit import (
 from .reason import ChoiceWithNote, _need, radio
 
 HEAL = 4
+NONE = ""  # "not tied to anything" in a dropdown (which shows None as a blank box)
 GOALS_ANCHOR = "wb-goals"
 
 
@@ -124,7 +125,7 @@ class GrowPage:
     def _goals(self) -> None:
         t = self.t["goals"]
         self.goal_title = text_line(t["title_label"], placeholder=t["title_placeholder"])
-        self.goal_trait = dropdown(t["trait_label"], [(t["trait_none"], None)])
+        self.goal_trait = dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE)
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
         self.goal_target = _date_picker(t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
@@ -218,10 +219,10 @@ class GrowPage:
         traits.sort(
             key=lambda e: (not e.data.get("touched"), e.data.get("rating") or 0, e["name"].casefold())
         )
-        self.goal_trait.options = [(t["trait_none"], None)] + [
+        self.goal_trait.options = [(t["trait_none"], NONE)] + [
             (f"{e['name']} ({self.scale[(e.data.get('rating') or 0) + 3]})", e.entry_id) for e in traits
         ]
-        self.goal_trait.value = None
+        self.goal_trait.value = NONE
 
     def trait_name(self, trait_id) -> str | None:
         """The linked trait's name; 'a trait you removed' when it is gone; None when unlinked."""
@@ -241,14 +242,14 @@ class GrowPage:
         open_first = sorted(goals, key=lambda e: bool(e.data.get("done")))
         options = [(e["title"], e.entry_id) for e in open_first]
         keep = self.step_goal.value
-        self.step_goal.options = options or [(s["need_goal"], None)]
+        self.step_goal.options = options or [(s["need_goal"], NONE)]
         self.step_goal.value = (
-            keep if keep in dict(options).values() else (options[0][1] if options else None)
+            keep if keep in dict(options).values() else (options[0][1] if options else NONE)
         )
         self.step_button.disabled = not options
         keep = self.cheer_goal.value
-        self.cheer_goal.options = [(c["goal_none"], None)] + options
-        self.cheer_goal.value = keep if keep in dict(options).values() else None
+        self.cheer_goal.options = [(c["goal_none"], NONE)] + options
+        self.cheer_goal.value = keep if keep in dict(options).values() else NONE
         self._render_goals(goals)
         self._show_goals()
 
@@ -312,7 +313,7 @@ class GrowPage:
         _need(self.page)
         data = {
             "title": self.goal_title.value,
-            "trait_id": self.goal_trait.value,
+            "trait_id": self.goal_trait.value or None,
             "first_step": self.goal_first.value,
             "target_on": self.goal_target.value,
             "done": False,
@@ -323,7 +324,7 @@ class GrowPage:
         self.goal_title.value = ""
         self.goal_first.value = ""
         self.goal_target.value = None
-        self.goal_trait.value = None
+        self.goal_trait.value = NONE
         self.page.saved(self.t["goals"]["saved"])
         self.refresh_goals()
         self.redraw()
@@ -369,7 +370,7 @@ class GrowPage:
         """Log a step (or a chance taken) toward the chosen goal."""
         _need(self.page)
         s = self.t["steps"]
-        if self.step_goal.value is None:
+        if not self.step_goal.value:
             raise InvalidEntry(s["need_goal"])
         if _alive(self.page.wb, self.step_goal.value, "goal") is None:
             raise InvalidEntry(s["goal_missing"])
@@ -390,7 +391,7 @@ class GrowPage:
     def add_celebration(self) -> Entry:
         """Save an accomplishment and how it was celebrated."""
         _need(self.page)
-        goal_id = self.cheer_goal.value
+        goal_id = self.cheer_goal.value or None
         if goal_id is not None and _alive(self.page.wb, goal_id, "goal") is None:
             raise InvalidEntry(self.t["steps"]["goal_missing"])
         entry = self.page.wb.put(

@@ -34,12 +34,19 @@ from .kit import (
 )
 
 SEARCH_MAX = 60
+ALL = "all"  # the area filter's "all areas" (a dropdown shows None as a blank box)
 NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
 
 
 def _need(page: Page) -> None:
     if page.wb is None:
         raise WorkbookError(NO_WORKBOOK)
+
+
+def scale_label(value: int, word: str) -> str:
+    """'−3 clear weakness', '0 neither', '+2 strength'."""
+    number = "0" if value == 0 else f"{value:+d}".replace("-", "−")
+    return f"{number} {word}"
 
 
 def radio(label: str, options, value=None) -> w.RadioButtons:
@@ -119,17 +126,17 @@ class TraitRow:
         self.name = entry["name"]
         self.domain = entry.data.get("domain") or "other"
         t = self.t
-        scale = list(zip(t["scale"], range(model.TRAIT_SCALE[0], model.TRAIT_SCALE[1] + 1), strict=True))
+        values = range(model.TRAIT_SCALE[0], model.TRAIT_SCALE[1] + 1)
+        scale = [(scale_label(v, word), v) for v, word in zip(values, t["scale"], strict=True)]
         rating = entry.data.get("rating")
-        self.rating = w.SelectionSlider(
+        # a native select: every step of the scale is named for screen readers and keyboards
+        self.rating = w.Dropdown(
             options=scale,
-            value=rating if rating in dict(scale).values() else 0,
+            value=rating if rating in values else 0,
             description=self.name,
-            continuous_update=False,
-            readout=True,
         )
-        self.rating.style.description_width = "11rem"
-        self.rating.layout.width = "34rem"
+        self.rating.style.description_width = "12rem"
+        self.rating.layout.width = "26rem"
         self.rating.add_class("wb-trait-rating")
         self.touched = w.Checkbox(
             value=bool(entry.data.get("touched")), description=t["touched_label"], indent=False
@@ -144,7 +151,10 @@ class TraitRow:
         self.note.layout.width = "auto"
         self.remove = button(t["remove"])
         self.remove.tooltip = t["remove_tip"].format(name=self.name)
-        area = w.HTML(f'<span class="wb-trait-area">{esc(self.domain)}</span>')
+        area = w.HTML(
+            f'<span class="wb-trait-area" style="color:#555">{esc(self.domain)}</span>',
+            layout=w.Layout(width="12rem", min_width="12rem"),
+        )
         self.page.on_change(self.rating, lambda v: self.save(rating=v))
         self.page.on_change(self.touched, lambda v: self.save(touched=v))
         self.page.on_change(self.note, lambda v: self.save(note=v))
@@ -213,11 +223,12 @@ class ReasonPage:
     # -- the trait inventory ---------------------------------------------------------------
     def _traits(self) -> None:
         t = self.t["traits"]
-        areas = [(t["area_all"], None)] + [(d.capitalize(), d) for d in model.TRAIT_DOMAINS]
+        areas = [(t["area_all"], ALL)] + [(d.capitalize(), d) for d in model.TRAIT_DOMAINS]
         self.search = stacked(
             w.Text(description=t["search_label"], placeholder=t["search_placeholder"], continuous_update=True)
         )
-        self.area = dropdown(t["area_label"], areas)
+        self.search.layout.flex = "2 1 18rem"
+        self.area = dropdown(t["area_label"], areas, ALL)
         self.suggestions = stacked(w.Select(description=t["list_label"], rows=8))
         self.hint = w.HTML()
         self.hint.add_class("wb-hint")
@@ -267,7 +278,7 @@ class ReasonPage:
         found = [
             tr
             for tr in content.traits()
-            if (area is None or tr.domain == area)
+            if (area in (None, ALL) or tr.domain == area)
             and (query in tr.name.casefold() or (query and query in tr.hint.casefold()))
             and tr.name.casefold() not in mine
         ]
@@ -438,7 +449,10 @@ class ReasonPage:
             what=t["saved"],
             kept=t["kept"],
         )
-        kind_note = w.HTML(f'<p class="wb-kind-note" role="note">{esc(t["kind_note"])}</p>')
+        kind_note = w.HTML(
+            '<p class="wb-kind-note" role="note" style="border-left:4px solid #0072B2;'
+            f'padding:.25rem 0 .25rem .9rem">{esc(t["kind_note"])}</p>'
+        )
         self.page.section(
             t["title"],
             esc(t["intro"]),
