@@ -45,7 +45,7 @@ def weekly(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return table.reindex(full, fill_value=0)
 
 
-def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: int = 300):
+def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: int = 340):
     """Stacked bars: practices per week, one colour per kind; None when there are none.
 
     `labels` maps each kind to the plural words shown in the legend.
@@ -74,10 +74,17 @@ def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: i
         font=FONT,
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin={"l": 50, "r": 20, "t": 20, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "xanchor": "left", "x": 0},
+        margin={"l": 50, "r": 20, "t": 80, "b": 40},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "xanchor": "left",
+            "x": 0,
+            "traceorder": "normal",
+        },
     )
-    fig.update_xaxes(tickformat="%-d %b", title_text="Week of", fixedrange=True)
+    fig.update_xaxes(tickformat="%-d %b", fixedrange=True)
     fig.update_yaxes(
         title_text="Practices", dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
     )

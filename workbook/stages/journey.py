@@ -175,7 +175,7 @@ class JourneyPage:
                 )
             for c in (c for c in cheers if c.data.get("goal_id") == goal.entry_id):
                 how = f" — {esc(c.data['how'])}" if c.data.get("how") else ""
-                lines.append(f"🎉 {esc(t['celebrated'])}: {esc(c.data['accomplishment'])}{how}")
+                lines.append(f"★ {esc(t['celebrated'])}: {esc(c.data['accomplishment'])}{how}")
             items.append("<li>" + "<br>".join(lines) + "</li>")
         return f'<ul class="wb-goals">{"".join(items)}</ul>'
 

@@ -16,6 +16,7 @@ from .kit import AddForm, EntryList, Page, SingleForm, button, dropdown, esc, pa
 STAGE = 5
 URGENT_ANSWERS = ("yes", "not sure")
 HEAVY_SPANS = ("months", "a year or more")
+GAP = ' style="margin: 0.5rem 0"'  # the crisis box's own style sets paragraph margins to 0
 
 
 def reflection(answers: dict) -> str | None:
@@ -44,10 +45,11 @@ def urgent_html() -> str:
     t = content.text("support")["urgent"]
     crisis = content.resources()["crisis"]
     return (
-        f'<section class="wb-urgent" role="alert" aria-label="{esc(crisis["label"])}">'
-        f"<h2>{esc(t['title'])}</h2><p>{esc(t['text'])}</p>"
-        f'<p class="wb-crisis-line"><strong>{esc(crisis["heading"])}</strong> {esc(crisis["line"])}</p>'
-        f"<p>{esc(t['after'])}</p></section>"
+        f'<section class="wb-urgent wb-crisis" role="alert" aria-label="{esc(crisis["label"])}" '
+        'style="border-width: 2px 2px 2px 6px">'
+        f"<h2>{esc(t['title'])}</h2><p{GAP}>{esc(t['text'])}</p>"
+        f'<p class="wb-crisis-line"{GAP}><strong>{esc(crisis["heading"])}</strong> {esc(crisis["line"])}</p>'
+        f"<p{GAP}>{esc(t['after'])}</p></section>"
     )
 
 
@@ -76,7 +78,7 @@ class SupportPage:
     # -- is this weighing on you? --------------------------------------------------------------
     def _weighing(self) -> None:
         t = self.t["weighing"]
-        blank = (t["blank"], None)
+        blank = (t["blank"], "")  # shown as "— choose —"; saved as no answer
         spans = {
             "days": t["how_long_days"],
             "weeks": t["how_long_weeks"],
@@ -86,10 +88,10 @@ class SupportPage:
         yes_no = {"no": t["no"], "a little": t["a_little"], "yes": t["yes"]}
         harm = {"no": t["no"], "not sure": t["not_sure"], "yes": t["yes"]}
         self.answers = {
-            "how_long": dropdown(t["how_long_label"], [blank, *((v, k) for k, v in spans.items())]),
-            "sleep": dropdown(t["sleep_label"], [blank, *((v, k) for k, v in yes_no.items())]),
-            "daily_life": dropdown(t["daily_life_label"], [blank, *((v, k) for k, v in yes_no.items())]),
-            "self_harm": dropdown(t["self_harm_label"], [blank, *((v, k) for k, v in harm.items())]),
+            "how_long": dropdown(t["how_long_label"], [blank, *((v, k) for k, v in spans.items())], ""),
+            "sleep": dropdown(t["sleep_label"], [blank, *((v, k) for k, v in yes_no.items())], ""),
+            "daily_life": dropdown(t["daily_life_label"], [blank, *((v, k) for k, v in yes_no.items())], ""),
+            "self_harm": dropdown(t["self_harm_label"], [blank, *((v, k) for k, v in harm.items())], ""),
         }
         self.inline_urgent = w.HTML(layout=w.Layout(display="none"))
         self.reflect = w.HTML()

@@ -1,0 +1,81 @@
+"""Stages 4 and 5 and the journey dashboard in the real app."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import axe_problems, open_ready, screenshot
+
+pytestmark = pytest.mark.browser
+
+CRISIS = "988"
+
+
+def test_a_yes_to_self_harm_shows_the_crisis_line_without_another_click(app, page):
+    slug = app.new_workbook()
+    open_ready(page, app.url("05_support.ipynb", slug))
+    urgent = page.locator(".wb-urgent")
+    assert urgent.count() == 0
+    assert axe_problems(page) == []
+
+    page.get_by_label("Have I had thoughts of hurting myself?").select_option(label="Yes")
+
+    urgent.wait_for(timeout=5_000)  # nothing else pressed
+    assert CRISIS in urgent.inner_text()
+    assert CRISIS in page.locator(".wb-urgent-inline").inner_text()
+    box = urgent.bounding_box()
+    weighing = page.get_by_role("heading", name="Is this rejection weighing on you?")
+    assert box["y"] < weighing.bounding_box()["y"]  # above the rest of the page
+    screenshot(page, "support-urgent")
+    assert axe_problems(page) == []
+
+    page.reload()
+    page.wait_for_selector(".app-ready", timeout=60_000)
+    page.locator(".wb-urgent").wait_for(timeout=10_000)  # still there on the next visit
+
+
+def test_the_letter_is_saved_and_shown_again_after_reload(app, page):
+    slug = app.new_workbook()
+    open_ready(page, app.url("04_heal.ipynb", slug))
+    assert axe_problems(page) == []
+    page.get_by_label("My letter").fill("Dear me, you were brave to apply. <b>not bold</b>")
+    page.get_by_text("Saved your letter").wait_for(timeout=10_000)
+    page.get_by_label("A good quality of mine").fill("I keep going")
+    page.get_by_role("button", name="Add this quality").click()
+    page.get_by_text("Saved your good quality").wait_for()
+    screenshot(page, "heal")
+
+    page.reload()
+    page.wait_for_selector(".app-ready", timeout=60_000)
+    letters = page.locator(".wb-list .wb-quote", has_text="Dear me, you were brave to apply.")
+    letters.first.wait_for(timeout=10_000)
+    assert "<b>not bold</b>" in letters.first.inner_text()
+    assert page.locator(".wb-quote b").count() == 0
+    page.get_by_text("I keep going").wait_for()
+
+
+def test_the_demo_dashboard_shows_its_charts(start_app, tmp_path, page):
+    demo = start_app(tmp_path / "demo-home", "--demo")
+    slug = demo.home.find("Demo — Sam").slug
+    open_ready(page, demo.url("06_journey.ipynb", slug))
+    page.get_by_text("Writing to the workbook Demo — Sam").wait_for()
+    charts = page.locator(".wb-chart .js-plotly-plot")
+    charts.nth(3).wait_for(timeout=30_000)
+    assert charts.count() == 4
+    assert page.locator(".wb-chart .js-plotly-plot .scatterlayer .trace").count() > 5
+    page.get_by_text("Mostly I feel like myself again.").first.wait_for()
+    assert page.errors == []
+    screenshot(page, "journey-demo")
+    assert axe_problems(page) == []
+
+    for notebook, name in (("04_heal.ipynb", "heal-demo"), ("05_support.ipynb", "support-demo")):
+        open_ready(page, demo.url(notebook, slug))
+        page.locator(".wb-chart .js-plotly-plot, .wb-options").first.wait_for(timeout=30_000)
+        screenshot(page, name)
+        assert axe_problems(page) == [], notebook
+    page.get_by_role("button", name="Prepare my download").click()
+    link = page.locator("a.wb-download")
+    link.wait_for(timeout=20_000)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".zip")
