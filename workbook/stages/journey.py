@@ -62,7 +62,9 @@ class JourneyPage:
         self.widget = page.show()
 
     def link(self, index: int, label: str | None = None) -> str:
-        return page_link(index, self.page.slug, label)
+        """A link to a stage page, carrying the workbook (or a therapist's client view) along."""
+        param = "client" if self.page.session.client else "workbook"
+        return page_link(index, self.page.slug, label, param=param)
 
     def _note(self, text: str, css: str = "wb-hint") -> w.HTML:
         return w.HTML(f'<p class="{css}">{text}</p>')
