@@ -169,6 +169,8 @@ def cmd_lab(args) -> int:
         command.append(f"--ServerApp.port={check_port(args.port)}")
     if args.no_browser:
         command.append("--no-browser")
+    if os.geteuid() == 0:  # JupyterLab refuses root unless told; the person chose to run as root
+        command.append("--allow-root")
     return subprocess.call(command, env=env)
 
 

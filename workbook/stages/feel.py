@@ -53,7 +53,7 @@ class FeelPage:
     # -- what happened -------------------------------------------------------------------
     def _rejection(self) -> None:
         t = self.t["rejection"]
-        kinds = [(t["kind_blank"], None)] + [(label, key) for key, label in content.rejection_kinds().items()]
+        kinds = [(t["kind_blank"], "")] + [(label, key) for key, label in content.rejection_kinds().items()]
         self.kind = dropdown(t["kind_label"], kinds)
         self.happened_on = _date_picker(t["date_label"])
         self.description = text_area(

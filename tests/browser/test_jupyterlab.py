@@ -1,0 +1,79 @@
+"""The same notebooks work unchanged in JupyterLab."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from workbook.cli import app_environment, free_port
+from workbook.paths import notebooks_dir
+from workbook.store import Home
+
+from .helpers import READY, READY_TIMEOUT_MS, screenshot
+
+pytestmark = pytest.mark.browser
+TOKEN = "lab-test-token"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on the notebooks folder, with a workbook home that already has one workbook."""
+    home = Home(tmp_path_factory.mktemp("lab-home"))
+    with home.create("In the lab") as wb:
+        home.set_current(wb.path.stem)
+    port = free_port()
+    settings = tmp_path_factory.mktemp("lab-settings")
+    env = app_environment(home.path)
+    env["JUPYTER_CONFIG_DIR"] = str(settings)  # no personal settings or workspaces
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={notebooks_dir()}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(settings / "server.log", "w"),
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield base, home
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb"])
+def test_notebook_runs_and_shows_its_page_in_jupyterlab(lab, page, notebook):
+    base, _home = lab
+    workspace = notebook.split(".")[0]  # a workspace of its own: only this notebook is open
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_selector(READY, state="visible", timeout=READY_TIMEOUT_MS)
+    page.get_by_text("Writing to the workbook").first.wait_for()
+    page.get_by_text("In the lab").first.wait_for()
+    screenshot(page, f"jupyterlab-{notebook}")
