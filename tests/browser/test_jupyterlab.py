@@ -47,7 +47,7 @@ def lab(tmp_path_factory):
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(settings / "server.log", "w"),
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
