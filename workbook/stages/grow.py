@@ -42,6 +42,13 @@ def _date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
     return picker
 
 
+def _wide(widget: w.Widget) -> w.Widget:
+    """A dropdown wide enough for goal titles and trait names (its label stays beside it)."""
+    widget.layout.width = "100%"
+    widget.layout.max_width = "40rem"
+    return widget
+
+
 def _alive(wb, entry_id, kind: str) -> Entry | None:
     """The current entry `entry_id` of `kind`, or None if it was removed or never existed."""
     if not isinstance(entry_id, str) or not entry_id:
@@ -125,7 +132,7 @@ class GrowPage:
     def _goals(self) -> None:
         t = self.t["goals"]
         self.goal_title = text_line(t["title_label"], placeholder=t["title_placeholder"])
-        self.goal_trait = dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE)
+        self.goal_trait = _wide(dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE))
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
         self.goal_target = _date_picker(t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
@@ -138,7 +145,7 @@ class GrowPage:
         self._fill_traits()
 
         s = self.t["steps"]
-        self.step_goal = dropdown(s["goal_label"], [])
+        self.step_goal = _wide(dropdown(s["goal_label"], []))
         self.step_kind = w.ToggleButtons(
             options=[tuple(k) for k in s["kinds"]], value="step", description=s["kind_label"]
         )
@@ -150,7 +157,7 @@ class GrowPage:
         self.steps = EntryList(self.page, "step", self._describe_step, empty=s["none"])
 
         c = self.t["celebrate"]
-        self.cheer_goal = dropdown(c["goal_label"], [])
+        self.cheer_goal = _wide(dropdown(c["goal_label"], []))
         self.cheer_on = _date_picker(c["date_label"], dt.date.today())
         self.cheer_what = text_area(c["what_label"], rows=2, placeholder=c["what_placeholder"])
         self.cheer_how = text_area(c["how_label"], rows=2, placeholder=c["how_placeholder"])

@@ -142,6 +142,7 @@ class TraitRow:
             value=bool(entry.data.get("touched")), description=t["touched_label"], indent=False
         )
         self.touched.layout.width = "auto"
+        self.touched.layout.margin = "0 0 0 1.25rem"
         self.note = text_line(
             t["note_label"], placeholder=t["note_placeholder"], value=entry.data.get("note") or ""
         )
@@ -152,7 +153,7 @@ class TraitRow:
         self.remove = button(t["remove"])
         self.remove.tooltip = t["remove_tip"].format(name=self.name)
         area = w.HTML(
-            f'<span class="wb-trait-area" style="color:#555">{esc(self.domain)}</span>',
+            f'<div class="wb-trait-area" style="color:#555;text-align:right;padding-right:.6rem">{esc(self.domain)}</div>',
             layout=w.Layout(width="12rem", min_width="12rem"),
         )
         self.page.on_change(self.rating, lambda v: self.save(rating=v))
@@ -161,7 +162,10 @@ class TraitRow:
         self.page.on_click(self.remove, lambda: stage.remove_trait(self.entry_id))
         top = w.HBox([self.rating, self.touched], layout=w.Layout(flex_flow="row wrap", align_items="center"))
         bottom = w.HBox([area, self.note, self.remove], layout=w.Layout(align_items="center"))
-        self.widget = w.VBox([top, bottom])
+        self.widget = w.VBox(
+            [top, bottom],
+            layout=w.Layout(border="1px solid #dedad0", padding="0.4rem 0.6rem", margin="0 0 0.6rem 0"),
+        )
         self.widget.add_class("wb-trait-row")
 
     def save(self, **changed) -> Entry:
@@ -229,14 +233,17 @@ class ReasonPage:
         )
         self.search.layout.flex = "2 1 18rem"
         self.area = dropdown(t["area_label"], areas, ALL)
+        self.area.layout.width = "21rem"
         self.suggestions = stacked(w.Select(description=t["list_label"], rows=8))
         self.hint = w.HTML()
         self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"], primary=True)
         self.own_name = text_line(t["own_label"], placeholder=t["own_placeholder"])
+        self.own_name.layout.flex = "2 1 18rem"
         self.own_area = dropdown(
             t["own_area_label"], [(d.capitalize(), d) for d in model.TRAIT_DOMAINS], "other"
         )
+        self.own_area.layout.width = "21rem"
         self.own_button = button(t["own_button"])
         self.mine = w.VBox()
         self.mine.add_class("wb-list")
