@@ -17,6 +17,12 @@ from ..store import Home, check_slug
 from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area, text_line, when
 from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
 
+REVIEW_CSS = (
+    "<style>.wb-review-stage dl{display:block;margin:0}.wb-review-stage dt{font-weight:600;margin-top:.4em}"
+    ".wb-review-stage dd{margin:0 0 .3em 0}.wb-review-stage .when{color:#555;font-size:.85em;"
+    "border-top:1px solid #ddd;padding-top:.3em}.wb-review-stage svg{max-width:100%;height:auto}</style>"
+)
+
 
 class PracticePage(Page):
     """A Page with its own header: not a stage, and writing to no workbook of its own."""
@@ -131,6 +137,7 @@ class Practice:
         self.upload.value = ()
         self.passphrase.value = ""
         stages = ", ".join(f"{s} ({self.stage_names[str(s)]})" for s in result.stages)
+        self.refresh(select=result.slug)
         self.import_working.done()
         self.page.say(
             esc(
@@ -139,7 +146,6 @@ class Practice:
                 )
             )
         )
-        self.refresh(select=result.slug)
         return result
 
     # -- clients and review ------------------------------------------------------------------
@@ -240,7 +246,7 @@ class Practice:
             self.refresh(select=slug)
 
         self.page.on_click(add, save)
-        box = w.VBox([w.HTML(f'<div class="wb-review-stage">{body}</div>'), note, add])
+        box = w.VBox([w.HTML(f'{REVIEW_CSS}<div class="wb-review-stage">{body}</div>'), note, add])
         box.add_class("wb-review")
         return box
 
