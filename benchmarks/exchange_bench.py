@@ -29,13 +29,28 @@ def fill(wb, n: int) -> None:
         ("kind_act", {"done_on": "2026-02-02", "text": "A long walk by the river."}),
         ("support_plan", {"option": "a support group", "note": "Thursday evenings"}),
     ]
-    revisions = [Revision(uuid.uuid4().hex, goal, "goal", None, "me", start.isoformat(), False, {"title": "Practise", "trait_id": None, "first_step": None, "target_on": None, "done": False})]
+    revisions = [
+        Revision(
+            uuid.uuid4().hex,
+            goal,
+            "goal",
+            None,
+            "me",
+            start.isoformat(),
+            False,
+            {"title": "Practise", "trait_id": None, "first_step": None, "target_on": None, "done": False},
+        )
+    ]
     for i in range(n - 1):
         kind, data = samples[i % len(samples)]
         stamp = (start + dt.timedelta(seconds=i)).isoformat(timespec="microseconds")
         from workbook import model
 
-        revisions.append(Revision(uuid.uuid4().hex, uuid.uuid4().hex, kind, None, "me", stamp, False, model.validate(kind, data)))
+        revisions.append(
+            Revision(
+                uuid.uuid4().hex, uuid.uuid4().hex, kind, None, "me", stamp, False, model.validate(kind, data)
+            )
+        )
     wb.apply_revisions(revisions)
 
 
@@ -53,12 +68,18 @@ def main(n: int = 100_000) -> None:
         timed(f"fill {n:,} entries (apply_revisions)", lambda: fill(wb, n))
         data = timed("share all five stages (plain)", lambda: exchange.share_file(wb, [1, 2, 3, 4, 5]))
         print(f"{'  share file size':<42} {len(data) / 2**20:7.1f} MiB")
-        sealed = timed("share all five stages (passphrase)", lambda: exchange.share_file(wb, [1, 2, 3, 4, 5], passphrase="bench"))
+        sealed = timed(
+            "share all five stages (passphrase)",
+            lambda: exchange.share_file(wb, [1, 2, 3, 4, 5], passphrase="bench"),
+        )
         timed("share two stages (plain)", lambda: exchange.share_file(wb, [1, 2]))
         practice = exchange.practice_home(Path(tmp) / "therapist")
         result = timed("import into an empty practice folder", lambda: exchange.import_share(practice, data))
         timed("import the same file again (nothing new)", lambda: exchange.import_share(practice, data))
-        timed("import the sealed file again", lambda: exchange.import_share(practice, sealed, passphrase="bench"))
+        timed(
+            "import the sealed file again",
+            lambda: exchange.import_share(practice, sealed, passphrase="bench"),
+        )
         with practice.open(result.slug) as copy:
             page = timed("report: HTML, all stages", lambda: report.report_html(copy))
             print(f"{'  report size':<42} {len(page) / 2**20:7.1f} MiB")
