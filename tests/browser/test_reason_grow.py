@@ -42,6 +42,39 @@ def _wait_for_chart(tab, n: int, check, timeout_ms: int = CHART_WAIT_MS):
     raise AssertionError(f"chart {n} did not change as expected; last data: {data}")
 
 
+TIME_RATING_JS = """
+async ([name, label]) => {
+    const row = [...document.querySelectorAll('.wb-trait-row')].find(r => r.textContent.includes(name));
+    const select = row.querySelector('select');
+    const status = document.querySelector('.wb-status');
+    const xs = () => {
+        const plot = document.querySelector('.wb-chart .js-plotly-plot');
+        return plot && plot.data ? JSON.stringify(plot.data.map(t => t.x)) : '';
+    };
+    const statusBefore = status.textContent, chartBefore = xs();
+    const t0 = performance.now();
+    let tStatus = null, tChart = null;
+    select.value = label;
+    select.dispatchEvent(new Event('change', {bubbles: true}));
+    while (performance.now() - t0 < 20000 && (tStatus === null || tChart === null)) {
+        await new Promise(resolve => setTimeout(resolve, 2));
+        if (tStatus === null && status.textContent !== statusBefore) tStatus = performance.now() - t0;
+        if (tChart === null && xs() !== chartBefore) tChart = performance.now() - t0;
+    }
+    return [tStatus, tChart];
+}
+"""
+
+
+def _time_rating_changes(tab, changes: list[tuple[str, str]]) -> tuple[float, float]:
+    """Median ms from a rating change to (the 'saved' status line, the redrawn chart)."""
+    import statistics
+
+    timings = [tab.evaluate(TIME_RATING_JS, [name, label]) for name, label in changes]
+    assert all(status is not None and chart is not None for status, chart in timings), timings
+    return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+
+
 def _trait_row(tab, name: str):
     return tab.locator(".wb-trait-row").filter(has_text=name)
 
@@ -80,11 +113,28 @@ def test_stage_2_and_3_journey(app, page):
     _wait_for_chart(tab, 0, lambda d: d.get("Weaknesses", {}).get("x") == [-2])
     _trait_row(tab, "Juggling three jobs").get_by_label("The reason touches this").check()
     data, _ = _wait_for_chart(tab, 0, lambda d: d.get("Weaknesses", {}).get("y") == ["Juggling three jobs ◆"])
-    domains, _ = _wait_for_chart(tab, 1, lambda d: "Balance" in d)
+    domains, _ = _wait_for_chart(tab, 1, lambda d: d.get("Balance", {}).get("x") == [3, -2])
     assert domains["Balance"]["y"] == ["Personality", "Skills and experience"]
     assert domains["Balance"]["x"] == [3, -2]
     tab.get_by_text("The reason touches: Juggling three jobs.").wait_for()
-    print(f"\none rating change -> redrawn chart: {rating_seconds * 1000:.0f} ms")
+    # alternate two traits, so each change says something new on the status line
+    status_ms, chart_ms = _time_rating_changes(
+        tab,
+        [
+            ("patience", "+1 slight strength"),
+            ("Juggling three jobs", "−1 slight weakness"),
+            ("patience", "+2 strength"),
+            ("Juggling three jobs", "−3 clear weakness"),
+            ("patience", "+1 slight strength"),
+            ("Juggling three jobs", "−2 weakness"),
+            ("patience", "+3 clear strength"),
+        ],
+    )
+    _wait_for_chart(tab, 0, lambda d: d["Strengths"]["x"] == [3] and d["Weaknesses"]["x"] == [-2])
+    print(
+        f"\nfirst rating -> redrawn chart: {rating_seconds * 1000:.0f} ms; median of 7 changes: "
+        f"status line {status_ms:.0f} ms, redrawn chart {chart_ms:.0f} ms ({chart_ms / status_ms:.1f}x)"
+    )
 
     # the case for and against, and the verdict
     tab.get_by_label("A point for the reason").fill("I had only one year in the role.")
