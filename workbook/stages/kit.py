@@ -14,6 +14,7 @@ import functools
 import html
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,24 @@ def when(iso: str | None, *, time: bool = True) -> str:
         return dt.date.fromisoformat(iso).strftime("%-d %b %Y")
     local = dt.datetime.fromisoformat(iso).astimezone()
     return local.strftime("%-d %b %Y, %H:%M" if time else "%-d %b %Y")
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop when we are inside a Jupyter kernel, else None.
+
+    Only a kernel's loop is sure to keep running after a callback returns; another
+    library's loop (a test's browser driver, say) may never run it.
+    """
+    if "ipykernel" not in sys.modules:
+        return None
+    from ipykernel.kernelapp import IPKernelApp
+
+    if not IPKernelApp.initialized():
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def in_voila() -> bool:
@@ -335,8 +354,8 @@ class Page:
     def on_typing(self, widget: w.Widget, callback: Callable, delay: float = TYPING_PAUSE) -> None:
         """Save long writing while it is typed, after a short pause in the typing.
 
-        The widget must have continuous_update=True. With no running event loop (tests,
-        scripts) each change is saved at once.
+        The widget must have continuous_update=True. Outside a kernel (tests, scripts)
+        each change is saved at once.
         """
         pending: dict = {}
 
@@ -348,9 +367,8 @@ class Page:
             handle = pending.pop("handle", None)
             if handle is not None:
                 handle.cancel()
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
+            loop = _kernel_loop()
+            if loop is None:
                 flush()
                 return
             pending["handle"] = loop.call_later(delay, flush)
