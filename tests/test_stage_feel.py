@@ -306,3 +306,17 @@ def _walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _walk(child)
+
+
+def test_long_lists_show_the_newest_few_until_asked(wb):
+    from workbook.stages.kit import LIST_LIMIT
+
+    for n in range(LIST_LIMIT + 3):
+        wb.put("process_log", {"way": "journaling", "done_on": "2026-11-01", "note": f"entry {n}"})
+    logs = feel.FeelPage().logs
+    assert len(logs.box.children) == LIST_LIMIT
+    assert f"entry {LIST_LIMIT + 2}" in logs.box.children[0].children[0].value  # newest first
+    assert logs.more.description == f"Show all {LIST_LIMIT + 3}"
+    logs.more.click()
+    assert len(logs.box.children) == LIST_LIMIT + 3
+    assert logs.more.description == "Show fewer"

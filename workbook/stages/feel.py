@@ -16,6 +16,7 @@ from .kit import (
     Page,
     SingleForm,
     button,
+    date_picker,
     dropdown,
     esc,
     paragraphs,
@@ -27,12 +28,6 @@ from .kit import (
 PERSPECTIVE_LABELS = (("as “I”", "I"), ("as “you”", "you"), ("by my name", "my name"))
 SESSION_MINUTES = (10, 15, 20)
 SECONDS_PER_TICK = 1
-
-
-def _date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
-    picker = w.DatePicker(description=label, value=value)
-    picker.style.description_width = "initial"
-    return picker
 
 
 class FeelPage:
@@ -55,7 +50,7 @@ class FeelPage:
         t = self.t["rejection"]
         kinds = [(t["kind_blank"], "")] + [(label, key) for key, label in content.rejection_kinds().items()]
         self.kind = dropdown(t["kind_label"], kinds)
-        self.happened_on = _date_picker(t["date_label"])
+        self.happened_on = date_picker(t["date_label"])
         self.description = text_area(
             t["description_label"], rows=5, placeholder=t["description_placeholder"], live=True
         )
@@ -93,7 +88,7 @@ class FeelPage:
             "process_log",
             {
                 "way": dropdown(t["log_way_label"], ways, ways[0]),
-                "done_on": _date_picker(t["log_date_label"], dt.date.today()),
+                "done_on": date_picker(t["log_date_label"], dt.date.today()),
                 "note": text_area(t["log_note_label"], rows=2),
             },
             t["log_button"],

@@ -21,6 +21,7 @@ from .kit import (
     EntryList,
     Page,
     button,
+    date_picker,
     dropdown,
     esc,
     page_link,
@@ -34,12 +35,6 @@ from .reason import ChoiceWithNote, _need, radio
 HEAL = 4
 NONE = ""  # "not tied to anything" in a dropdown (which shows None as a blank box)
 GOALS_ANCHOR = "wb-goals"
-
-
-def _date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
-    picker = w.DatePicker(description=label, value=value)
-    picker.style.description_width = "initial"
-    return picker
 
 
 def _wide(widget: w.Widget) -> w.Widget:
@@ -134,7 +129,7 @@ class GrowPage:
         self.goal_title = text_line(t["title_label"], placeholder=t["title_placeholder"])
         self.goal_trait = _wide(dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE))
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
-        self.goal_target = _date_picker(t["target_label"])
+        self.goal_target = date_picker(t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
         self.page.on_click(self.goal_button, self.add_goal)
         self.goal_list = w.VBox()
@@ -150,7 +145,7 @@ class GrowPage:
             options=[tuple(k) for k in s["kinds"]], value="step", description=s["kind_label"]
         )
         self.step_kind.style.description_width = "initial"
-        self.step_on = _date_picker(s["date_label"], dt.date.today())
+        self.step_on = date_picker(s["date_label"], dt.date.today())
         self.step_text = text_area(s["text_label"], rows=2, placeholder=s["text_placeholder"])
         self.step_button = button(s["add_button"], primary=True)
         self.page.on_click(self.step_button, self.add_step)
@@ -158,7 +153,7 @@ class GrowPage:
 
         c = self.t["celebrate"]
         self.cheer_goal = _wide(dropdown(c["goal_label"], []))
-        self.cheer_on = _date_picker(c["date_label"], dt.date.today())
+        self.cheer_on = date_picker(c["date_label"], dt.date.today())
         self.cheer_what = text_area(c["what_label"], rows=2, placeholder=c["what_placeholder"])
         self.cheer_how = text_area(c["how_label"], rows=2, placeholder=c["how_placeholder"])
         self.cheer_button = button(c["add_button"], primary=True)

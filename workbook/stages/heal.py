@@ -20,6 +20,7 @@ from .kit import (
     Page,
     SingleForm,
     button,
+    date_picker,
     dropdown,
     esc,
     paragraphs,
@@ -29,12 +30,6 @@ from .kit import (
 )
 
 STAGE = 4
-
-
-def _date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
-    picker = w.DatePicker(description=label, value=value)
-    picker.style.description_width = "initial"
-    return picker
 
 
 def strengths(wb) -> list[Entry]:
@@ -251,7 +246,7 @@ class HealPage:
             self.page,
             "kind_act",
             {
-                "done_on": _date_picker(t["date_label"], dt.date.today()),
+                "done_on": date_picker(t["date_label"], dt.date.today()),
                 "text": text_line(t["text_label"], placeholder=t["placeholder"]),
             },
             t["button"],

@@ -43,6 +43,7 @@ PAGES = (
 )
 READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
+LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
 CSS_FILE = jupyter_share_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
 
 UNEXPECTED = (
@@ -560,6 +561,13 @@ def dropdown(label: str, options, value=None) -> w.Dropdown:
     return widget
 
 
+def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
+    """A labelled date picker (the browser's own calendar input)."""
+    picker = w.DatePicker(description=label, value=value)
+    picker.style.description_width = "initial"
+    return picker
+
+
 def button(label: str, *, primary: bool = False, icon: str = "") -> w.Button:
     btn = w.Button(description=label, button_style="primary" if primary else "", tooltip=label)
     btn.add_class("wb-button")
@@ -664,16 +672,20 @@ class EntryList:
         empty: str = "",
         keep: Callable[[Entry], bool] = lambda e: True,
         newest_first: bool = True,
+        limit: int = LIST_LIMIT,
     ):
         self.page, self.kind, self.describe, self.keep = page, kind, describe, keep
-        self.empty, self.newest_first = empty, newest_first
+        self.empty, self.newest_first, self.limit = empty, newest_first, limit
         self.box = w.VBox()
         self.box.add_class("wb-list")
         self.undo = button(page.words["undo"])
         self.undo.layout.display = "none"
         self._removed: str | None = None
         page.on_click(self.undo, self._undo)
-        self.widget = w.VBox([self.box, self.undo])
+        self.expanded = False
+        self.more = button("")
+        page.on_click(self.more, self._toggle)
+        self.widget = w.VBox([self.box, self.more, self.undo])
         self.refresh()
 
     def entries(self) -> list[Entry]:
@@ -681,8 +693,14 @@ class EntryList:
         return list(reversed(found)) if self.newest_first else found
 
     def refresh(self) -> None:
+        """Redraw the rows; a long list shows its first `limit` rows until asked for all."""
+        found = self.entries()
+        shown = found if self.expanded else found[: self.limit]
+        self.more.layout.display = None if len(found) > self.limit else "none"
+        label = "show_fewer" if self.expanded else "show_all"
+        self.more.description = self.page.words[label].format(n=len(found))
         rows = []
-        for entry in self.entries():
+        for entry in shown:
             remove = button(self.page.words["remove"])
             remove.tooltip = self.page.words["remove_tip"]
             self.page.on_click(remove, functools.partial(self._remove, entry.entry_id))
@@ -693,6 +711,10 @@ class EntryList:
         if not rows and self.empty:
             rows = [w.HTML(f'<p class="wb-empty">{esc(self.empty)}</p>')]
         self.box.children = rows
+
+    def _toggle(self) -> None:
+        self.expanded = not self.expanded
+        self.refresh()
 
     def _remove(self, entry_id: str) -> None:
         self.page.wb.delete(entry_id)
