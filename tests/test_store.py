@@ -237,3 +237,19 @@ def test_current_workbook_is_remembered(home):
     assert home.current() is None
     home.set_current(slug)
     assert Home(home.path).current() == slug
+
+
+def test_a_read_only_workbook_refuses_every_write(home):
+    slug = home.create("Shared with me").path.stem
+    path = home.path_for(slug)
+    before = path.read_bytes()
+    with home.open(slug, read_only=True) as wb:
+        for write in (
+            lambda: wb.put("quality", {"text": "sneaky"}),
+            lambda: wb.set_meta("name", "Renamed"),
+            lambda: wb.apply_revisions([]),
+        ):
+            with pytest.raises(WorkbookError, match="read-only"):
+                write()
+        assert wb.name == "Shared with me"
+    assert path.read_bytes() == before

@@ -27,6 +27,7 @@ SUFFIX = ".workbook"
 NAME_MAX = 80
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "This workbook is open read-only, so nothing was changed."
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -148,15 +149,27 @@ def _private_file(path: Path) -> None:
 class Workbook:
     """One workbook file. Open with `Workbook.open(path)` or through a `Home`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
         self._conn = conn
         self._last_stamp = ""
+        self.read_only = read_only
 
     # -- opening ---------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = False, name: str | None = None):
-        """Open (or with `create=True` make) the workbook at `path`; WorkbookError if it can't."""
+    def open(
+        cls,
+        path: str | os.PathLike,
+        *,
+        create: bool = False,
+        name: str | None = None,
+        read_only: bool = False,
+    ):
+        """Open (or with `create=True` make) the workbook at `path`; WorkbookError if it can't.
+
+        With `read_only=True` every write is refused with a WorkbookError (a therapist's
+        view of a client's copy), whatever a page sends.
+        """
         path = Path(path)
         if create and not path.exists():
             _private_file(path)
@@ -169,6 +182,7 @@ class Workbook:
             conn.execute("PRAGMA synchronous = FULL")
             wb = cls(path, conn)
             wb._migrate()
+            wb.read_only = read_only
             if create and name is not None and wb.meta("name") is None:
                 wb._init_meta(name)
         except sqlite3.DatabaseError as exc:
@@ -191,6 +205,8 @@ class Workbook:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; a locked or failed write raises WorkbookError."""
+        if self.read_only:
+            raise WorkbookError(READ_ONLY)
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -529,12 +545,12 @@ class Home:
             slug = f"{base}-{n}"
         return Workbook.open(self.path / f"{slug}{SUFFIX}", create=True, name=name)
 
-    def open(self, slug: str) -> Workbook:
+    def open(self, slug: str, *, read_only: bool = False) -> Workbook:
         """Open the workbook with this slug; WorkbookError if there is none."""
         path = self.path_for(slug)
         if not path.exists():
             raise WorkbookError("That workbook isn't on this computer. Choose one on the start page.")
-        return Workbook.open(path)
+        return Workbook.open(path, read_only=read_only)
 
     def rename(self, slug: str, new_name: str) -> None:
         """Give a workbook a new display name (its file and links stay the same)."""

@@ -163,15 +163,9 @@ def open_client(home: Home, slug: str) -> Session:
 
     try:
         practice = practice_home(home)
-        wb = practice.open(check_slug(slug))
+        wb = practice.open(check_slug(slug), read_only=True)
     except WorkbookError as exc:
         return Session(home, None, None, str(exc))
-
-    def refuse(*_args, **_kwargs):
-        raise WorkbookError(content.text("sharing")["practice"]["readonly"].format(name=wb.name))
-
-    for name in ("put", "delete", "restore", "set_meta", "apply_revisions"):
-        setattr(wb, name, refuse)
     return Session(practice, slug, wb, client=True)
 
 
