@@ -67,7 +67,7 @@ def test_the_server_is_local_private_and_tidy(tmp_path):
     env = cli.app_environment(tmp_path, crisis_line="Call 112")
     assert env["REJECTION_WORKBOOK_HOME"] == str(tmp_path)
     assert env["REJECTION_WORKBOOK_CRISIS_LINE"] == "Call 112"
-    assert env["JUPYTER_PATH"].split(":")[0].endswith("share/jupyter")
+    assert env["JUPYTER_PATH"].split(":")[0].endswith("jupyter_data")
 
 
 def test_free_port_is_free():

@@ -49,7 +49,7 @@ def test_the_wheel_ships_content_notebooks_and_template(wheel):
     for data in (ROOT / "data").rglob("*"):
         if data.is_file():
             assert f"workbook/_shipped/data/{data.relative_to(ROOT / 'data').as_posix()}" in names
-    template = "workbook/share/jupyter/voila/templates/rejection-workbook/"
+    template = "workbook/jupyter_data/voila/templates/rejection-workbook/"
     assert f"{template}conf.json" in names
     assert f"{template}static/widgets.css" in names
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

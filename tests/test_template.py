@@ -6,9 +6,9 @@ import json
 import re
 
 from workbook.cli import TEMPLATE
-from workbook.paths import jupyter_share_dir
+from workbook.paths import jupyter_data_dir
 
-TEMPLATE_DIR = jupyter_share_dir() / "voila" / "templates" / TEMPLATE
+TEMPLATE_DIR = jupyter_data_dir() / "voila" / "templates" / TEMPLATE
 URL = re.compile(r"https?://", re.IGNORECASE)
 
 

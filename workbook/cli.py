@@ -17,7 +17,7 @@ from urllib.parse import quote
 from . import __version__
 from .content import CRISIS_ENV
 from .model import InvalidEntry
-from .paths import HOME_ENV, jupyter_share_dir, notebooks_dir
+from .paths import HOME_ENV, jupyter_data_dir, notebooks_dir
 from .store import Home, WorkbookError
 
 TEMPLATE = "rejection-workbook"
@@ -55,7 +55,7 @@ def app_environment(home: Path, *, crisis_line: str | None = None) -> dict:
     """The environment the server and its kernels run in: home, template path, crisis line."""
     env = dict(os.environ)
     env[HOME_ENV] = str(home)
-    paths = [str(jupyter_share_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    paths = [str(jupyter_data_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
     if crisis_line:
         env[CRISIS_ENV] = crisis_line

@@ -27,9 +27,9 @@ def notebooks_dir() -> Path:
     return _shipped("notebooks")
 
 
-def jupyter_share_dir() -> Path:
+def jupyter_data_dir() -> Path:
     """A Jupyter data folder holding our Voilà template (added to JUPYTER_PATH)."""
-    return PACKAGE_DIR / "share" / "jupyter"
+    return PACKAGE_DIR / "jupyter_data"
 
 
 def default_home() -> Path:

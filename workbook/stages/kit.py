@@ -26,7 +26,7 @@ import traitlets
 
 from .. import content
 from ..model import InvalidEntry
-from ..paths import jupyter_share_dir
+from ..paths import jupyter_data_dir
 from ..store import Entry, Home, Workbook, WorkbookError, check_slug
 
 log = logging.getLogger("workbook")
@@ -44,7 +44,7 @@ PAGES = (
 READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
-CSS_FILE = jupyter_share_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
+CSS_FILE = jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
 
 UNEXPECTED = (
     "Something went wrong on our side, so that last change wasn't saved. What you wrote is "

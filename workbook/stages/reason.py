@@ -378,6 +378,7 @@ class ReasonPage:
         self.domain_title = w.HTML(f"<h3>{esc(t['by_domain_title'])}</h3>")
         self.loading = w.HTML(f'<p class="wb-hint">{esc(t["loading"])}</p>')
         self.picture_box = w.VBox([self.loading])
+        self.picture_box.add_class("wb-picture")
         self.page.section(t["title"], esc(t["intro"]), self.picture_box)
         self.page.after_shown(self._first_draw)
 

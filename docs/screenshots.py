@@ -1,0 +1,57 @@
+"""Retake the README screenshots from the running app with the demo workbook.
+
+    python docs/screenshots.py
+
+Starts `rejection-workbook serve --demo` on a temporary home (127.0.0.1, free port),
+photographs a few pages in headless Debian Chromium into docs/images/, and stops it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM_ARGS, _start_app, _stop  # noqa: E402
+from tests.browser.helpers import READY, READY_TIMEOUT_MS  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+SHOTS = {
+    # file name: (notebook, selector to photograph or None for the top of the page)
+    "start-page.png": ("00_start.ipynb", None),
+    "stage-1-feel-it.png": ("01_feel.ipynb", None),
+    "stage-2-strengths-and-weaknesses.png": ("02_reason.ipynb", ".wb-picture"),
+    "journey-dashboard.png": ("06_journey.ipynb", None),
+}
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    home = Path(tempfile.mkdtemp(prefix="rw-shots-"))
+    app = _start_app(home, "--demo")
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for name, (notebook, selector) in SHOTS.items():
+                page.goto(app.url(notebook))
+                page.wait_for_selector(READY, timeout=READY_TIMEOUT_MS)
+                page.wait_for_timeout(2500)  # charts are drawn once the page is on screen
+                if selector and page.locator(selector).count():
+                    page.locator(selector).first.screenshot(path=str(IMAGES / name))
+                else:
+                    page.screenshot(path=str(IMAGES / name))
+                print("wrote", IMAGES / name)
+            browser.close()
+    finally:
+        _stop(app.process)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
