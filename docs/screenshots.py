@@ -21,11 +21,11 @@ from tests.browser.helpers import READY, READY_TIMEOUT_MS  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 SHOTS = {
-    # file name: (notebook, selector to photograph or None for the top of the page)
-    "start-page.png": ("00_start.ipynb", None),
-    "stage-1-feel-it.png": ("01_feel.ipynb", None),
-    "stage-2-strengths-and-weaknesses.png": ("02_reason.ipynb", ".wb-picture"),
-    "journey-dashboard.png": ("06_journey.ipynb", None),
+    # file name: (notebook, selector to photograph or None for the top of the page, height)
+    "start-page.png": ("00_start.ipynb", None, 900),
+    "stage-1-feel-it.png": ("01_feel.ipynb", None, 900),
+    "stage-2-strengths-and-weaknesses.png": ("02_reason.ipynb", ".wb-picture", 900),
+    "journey-dashboard.png": ("06_journey.ipynb", None, 1900),
 }
 
 
@@ -38,7 +38,8 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            for name, (notebook, selector) in SHOTS.items():
+            for name, (notebook, selector, height) in SHOTS.items():
+                page.set_viewport_size({"width": 1280, "height": height})
                 page.goto(app.url(notebook))
                 page.wait_for_selector(READY, timeout=READY_TIMEOUT_MS)
                 page.wait_for_timeout(2500)  # charts are drawn once the page is on screen

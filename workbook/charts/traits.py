@@ -200,12 +200,14 @@ def by_trait(traits) -> go.Figure:
             showarrow=False,
             xref="paper",
             yref="paper",
-            x=1,
+            x=0,
             y=1.02,
-            xanchor="right",
+            yshift=30,  # a line of its own above the legend, so the two never overlap
+            xanchor="left",
             yanchor="bottom",
             font={"size": 13},
         )
+        fig.update_layout(margin={"t": 85})
     return fig
 
 
