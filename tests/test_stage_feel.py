@@ -320,3 +320,16 @@ def test_long_lists_show_the_newest_few_until_asked(wb):
     logs.more.click()
     assert len(logs.box.children) == LIST_LIMIT + 3
     assert logs.more.description == "Show fewer"
+
+
+def test_a_stage_the_therapist_left_out_says_so_but_still_works(wb):
+    wb.set_meta("stages_on", [2, 3])
+    page = feel.FeelPage()
+    texts = " ".join(
+        getattr(c, "value", "") for c in page.widget.children if isinstance(getattr(c, "value", None), str)
+    )
+    assert "left this stage out of the plan" in html.unescape(texts)
+    assert 'class="wb-current wb-off"' in page.page.header.value
+    assert 'class="wb-off"' in page.page.header.value  # Stages 4 and 5 are dimmed too
+    page.kind.value = "friend"
+    assert wb.single("rejection")["kind"] == "friend"

@@ -401,8 +401,16 @@ class Page:
     def _header(self) -> str:
         name = PAGES[self.index][1]
         where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
+        off = self.stages_off()
         nav = " ".join(
-            page_link(i, self.slug, css="wb-current" if i == self.index else "", param=self._param)
+            page_link(
+                i,
+                self.slug,
+                css=" ".join(
+                    c for c in ("wb-current" if i == self.index else "", "wb-off" if i in off else "") if c
+                ),
+                param=self._param,
+            )
             for i in range(len(PAGES))
         )
         book = (
@@ -495,6 +503,13 @@ class Page:
         extras.append(done)
         return extras
 
+    def stages_off(self) -> set[int]:
+        """Stages a therapist left out when preparing this workbook (none, usually)."""
+        chosen = self.wb.meta("stages_on") if self.wb is not None else None
+        if not isinstance(chosen, list):
+            return set()
+        return {s for s in range(1, 6) if s not in chosen}
+
     @property
     def _param(self) -> str:
         return "client" if self.session.client else "workbook"
@@ -504,7 +519,10 @@ class Page:
         style = w.HTML(f"<style>{_widget_css()}</style>")
         style.add_class("wb-style")
         extras = self._stage_extras() if self.wb is not None and 1 <= self.index <= 5 else []
-        parts = [style, self.header, *self.body, *extra_footer, *extras, self.status, self.footer]
+        body = list(self.body)
+        if self.index in self.stages_off() and not self.session.client:
+            body.insert(0, w.HTML(f'<p class="wb-note">{esc(self.words["stage_off"])}</p>'))
+        parts = [style, self.header, *body, *extra_footer, *extras, self.status, self.footer]
         if self.session.client and self.wb is not None:
             parts = self._client_view(parts, style, extras)
         if self._beacon is not None:
