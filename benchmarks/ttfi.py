@@ -41,6 +41,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.browser
+
+from tests.browser.helpers import CHROMIUM_ARGS  # noqa: E402
 from workbook import __version__
 from workbook.cli import app_environment, free_port, voila_command
 from workbook.paths import notebooks_dir
@@ -49,15 +52,6 @@ from workbook.store import Home
 HERE = Path(__file__).resolve().parent
 BASELINE = "one_button.ipynb"
 READY = ".app-ready"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SAVES = 200
 
 

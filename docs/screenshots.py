@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS, _start_app, _stop  # noqa: E402
-from tests.browser.helpers import READY, READY_TIMEOUT_MS  # noqa: E402
+from tests.browser.conftest import _start_app, _stop  # noqa: E402
+from tests.browser.helpers import CHROMIUM_ARGS, READY, READY_TIMEOUT_MS  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 SHOTS = {

@@ -22,17 +22,7 @@ import pytest
 
 from workbook.store import Home
 
-from .helpers import screenshot
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from .helpers import CHROMIUM_ARGS, screenshot
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .render import FONT
+from .render import CALM_LAYOUT
 
 # Okabe-Ito colours (safe for colour-blind eyes), each line also has its own dash.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31")
@@ -118,9 +118,7 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380)
     fig.update_layout(
         height=height,
         margin={"l": 50, "r": 20, "t": 20, "b": 40},
-        font=FONT,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
+        **CALM_LAYOUT,
         legend={"title": {"text": "Feeling"}},
         hovermode="closest",
     )

@@ -15,7 +15,7 @@ import html
 import plotly.graph_objects as go
 
 from .. import content
-from .render import FONT, NEUTRAL, STRENGTH
+from .render import CALM_LAYOUT, NEUTRAL, STRENGTH
 from .traits import count
 
 CHANCE = "#009E73"  # Okabe-Ito bluish green
@@ -124,9 +124,7 @@ def progress(goals, steps, celebrations) -> go.Figure:
     if not (step_points["step"] or step_points["chance taken"] or cheers or targets):
         fig.update_layout(
             height=170,
-            font=FONT,
-            plot_bgcolor="white",
-            paper_bgcolor="white",
+            **CALM_LAYOUT,
             margin={"l": 10, "r": 10, "t": 20, "b": 20},
             xaxis={"visible": False},
             yaxis={"visible": False},
@@ -151,12 +149,9 @@ def progress(goals, steps, celebrations) -> go.Figure:
     start, end = min(days) - dt.timedelta(days=2), max(days) + dt.timedelta(days=2)
     fig.update_layout(
         height=max(230, 150 + 46 * len(labels)),
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        **CALM_LAYOUT,
         margin={"l": 10, "r": 20, "t": 50, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        hoverlabel={"font": FONT},
         xaxis={
             "type": "date",
             "range": [start.isoformat(), end.isoformat()],

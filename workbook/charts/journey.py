@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .emotions import COLOURS, local_times
-from .render import FONT
+from .render import CALM_LAYOUT
 
 # kind -> the frame column that says when it was done (None: when it was written down)
 PRACTICES = {
@@ -71,9 +71,7 @@ def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: i
     fig.update_layout(
         barmode="stack",
         height=height,
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        **CALM_LAYOUT,
         margin={"l": 50, "r": 20, "t": 80, "b": 40},
         legend={
             "orientation": "h",

@@ -19,6 +19,8 @@ STRENGTH = "#0072B2"
 WEAKNESS = "#D55E00"
 NEUTRAL = "#999999"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 15}
+# The calm look every chart shares: readable type on a plain white ground.
+CALM_LAYOUT = {"font": FONT, "plot_bgcolor": "white", "paper_bgcolor": "white", "hoverlabel": {"font": FONT}}
 
 
 def mimebundle(fig, summary: str = "") -> dict:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from .. import content
 from ..model import TRAIT_DOMAINS, TRAIT_SCALE
-from .render import FONT, NEUTRAL, STRENGTH, WEAKNESS
+from .render import CALM_LAYOUT, NEUTRAL, STRENGTH, WEAKNESS
 
 MARK = "◆"
 TOUCHED_PATTERN = "/"
@@ -77,12 +77,9 @@ def _base_layout(fig: go.Figure, height: int) -> None:
     fig.update_layout(
         height=height,
         margin={"l": 10, "r": 20, "t": 50, "b": 60},
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        **CALM_LAYOUT,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         bargap=0.25,
-        hoverlabel={"font": FONT},
     )
 
 
