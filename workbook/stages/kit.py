@@ -580,8 +580,23 @@ def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
     return picker
 
 
-def button(label: str, *, primary: bool = False, icon: str = "") -> w.Button:
-    btn = w.Button(description=label, button_style="primary" if primary else "", tooltip=label)
+@functools.cache
+def _button_style() -> w.ButtonStyle:
+    # Every button looks the same (the CSS does the rest), so they share one style model:
+    # each model is a message and an object in the browser, and pages have dozens of buttons.
+    return w.ButtonStyle()
+
+
+@functools.cache
+def _row_text_layout() -> w.Layout:
+    return w.Layout(flex="1 1 auto")  # shared by every list row's text; never changed
+
+
+def button(label: str, *, primary: bool = False) -> w.Button:
+    """A labelled button (`primary` for the one main action of a form)."""
+    btn = w.Button(
+        description=label, button_style="primary" if primary else "", tooltip=label, style=_button_style()
+    )
     btn.add_class("wb-button")
     return btn
 
@@ -716,7 +731,7 @@ class EntryList:
             remove = button(self.page.words["remove"])
             remove.tooltip = self.page.words["remove_tip"]
             self.page.on_click(remove, functools.partial(self._remove, entry.entry_id))
-            text = w.HTML(self.describe(entry), layout=w.Layout(flex="1 1 auto"))
+            text = w.HTML(self.describe(entry), layout=_row_text_layout())
             row = w.HBox([text, remove])
             row.add_class("wb-row")
             rows.append(row)

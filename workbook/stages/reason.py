@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from .. import content, model
 from ..model import InvalidEntry
@@ -117,6 +120,25 @@ class ChoiceWithNote:
         return model.kind(self.kind).field_map[self.choice_field].choices[0]
 
 
+@functools.cache
+def _row_part(part: str):
+    """Layouts and styles shared by every trait row (never changed after they are made):
+    one model each instead of one per row keeps a long trait list quick to open."""
+    return {
+        "rating": lambda: w.Layout(width="26rem"),
+        "rating style": lambda: DescriptionStyle(description_width="12rem"),
+        "touched": lambda: w.Layout(width="auto", margin="0 0 0 1.25rem"),
+        "touched style": lambda: CheckboxStyle(),
+        "note": lambda: w.Layout(flex="1 1 auto", width="auto"),
+        "note style": lambda: TextStyle(description_width="initial"),
+        "area": lambda: w.Layout(width="12rem", min_width="12rem"),
+        "area style": lambda: HTMLStyle(),
+        "top": lambda: w.Layout(flex_flow="row wrap", align_items="center"),
+        "bottom": lambda: w.Layout(align_items="center"),
+        "row": lambda: w.Layout(border="1px solid #dedad0", padding="0.4rem 0.6rem", margin="0 0 0.6rem 0"),
+    }[part]()
+
+
 class TraitRow:
     """One trait on the person's list: its rating, the 'reason touches this' mark, a note."""
 
@@ -134,38 +156,39 @@ class TraitRow:
             options=scale,
             value=rating if rating in values else 0,
             description=self.name,
+            layout=_row_part("rating"),
+            style=_row_part("rating style"),
         )
-        self.rating.style.description_width = "12rem"
-        self.rating.layout.width = "26rem"
         self.rating.add_class("wb-trait-rating")
         self.touched = w.Checkbox(
-            value=bool(entry.data.get("touched")), description=t["touched_label"], indent=False
+            value=bool(entry.data.get("touched")),
+            description=t["touched_label"],
+            indent=False,
+            layout=_row_part("touched"),
+            style=_row_part("touched style"),
         )
-        self.touched.layout.width = "auto"
-        self.touched.layout.margin = "0 0 0 1.25rem"
-        self.note = text_line(
-            t["note_label"], placeholder=t["note_placeholder"], value=entry.data.get("note") or ""
+        self.note = w.Text(
+            value=entry.data.get("note") or "",
+            description=t["note_label"],
+            placeholder=t["note_placeholder"],
+            continuous_update=False,
+            layout=_row_part("note"),
+            style=_row_part("note style"),
         )
-        self.note.style.description_width = "initial"
-        self.note.remove_class("wb-stacked")
-        self.note.layout.flex = "1 1 auto"
-        self.note.layout.width = "auto"
         self.remove = button(t["remove"])
         self.remove.tooltip = t["remove_tip"].format(name=self.name)
         area = w.HTML(
             f'<div class="wb-trait-area" style="color:#555;text-align:right;padding-right:.6rem">{esc(self.domain)}</div>',
-            layout=w.Layout(width="12rem", min_width="12rem"),
+            layout=_row_part("area"),
+            style=_row_part("area style"),
         )
         self.page.on_change(self.rating, lambda v: self.save(rating=v))
         self.page.on_change(self.touched, lambda v: self.save(touched=v))
         self.page.on_change(self.note, lambda v: self.save(note=v))
         self.page.on_click(self.remove, lambda: stage.remove_trait(self.entry_id))
-        top = w.HBox([self.rating, self.touched], layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        bottom = w.HBox([area, self.note, self.remove], layout=w.Layout(align_items="center"))
-        self.widget = w.VBox(
-            [top, bottom],
-            layout=w.Layout(border="1px solid #dedad0", padding="0.4rem 0.6rem", margin="0 0 0.6rem 0"),
-        )
+        top = w.HBox([self.rating, self.touched], layout=_row_part("top"))
+        bottom = w.HBox([area, self.note, self.remove], layout=_row_part("bottom"))
+        self.widget = w.VBox([top, bottom], layout=_row_part("row"))
         self.widget.add_class("wb-trait-row")
 
     def save(self, **changed) -> Entry:
