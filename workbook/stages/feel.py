@@ -50,6 +50,7 @@ class FeelPage:
         t = self.t["rejection"]
         kinds = [(t["kind_blank"], "")] + [(label, key) for key, label in content.rejection_kinds().items()]
         self.kind = dropdown(t["kind_label"], kinds)
+        self.kind.layout.width = "40rem"  # room for the label and the longest kind of rejection
         self.happened_on = date_picker(t["date_label"])
         self.description = text_area(
             t["description_label"], rows=5, placeholder=t["description_placeholder"], live=True
