@@ -31,7 +31,6 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import socket
 import sqlite3
 import statistics
@@ -44,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.browser
 
 from tests.browser.helpers import CHROMIUM_ARGS  # noqa: E402
+from tests.browser.helpers import stop_server as stop  # noqa: E402
 from workbook import __version__
 from workbook.cli import app_environment, free_port, voila_command
 from workbook.paths import notebooks_dir
@@ -87,16 +87,6 @@ def serve(folder: Path, home: Path) -> tuple[subprocess.Popen, str, str]:
         time.sleep(0.1)
     stop(process)
     raise SystemExit("Voilà did not start within 60 s.")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 # Records, in the page, when the marker first appears (ms since navigation started).

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import _start_app, _stop  # noqa: E402
-from tests.browser.helpers import CHROMIUM_ARGS, READY, READY_TIMEOUT_MS  # noqa: E402
+from tests.browser.conftest import _start_app  # noqa: E402
+from tests.browser.helpers import CHROMIUM_ARGS, READY, READY_TIMEOUT_MS, stop_server  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 SHOTS = {
@@ -50,7 +50,7 @@ def main() -> None:
                 print("wrote", IMAGES / name)
             browser.close()
     finally:
-        _stop(app.process)
+        stop_server(app.process)
         shutil.rmtree(home, ignore_errors=True)
 
 

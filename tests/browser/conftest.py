@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import pytest
 
 from workbook.store import Home
 
-from .helpers import CHROMIUM_ARGS, screenshot
+from .helpers import CHROMIUM_ARGS, screenshot, stop_server
 
 
 @dataclass
@@ -70,22 +69,12 @@ def _start_app(home: Path, *extra: str) -> App:
     raise RuntimeError("serve did not print its URL in time:\n" + "".join(seen))
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The app, served by our own CLI on a temporary home."""
     running = _start_app(tmp_path_factory.mktemp("app-home"))
     yield running
-    _stop(running.process)
+    stop_server(running.process)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +88,7 @@ def start_app():
 
     yield start
     for running in started:
-        _stop(running.process)
+        stop_server(running.process)
 
 
 @pytest.fixture(scope="session")
