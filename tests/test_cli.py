@@ -73,3 +73,29 @@ def test_the_server_is_local_private_and_tidy(tmp_path):
 def test_free_port_is_free():
     port = cli.free_port()
     assert cli.check_port(port) == port
+
+
+def test_serve_stops_its_server_when_it_is_stopped(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "127.0.0.1" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        port = int(line.split("127.0.0.1:")[1].split("/")[0])
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        with socket.socket() as sock:  # the Voilà server it started is gone too
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -135,6 +135,7 @@ def cmd_serve(args) -> int:
     process = subprocess.Popen(
         voila_command(port, token, dark=args.dark), env=env, stdout=output, stderr=output
     )
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the server too, not just Ctrl+C
     try:
         wait_for_port(port, process)
         url = start_url(port, token, slug)
@@ -147,11 +148,15 @@ def cmd_serve(args) -> int:
         return 0
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
 
 def cmd_lab(args) -> int:
