@@ -151,3 +151,24 @@ def test_progress_without_anything_logged_invites_gently(wb, with_goal):
     assert len(fig.data) == 0
     expected = "Log a step" if with_goal else "Add a goal"
     assert expected in fig.layout.annotations[0].text
+
+
+def test_names_in_charts_are_text_not_markup(wb):
+    from workbook.charts import emotions as emotion_charts
+    from workbook.charts import goals as goal_charts
+    from workbook.charts import traits as trait_charts
+
+    xss = '<a href="https://example.org">click</a>'
+    wb.put("trait", {"name": xss, "domain": "other", "rating": 2})
+    goal = wb.put("goal", {"title": xss})
+    wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": "2026-11-01", "text": "a step"})
+    wb.put("checkin", {"ratings": {"<b>mine</b>": 4}})
+    figures = [
+        trait_charts.by_trait(wb.frame("trait")),
+        goal_charts.progress(wb.frame("goal"), wb.frame("step"), wb.frame("celebration")),
+        emotion_charts.figure(wb.frame("emotions")),
+    ]
+    for fig in figures:
+        spec = fig.to_json()
+        assert "<a href" not in spec and "<b>mine" not in spec
+    assert "&lt;a href" in figures[0].to_json()

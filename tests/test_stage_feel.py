@@ -333,3 +333,29 @@ def test_a_stage_the_therapist_left_out_says_so_but_still_works(wb):
     assert 'class="wb-off"' in page.page.header.value  # Stages 4 and 5 are dimmed too
     page.kind.value = "friend"
     assert wb.single("rejection")["kind"] == "friend"
+
+
+def test_a_refused_field_never_blocks_the_others(wb):
+    page = feel.FeelPage()
+    page.description.value = "first words"
+    page.happened_on.value = dt.date(1850, 1, 1)  # refused: out of range
+    assert "out of range" in status(page.page)
+    page.description.value = "first words, and more"
+    assert wb.single("rejection")["description"] == "first words, and more"
+    assert wb.single("rejection")["happened_on"] is None
+
+
+def test_writing_waiting_for_a_pause_is_saved_when_the_kernel_exits(wb, monkeypatch):
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    monkeypatch.setattr(kit, "_kernel_loop", lambda: loop)  # as if inside a kernel
+    try:
+        page = feel.FeelPage()
+        page.description.value = "typed just before the tab closed"
+        assert wb.single("rejection") is None  # still waiting for a pause in the typing
+        kit._save_waiting_writing()  # what happens when the kernel process exits
+        assert wb.single("rejection")["description"] == "typed just before the tab closed"
+        assert kit._WAITING_SAVES == {}
+    finally:
+        loop.close()

@@ -38,7 +38,7 @@ from . import model, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import Entry, Home, Workbook, WorkbookError, check_name
+from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name
 
 PRACTICE_DIR = "practice"
 STAGES = (1, 2, 3, 4, 5)
@@ -98,7 +98,8 @@ def _unique_name(home: Home, name: str) -> str:
     candidate, n = name, 1
     while candidate.casefold() in taken:
         n += 1
-        candidate = f"{name[: model.SHORT_TEXT]} ({n})"
+        suffix = f" ({n})"
+        candidate = f"{name[: NAME_MAX - len(suffix)].rstrip()}{suffix}"
     return check_name(candidate)
 
 

@@ -487,6 +487,12 @@ def _check_field(f: Field, value: Any) -> Any:
     raise AssertionError(f"unknown field type {f.type}")
 
 
+def check_field(kind_name: str, field_name: str, value: Any) -> Any:
+    """One field of a kind checked on its own (e.g. a draft); InvalidEntry says what is wrong."""
+    f = kind(kind_name).field_map[field_name]
+    return None if _is_empty(value) else _check_field(f, value)
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 

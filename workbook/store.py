@@ -130,7 +130,7 @@ def check_name(name: object) -> str:
 
 def check_slug(slug: object) -> str:
     """A workbook's file key as sent by a page or link; WorkbookError if it is not one."""
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise WorkbookError("That link does not point to a workbook on this computer.")
     return slug
 
@@ -514,7 +514,7 @@ class Home:
         if not self.path.is_dir():
             return found
         for path in sorted(self.path.glob(f"*{SUFFIX}")):
-            if not SLUG_RE.match(path.stem):
+            if not SLUG_RE.fullmatch(path.stem):
                 continue
             try:
                 with Workbook.open(path) as wb:

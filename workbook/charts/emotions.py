@@ -6,6 +6,7 @@ Pure functions: a frame in (`workbook.frames.emotions`), a figure and a summary 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 
 import pandas as pd
@@ -107,12 +108,12 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380)
             go.Scatter(
                 x=rows["at"],
                 y=rows["intensity"].astype(int),
-                name=emotion,
+                name=html.escape(emotion, quote=False),  # the person's own words are text, not markup
                 mode="lines+markers",
                 line={"color": COLOURS[n], "dash": DASHES[n], "width": 2.5},
                 marker={"size": 9},
                 customdata=stage,
-                hovertemplate=f"{emotion}: %{{y}} of 10<br>%{{x|%-d %b %Y}} (Stage %{{customdata}})<extra></extra>",
+                hovertemplate="%{fullData.name}: %{y} of 10<br>%{x|%-d %b %Y} (Stage %{customdata})<extra></extra>",
             )
         )
     fig.update_layout(

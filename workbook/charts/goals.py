@@ -52,7 +52,8 @@ def goal_rows(goals) -> list[tuple[str, str, bool]]:
     rows = []
     for g in goals.itertuples(index=False):
         done = _present(g.done) and bool(g.done)
-        base = " ".join(str(g.title).split())[:60] + (f" {t['done_mark']}" if done else "")
+        title = html.escape(" ".join(str(g.title).split())[:60], quote=False)  # text, not markup
+        base = title + (f" {t['done_mark']}" if done else "")
         seen[base] = seen.get(base, 0) + 1
         label = base if seen[base] == 1 else f"{base} ({seen[base]})"
         rows.append((str(g.entry_id), label, done))

@@ -66,7 +66,8 @@ def rated(traits) -> list[Rated]:
     seen: dict[str, int] = {}
     found = []
     for name, domain, rating, touched in rows:
-        base = name + (f" {MARK}" if touched else "")
+        # plotly reads a few HTML tags in labels: a name is text, so its markup is escaped
+        base = html.escape(name, quote=False) + (f" {MARK}" if touched else "")
         seen[base] = seen.get(base, 0) + 1
         label = base if seen[base] == 1 else f"{base} ({seen[base]})"
         found.append(Rated(label, name, domain, rating, touched))

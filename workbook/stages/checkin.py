@@ -12,7 +12,7 @@ import functools
 import ipywidgets as w
 
 from .. import content
-from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_ratings
+from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
 from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
 
 SEARCH_MAX = 60
@@ -159,6 +159,7 @@ class CheckIn:
         return entry
 
     def _save_draft(self) -> None:
+        check_field("checkin", "own_words", self.own_words.value)  # a draft has the same limits
         if self.page.wb is not None:
             draft = {
                 "ratings": {word: s.value for word, s in self.chosen.items()},

@@ -9,6 +9,7 @@ line in the log — never a traceback — and what the person wrote stays on the
 from __future__ import annotations
 
 import asyncio
+import atexit
 import datetime as dt
 import functools
 import html
@@ -72,6 +73,19 @@ def when(iso: str | None, *, time: bool = True) -> str:
     return local.strftime("%-d %b %Y, %H:%M" if time else "%-d %b %Y")
 
 
+# Saves waiting for a pause in the typing; made at once if the kernel exits first.
+_WAITING_SAVES: dict[int, Callable[[], None]] = {}
+
+
+@atexit.register
+def _save_waiting_writing() -> None:
+    for flush in list(_WAITING_SAVES.values()):
+        try:
+            flush()
+        except Exception:  # the page may be gone; the save itself is what matters
+            log.exception("saving writing on the way out")
+
+
 def _kernel_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop when we are inside a Jupyter kernel, else None.
 
@@ -96,7 +110,10 @@ def in_voila() -> bool:
 
 def query_param(name: str) -> str | None:
     """One value from the page's query string (Voilà sets QUERY_STRING; absent elsewhere)."""
-    values = parse_qs(os.environ.get("QUERY_STRING", ""), max_num_fields=20).get(name)
+    try:
+        values = parse_qs(os.environ.get("QUERY_STRING", ""), max_num_fields=20).get(name)
+    except ValueError:  # a link stuffed with fields: treat it as no link at all
+        return None
     return values[0] if values else None
 
 
@@ -350,12 +367,14 @@ class Page:
         """Save long writing while it is typed, after a short pause in the typing.
 
         The widget must have continuous_update=True. Outside a kernel (tests, scripts)
-        each change is saved at once.
+        each change is saved at once. A save still waiting when the kernel stops (the tab
+        was closed mid-sentence and the kernel shut down) is made on the way out.
         """
         pending: dict = {}
 
         def flush():
             pending.pop("handle", None)
+            _WAITING_SAVES.pop(id(pending), None)
             self.guard(callback)(widget.value)
 
         def changed(_change):
@@ -367,6 +386,7 @@ class Page:
                 flush()
                 return
             pending["handle"] = loop.call_later(delay, flush)
+            _WAITING_SAVES[id(pending)] = flush
 
         widget.observe(changed, names="value")
 
@@ -612,7 +632,9 @@ def widget_value(widget: w.Widget):
 class SingleForm:
     """Widgets bound to the fields of a single-entry kind (the rejection, the verdict...).
 
-    Existing values are loaded into the widgets; any change saves the whole entry at once.
+    Existing values are loaded into the widgets; a change to one field saves that field at
+    once, over what is already saved — so a field the store refuses (a mistyped date, say)
+    never keeps the other fields from being saved.
     """
 
     def __init__(self, page: Page, kind: str, widgets: dict[str, w.Widget], *, what: str = ""):
@@ -623,15 +645,24 @@ class SingleForm:
             if current is not None and current.data.get(name) is not None:
                 widget.value = _to_widget(widget, current.data[name])
             watch = page.on_typing if getattr(widget, "continuous_update", False) else page.on_change
-            watch(widget, lambda _v: self.save())
+            watch(widget, functools.partial(self._changed, name))
 
     def values(self) -> dict:
         return {name: widget_value(widget) for name, widget in self.widgets.items()}
 
-    def save(self) -> Entry | None:
+    def _changed(self, name: str, _value) -> None:
+        self.save(name)
+
+    def save(self, field: str | None = None) -> Entry | None:
+        """Save one changed `field` over the saved entry, or (no field) every field."""
         if self.page.wb is None:
             raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
-        entry = self.page.wb.put(self.kind, self.values())
+        current = self.page.wb.single(self.kind)
+        if field is None or current is None:
+            data = self.values() if field is None else {field: widget_value(self.widgets[field])}
+        else:
+            data = {**current.data, field: widget_value(self.widgets[field])}
+        entry = self.page.wb.put(self.kind, data)
         self.page.saved(self.what)
         for callback in self.on_saved:
             callback(entry)

@@ -50,6 +50,7 @@ class Practice:
     def __init__(self, *, home=None):
         self.page = PracticePage(home)
         self.home = self.page.session.home
+        self._note_boxes: dict[tuple[str, int], w.Textarea] = {}
         self.practice = exchange.practice_home(self.home)
         self.t = words()["practice"]
         self.stage_names = words()["stages"]
@@ -236,6 +237,11 @@ class Practice:
                 continuous_update=False,
             )
         )
+        # a rebuilt review (after another note is saved) keeps what was typed in this box
+        previous = self._note_boxes.get((slug, stage))
+        if previous is not None:
+            note.value = previous.value
+        self._note_boxes[(slug, stage)] = note
         add = button(t["note_button"], primary=True)
 
         def save():
