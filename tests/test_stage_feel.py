@@ -359,3 +359,10 @@ def test_writing_waiting_for_a_pause_is_saved_when_the_kernel_exits(wb, monkeypa
         assert kit._WAITING_SAVES == {}
     finally:
         loop.close()
+
+
+def test_a_link_stuffed_with_fields_is_treated_as_no_link(home, monkeypatch):
+    home.set_current(home.create("Mine").path.stem)
+    monkeypatch.setenv("QUERY_STRING", "&".join(f"f{n}=x" for n in range(50)) + "&workbook=mine")
+    page = feel.FeelPage()
+    assert page.page.wb is not None and page.page.wb.name == "Mine"  # the current one, calmly

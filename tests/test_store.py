@@ -53,7 +53,7 @@ def test_same_name_twice_is_refused_and_rename_keeps_the_file(home):
     assert home.find("The job at the bakery").slug == slug
 
 
-@pytest.mark.parametrize("slug", ["../x", "a/b", "", "UPPER", "x" * 70, None, 5])
+@pytest.mark.parametrize("slug", ["../x", "a/b", "", "UPPER", "x" * 70, None, 5, "abc\n"])
 def test_links_with_bad_workbook_keys_are_refused(home, slug):
     with pytest.raises(WorkbookError):
         home.path_for(slug)
