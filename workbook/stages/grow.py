@@ -160,7 +160,7 @@ class GrowPage:
         self.page.on_click(self.cheer_button, self.add_celebration)
         self.cheers = EntryList(self.page, "celebration", self._describe_celebration, empty=c["none"])
         for listing in (self.steps, self.cheers):
-            listing.refresh = self._then_update(listing.refresh)
+            listing.on_refresh.append(self._after_list_change)
 
         p = self.t["progress"]
         self.progress_box = w.VBox([w.HTML(f'<p class="wb-hint">{esc(p["loading"])}</p>')])
@@ -199,13 +199,10 @@ class GrowPage:
         self.goals_box.add_class("wb-section")
         self.page.body.append(self.goals_box)
 
-    def _then_update(self, refresh):
-        def refreshed():
-            refresh()
+    def _after_list_change(self) -> None:
+        if hasattr(self, "goals_box"):  # the lists draw once before the goals exist
             self._render_goals()
             self.redraw()
-
-        return refreshed
 
     def _show_goals(self) -> None:
         """The goals part shows when growing is chosen, or once anything is in it."""

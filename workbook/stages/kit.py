@@ -740,6 +740,7 @@ class EntryList:
         self.undo.layout.display = "none"
         self._removed: str | None = None
         page.on_click(self.undo, self._undo)
+        self.on_refresh: list[Callable[[], None]] = []  # run after every redraw of the list
         self.expanded = False
         self.more = button("")
         page.on_click(self.more, self._toggle)
@@ -769,6 +770,8 @@ class EntryList:
         if not rows and self.empty:
             rows = [w.HTML(f'<p class="wb-empty">{esc(self.empty)}</p>')]
         self.box.children = rows
+        for callback in self.on_refresh:
+            callback()
 
     def _toggle(self) -> None:
         self.expanded = not self.expanded
