@@ -167,15 +167,10 @@ def workbook_json(wb: Workbook, *, exported_at: str | None = None) -> dict:
         "workbook": {
             "name": wb.name,
             "schema_version": wb.schema_version,
-            "settings": _settings(wb),
+            "settings": wb.all_meta(),
         },
         "entries": entries,
     }
-
-
-def _settings(wb: Workbook) -> dict:
-    rows = wb._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
-    return {key: json.loads(value) for key, value in rows}
 
 
 # -- the zip ----------------------------------------------------------------------------------

@@ -257,6 +257,11 @@ class Workbook:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
+    def all_meta(self) -> dict:
+        """Every workbook setting, by key (for exports)."""
+        rows = self._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
     def set_meta(self, key: str, value) -> None:
         """Save a workbook setting (any JSON value)."""
         with self._write() as conn:
