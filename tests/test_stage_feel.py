@@ -354,7 +354,7 @@ def test_writing_waiting_for_a_pause_is_saved_when_the_kernel_exits(wb, monkeypa
         page = feel.FeelPage()
         page.description.value = "typed just before the tab closed"
         assert wb.single("rejection") is None  # still waiting for a pause in the typing
-        kit._save_waiting_writing()  # what happens when the kernel process exits
+        kit.flush_waiting_saves()  # what happens when the kernel process exits
         assert wb.single("rejection")["description"] == "typed just before the tab closed"
         assert kit._WAITING_SAVES == {}
     finally:

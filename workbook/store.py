@@ -466,6 +466,16 @@ class Workbook:
         """When anything in the workbook last changed (ISO UTC), or None if nothing has."""
         return self._conn.execute("SELECT max(written_at) FROM revisions").fetchone()[0]
 
+    def version(self) -> tuple[int, int]:
+        """A marker that changes whenever anything is written to the workbook, by any window:
+        an entry (the newest revision) or a setting (a hash of them all; they are few).
+        Drafts are left out: they are one page's own unfinished words, shown nowhere else."""
+        newest = self._conn.execute("SELECT max(rowid) FROM revisions").fetchone()[0] or 0
+        settings = self._conn.execute(
+            "SELECT key, value FROM meta WHERE key NOT LIKE '%draft%' ORDER BY key"
+        ).fetchall()
+        return newest, hash(tuple(settings))
+
     def counts(self) -> dict[str, int]:
         """How many current entries there are of each kind."""
         rows = self._conn.execute("SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind")

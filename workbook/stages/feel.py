@@ -33,8 +33,8 @@ SECONDS_PER_TICK = 1
 class FeelPage:
     """Builds Stage 1; `FeelPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(1, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(1, session, home=home, slug=slug)
         self.t = t = content.text("feel")
         page.body.append(w.HTML(t["intro"]))
         self._rejection()
@@ -231,6 +231,6 @@ class FeelPage:
         self.sessions.refresh()
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The Stage 1 widget (used by notebooks/01_feel.ipynb)."""
-    return FeelPage(home=home, slug=slug).widget
+    return FeelPage(home=home, slug=slug, session=session).widget

@@ -24,7 +24,6 @@ from .kit import (
     date_picker,
     dropdown,
     esc,
-    page_link,
     paragraphs,
     text_area,
     text_line,
@@ -58,8 +57,8 @@ def _alive(wb, entry_id, kind: str) -> Entry | None:
 class GrowPage:
     """Builds Stage 3; `GrowPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(3, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(3, session, home=home, slug=slug)
         self.t = t = content.text("grow")
         self.scale = content.text("reason")["traits"]["scale"]
         self.chart = None
@@ -97,7 +96,6 @@ class GrowPage:
     def _follow(self, path: str | None) -> None:
         """Show what the chosen path means and point the next link where it leads."""
         t = self.t["path"]["after"]
-        slug = self.page.slug
         if path == "grow":
             self.after.value = (
                 f'<p class="wb-after">{esc(t["grow"])} '
@@ -107,7 +105,7 @@ class GrowPage:
         elif path in ("keep", "let go"):
             self.after.value = (
                 f'<div class="wb-after wb-affirm"><p>{esc(t[path])}</p>'
-                f"<p>{esc(t[path + '_more'])} {page_link(HEAL, slug, t['heal_link'], css='wb-next-step')}</p></div>"
+                f"<p>{esc(t[path + '_more'])} {self.page.link(HEAL, t['heal_link'], css='wb-next-step')}</p></div>"
             )
             self.page.set_next(HEAL, t["next_heal"])
         else:
@@ -450,6 +448,6 @@ class GrowPage:
         )
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The Stage 3 widget (used by notebooks/03_grow.ipynb)."""
-    return GrowPage(home=home, slug=slug).widget
+    return GrowPage(home=home, slug=slug, session=session).widget

@@ -43,8 +43,8 @@ def strengths(wb) -> list[Entry]:
 class HealPage:
     """Builds Stage 4; `HealPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(STAGE, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(STAGE, session, home=home, slug=slug)
         self.t = t = content.text("heal")
         page.body.append(w.HTML(t["intro"]))
         self.letter_back = w.HTML(self._letter_back_html())
@@ -298,6 +298,6 @@ def _local_day(iso: str) -> dt.date:
     return dt.datetime.fromisoformat(iso).astimezone().date()
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The Stage 4 widget (used by notebooks/04_heal.ipynb)."""
-    return HealPage(home=home, slug=slug).widget
+    return HealPage(home=home, slug=slug, session=session).widget

@@ -14,7 +14,7 @@ from .. import content
 from ..charts.render import ChartView
 from ..progress import stage_progress
 from ..store import Entry
-from .kit import PAGES, Page, esc, page_link, paragraphs, when
+from .kit import PAGES, Page, esc, paragraphs, when
 
 INDEX = 6
 PREVIEW_CHARS = 320
@@ -45,8 +45,8 @@ def plural(n: int, forms) -> str:
 class JourneyPage:
     """Builds the dashboard; `JourneyPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(INDEX, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(INDEX, session, home=home, slug=slug)
         self.t = t = content.text("journey")
         self.charts: dict[str, ChartView] = {}
         page.body.append(w.HTML(t["intro"]))
@@ -63,8 +63,7 @@ class JourneyPage:
 
     def link(self, index: int, label: str | None = None) -> str:
         """A link to a stage page, carrying the workbook (or a therapist's client view) along."""
-        param = "client" if self.page.session.client else "workbook"
-        return page_link(index, self.page.slug, label, param=param)
+        return self.page.link(index, label)
 
     def _note(self, text: str, css: str = "wb-hint") -> w.HTML:
         return w.HTML(f'<p class="{css}">{text}</p>')
@@ -257,6 +256,6 @@ class JourneyPage:
         self.page.section(t["title"], "", self.writing)
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The dashboard widget (used by notebooks/06_journey.ipynb)."""
-    return JourneyPage(home=home, slug=slug).widget
+    return JourneyPage(home=home, slug=slug, session=session).widget

@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
@@ -28,20 +28,13 @@ import traitlets
 from .. import content
 from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
+from ..registry import APP_NOTEBOOK, STAGES, by_number
 from ..store import Entry, Home, Workbook, WorkbookError, check_slug
 
 log = logging.getLogger("workbook")
 
-# (notebook file, short name) in journey order; the start page is stage 0.
-PAGES = (
-    ("00_start.ipynb", "Start here"),
-    ("01_feel.ipynb", "Feel it"),
-    ("02_reason.ipynb", "Look at the reason"),
-    ("03_grow.ipynb", "Decide and grow"),
-    ("04_heal.ipynb", "Heal"),
-    ("05_support.ipynb", "Support"),
-    ("06_journey.ipynb", "Your journey"),
-)
+# (notebook file, short name) in journey order, from the registry; the start page is 0.
+PAGES = tuple((stage.notebook, stage.title) for stage in STAGES)
 READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
@@ -78,7 +71,9 @@ _WAITING_SAVES: dict[int, Callable[[], None]] = {}
 
 
 @atexit.register
-def _save_waiting_writing() -> None:
+def flush_waiting_saves() -> None:
+    """Save, now, all writing still waiting for a pause in the typing (on the way out, or
+    before the app switches stage or workbook)."""
     for flush in list(_WAITING_SAVES.values()):
         try:
             flush()
@@ -138,15 +133,38 @@ def _setup_log(home: Home) -> None:
     log.propagate = False
 
 
+# How links between pages are written: inside the one-page app (`#reason`), from a single
+# page served by Voilà into the app (`app.ipynb?workbook=…#reason`), or to the notebook
+# files themselves (JupyterLab opens `02_reason.ipynb` beside the one you are in).
+LINKS_APP, LINKS_VOILA, LINKS_FILES = "app", "voila", "files"
+
+
 @dataclass
 class Session:
-    """Which home and workbook a page writes to."""
+    """Which home and workbook a page writes to; every page of the app shares one."""
 
     home: Home
     slug: str | None
     workbook: Workbook | None
     problem: str | None = None
     client: bool = False  # a therapist's read-only view of a client copy (?client=<slug>)
+    links: str = LINKS_FILES
+    on_switch: list[Callable[[], None]] = field(default_factory=list)
+
+    def switch_to(self, slug: str) -> None:
+        """Write to another workbook from now on and remember it as the current one.
+
+        Writing still waiting for a pause is saved first, into the workbook it was typed
+        for; then every page sharing this session is told (the app rebuilds them).
+        """
+        opened = self.home.open(slug)
+        flush_waiting_saves()
+        if self.workbook is not None:
+            self.workbook.close()
+        self.home.set_current(slug)
+        self.slug, self.workbook, self.problem = slug, opened, None
+        for callback in list(self.on_switch):
+            callback()
 
 
 def open_session(home: str | os.PathLike | None = None, slug: str | None = None) -> Session:
@@ -155,23 +173,35 @@ def open_session(home: str | os.PathLike | None = None, slug: str | None = None)
     A bad or unknown slug from a link is never trusted: the page then opens no workbook
     and says why, rather than writing somewhere the person did not choose.
     """
-    home = Home(home)
+    return session_for(
+        Home(home), slug=slug or query_param("workbook"), client=None if slug else query_param("client")
+    )
+
+
+def session_for(
+    home: Home, *, slug: str | None = None, client: str | None = None, links: str | None = None
+) -> Session:
+    """The session for a link's `?workbook=` (`slug`) or `?client=` (a therapist's view).
+
+    Both come from a link, so neither is trusted: a bad or unknown one opens no workbook
+    and the page says why, rather than writing somewhere the person did not choose.
+    """
+    links = links or (LINKS_VOILA if in_voila() else LINKS_FILES)
     _setup_log(home)
-    if not slug and query_param("client"):
-        return open_client(home, query_param("client"))
-    requested = slug or query_param("workbook")
+    if client:
+        return open_client(home, client, links=links)
     try:
-        if requested:
-            check_slug(requested)
-        chosen = requested or home.current()
+        if slug:
+            check_slug(slug)
+        chosen = slug or home.current()
         if not chosen:
-            return Session(home, None, None)
-        return Session(home, chosen, home.open(chosen))
+            return Session(home, None, None, links=links)
+        return Session(home, chosen, home.open(chosen), links=links)
     except WorkbookError as exc:
-        return Session(home, None, None, str(exc))
+        return Session(home, None, None, str(exc), links=links)
 
 
-def open_client(home: Home, slug: str) -> Session:
+def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
     """A read-only session on a client copy in the practice folder (see `workbook.exchange`).
 
     Every write to it is refused (with a calm message), whatever the page sends.
@@ -182,8 +212,8 @@ def open_client(home: Home, slug: str) -> Session:
         practice = practice_home(home)
         wb = practice.open(check_slug(slug), read_only=True)
     except WorkbookError as exc:
-        return Session(home, None, None, str(exc))
-    return Session(practice, slug, wb, client=True)
+        return Session(home, None, None, str(exc), links=links)
+    return Session(practice, slug, wb, client=True, links=links)
 
 
 def _disable_inputs(widget: w.Widget) -> None:
@@ -195,15 +225,32 @@ def _disable_inputs(widget: w.Widget) -> None:
         widget.disabled = True
 
 
+def page_href(index: int, slug: str | None, *, param: str = "workbook", links: str = LINKS_FILES) -> str:
+    """The address of another page that carries the workbook (or, read-only, the client) along."""
+    stage = by_number(index)
+    query = f"?{param}={quote(slug)}" if slug else ""
+    if links == LINKS_APP:
+        return f"#{stage.key}"  # the app's address keeps its own ?workbook= or ?client=
+    if links == LINKS_VOILA:
+        return f"{APP_NOTEBOOK}{query}#{stage.key}"
+    return stage.notebook + query
+
+
 def page_link(
-    index: int, slug: str | None, label: str | None = None, *, css: str = "", param: str = "workbook"
+    index: int,
+    slug: str | None,
+    label: str | None = None,
+    *,
+    css: str = "",
+    param: str = "workbook",
+    links: str = LINKS_FILES,
 ) -> str:
     """An <a> to another page that carries the workbook (or, read-only, the client) along."""
-    target = PAGES[index][0] + (f"?{param}={quote(slug)}" if slug else "")
+    target = page_href(index, slug, param=param, links=links)
     classes = f' class="{css}"' if css else ""
     if "wb-current" in css.split():
         classes += ' aria-current="page"'  # screen readers say "current page"
-    return f'<a href="{target}"{classes}>{esc(label or PAGES[index][1])}</a>'
+    return f'<a href="{esc(target)}"{classes}>{esc(label or PAGES[index][1])}</a>'
 
 
 @functools.cache
@@ -401,12 +448,7 @@ class Page:
 
     def switch(self, slug: str) -> None:
         """Write to another workbook from now on, and remember it as the current one."""
-        home = self.session.home
-        opened = home.open(slug)
-        if self.wb is not None:
-            self.wb.close()
-        home.set_current(slug)
-        self.session = Session(home, slug, opened)
+        self.session.switch_to(slug)
         self._render_frame()
 
     def set_next(self, index: int, label: str | None = None) -> None:
@@ -423,20 +465,18 @@ class Page:
         where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
         off = self.stages_off()
         nav = " ".join(
-            page_link(
+            self.link(
                 i,
-                self.slug,
                 css=" ".join(
                     c for c in ("wb-current" if i == self.index else "", "wb-off" if i in off else "") if c
                 ),
-                param=self._param,
             )
             for i in range(len(PAGES))
         )
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
             if self.wb
-            else self.words["no_workbook"].format(start=page_link(0, None))
+            else self.words["no_workbook"].format(start=self.link(0))
         )
         problem = (
             f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>'
@@ -452,14 +492,12 @@ class Page:
     def _footer(self) -> str:
         links = []
         if self.index > 0:
-            links.append(
-                page_link(self.index - 1, self.slug, "← " + PAGES[self.index - 1][1], param=self._param)
-            )
+            links.append(self.link(self.index - 1, "← " + PAGES[self.index - 1][1]))
         nxt = self._next or (
             (self.index + 1, PAGES[self.index + 1][1]) if self.index + 1 < len(PAGES) else None
         )
         if nxt:
-            links.append(page_link(nxt[0], self.slug, nxt[1] + " →", css="wb-next", param=self._param))
+            links.append(self.link(nxt[0], nxt[1] + " →", css="wb-next"))
         return (
             f'<nav class="wb-prevnext" aria-label="{esc(self.words["prevnext_label"])}">'
             + " ".join(links)
@@ -530,14 +568,21 @@ class Page:
             return set()
         return {s for s in range(1, 6) if s not in chosen}
 
-    @property
-    def _param(self) -> str:
-        return "client" if self.session.client else "workbook"
+    def link(self, index: int, label: str | None = None, *, css: str = "") -> str:
+        """An <a> to page `index` of this session's workbook (or client copy), written the
+        way this page is being read: inside the app, as a single Voilà page, or as files."""
+        return page_link(
+            index,
+            self.slug,
+            label,
+            css=css,
+            param="client" if self.session.client else "workbook",
+            links=self.session.links,
+        )
 
     def show(self, extra_footer: Iterable[w.Widget] = ()) -> w.VBox:
         """The whole page; its last widget carries the `app-ready` class for tests."""
-        style = w.HTML(f"<style>{_widget_css()}</style>")
-        style.add_class("wb-style")
+        style = None if self.session.links == LINKS_APP else page_style()  # the app has one for all
         extras = self._stage_extras() if self.wb is not None and 1 <= self.index <= 5 else []
         body = list(self.body)
         if self.index in self.stages_off() and not self.session.client:
@@ -550,9 +595,18 @@ class Page:
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
         self.footer.add_class(READY_CLASS)
-        page = w.VBox(parts, layout=w.Layout(max_width="52rem", margin="0 auto"))
+        page = w.VBox(
+            [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
+        )
         page.add_class("wb-page")
         return page
+
+
+def page_style() -> w.HTML:
+    """The widgets' stylesheet as a widget (the app shell puts it on its page once)."""
+    style = w.HTML(f"<style>{_widget_css()}</style>")
+    style.add_class("wb-style")
+    return style
 
 
 def crisis_html() -> str:
@@ -600,16 +654,26 @@ def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
     return picker
 
 
+# Layouts and styles shared by many widgets on many pages: never closed when a page goes.
+SHARED_WIDGETS: dict[int, w.Widget] = {}
+
+
+def shared(widget: w.Widget) -> w.Widget:
+    """Mark `widget` (a layout or style used by many widgets) as shared by every page."""
+    SHARED_WIDGETS[id(widget)] = widget
+    return widget
+
+
 @functools.cache
 def _button_style() -> w.ButtonStyle:
     # Every button looks the same (the CSS does the rest), so they share one style model:
     # each model is a message and an object in the browser, and pages have dozens of buttons.
-    return w.ButtonStyle()
+    return shared(w.ButtonStyle())
 
 
 @functools.cache
 def _row_text_layout() -> w.Layout:
-    return w.Layout(flex="1 1 auto")  # shared by every list row's text; never changed
+    return shared(w.Layout(flex="1 1 auto"))  # shared by every list row's text; never changed
 
 
 def button(label: str, *, primary: bool = False) -> w.Button:

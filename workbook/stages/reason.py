@@ -31,6 +31,7 @@ from .kit import (
     esc,
     log,
     paragraphs,
+    shared,
     stacked,
     text_area,
     text_line,
@@ -124,19 +125,23 @@ class ChoiceWithNote:
 def _row_part(part: str):
     """Layouts and styles shared by every trait row (never changed after they are made):
     one model each instead of one per row keeps a long trait list quick to open."""
-    return {
-        "rating": lambda: w.Layout(width="26rem"),
-        "rating style": lambda: DescriptionStyle(description_width="12rem"),
-        "touched": lambda: w.Layout(width="auto", margin="0 0 0 1.25rem"),
-        "touched style": lambda: CheckboxStyle(),
-        "note": lambda: w.Layout(flex="1 1 auto", width="auto"),
-        "note style": lambda: TextStyle(description_width="initial"),
-        "area": lambda: w.Layout(width="12rem", min_width="12rem"),
-        "area style": lambda: HTMLStyle(),
-        "top": lambda: w.Layout(flex_flow="row wrap", align_items="center"),
-        "bottom": lambda: w.Layout(align_items="center"),
-        "row": lambda: w.Layout(border="1px solid #dedad0", padding="0.4rem 0.6rem", margin="0 0 0.6rem 0"),
-    }[part]()
+    return shared(
+        {
+            "rating": lambda: w.Layout(width="26rem"),
+            "rating style": lambda: DescriptionStyle(description_width="12rem"),
+            "touched": lambda: w.Layout(width="auto", margin="0 0 0 1.25rem"),
+            "touched style": lambda: CheckboxStyle(),
+            "note": lambda: w.Layout(flex="1 1 auto", width="auto"),
+            "note style": lambda: TextStyle(description_width="initial"),
+            "area": lambda: w.Layout(width="12rem", min_width="12rem"),
+            "area style": lambda: HTMLStyle(),
+            "top": lambda: w.Layout(flex_flow="row wrap", align_items="center"),
+            "bottom": lambda: w.Layout(align_items="center"),
+            "row": lambda: w.Layout(
+                border="1px solid #dedad0", padding="0.4rem 0.6rem", margin="0 0 0.6rem 0"
+            ),
+        }[part]()
+    )
 
 
 class TraitRow:
@@ -217,8 +222,8 @@ class TraitRow:
 class ReasonPage:
     """Builds Stage 2; `ReasonPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(2, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(2, session, home=home, slug=slug)
         self.t = t = content.text("reason")
         self.rows: dict[str, TraitRow] = {}
         self._removed: str | None = None
@@ -494,6 +499,6 @@ class ReasonPage:
         )
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The Stage 2 widget (used by notebooks/02_reason.ipynb)."""
-    return ReasonPage(home=home, slug=slug).widget
+    return ReasonPage(home=home, slug=slug, session=session).widget

@@ -7,15 +7,15 @@ import ipywidgets as w
 from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
-from .kit import PAGES, Page, button, dropdown, esc, page_link, paragraphs, text_line
+from .kit import Page, button, dropdown, esc, paragraphs, text_line
 from .sharing import TherapistSection
 
 
 class StartPage:
     """Builds the start page; `StartPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = Page(0, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = Page(0, session, home=home, slug=slug)
         self.words = content.text("start")
         t = self.words
         page = self.page
@@ -102,13 +102,13 @@ class StartPage:
             count = t["entries"].format(n=p.entries) if p.entries else ""
             rows.append(
                 f'<li class="wb-progress-{p.state.replace(" ", "-")}">'
-                f"{page_link(p.stage, self.page.slug)} — {esc(state)}"
+                f"{self.page.link(p.stage)} — {esc(state)}"
                 f"{(' · ' + esc(count)) if count else ''}</li>"
             )
-        begin = t["begin"].format(link=page_link(1, self.page.slug, PAGES[1][1]))
+        begin = t["begin"].format(link=self.page.link(1))
         return f'<ol class="wb-progress">{"".join(rows)}</ol><p>{begin}</p>'
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The start page widget (used by notebooks/00_start.ipynb)."""
-    return StartPage(home=home, slug=slug).widget
+    return StartPage(home=home, slug=slug, session=session).widget

@@ -64,8 +64,8 @@ def size_text(n: int) -> str:
 class SupportPage:
     """Builds Stage 5; `SupportPage(...).widget` is what the notebook shows."""
 
-    def __init__(self, *, home=None, slug=None):
-        self.page = page = Page(STAGE, home=home, slug=slug)
+    def __init__(self, *, home=None, slug=None, session=None):
+        self.page = page = Page(STAGE, session, home=home, slug=slug)
         self.t = content.text("support")
         self.urgent = w.HTML(layout=w.Layout(display="none"))
         page.body.append(self.urgent)  # above everything else on the page
@@ -196,6 +196,6 @@ class SupportPage:
         return data
 
 
-def show(*, home=None, slug=None):
+def show(*, home=None, slug=None, session=None):
     """The Stage 5 widget (used by notebooks/05_support.ipynb)."""
-    return SupportPage(home=home, slug=slug).widget
+    return SupportPage(home=home, slug=slug, session=session).widget

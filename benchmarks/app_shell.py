@@ -1,0 +1,282 @@
+"""The one-page app against a plain Voilà page, measured in one run.
+
+    /path/to/python benchmarks/app_shell.py [--runs 5]
+
+Two servers run side by side on 127.0.0.1:
+
+- the baseline: a plain `voila` with its default settings (not our template, not our
+  configuration) serving benchmarks/one_button.ipynb (one Button) and
+  benchmarks/round_trip.ipynb (a Button whose click changes a Label);
+- the app, started exactly as a person starts it: `rejection-workbook serve --demo`.
+
+Every time is measured in headless Debian Chromium, as a median of `--runs`:
+
+- baseline page: navigation start until the one-button page is interactive (`.app-ready`);
+- round trip: button click until the label shows the new count (performance.now());
+- app first page: navigation start until the app's start page is interactive, in a fresh
+  browser context each time (cold cache), after the app's standby kernel is ready again;
+- switch to a new stage: click on a nav link until that stage is interactive (its own
+  `.app-ready` footer drawn), for each stage, each run on a freshly opened app;
+- switch back: the same click to a stage already shown;
+- memory: RSS of the Voilà server and every kernel under it after visiting every stage
+  twice; then the tab is closed and, 30 s later, the kernels still running are counted
+  (the standby kernel that waits for the next visitor is one of them).
+
+Prints a Markdown table with the ratios the targets in benchmarks/README.md speak of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.browser
+
+from ttfi import machine  # noqa: E402
+
+from tests.browser.helpers import CHROMIUM_ARGS  # noqa: E402
+from tests.browser.helpers import stop_server as stop  # noqa: E402
+from workbook.cli import free_port  # noqa: E402
+from workbook.registry import STAGES  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+READY = ".app-ready"
+
+CLICK_JS = """
+async () => {
+  const label = document.querySelector('.app-ready .widget-label');
+  const before = label.textContent, t0 = performance.now();
+  document.querySelector('.app-ready button').click();
+  while (label.textContent === before) await new Promise(r => setTimeout(r, 1));
+  return performance.now() - t0;
+}
+"""
+
+# Click a stage's nav link on the page shown, then wait for that stage's footer.
+SWITCH_JS = """
+async (key) => {
+  const here = document.querySelector('.wb-stages').className.match(/wb-show-([a-z-]+)/)[1];
+  const link = document.querySelector(`.wb-stage-${here} .wb-nav a[href="#${key}"]`);
+  const t0 = performance.now();
+  link.click();
+  const ready = () => document.querySelector(
+    `.wb-stages.wb-show-${key} > .wb-stage-${key} .wb-current[href="#${key}"]`) &&
+    document.querySelector(`.wb-stages.wb-show-${key} > .wb-stage-${key} .app-ready`);
+  while (!ready()) {
+    if (performance.now() - t0 > 60000) return null;
+    await new Promise(r => setTimeout(r, 1));
+  }
+  return performance.now() - t0;
+}
+"""
+
+
+def wait_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("A server stopped while starting.")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("A server did not start within 90 s.")
+
+
+def start_baseline(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Plain Voilà, default settings, serving the baseline notebooks."""
+    for name in ("one_button.ipynb", "round_trip.ipynb"):
+        shutil.copy(HERE / name, folder)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(folder),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_port(port, process)
+    return process, f"http://127.0.0.1:{port}/voila/render"
+
+
+def start_app(home: Path) -> tuple[subprocess.Popen, str]:
+    """`rejection-workbook serve --demo`, as a person starts it; returns (process, URL)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbook.cli", "serve", "--demo", "--no-browser", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/\S+", line)
+        if found:
+            return process, found.group(0)
+        if not line and process.poll() is not None:
+            break
+    stop(process)
+    raise SystemExit("serve did not print its address.")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def descendants(pid: int) -> list[int]:
+    found, waiting = [], [pid]
+    while waiting:
+        for child in _children(waiting.pop()):
+            found.append(child)
+            waiting.append(child)
+    return found
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+
+def kernels(pid: int) -> list[int]:
+    """Kernel processes under the server (`serve` → voila → kernels)."""
+    found = []
+    for child in descendants(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmdline:
+            found.append(child)
+    return found
+
+
+def wait_standby(pid: int, timeout: float = 60) -> None:
+    """Wait until the app's standby kernel is back (and has had time to run the app)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(kernels(pid)) < 1:
+        time.sleep(0.2)
+    time.sleep(8)  # the new kernel runs the app notebook before it can serve a page
+
+
+def visit(browser, url: str, selector: str = READY) -> tuple[object, object, float]:
+    """Open `url` in a fresh context; (context, tab, seconds until `selector` is visible)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(url, wait_until="commit")
+    tab.wait_for_selector(selector, timeout=120_000)
+    ready = tab.evaluate(
+        f"""() => {{
+        const found = [...document.querySelectorAll('{selector}')].find(e => e.offsetParent !== null);
+        return found ? performance.now() : null; }}"""
+    )
+    return context, tab, ready / 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    keys = [s.key for s in STAGES[1:]]
+    with tempfile.TemporaryDirectory(prefix="wb-shell-") as tmp:
+        (Path(tmp) / "baseline").mkdir()
+        baseline, base_url = start_baseline(Path(tmp) / "baseline")
+        app, app_url = start_app(Path(tmp) / "home")
+        results: dict[str, list[float]] = {"baseline": [], "round trip": [], "first page": [], "back": []}
+        switches: dict[str, list[float]] = {k: [] for k in keys}
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+                for name in ("one_button.ipynb", f"{app_url}"):  # warm both servers' caches once
+                    url = f"{base_url}/{name}" if name.endswith("button.ipynb") else name
+                    visit(browser, url)[0].close()
+                for run in range(args.runs):
+                    context, tab, seconds = visit(browser, f"{base_url}/one_button.ipynb")
+                    results["baseline"].append(seconds)
+                    context.close()
+                    context, tab, _ = visit(browser, f"{base_url}/round_trip.ipynb")
+                    results["round trip"].append(tab.evaluate(CLICK_JS) / 1000)
+                    context.close()
+                    wait_standby(app.pid)
+                    context, tab, seconds = visit(browser, app_url)
+                    results["first page"].append(seconds)
+                    for key in keys:
+                        switches[key].append(tab.evaluate(SWITCH_JS, key) / 1000)
+                    for key in ["start", *keys]:
+                        results["back"].append(tab.evaluate(SWITCH_JS, key) / 1000)
+                    context.close()
+                    print(f"  run {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
+
+                # Memory after visiting every stage twice in one tab, then the tab closes.
+                wait_standby(app.pid)
+                context, tab, _ = visit(browser, app_url)
+                for key in [*keys, "start", *keys]:
+                    tab.evaluate(SWITCH_JS, key)
+                time.sleep(2)
+                server = [p for p in descendants(app.pid)]
+                memory = rss_mb(server)
+                kernels_open = len(kernels(app.pid))
+                context.close()
+                time.sleep(30)
+                kernels_after = len(kernels(app.pid))
+                browser.close()
+        finally:
+            stop(app)
+            stop(baseline)
+
+    base = statistics.median(results["baseline"])
+    trip = statistics.median(results["round trip"])
+    print(f"{machine()}\nload average before: {os.getloadavg()}\nmedian of {args.runs} runs\n")
+    print("| measure | median | ratio | target |\n|---|---:|---:|---|")
+    print(f"| plain voila, one-button page interactive | {base:.2f} s | 1.00x baseline | |")
+    print(f"| button -> label round trip | {trip * 1000:.0f} ms | 1.00x round trip | |")
+    first = statistics.median(results["first page"])
+    print(f"| app: first page interactive | {first:.2f} s | {first / base:.2f}x baseline | <= 0.6x |")
+    for key, times in switches.items():
+        med = statistics.median(times)
+        print(
+            f"| app: switch to {key} (first time) | {med * 1000:.0f} ms | {med / base:.2f}x baseline | <= 0.2x |"
+        )
+    back = statistics.median(results["back"])
+    print(
+        f"| app: switch back to a stage shown before | {back * 1000:.0f} ms | {back / trip:.2f}x round trip | <= 3x |"
+    )
+    print(f"| app: server + kernels after every stage twice | {memory:.0f} MB RSS | | <= 400 MB |")
+    print(
+        f"| app: kernels with the tab open / 30 s after it closed | {kernels_open} / {kernels_after} | | standby only |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""The app: every page of the workbook on one Voilà page, in one kernel.
+
+The address bar says which page is shown (``app.ipynb?workbook=…#reason``); a small
+browser-side `Router` reports it, and the shell shows that page. A page is built the
+first time it is shown and then kept on the page, hidden while another is shown, so
+coming back to it is instant. If anything was written to the workbook since the person
+left a page (on another page, or in another tab), that page is built afresh from the
+store when they come back, so it is never out of date.
+
+The single-page notebooks (``00_start.ipynb`` …) are built from the same stage modules;
+this module only adds the routing around them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import anywidget
+import ipywidgets as w
+import plotly.graph_objects as go
+import traitlets
+
+from .. import content
+from ..charts.render import CALM_LAYOUT, mimebundle
+from ..registry import STAGES, Stage, by_key
+from ..store import Home
+from .kit import LINKS_APP, SHARED_WIDGETS, Session, esc, flush_waiting_saves, page_style, session_for
+
+log = logging.getLogger("workbook")
+
+# Every page's module, and pandas and plotly for the charts, are imported now: with a
+# preheated kernel that happens before anyone opens the app, so no page waits for them.
+for _stage in STAGES:
+    importlib.import_module(f"{__package__}.{_stage.module}")
+for _charts in ("traits", "goals", "journey"):
+    importlib.import_module(f"workbook.charts.{_charts}")
+importlib.import_module("workbook.frames")
+# plotly builds its validators the first time a figure is turned into JSON (~0.2 s).
+mimebundle(go.Figure(go.Bar(x=[0], y=[""]), layout=CALM_LAYOUT))
+
+HEARTBEAT_SECONDS = 15  # how often the page checks that its kernel still answers
+
+
+class Router(anywidget.AnyWidget):
+    """Tells Python where the browser is (the route in the address bar) and keeps the
+    address bar in step with what Python shows; checks that the kernel still answers.
+
+    Messages from the browser: {"event": "location", "hash", "search"} when the page opens
+    and whenever the hash changes (links, back and forward), and {"event": "ping"}.
+    To the browser: {"event": "shown", "key", "title"} after a page is shown, {"event":
+    "workbook", "param", "slug"} when another workbook is opened, {"event": "pong"}.
+    """
+
+    _esm = """
+    export default { render({ model, el }) {
+      const routes = () => model.get("routes");
+      const keyOf = (hash) => {
+        const key = decodeURIComponent((hash || "").replace(/^#\\/?/, ""));
+        return routes().includes(key) ? key : null;
+      };
+      const report = (initial) => {
+        let key = keyOf(location.hash);
+        if (key === null && !initial) return;  // an anchor inside a page, not a route
+        if (key === null) key = sessionStorage.getItem("wb-route") || "";
+        model.send({ event: "location", hash: key, search: location.search });
+      };
+      const onHash = () => report(false);
+      window.addEventListener("hashchange", onHash);
+
+      // A calm note when the kernel no longer answers (laptop asleep, server restarted).
+      const lost = document.createElement("div");
+      lost.className = "wb-lost";
+      lost.setAttribute("role", "alert");
+      lost.hidden = true;
+      const text = document.createElement("p");
+      const reload = document.createElement("button");
+      reload.type = "button";
+      reload.addEventListener("click", () => location.reload());
+      lost.append(text, reload);
+      document.body.append(lost);
+      const wording = () => {
+        text.textContent = model.get("lost_text");
+        reload.textContent = model.get("reload_label");
+      };
+      wording();
+      model.on("change:lost_text", wording);
+
+      let waiting = 0;
+      const ping = () => {
+        if (waiting >= 2) lost.hidden = false;  // two beats with no answer
+        waiting += 1;
+        try { model.send({ event: "ping" }); } catch (e) { lost.hidden = false; }
+      };
+      const beat = setInterval(ping, model.get("heartbeat") * 1000);
+      const onVisible = () => {
+        if (document.visibilityState !== "visible") return;
+        waiting = Math.max(waiting, 2);  // after sleep, one missed answer is enough
+        ping();
+      };
+      document.addEventListener("visibilitychange", onVisible);
+
+      // Python builds the other pages while the browser has nothing else to do.
+      const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
+      const idle = () => whenIdle(() => {
+        try { model.send({ event: "idle" }); } catch (e) { /* the kernel has gone */ }
+      }, { timeout: 4000 });
+
+      model.on("msg:custom", (msg) => {
+        if (msg.event === "pong") { waiting = 0; lost.hidden = true; }
+        if (msg.event === "more") idle();
+        if (msg.event === "shown") {
+          sessionStorage.setItem("wb-route", msg.key);
+          document.title = msg.title;
+          idle();
+          // Charts drawn while their page was hidden take their size now.
+          requestAnimationFrame(() => {
+            if (document.querySelector(`.wb-stage-${msg.key} .js-plotly-plot`)) {
+              window.dispatchEvent(new Event("resize"));
+            }
+          });
+          if (msg.moved) {
+            window.scrollTo(0, 0);
+            // Move focus to the new page's heading, so keyboard and screen reader
+            // users start at the top of what they asked for.
+            requestAnimationFrame(() => {
+              const heading = document.querySelector(`.wb-stage-${msg.key} h1`);
+              if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+            });
+          }
+        }
+        if (msg.event === "workbook") {
+          const params = new URLSearchParams(location.search);
+          params.delete("workbook");
+          params.delete("client");
+          params.delete("token");  // the login cookie carries on; keep the token out of sight
+          if (msg.slug) params.set(msg.param, msg.slug);
+          const query = params.toString();
+          history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+        }
+      });
+      report(true);
+      return () => {
+        clearInterval(beat);
+        window.removeEventListener("hashchange", onHash);
+        document.removeEventListener("visibilitychange", onVisible);
+        lost.remove();
+      };
+    } };
+    """
+    _css = """
+    .wb-lost { position: fixed; left: 0; right: 0; top: 0; z-index: 1000; padding: 0.75rem 1rem;
+      background: #fff4d6; color: #3b2f00; border-bottom: 2px solid #b58900; font-size: 1rem;
+      display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; justify-content: center; }
+    .wb-lost[hidden] { display: none; }
+    .wb-lost p { margin: 0; max-width: 40rem; }
+    .wb-lost button { min-height: 44px; padding: 0 1rem; font: inherit; cursor: pointer; }
+    """
+    routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
+    lost_text = traitlets.Unicode("").tag(sync=True)
+    reload_label = traitlets.Unicode("").tag(sync=True)
+
+
+@dataclass
+class Shown:
+    """A page that has been built: its widget, and the workbook's version when last seen."""
+
+    widget: w.Widget
+    version: object
+
+
+class App:
+    """The whole app on one page. `App(...).widget` is what `notebooks/app.ipynb` shows.
+
+    The start page is built at once (with preheated kernels that happens before anyone
+    asks for the page); the browser then says which page and workbook its address names.
+    While the person reads, in the browser's idle moments, the other pages are built
+    hidden, one at a time, and pages that went out of date are built afresh, so moving
+    between pages rarely waits for anything.
+    """
+
+    def __init__(self, *, home=None):
+        self.home = Home(home)
+        self.words = content.text("common")
+        self.router = Router(
+            routes=[s.key for s in STAGES],
+            lost_text=self.words["connection_lost"],
+            reload_label=self.words["connection_reload"],
+            layout=w.Layout(display="none"),
+        )
+        self.router.on_msg(self._message)
+        self.holder = w.VBox()
+        self.shown: dict[str, Shown] = {}
+        self.current: str | None = None
+        self.connected = False  # until the browser has said where it is
+        self.request: tuple[str | None, str | None] = (None, None)  # (?workbook=, ?client=)
+        self.session = self._open_session(None, None)
+        self.show(STAGES[0].key)
+        self.connected = False
+        self.widget = w.VBox(
+            [page_style(), w.HTML(f"<style>{_switch_css()}</style>"), self.router, self.holder]
+        )
+        self.widget.add_class("wb-app-shell")
+
+    # -- the browser -------------------------------------------------------------------
+    def _message(self, _widget, message, _buffers) -> None:
+        try:
+            if not isinstance(message, dict):
+                return
+            event = message.get("event")
+            if event == "ping":
+                self.router.send({"event": "pong"})
+            elif event == "location":
+                self.go(message.get("hash"), message.get("search"))
+            elif event == "idle" and self.connected:
+                self.build_ahead()
+        except Exception:  # never a traceback on the page; the log says what happened
+            log.exception("app: handling %r", message)
+
+    def go(self, key: object, search: object = None) -> None:
+        """Show the page at route `key` for the workbook the query (`?workbook=…`) names.
+
+        Both come from the browser, so both are checked: an unknown route shows the start
+        page, and a bad workbook name opens nothing (the page says why).
+        """
+        if search is not None:
+            request = _workbook_request(search)
+            if request != self.request:
+                self.request = request
+                self._reopen(*request)
+        self.show(key)
+
+    # -- pages ---------------------------------------------------------------------------
+    def show(self, key: object) -> None:
+        """Show one page: at once if it is built and up to date, else built now."""
+        stage = by_key(key) or STAGES[0]
+        flush_waiting_saves()  # writing waiting for a pause belongs to the page it was typed on
+        now = self._version()
+        moved = self.current != stage.key
+        if self.current in self.shown and moved:
+            self.shown[self.current].version = now  # it shows its own changes
+        # The page on screen is up to date; any other may not be. So is a page built
+        # before the browser asked for it (a preheated kernel builds it early).
+        if moved or not self.connected or stage.key not in self.shown:
+            self._ensure(stage, now)
+        self.connected = True
+        self.current = stage.key
+        self.holder._dom_classes = ("wb-stages", f"wb-show-{stage.key}")  # one message: CSS does the rest
+        self.router.send({"event": "shown", "key": stage.key, "title": self._title(stage), "moved": moved})
+
+    def build_ahead(self) -> None:
+        """In an idle moment: build one page not built yet, or build afresh one that went
+        out of date (next pages first). Tells the browser when there may be more to do."""
+        now = self._version()
+        order = _nearest_first(self.current)
+        todo = [s for s in order if s.key not in self.shown] or [
+            s for s in order if s.key != self.current and self.shown[s.key].version != now
+        ]
+        if todo:
+            self._ensure(todo[0], now)
+            self.router.send({"event": "more"})
+
+    def _ensure(self, stage: Stage, now) -> None:
+        """Make sure `stage` is built and no older than `now`."""
+        found = self.shown.get(stage.key)
+        if found is not None and found.version == now:
+            return
+        widget = self._build(stage)
+        widget.add_class("wb-stage")
+        widget.add_class(f"wb-stage-{stage.key}")
+        old = self.shown.get(stage.key)
+        self.shown[stage.key] = Shown(widget, now)
+        self.holder.children = tuple(
+            widget if old is not None and child is old.widget else child for child in self.holder.children
+        ) + (() if old is not None else (widget,))
+        if old is not None:
+            self._close(old.widget)
+
+    def _build(self, stage: Stage) -> w.Widget:
+        module = importlib.import_module(f"{__package__}.{stage.module}")
+        try:
+            return module.show(session=self.session)
+        except Exception:
+            log.exception("app: building page %s", stage.key)
+            return w.HTML(f'<p class="wb-problem" role="alert">{esc(self.words["page_failed"])}</p>')
+
+    def _title(self, stage: Stage) -> str:
+        return self.words["app_title"].format(page=stage.title)
+
+    def _version(self):
+        return self.session.workbook.version() if self.session.workbook is not None else None
+
+    def _forget_all(self, *, but: str | None = None) -> None:
+        """Take built pages off the app (all, or all but one) and free their widgets."""
+        gone = [self.shown.pop(k) for k in list(self.shown) if k != but]
+        kept = {id(s.widget) for s in self.shown.values()}
+        self.holder.children = tuple(c for c in self.holder.children if id(c) in kept)
+        for page in gone:
+            self._close(page.widget)
+
+    def _close(self, old: w.Widget) -> None:
+        """Free the widgets of a page no longer on the app (but none another page uses)."""
+        keep = _reachable(self.widget)
+        for widget in _reachable(old).values():
+            if id(widget) not in keep and id(widget) not in SHARED_WIDGETS:
+                widget.close()
+
+    # -- workbooks -----------------------------------------------------------------------
+    def _open_session(self, slug: str | None, client: str | None) -> Session:
+        session = session_for(self.home, slug=slug, client=client, links=LINKS_APP)
+        session.on_switch.append(self._switched)
+        return session
+
+    def _reopen(self, slug: str | None, client: str | None) -> None:
+        """The address names another workbook (or a client's copy) than the one open."""
+        wanted = client or slug or self.home.current()
+        if self.session.slug == wanted and self.session.client == bool(client) and not self.session.problem:
+            return
+        self._forget_all()
+        if self.session.workbook is not None:
+            self.session.workbook.close()
+        self.session = self._open_session(slug, client)
+        self.current = None
+
+    def _switched(self) -> None:
+        """The start page opened or made another workbook: the other pages belong to the
+        old one, so they go; the address bar now names the new one."""
+        self._forget_all(but=self.current)
+        self.request = (self.session.slug, None)
+        self.router.send({"event": "workbook", "param": "workbook", "slug": self.session.slug})
+
+
+def _switch_css() -> str:
+    """Only the page the app is showing is displayed (one class on the holder says which)."""
+    rules = [".wb-stages > .wb-stage { display: none; }"]
+    rules += [f".wb-stages.wb-show-{s.key} > .wb-stage-{s.key} {{ display: flex; }}" for s in STAGES]
+    return "\n".join(rules)
+
+
+def _nearest_first(key: str | None) -> list[Stage]:
+    """Every page, the ones after `key` first (where people usually go next), then before."""
+    here = next((s.number for s in STAGES if s.key == key), 0)
+    return sorted(STAGES, key=lambda s: (s.number < here, abs(s.number - here)))
+
+
+def _workbook_request(search: object) -> tuple[str | None, str | None]:
+    """(?workbook=, ?client=) from the browser's query string (any text: it is checked later)."""
+    if not isinstance(search, str) or len(search) > 2000:
+        return None, None
+    try:
+        query = parse_qs(search.lstrip("?"), max_num_fields=20)
+    except ValueError:  # a link stuffed with fields: treat it as no link at all
+        return None, None
+    client = (query.get("client") or [None])[0]
+    slug = (query.get("workbook") or [None])[0]
+    return (None, client) if client else (slug, None)
+
+
+def _reachable(root: w.Widget) -> dict[int, w.Widget]:
+    """Every widget `root` shows or refers to (children, layouts, styles…), by id."""
+    found: dict[int, w.Widget] = {}
+    waiting = [root]
+    while waiting:
+        widget = waiting.pop()
+        if id(widget) in found:
+            continue
+        found[id(widget)] = widget
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            for item in value if isinstance(value, list | tuple) else (value,):
+                if isinstance(item, w.Widget):
+                    waiting.append(item)
+    return found
+
+
+def show(*, home=None):
+    """The app widget (used by notebooks/app.ipynb)."""
+    return App(home=home).widget
