@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, 
 
 from ttfi import machine  # noqa: E402
 
-from tests.browser.helpers import CHROMIUM_ARGS  # noqa: E402
+from tests.browser.helpers import CHROMIUM_ARGS, close_tab, kernel_pids  # noqa: E402
 from tests.browser.helpers import stop_server as stop  # noqa: E402
 from workbook.cli import free_port  # noqa: E402
 from workbook.registry import STAGES  # noqa: E402
@@ -165,23 +165,10 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def kernels(pid: int) -> list[int]:
-    """Kernel processes under the server (`serve` → voila → kernels)."""
-    found = []
-    for child in descendants(pid):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"ipykernel" in cmdline:
-            found.append(child)
-    return found
-
-
 def wait_standby(pid: int, timeout: float = 60) -> None:
     """Wait until the app's standby kernel is back (and has had time to run the app)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(kernels(pid)) < 1:
+    while time.monotonic() < deadline and len(kernel_pids(pid)) < 1:
         time.sleep(0.2)
     time.sleep(8)  # the new kernel runs the app notebook before it can serve a page
 
@@ -218,13 +205,17 @@ def main(argv: list[str] | None = None) -> int:
                 browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
                 for name in ("one_button.ipynb", f"{app_url}"):  # warm both servers' caches once
                     url = f"{base_url}/{name}" if name.endswith("button.ipynb") else name
-                    visit(browser, url)[0].close()
+                    context, tab, _ = visit(browser, url)
+                    close_tab(tab)
+                    context.close()
                 for run in range(args.runs):
                     context, tab, seconds = visit(browser, f"{base_url}/one_button.ipynb")
                     results["baseline"].append(seconds)
+                    close_tab(tab)
                     context.close()
                     context, tab, _ = visit(browser, f"{base_url}/round_trip.ipynb")
                     results["round trip"].append(tab.evaluate(CLICK_JS) / 1000)
+                    close_tab(tab)
                     context.close()
                     wait_standby(app.pid)
                     context, tab, seconds = visit(browser, app_url)
@@ -233,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                         switches[key].append(tab.evaluate(SWITCH_JS, key) / 1000)
                     for key in ["start", *keys]:
                         results["back"].append(tab.evaluate(SWITCH_JS, key) / 1000)
+                    close_tab(tab)
                     context.close()
                     print(f"  run {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
 
@@ -244,10 +236,11 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(2)
                 server = [p for p in descendants(app.pid)]
                 memory = rss_mb(server)
-                kernels_open = len(kernels(app.pid))
+                kernels_open = len(kernel_pids(app.pid))
+                close_tab(tab)
                 context.close()
                 time.sleep(30)
-                kernels_after = len(kernels(app.pid))
+                kernels_after = len(kernel_pids(app.pid))
                 browser.close()
         finally:
             stop(app)

@@ -468,12 +468,9 @@ class Workbook:
 
     def version(self) -> tuple[int, int]:
         """A marker that changes whenever anything is written to the workbook, by any window:
-        an entry (the newest revision) or a setting (a hash of them all; they are few).
-        Drafts are left out: they are one page's own unfinished words, shown nowhere else."""
+        an entry (the newest revision) or a setting or draft (a hash of them all; they are few)."""
         newest = self._conn.execute("SELECT max(rowid) FROM revisions").fetchone()[0] or 0
-        settings = self._conn.execute(
-            "SELECT key, value FROM meta WHERE key NOT LIKE '%draft%' ORDER BY key"
-        ).fetchall()
+        settings = self._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
         return newest, hash(tuple(settings))
 
     def counts(self) -> dict[str, int]:

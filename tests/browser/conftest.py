@@ -21,7 +21,7 @@ import pytest
 
 from workbook.store import Home
 
-from .helpers import CHROMIUM_ARGS, screenshot, stop_server
+from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
 
 
 @dataclass
@@ -34,6 +34,12 @@ class App:
     def url(self, notebook: str, slug: str | None = None) -> str:
         query = f"?token={self.token}" + (f"&workbook={slug}" if slug else "")
         return f"{self.base}/voila/render/{notebook}{query}"
+
+    def app_url(self, key: str = "", slug: str | None = None, *, client: str | None = None) -> str:
+        """The one-page app, on the page whose route is `key` (e.g. "reason")."""
+        query = f"?token={self.token}" + (f"&workbook={slug}" if slug else "")
+        query += f"&client={client}" if client else ""
+        return f"{self.base}/voila/render/app.ipynb{query}" + (f"#{key}" if key else "")
 
     def new_workbook(self, name: str | None = None) -> str:
         """Create a workbook straight in the app's home; returns its slug."""
@@ -129,4 +135,6 @@ def page(browser, request):
     if getattr(request.node, "failed_call", False):
         for n, open_tab in enumerate(context.pages):
             screenshot(open_tab, f"FAILED-{request.node.name}-{n}")
+    for open_tab in context.pages:
+        close_tab(open_tab)  # as a person closes a tab: the page's kernel is shut down
     context.close()

@@ -31,6 +31,48 @@ def open_ready(tab, url: str):
     return tab
 
 
+def here(tab):
+    """The page a person sees: the one stage page, or in the app the stage it shows
+    (the app keeps the other stages it has built on the page, hidden)."""
+    return tab.locator(".wb-page:visible")
+
+
+def wait_for_stage(tab, key: str, timeout: float = READY_TIMEOUT_MS):
+    """In the app: wait until the stage with route `key` is shown and drawn."""
+    tab.wait_for_selector(f".wb-stages.wb-show-{key} > .wb-stage-{key} {READY}", timeout=timeout)
+    return tab
+
+
+def close_tab(tab) -> None:
+    """Close a tab the way a person does (the page's unload handlers run)."""
+    if tab.is_closed():
+        return
+    try:
+        tab.close(run_before_unload=True)
+        tab.wait_for_event("close", timeout=5_000)
+    except Exception:  # a tab already going away
+        pass
+
+
+def kernel_pids(server_pid: int) -> list[int]:
+    """The kernel processes under a server we started (by walking /proc from its PID)."""
+    found, waiting = [], [server_pid]
+    while waiting:
+        pid = waiting.pop()
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            waiting.append(child)
+            try:
+                if b"ipykernel" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(child)
+            except OSError:
+                pass
+    return found
+
+
 def screenshot(tab, name: str) -> Path:
     """Save a full-page screenshot under tests/artifacts/ (for people to look at)."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -42,6 +42,7 @@ importlib.import_module("workbook.frames")
 mimebundle(go.Figure(go.Bar(x=[0], y=[""]), layout=CALM_LAYOUT))
 
 HEARTBEAT_SECONDS = 15  # how often the page checks that its kernel still answers
+ANSWER_SECONDS = 20  # a busy kernel (a big import, say) may take a while to answer
 
 
 class Router(anywidget.AnyWidget):
@@ -88,18 +89,16 @@ class Router(anywidget.AnyWidget):
       wording();
       model.on("change:lost_text", wording);
 
-      let waiting = 0;
+      // Every beat asks the kernel to answer; no answer in time means it has gone.
+      let answered = true, late = null;
       const ping = () => {
-        if (waiting >= 2) lost.hidden = false;  // two beats with no answer
-        waiting += 1;
+        answered = false;
+        clearTimeout(late);
+        late = setTimeout(() => { if (!answered) lost.hidden = false; }, model.get("answer_within") * 1000);
         try { model.send({ event: "ping" }); } catch (e) { lost.hidden = false; }
       };
       const beat = setInterval(ping, model.get("heartbeat") * 1000);
-      const onVisible = () => {
-        if (document.visibilityState !== "visible") return;
-        waiting = Math.max(waiting, 2);  // after sleep, one missed answer is enough
-        ping();
-      };
+      const onVisible = () => { if (document.visibilityState === "visible") ping(); };  // back from sleep
       document.addEventListener("visibilitychange", onVisible);
 
       // Python builds the other pages while the browser has nothing else to do.
@@ -109,7 +108,7 @@ class Router(anywidget.AnyWidget):
       }, { timeout: 4000 });
 
       model.on("msg:custom", (msg) => {
-        if (msg.event === "pong") { waiting = 0; lost.hidden = true; }
+        if (msg.event === "pong") { answered = true; clearTimeout(late); lost.hidden = true; }
         if (msg.event === "more") idle();
         if (msg.event === "shown") {
           sessionStorage.setItem("wb-route", msg.key);
@@ -144,6 +143,7 @@ class Router(anywidget.AnyWidget):
       report(true);
       return () => {
         clearInterval(beat);
+        clearTimeout(late);
         window.removeEventListener("hashchange", onHash);
         document.removeEventListener("visibilitychange", onVisible);
         lost.remove();
@@ -160,6 +160,7 @@ class Router(anywidget.AnyWidget):
     """
     routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
+    answer_within = traitlets.Int(ANSWER_SECONDS).tag(sync=True)
     lost_text = traitlets.Unicode("").tag(sync=True)
     reload_label = traitlets.Unicode("").tag(sync=True)
 
@@ -194,6 +195,7 @@ class App:
         self.router.on_msg(self._message)
         self.holder = w.VBox()
         self.shown: dict[str, Shown] = {}
+        self.leaving: list[w.Widget] = []  # pages taken off, their widgets to be closed
         self.current: str | None = None
         self.connected = False  # until the browser has said where it is
         self.request: tuple[str | None, str | None] = (None, None)  # (?workbook=, ?client=)
@@ -254,6 +256,7 @@ class App:
     def build_ahead(self) -> None:
         """In an idle moment: build one page not built yet, or build afresh one that went
         out of date (next pages first). Tells the browser when there may be more to do."""
+        self._close_leaving()
         now = self._version()
         order = _nearest_first(self.current)
         todo = [s for s in order if s.key not in self.shown] or [
@@ -302,11 +305,18 @@ class App:
             self._close(page.widget)
 
     def _close(self, old: w.Widget) -> None:
-        """Free the widgets of a page no longer on the app (but none another page uses)."""
+        """Free, soon, the widgets of a page no longer on the app. Not at once: the browser
+        may still be setting up some of them, and a widget closed under it is an error
+        there. They go at the browser's next idle moment, when it has caught up."""
+        self.leaving.append(old)
+
+    def _close_leaving(self) -> None:
         keep = _reachable(self.widget)
-        for widget in _reachable(old).values():
-            if id(widget) not in keep and id(widget) not in SHARED_WIDGETS:
-                widget.close()
+        leaving, self.leaving = self.leaving, []
+        for page in leaving:
+            for widget in _reachable(page).values():
+                if id(widget) not in keep and id(widget) not in SHARED_WIDGETS:
+                    widget.close()
 
     # -- workbooks -----------------------------------------------------------------------
     def _open_session(self, slug: str | None, client: str | None) -> Session:

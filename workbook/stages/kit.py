@@ -178,6 +178,11 @@ def open_session(home: str | os.PathLike | None = None, slug: str | None = None)
     )
 
 
+def default_links() -> str:
+    """How a page outside the app links to others: into the app under Voilà, else to files."""
+    return LINKS_VOILA if in_voila() else LINKS_FILES
+
+
 def session_for(
     home: Home, *, slug: str | None = None, client: str | None = None, links: str | None = None
 ) -> Session:
@@ -186,7 +191,7 @@ def session_for(
     Both come from a link, so neither is trusted: a bad or unknown one opens no workbook
     and the page says why, rather than writing somewhere the person did not choose.
     """
-    links = links or (LINKS_VOILA if in_voila() else LINKS_FILES)
+    links = links or default_links()
     _setup_log(home)
     if client:
         return open_client(home, client, links=links)

@@ -14,7 +14,20 @@ import ipywidgets as w
 from .. import exchange, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
-from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area, text_line, when
+from .kit import (
+    PAGES,
+    Page,
+    Session,
+    button,
+    default_links,
+    dropdown,
+    esc,
+    page_link,
+    stacked,
+    text_area,
+    text_line,
+    when,
+)
 from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
 
 REVIEW_CSS = (
@@ -28,13 +41,13 @@ class PracticePage(Page):
     """A Page with its own header: not a stage, and writing to no workbook of its own."""
 
     def __init__(self, home=None):
-        super().__init__(0, Session(Home(home), None, None))
+        super().__init__(0, Session(Home(home), None, None, links=default_links()))
 
     def _header(self) -> str:
         t = words()["practice"]
         return (
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
-            f'<a href="{PAGES[0][0]}">{esc(t["nav_start"])}</a></nav>'
+            f"{self.link(0, t['nav_start'])}</nav>"
             f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
         )
 
@@ -193,6 +206,10 @@ class Practice:
         elif not options:
             self.review_box.children = [w.HTML(f'<p class="wb-empty">{esc(t["review_none"])}</p>')]
 
+    def _client_link(self, stage: int, slug: str, label: str) -> str:
+        """A link to the read-only view of one stage of a client's copy (in the app, in Voilà)."""
+        return page_link(stage, slug, label, param="client", links=self.page.session.links)
+
     def _stage_list(self, stages) -> str:
         return ", ".join(str(s) for s in stages) or self.t["none"]
 
@@ -206,13 +223,8 @@ class Practice:
             name = wb.name
             shared = list(wb.meta("shared_stages") or [])
             notes = wb.entries("therapist_note")
-            links = " · ".join(
-                f'<a href="{PAGES[s][0]}?client={esc(slug)}">{esc(self.stage_names[str(s)])}</a>'
-                for s in shared
-            )
-            journey = (
-                f' · <a href="{PAGES[6][0]}?client={esc(slug)}">{esc(PAGES[6][1])}</a>' if shared else ""
-            )
+            links = " · ".join(self._client_link(s, slug, self.stage_names[str(s)]) for s in shared)
+            journey = f" · {self._client_link(6, slug, PAGES[6][1])}" if shared else ""
             parts: list[w.Widget] = [
                 w.HTML(
                     f"<p>{esc(t['review_intro'].format(name=name))}</p>"

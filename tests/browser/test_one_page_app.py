@@ -1,0 +1,216 @@
+"""The one-page app: every stage in one tab and one kernel, with a working address bar.
+
+Each test that counts kernels starts an app of its own, so other tests' tabs can't
+change the count.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from workbook.registry import STAGES
+
+from .helpers import close_tab, here, kernel_pids, open_ready, screenshot, wait_for_stage
+
+pytestmark = pytest.mark.browser
+STANDBY = 1  # the preheated kernel that waits for the next tab (serve's --pool_size=1)
+
+
+def _wait(predicate, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"waited {timeout:.0f} s for {what}")
+
+
+def _go(tab, key: str) -> None:
+    """Click the nav link of stage `key` on the page shown, as a person would."""
+    here(tab).locator(f'.wb-nav a[href="#{key}"]').click()
+    wait_for_stage(tab, key)
+
+
+def _title(tab) -> str:
+    return here(tab).locator("h1").inner_text()
+
+
+def _saved(app, slug, kind, field, text) -> bool:
+    with app.home.open(slug) as wb:
+        return any(e.data.get(field) == text for e in wb.entries(kind))
+
+
+def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_path):
+    app = start_app(tmp_path / "home")
+    slug = app.new_workbook("One tab")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_ready(tab, app.app_url(slug=slug))
+    assert _title(tab) == "Start here"
+    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the tab's kernel and the standby")
+    tab_kernels = set(kernel_pids(app.process.pid))
+
+    # every stage through the nav, in one page: the address says which
+    for stage in STAGES[1:]:
+        _go(tab, stage.key)
+        assert _title(tab) == stage.title
+        assert tab.url.endswith(f"workbook={slug}#{stage.key}")
+        assert tab.title().startswith(stage.title)
+    assert set(kernel_pids(app.process.pid)) == tab_kernels  # no new kernel for any of them
+
+    # type into Stage 1, move away and back: the words are on the page and in the workbook
+    _go(tab, "feel")
+    box = here(tab).get_by_label("What happened, in my words")
+    box.fill("She said the team wanted someone else.")
+    _go(tab, "reason")  # leaving the box sends it
+    _wait(lambda: _saved(app, slug, "rejection", "description", "She said the team wanted someone else."))
+    _go(tab, "feel")
+    assert here(tab).get_by_label("What happened, in my words").input_value() == (
+        "She said the team wanted someone else."
+    )
+
+    # back and forward move between stages; reload keeps the stage
+    tab.go_back()
+    wait_for_stage(tab, "reason")
+    assert _title(tab) == "Look at the reason"
+    tab.go_back()
+    wait_for_stage(tab, "feel")
+    tab.go_forward()
+    wait_for_stage(tab, "reason")
+    tab.reload()
+    wait_for_stage(tab, "reason")
+    assert _title(tab) == "Look at the reason"
+    assert tab.url.endswith("#reason")
+    _go(tab, "feel")
+    assert here(tab).get_by_label("What happened, in my words").input_value() == (
+        "She said the team wanted someone else."
+    )
+    screenshot(tab, "app-feel")
+    assert errors == [], errors
+
+    # closing the tab shuts its kernel down; only the standby kernel stays
+    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the refilled standby kernel")
+    close_tab(tab)
+    context.close()
+    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY, timeout=30, what="the tab's kernel to go")
+
+
+def test_a_bookmark_opens_its_stage_and_old_single_page_links_lead_into_the_app(app, page):
+    slug = app.new_workbook("Bookmarks")
+    open_ready(page, app.app_url("heal", slug))
+    wait_for_stage(page, "heal")
+    assert _title(page) == "Heal"
+    # an old per-stage address still opens that stage on its own ...
+    open_ready(page, app.url("02_reason.ipynb", slug))
+    assert _title(page) == "Look at the reason"
+    # ... and its links lead into the app, on the same workbook
+    here(page).locator('.wb-nav a:has-text("Support")').click()
+    page.wait_for_url(re.compile(r"/app\.ipynb\?workbook=" + re.escape(slug) + "#support$"))
+    wait_for_stage(page, "support")
+    assert here(page).get_by_text("Writing to the workbook Bookmarks").is_visible()
+
+
+def test_unknown_routes_and_bad_workbook_names_are_calm(app, page):
+    open_ready(page, app.app_url("no-such-stage"))
+    assert _title(page) == "Start here"
+    open_ready(page, app.app_url("feel", "..%2F..%2Fetc%2Fpasswd"))
+    wait_for_stage(page, "feel")
+    assert here(page).locator(".wb-problem").is_visible()
+    assert page.locator("body").inner_text().count("Traceback") == 0
+
+
+def test_a_new_strength_in_stage_2_shows_on_the_pages_that_use_it(app, page):
+    slug = app.new_workbook("Strengths travel")
+    open_ready(page, app.app_url("heal", slug))
+    wait_for_stage(page, "heal")
+    assert "Kept my word" not in here(page).inner_text()
+    _go(page, "reason")
+    here(page).get_by_label("Trait", exact=True).fill("Kept my word")
+    here(page).get_by_role("button", name="Add my own trait").click()
+    row = here(page).locator(".wb-trait-row", has_text="Kept my word")
+    row.locator("select").select_option(label="+3 clear strength")
+    here(page).get_by_text("Saved").first.wait_for()
+    _wait(lambda: any(e.data.get("rating") == 3 for e in _entries(app, slug, "trait")), what="the rating")
+    _go(page, "heal")
+    here(page).get_by_text("Kept my word").first.wait_for()
+    _go(page, "journey")
+    assert here(page).get_by_text("When you rate your traits").count() == 0
+
+
+def _entries(app, slug, kind):
+    with app.home.open(slug) as wb:
+        return wb.entries(kind)
+
+
+def test_two_tabs_on_one_workbook_each_keep_what_they_wrote(app, browser):
+    slug = app.new_workbook("Two tabs")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        first, second = context.new_page(), context.new_page()
+        open_ready(first, app.app_url("feel", slug))
+        wait_for_stage(first, "feel")
+        open_ready(second, app.app_url("reason", slug))
+        wait_for_stage(second, "reason")
+        here(first).get_by_label("What happened, in my words").fill("Written in the first tab.")
+        here(second).get_by_label("Partly — I heard some of it").check()
+        here(second).get_by_label("What was said, or what I believe the reason is").fill(
+            "Written in the second tab."
+        )
+        _go(first, "grow")
+        _go(second, "heal")
+        _wait(lambda: _saved(app, slug, "rejection", "description", "Written in the first tab."))
+        _wait(lambda: any("Written in the second tab." in str(e.data) for e in _entries(app, slug, None)))
+        # each tab, moving on, sees what the other wrote
+        _go(second, "feel")
+        assert here(second).get_by_label("What happened, in my words").input_value() == (
+            "Written in the first tab."
+        )
+        _go(first, "reason")
+        assert (
+            "Written in the second tab."
+            in here(first).get_by_label("What was said, or what I believe the reason is").input_value()
+        )
+        for tab in (first, second):
+            close_tab(tab)
+    finally:
+        context.close()
+
+
+def test_a_page_whose_kernel_has_gone_says_so_and_reloads(start_app, browser, tmp_path):
+    app = start_app(tmp_path / "home")
+    slug = app.new_workbook("Kernel gone")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+        before = set(kernel_pids(app.process.pid))
+        open_ready(tab, app.app_url("feel", slug))
+        wait_for_stage(tab, "feel")
+        here(tab).get_by_label("What happened, in my words").fill("Saved before the kernel went.")
+        here(tab).get_by_label("What happened, in my words").blur()
+        _wait(lambda: _saved(app, slug, "rejection", "description", "Saved before the kernel went."))
+        # the tab's kernel is the one the standby handed over (or a new one): stop it
+        _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the refilled standby")
+        mine = [pid for pid in kernel_pids(app.process.pid) if pid in before] or kernel_pids(app.process.pid)[
+            :1
+        ]
+        os.kill(mine[0], signal.SIGKILL)
+        tab.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # as on waking up
+        note = tab.locator(".wb-lost")
+        note.wait_for(state="visible", timeout=45_000)
+        assert "Everything you wrote before this message is saved" in note.inner_text()
+        screenshot(tab, "app-kernel-gone")
+        note.get_by_role("button", name="Reload the page").click()
+        wait_for_stage(tab, "feel")
+        assert here(tab).get_by_label("What happened, in my words").input_value() == (
+            "Saved before the kernel went."
+        )
+        close_tab(tab)
+    finally:
+        context.close()
