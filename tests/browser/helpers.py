@@ -73,6 +73,17 @@ def kernel_pids(server_pid: int) -> list[int]:
     return found
 
 
+def tab_kernel_pid(tab, server_pid: int) -> int | None:
+    """The process of the kernel behind a Voilà tab (its id is in the page's config)."""
+    kernel_id = tab.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    for pid in kernel_pids(server_pid):
+        if f"kernel-{kernel_id}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    return None
+
+
 def screenshot(tab, name: str) -> Path:
     """Save a full-page screenshot under tests/artifacts/ (for people to look at)."""
     ARTIFACTS.mkdir(exist_ok=True)

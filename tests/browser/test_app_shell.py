@@ -11,12 +11,14 @@ import re
 import pytest
 
 from workbook.paths import notebooks_dir
+from workbook.registry import STAGES
 
-from .helpers import READY, READY_TIMEOUT_MS, axe_problems, open_ready, screenshot
+from .helpers import READY, READY_TIMEOUT_MS, axe_problems, here, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOKS = sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb"))
+ROUTES = [f"app.ipynb#{stage.key}" for stage in STAGES]  # every stage inside the one-page app
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 
 
@@ -44,18 +46,28 @@ def slug(app):
     return made
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def _open(app, tab, page: str, slug: str | None):
+    """Open a single-stage notebook, or a stage of the app ("app.ipynb#feel")."""
+    if page.startswith("app.ipynb#"):
+        key = page.split("#")[1]
+        open_ready(tab, app.app_url(key, slug))
+        return wait_for_stage(tab, key)
+    return open_ready(tab, app.url(page, slug))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS + ROUTES)
 def test_every_page_works_with_no_network(app, offline, slug, notebook):
     tab, outside, failed = offline
-    open_ready(tab, app.url(notebook, slug))
+    _open(app, tab, notebook, slug)
     tab.wait_for_timeout(300)  # late requests (fonts, lazy chunks) would show up here
     assert outside == []
     assert failed == []
     assert tab.errors == []
     assert tab.locator("#loading").count() == 0  # the loading message is gone
-    assert tab.locator(".wb-page h1").first.is_visible()
-    assert tab.locator("nav.wb-nav a").count() >= 1  # one navigation bar, with links
-    assert tab.locator('.wb-nav a[aria-current="page"]').count() <= 1
+    assert here(tab).locator("h1").first.is_visible()
+    assert here(tab).count() == 1  # one page on screen
+    assert here(tab).locator("nav.wb-nav a").count() >= 1  # one navigation bar, with links
+    assert here(tab).locator('.wb-nav a[aria-current="page"]').count() <= 1
     assert tab.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
     assert tab.get_by_text("Rejection Workbook", exact=True).is_visible()
 
@@ -64,10 +76,11 @@ def test_no_page_was_forgotten():
     assert {"00_start.ipynb", "01_feel.ipynb"} <= set(NOTEBOOKS)
 
 
-@pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb"])
+@pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb", *ROUTES])
 def test_axe_finds_no_serious_problems(app, page, slug, notebook):
-    open_ready(page, app.url(notebook, slug))
-    assert page.locator(".wb-scale-body input[type=range]").count() == (notebook == "01_feel.ipynb")
+    _open(app, page, notebook, slug)
+    on_feel = notebook in ("01_feel.ipynb", "app.ipynb#feel")
+    assert here(page).locator(".wb-scale-body input[type=range]").count() == on_feel
     assert axe_problems(page) == []
 
 
@@ -105,8 +118,9 @@ FOCUS = """() => {
 }"""
 
 
-def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug):
-    open_ready(page, app.url("01_feel.ipynb", slug))
+@pytest.mark.parametrize("notebook", ["01_feel.ipynb", "app.ipynb#feel"])
+def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug, notebook):
+    _open(app, page, notebook, slug)
     page.locator("body").click(position={"x": 5, "y": 5})
     seen = []
     for _ in range(120):
@@ -132,14 +146,15 @@ def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug):
     assert unringed == []
 
 
-def test_the_intensity_scale_works_by_keyboard(app, page, slug):
-    open_ready(page, app.url("01_feel.ipynb", slug))
-    scale = page.get_by_label("How strong is 'sadness'")
+@pytest.mark.parametrize("notebook", ["01_feel.ipynb", "app.ipynb#feel"])
+def test_the_intensity_scale_works_by_keyboard(app, page, slug, notebook):
+    _open(app, page, notebook, slug)
+    scale = here(page).get_by_label("How strong is 'sadness'")
     scale.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("End")
     page.wait_for_selector(f"{READY}", timeout=READY_TIMEOUT_MS)
-    page.get_by_text("10 / 10").wait_for()
+    here(page).get_by_text("10 / 10").wait_for()
     for _ in range(50):
         with app.home.open(slug) as wb:
             if wb.meta("checkin_draft_1")["ratings"] == {"sadness": 10}:

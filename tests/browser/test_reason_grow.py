@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from .helpers import axe_problems, open_ready, screenshot
+from .helpers import axe_problems, here, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -161,53 +161,56 @@ def test_stage_2_and_3_journey(app, page):
     _wait_for_chart(tab, 0, lambda d: d.get("Strengths", {}).get("y") == ["patience"])
 
     # on to Stage 3: the verdict is a hint, and each path leads where it should
-    tab.locator("a.wb-next").click()
-    tab.wait_for_selector(".app-ready", timeout=60_000)
-    assert "03_grow.ipynb" in tab.url
-    tab.get_by_text("you said the reason partly holds").wait_for()
+    # (the single page's links lead into the one-page app)
+    here(tab).locator("a.wb-next").click()
+    wait_for_stage(tab, "grow")
+    assert tab.url.endswith(f"app.ipynb?workbook={slug}#grow")
+    view = here(tab)  # the stage on screen (the app keeps others, hidden)
+    view.get_by_text("you said the reason partly holds").wait_for()
 
     for path, label in (
         ("keep", "It may hold, and I'm choosing not to change"),
         ("let go", "It doesn't hold, or I can't know, so I'll let it go"),
     ):
-        tab.get_by_label(label).check()
-        tab.get_by_text("Saved your path").wait_for()
+        view.get_by_label(label).check()
+        view.get_by_text("Saved your path").wait_for()
         if path == "keep":
-            tab.get_by_text("not from pressure").wait_for()
-            tab.locator("a.wb-next-step").click()
+            view.get_by_text("not from pressure").wait_for()
+            view.locator("a.wb-next-step").click()
         else:
-            tab.locator("a.wb-next").click()
-        tab.wait_for_url(re.compile(r"04_heal\.ipynb\?workbook=" + re.escape(slug)))
-        tab = open_ready(tab, app.url("03_grow.ipynb", slug))
-        assert tab.get_by_label(label).is_checked()
+            view.locator("a.wb-next").click()
+        page.wait_for_url(re.compile(r"app\.ipynb\?workbook=" + re.escape(slug) + "#heal$"))
+        wait_for_stage(page, "heal")
+        open_ready(page, app.url("03_grow.ipynb", slug))
+        assert view.get_by_label(label).is_checked()
 
-    tab.get_by_label("I want to grow in this area").check()
-    tab.get_by_text("Your growth goals are just below").wait_for()
-    tab.locator("a.wb-next-step").click()
-    tab.wait_for_url(re.compile(r"03_grow\.ipynb.*#wb-goals$"))
-    assert tab.locator("#wb-goals").is_visible()
-    tab.get_by_label("A small goal").fill("Take on one extra responsibility")
-    tab.get_by_label("Tied to a trait (optional)").select_option(label="Juggling three jobs (weakness)")
-    tab.get_by_label("The first thing I'll learn or try").fill("Ask my manager what that could be")
-    tab.get_by_role("button", name="Add this goal").click()
-    tab.get_by_text("Tied to: Juggling three jobs").wait_for()
-    tab.get_by_label("What I did", exact=True).fill("Asked at the Monday meeting")
-    tab.get_by_role("button", name="Log this step").click()
-    tab.get_by_text("Every step counts").wait_for()
-    tab.get_by_label("What I accomplished").fill("Got the new rota to run")
-    tab.get_by_label("How I celebrated").fill("Dinner out")
-    tab.get_by_role("button", name="Save this celebration").click()
-    tab.get_by_text("Saved your celebration").wait_for()
+    view.get_by_label("I want to grow in this area").check()
+    view.get_by_text("Your growth goals are just below").wait_for()
+    view.locator("a.wb-next-step").click()
+    page.wait_for_url(re.compile(r"03_grow\.ipynb.*#wb-goals$"))
+    assert view.locator("#wb-goals").is_visible()
+    view.get_by_label("A small goal").fill("Take on one extra responsibility")
+    view.get_by_label("Tied to a trait (optional)").select_option(label="Juggling three jobs (weakness)")
+    view.get_by_label("The first thing I'll learn or try").fill("Ask my manager what that could be")
+    view.get_by_role("button", name="Add this goal").click()
+    view.get_by_text("Tied to: Juggling three jobs").wait_for()
+    view.get_by_label("What I did", exact=True).fill("Asked at the Monday meeting")
+    view.get_by_role("button", name="Log this step").click()
+    view.get_by_text("Every step counts").wait_for()
+    view.get_by_label("What I accomplished").fill("Got the new rota to run")
+    view.get_by_label("How I celebrated").fill("Dinner out")
+    view.get_by_role("button", name="Save this celebration").click()
+    view.get_by_text("Saved your celebration").wait_for()
     progress, _ = _wait_for_chart(tab, 0, lambda d: "Steps" in d and "Celebrations" in d)
     assert progress["Steps"]["y"] == ["Take on one extra responsibility"]
     screenshot(tab, "grow")
     assert axe_problems(tab) == []
 
     # reload: the path, the goal, the step and the celebration are all still there
-    tab = open_ready(tab, app.url("03_grow.ipynb", slug))
-    assert tab.get_by_label("I want to grow in this area").is_checked()
-    tab.get_by_text("Take on one extra responsibility").first.wait_for()
-    tab.get_by_text("Asked at the Monday meeting").wait_for()
-    tab.get_by_text("Got the new rota to run").wait_for()
+    open_ready(page, app.url("03_grow.ipynb", slug))
+    assert view.get_by_label("I want to grow in this area").is_checked()
+    view.get_by_text("Take on one extra responsibility").first.wait_for()
+    view.get_by_text("Asked at the Monday meeting").wait_for()
+    view.get_by_text("Got the new rota to run").wait_for()
     _wait_for_chart(tab, 0, lambda d: "Steps" in d)
     assert not tab.errors

@@ -101,11 +101,22 @@ class Router(anywidget.AnyWidget):
       const onVisible = () => { if (document.visibilityState === "visible") ping(); };  // back from sleep
       document.addEventListener("visibilitychange", onVisible);
 
-      // Python builds the other pages while the browser has nothing else to do.
+      const send = (message) => {
+        try { model.send(message); } catch (e) { /* the kernel has gone: the note says so */ }
+      };
+      // Python builds the other pages while the browser has had nothing to do for a while;
+      // one page at a time, so the page the person reads stays quick.
       const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
-      const idle = () => whenIdle(() => {
-        try { model.send({ event: "idle" }); } catch (e) { /* the kernel has gone */ }
-      }, { timeout: 4000 });
+      let idleTimer = null;
+      const idle = () => {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => whenIdle(() => send({ event: "idle" }), { timeout: 5000 }), 1500);
+      };
+      // Tell Python when a page is drawn, so it makes its charts then.
+      const whenDrawn = (key, tries) => {
+        if (document.querySelector(`.wb-stage-${key} .app-ready`)) send({ event: "drawn", key });
+        else if (tries > 0) setTimeout(() => whenDrawn(key, tries - 1), 50);
+      };
 
       model.on("msg:custom", (msg) => {
         if (msg.event === "pong") { answered = true; clearTimeout(late); lost.hidden = true; }
@@ -113,6 +124,7 @@ class Router(anywidget.AnyWidget):
         if (msg.event === "shown") {
           sessionStorage.setItem("wb-route", msg.key);
           document.title = msg.title;
+          whenDrawn(msg.key, 600);
           idle();
           // Charts drawn while their page was hidden take their size now.
           requestAnimationFrame(() => {
@@ -144,6 +156,7 @@ class Router(anywidget.AnyWidget):
       return () => {
         clearInterval(beat);
         clearTimeout(late);
+        clearTimeout(idleTimer);
         window.removeEventListener("hashchange", onHash);
         document.removeEventListener("visibilitychange", onVisible);
         lost.remove();
@@ -157,6 +170,9 @@ class Router(anywidget.AnyWidget):
     .wb-lost[hidden] { display: none; }
     .wb-lost p { margin: 0; max-width: 40rem; }
     .wb-lost button { min-height: 44px; padding: 0 1rem; font: inherit; cursor: pointer; }
+    /* ipywidgets marks every widget with an error icon when the kernel goes; the note
+       above says it once, calmly. */
+    .jupyter-widgets-disconnected::before { display: none !important; }
     """
     routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
@@ -219,6 +235,8 @@ class App:
                 self.go(message.get("hash"), message.get("search"))
             elif event == "idle" and self.connected:
                 self.build_ahead()
+            elif event == "drawn" and message.get("key") in self.shown:
+                self._drawn(self.shown[message["key"]].widget)
         except Exception:  # never a traceback on the page; the log says what happened
             log.exception("app: handling %r", message)
 
@@ -281,6 +299,13 @@ class App:
         ) + (() if old is not None else (widget,))
         if old is not None:
             self._close(old.widget)
+
+    @staticmethod
+    def _drawn(widget: w.Widget) -> None:
+        """A page is on screen: now its slower parts (charts) are made."""
+        page = getattr(widget, "wb_page", None)
+        if page is not None:
+            page.run_after_shown()
 
     def _build(self, stage: Stage) -> w.Widget:
         module = importlib.import_module(f"{__package__}.{stage.module}")

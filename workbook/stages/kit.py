@@ -604,6 +604,7 @@ class Page:
             [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
         )
         page.add_class("wb-page")
+        page.wb_page = self  # the app runs the page's after_shown work when it is on screen
         return page
 
 
