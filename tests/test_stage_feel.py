@@ -366,3 +366,22 @@ def test_a_link_stuffed_with_fields_is_treated_as_no_link(home, monkeypatch):
     monkeypatch.setenv("QUERY_STRING", "&".join(f"f{n}=x" for n in range(50)) + "&workbook=mine")
     page = feel.FeelPage()
     assert page.page.wb is not None and page.page.wb.name == "Mine"  # the current one, calmly
+
+
+def test_searching_a_feeling_adds_what_was_searched_never_an_unseen_first_match(wb):
+    checkin = feel.FeelPage().checkin
+    checkin.search.value = "calm"
+    assert checkin.choices.options[0] == "calm"  # the word itself, first and highlighted
+    assert checkin.choices.value == "calm"
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm"]
+    # several matches and none is the word typed: nothing is picked behind the person's back
+    checkin.search.value = "ful"
+    assert len(checkin.choices.options) > 1 and checkin.choices.value is None
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm"]
+    assert "Pick the one that fits" in status(checkin.page)
+    picked = checkin.choices.options[1]
+    checkin.choices.value = picked
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm", picked]

@@ -191,3 +191,17 @@ def test_a_giant_reason_is_refused_and_stays_on_the_page(wb, stage):
     assert "wb-problem" in _status(stage)
     assert stage.reason_text.value == giant
     assert wb.single("reason")["text"] is None
+
+
+def test_a_trait_search_picks_only_what_was_asked_and_never_fills_my_own_trait(wb, stage):
+    stage.search.value = "zzzz nothing like this"
+    assert stage.own_name.value == ""  # a search is not a trait of my own
+    stage.search.value = "pati"
+    found = [value for _label, value in stage.suggestions.options]
+    if len(found) > 1:
+        assert stage.suggestions.value is None
+    stage.search.value = "patience"
+    assert stage.suggestions.options[0][1] == "patience"
+    assert stage.suggestions.value == "patience"
+    stage.add_selected()
+    assert [e["name"] for e in wb.entries("trait")] == ["patience"]
