@@ -436,7 +436,9 @@ class Page:
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
             if self.wb
-            else self.words["no_workbook"].format(start=page_link(0, None))
+            else self.words["no_workbook_here" if self.index == 0 else "no_workbook"].format(
+                start=page_link(0, None)
+            )
         )
         problem = (
             f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>'
@@ -487,15 +489,9 @@ class Page:
 
         t = content.text("common")
         extras: list[w.Widget] = []
-        notes = [e for e in self.wb.entries("therapist_note") if e.data["stage"] == self.index]
+        notes = therapist_notes_html(self.wb, self.index, t["notes_title"])
         if notes:
-            items = "".join(
-                f'<li><span class="wb-date">{esc(when(n.created_at))}</span><br>{paragraphs(n["text"])}</li>'
-                for n in notes
-            )
-            extras.append(
-                w.HTML(f'<div class="wb-note"><h2>{esc(t["notes_title"])}</h2><ul>{items}</ul></div>')
-            )
+            extras.append(w.HTML(notes))
         prompts = [e for e in self.wb.entries("therapist_prompt") if e.data["stage"] == self.index]
         if prompts:
             areas = []
@@ -553,6 +549,18 @@ class Page:
         page = w.VBox(parts, layout=w.Layout(max_width="52rem", margin="0 auto"))
         page.add_class("wb-page")
         return page
+
+
+def therapist_notes_html(wb: Workbook, stage: int, title: str, *, level: int = 2) -> str:
+    """A therapist's notes on one stage (0: on the whole workbook) with their dates, or ""."""
+    notes = [e for e in wb.entries("therapist_note") if e.data["stage"] == stage]
+    if not notes:
+        return ""
+    items = "".join(
+        f'<li><span class="wb-date">{esc(when(n.created_at))}</span><br>{paragraphs(n["text"])}</li>'
+        for n in notes
+    )
+    return f'<div class="wb-note"><h{level}>{esc(title)}</h{level}><ul>{items}</ul></div>'
 
 
 def crisis_html() -> str:
