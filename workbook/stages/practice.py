@@ -18,9 +18,11 @@ from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area
 from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
 
 REVIEW_CSS = (
-    "<style>.wb-review-stage dl{display:block;margin:0}.wb-review-stage dt{font-weight:600;margin-top:.4em}"
-    ".wb-review-stage dd{margin:0 0 .3em 0}.wb-review-stage .when{color:#555;font-size:.85em;"
-    "border-top:1px solid #ddd;padding-top:.3em}.wb-review-stage svg{max-width:100%;height:auto}</style>"
+    "<style>.wb-review-stage .field{display:block;margin:0 0 .5em 0}.wb-review-stage .field p{margin:0}"
+    ".wb-review-stage .label{font-weight:600}.wb-review-stage .when{color:#555;font-size:.85em;"
+    "border-top:1px solid #ddd;padding-top:.3em;margin:.8em 0 .2em}"
+    ".wb-review-stage .note{background:#f3f1e7;border-left:4px solid #c9a227;padding:.4em .8em;margin:.5em 0}"
+    ".wb-review-stage svg{max-width:100%;height:auto}</style>"
 )
 
 
