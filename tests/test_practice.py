@@ -48,7 +48,8 @@ def test_client_shares_two_stages_therapist_sees_exactly_those(home, client_page
     page = practice.Practice()
     upload(page.upload, data)
     page.import_button.click()
-    assert "Brought in" in page.page.status.value
+    assert "Brought in" in page.import_status.value  # beside the button that was pressed
+    assert page.page.status.value == ""
     assert "1, 2" in page.clients_html.value
     review = _texts(page.review_box)
     assert "We drifted &lt;b&gt;apart&lt;/b&gt;" in review and "Not sure why" in review
@@ -62,9 +63,16 @@ def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
     page = practice.Practice()
     upload(page.upload, link_bytes(box.working.text.value))
     page.import_button.click()
+    # a note on the whole workbook, the first note box of the review
     note = next(c for c in _walk(page.review_box) if getattr(c, "description", "").startswith("Your note"))
+    assert note.description == "Your note for Test on the whole workbook"
     note.value = "Thank you for looking at this so honestly."
     next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Add the note").click()
+    # "saved" shows beside the button that was pressed, not at the page's foot
+    assert page.page.status.value == ""
+    assert "Saved your note" in page._note_status[(page.choose.value, 0)].value
+    assert page._note_status[(page.choose.value, 0)] in list(_walk(page.review_box))
+    assert "Thank you for looking" in _texts(page.review_box)  # the review shows it at once
     make = next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Make the notes file")
     make.click()
     out = [c for c in _walk(page.review_box) if "notes file" in _texts(c)][-1]
@@ -73,7 +81,8 @@ def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
     section = client_page.therapist
     upload(section.return_upload, notes)
     section.return_button.click()
-    assert "Added 1" in client_page.page.status.value
+    assert "Added 1" in section.return_status.value
+    assert "Thank you for looking at this so honestly." in client_page.note.value  # on the start page
     assert [e["text"] for e in client_page.page.wb.entries("therapist_note")] == [
         "Thank you for looking at this so honestly."
     ]
@@ -83,7 +92,7 @@ def test_a_bad_file_on_the_practice_page_is_a_calm_message(home):
     page = practice.Practice()
     upload(page.upload, b"not a share file")
     page.import_button.click()
-    assert "begin the way a workbook file does" in page.page.status.value
+    assert "begin the way a workbook file does" in page.import_status.value
     assert not exchange.practice_home(home).path.exists()
 
 

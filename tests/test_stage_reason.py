@@ -169,7 +169,7 @@ def test_case_points_for_and_against_are_separate_entries(wb, stage):
 
 def test_an_empty_case_point_is_not_saved(wb, stage):
     stage.case_forms["for"].button.click()
-    assert "wb-problem" in _status(stage)
+    assert "wb-problem" in stage.case_forms["for"].status.value  # beside the button pressed
     assert wb.entries("case_point") == []
 
 

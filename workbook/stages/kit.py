@@ -336,17 +336,34 @@ class Page:
 
     def say(self, message_html: str) -> None:
         """Show a friendly status line (our own HTML; escape any user text first)."""
-        self.status.value = f'<div role="status" class="wb-saved">{message_html}</div>'
+        self._message_line().value = f'<div role="status" class="wb-saved">{message_html}</div>'
 
     def problem(self, message: str) -> None:
         """Show a calm message about something that was not saved."""
-        self.status.value = f'<div role="alert" class="wb-problem">{esc(message)}</div>'
+        self._message_line().value = f'<div role="alert" class="wb-problem">{esc(message)}</div>'
 
-    def guard(self, callback: Callable) -> Callable:
-        """Wrap a widget callback: errors become a message on the page and a log line."""
+    def status_line(self) -> w.HTML:
+        """A small status line to put right under a form's button (see `on_click(near=)`)."""
+        line = w.HTML()
+        line.add_class("wb-status-near")  # not .wb-status: that stays the page's own line
+        return line
+
+    def _message_line(self) -> w.HTML:
+        # While a button's callback runs, its messages go beside that button, where the
+        # person is looking, rather than to the page's foot.
+        return getattr(self, "_near", None) or self.status
+
+    def guard(self, callback: Callable, *, near: w.HTML | None = None) -> Callable:
+        """Wrap a widget callback: errors become a message on the page and a log line.
+
+        With `near`, the callback's messages (saved, problems) show in that status line."""
 
         @functools.wraps(callback)
         def guarded(*args, **kwargs):
+            outer = getattr(self, "_near", None)
+            self._near = near or outer
+            if near is not None:
+                near.value = ""  # the last message there is about an earlier press
             try:
                 return callback(*args, **kwargs)
             except (InvalidEntry, WorkbookError) as exc:
@@ -354,11 +371,14 @@ class Page:
             except Exception:
                 log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
                 self.problem(UNEXPECTED)
+            finally:
+                self._near = outer
 
         return guarded
 
-    def on_click(self, button: w.Button, callback: Callable) -> None:
-        button.on_click(self.guard(lambda _b: callback()))
+    def on_click(self, button: w.Button, callback: Callable, *, near: w.HTML | None = None) -> None:
+        """Run `callback` when `button` is pressed; with `near`, its messages show there."""
+        button.on_click(self.guard(lambda _b: callback(), near=near))
 
     def on_change(self, widget: w.Widget, callback: Callable) -> None:
         widget.observe(self.guard(lambda change: callback(change["new"])), names="value")
@@ -827,8 +847,9 @@ class AddForm:
         )
         self.on_added: list[Callable[[Entry], None]] = []
         self.button = button(label, primary=True)
-        page.on_click(self.button, self.add)
-        self.widget = w.VBox([*widgets.values(), self.button])
+        self.status = page.status_line()  # "saved" (or what went wrong) right under the button
+        page.on_click(self.button, self.add, near=self.status)
+        self.widget = w.VBox([*widgets.values(), self.button, self.status])
         self.widget.add_class("wb-addform")
 
     def add(self) -> Entry:

@@ -96,7 +96,7 @@ class ShareBox:
         self.passphrase = passphrase_box(t["passphrase"])
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
-        page.on_click(self.button, self.make)
+        page.on_click(self.button, self.make, near=self.working.text)
         self.widget = w.VBox(
             [
                 w.HTML(f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>"),
@@ -149,13 +149,15 @@ class TherapistSection:
         self.start_upload = file_picker()
         self.start_name = text_line(t["start_name"])
         self.start_button = button(t["start_button"], primary=True)
-        page.on_click(self.start_button, self.start)
+        self.start_status = page.status_line()  # messages beside the button pressed
+        page.on_click(self.start_button, self.start, near=self.start_status)
         start_box = w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
                 self.start_upload,
                 self.start_name,
                 self.start_button,
+                self.start_status,
             ]
         )
         # share
@@ -166,7 +168,8 @@ class TherapistSection:
         self.return_passphrase = passphrase_box(t["passphrase"])
         self.return_button = button(t["return_button"], primary=True)
         self.return_working = Working()
-        page.on_click(self.return_button, self.open_notes)
+        self.return_status = page.status_line()
+        page.on_click(self.return_button, self.open_notes, near=self.return_status)
         return_box = w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
@@ -174,6 +177,7 @@ class TherapistSection:
                 self.return_passphrase,
                 self.return_button,
                 self.return_working.widget,
+                self.return_status,
             ]
         )
         practice = w.HTML(
