@@ -224,6 +224,53 @@ class _ShownBeacon(anywidget.AnyWidget):
     _esm = "export default { render({ model }) { model.send({ shown: true }); } };"
 
 
+class _TypingKeeper(anywidget.AnyWidget):
+    """An invisible widget that sends the last keystrokes of live text areas when the tab goes.
+
+    ipywidgets in the browser holds a text area's newest value back while an earlier change
+    is still on its way to the kernel, and sends it only once the kernel answers. Closed
+    in that moment, the tab took the last keystrokes with it. When the page is hidden or
+    closed, this sends every such held-back change at once (the kernel then saves it, or
+    saves it on its way out: see `_save_waiting_writing`).
+    """
+
+    _esm = """
+    export default { render({ model }) {
+      let areas = [];
+      const find = async () => {
+        const refs = model.get("areas") || [];
+        const found = await Promise.all(refs.map((ref) =>
+          model.widget_manager.get_model(String(ref).replace(/^IPY_MODEL_/, "")).catch(() => null)));
+        areas = found.filter(Boolean);
+      };
+      const flush = () => {
+        for (const area of areas) {
+          if (area._msg_buffer && area.comm_live) {
+            const id = area.send_sync_message(area._msg_buffer, area._msg_buffer_callbacks);
+            if (area.rememberLastUpdateFor) area.rememberLastUpdateFor(id);
+            area._msg_buffer = null;
+            area._msg_buffer_callbacks = null;
+          }
+        }
+      };
+      const hidden = () => { if (document.visibilityState === "hidden") flush(); };
+      model.on("change:areas", find);
+      find();
+      // capture: before Voila's own beforeunload handler asks the server to stop the kernel
+      window.addEventListener("pagehide", flush, true);
+      window.addEventListener("beforeunload", flush, true);
+      document.addEventListener("visibilitychange", hidden);
+      return () => {
+        model.off("change:areas", find);
+        window.removeEventListener("pagehide", flush, true);
+        window.removeEventListener("beforeunload", flush, true);
+        document.removeEventListener("visibilitychange", hidden);
+      };
+    } };
+    """
+    areas = traitlets.List(trait=traitlets.Instance(w.Widget)).tag(sync=True, **w.widget_serialization)
+
+
 class Scale(anywidget.AnyWidget):
     """A labelled whole-number scale (e.g. 0-10) drawn as the browser's own range input.
 
@@ -304,6 +351,7 @@ class Page:
         self._after_shown: list[Callable[[], None]] = []
         self._next: tuple[int, str] | None = None
         self._beacon: _ShownBeacon | None = None
+        self._keeper: _TypingKeeper | None = None  # sends held-back typing when the tab goes
         self._render_frame()
 
     def after_shown(self, callback: Callable[[], None]) -> None:
@@ -409,6 +457,9 @@ class Page:
             _WAITING_SAVES[id(pending)] = flush
 
         widget.observe(changed, names="value")
+        if self._keeper is None:
+            self._keeper = _TypingKeeper(layout=w.Layout(display="none"))
+        self._keeper.areas = [*self._keeper.areas, widget]
 
     # -- building ------------------------------------------------------------------
     def section(self, title: str, intro: str = "", *children: w.Widget, level: int = 2) -> w.VBox:
@@ -563,6 +614,8 @@ class Page:
             parts = self._client_view(parts, style, extras)
         if self._beacon is not None:
             parts.insert(0, self._beacon)
+        if self._keeper is not None:
+            parts.insert(0, self._keeper)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
         self.footer.add_class(READY_CLASS)
