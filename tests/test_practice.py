@@ -8,6 +8,7 @@ import re
 import pytest
 
 from workbook import exchange
+from workbook.share import NeedsPassphrase
 from workbook.stages import feel, practice, start
 
 
@@ -149,3 +150,19 @@ def _walk(widget):
 
 def _texts(widget) -> str:
     return " ".join(c.value for c in _walk(widget) if isinstance(getattr(c, "value", None), str))
+
+
+def test_a_passphrase_for_a_file_is_typed_twice_in_the_app_as_on_the_command_line(home, client_page):
+    box = client_page.therapist.share
+    box.stages[2].value = True
+    box.passphrase.first.value = "river stone"
+    box.passphrase.again.value = "river stome"
+    box.button.click()
+    assert "two passphrases are different" in box.working.text.value  # beside the button
+    assert "wb-download" not in box.working.text.value
+    box.passphrase.again.value = "river stone"
+    box.button.click()
+    data = link_bytes(box.working.text.value)
+    with pytest.raises(NeedsPassphrase):
+        exchange.import_share(exchange.practice_home(home), data)
+    assert exchange.import_share(exchange.practice_home(home), data, passphrase="river stone").added

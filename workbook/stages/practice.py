@@ -15,7 +15,7 @@ from .. import exchange, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area, text_line, when
-from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
+from .sharing import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
 
 REVIEW_CSS = (
     "<style>.wb-review-stage .field{display:block;margin:0 0 .5em 0}.wb-review-stage .field p{margin:0}"
@@ -273,13 +273,14 @@ class Practice:
     def _return_part(self, slug, name) -> w.Widget:
         t = self.t
         out = w.HTML()
-        passphrase = passphrase_box(words()["sharing"]["passphrase"])
+        passphrase = NewPassphrase()
         make = button(t["return_button"], primary=True)
 
         def run():
+            chosen = passphrase.value()
             with self.practice.open(slug) as wb:
-                data = exchange.return_notes(wb, passphrase=passphrase.value or None)
-            passphrase.value = ""
+                data = exchange.return_notes(wb, passphrase=chosen)
+            passphrase.clear()
             file_name = exchange.file_name(name, "notes")
             out.value = (
                 f'<p role="status">{esc(t["return_ready"].format(name=name))} '
@@ -290,7 +291,7 @@ class Practice:
         return w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"),
-                passphrase,
+                *passphrase.widgets,
                 make,
                 out,
             ]
