@@ -87,10 +87,15 @@ def test_a_report_reads_as_words_not_as_stored_fields(wb):
     wb.put("case_point", {"side": "for", "text": "I rushed the talk."})
     wb.put("reason", {"status": "known", "text": "More experience."})
     wb.put("checkin", {"ratings": {"sadness": 7}})
+    goal = wb.put("goal", {"title": "Speak up"})
+    wb.put(
+        "step", {"goal_id": goal.entry_id, "kind": "chance taken", "done_on": "2026-03-01", "text": "Spoke"}
+    )
     annotate(wb, 0, "WHOLE-NOTE: you have come a long way.")
     page = html.unescape(report.report_html(wb))
     assert "What I hoped for or pictured" in page and "hoped<" not in page  # the question, not its key
-    for stored in ("Domain", "The reason touches this", "Rating", "Side", "Prompt"):
+    assert "A chance taken to use a new skill" in page
+    for stored in ("Domain", "The reason touches this", "Rating", "Side", "Prompt", "Kind"):
         assert f">{stored}<" not in page
     assert "patience (+2, strength) — I wait well." in page
     assert "public speaking (−2, weakness)" in page and "humour (0, neither)" in page

@@ -139,6 +139,7 @@ def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
     """Each entry with its date and its filled-in fields (blank and 'no' ones left out)."""
     prompt_text = {e.entry_id: e.data["text"] for e in everything if e.kind == "therapist_prompt"}
     choices = _words()["report"].get("choices", {})
+    labels = _words()["report"].get("labels", {})
     blocks = []
     for e in group:
         if e.kind == "therapist_note":
@@ -156,7 +157,7 @@ def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
             said = choices.get(e.kind, {}).get(f.name, {}).get(value) if f.type == "choice" else None
             shown = said or _show(value, f)
             if shown:
-                blocks.append(Block("field", shown, label=f.title))
+                blocks.append(Block("field", shown, label=labels.get(e.kind, {}).get(f.name) or f.title))
     return blocks
 
 
