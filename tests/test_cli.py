@@ -99,3 +99,87 @@ def test_serve_stops_its_server_when_it_is_stopped(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def _wait_for_url(process) -> str:
+    """The address (with its token) a `rejection-workbook` command's server prints."""
+    import re
+    import time
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/\S*token=[\w-]+", line)
+        if found:
+            return found.group(0)
+        if not line and process.poll() is not None:
+            break
+    raise AssertionError("the server did not say where it is")
+
+
+def test_the_demo_has_a_home_of_its_own(capsys, home, monkeypatch):
+    mine = home.create("After the interview")
+    home.set_current(mine.path.stem)
+    mine.close()
+    monkeypatch.setattr(cli, "supervise", lambda process, started=None: process.kill() or 0)
+    monkeypatch.setattr(cli, "voila_command", lambda *a, **k: ["sleep", "30"])
+    code, _out, _err = run(capsys, "serve", "--demo", "--no-browser", "--home", str(home.path))
+    assert code == 0
+    # the person's own workbooks and their choice are untouched; the demo is elsewhere
+    assert [info.name for info in home.list()] == ["After the interview"]
+    assert home.current() == "after-the-interview"
+    demo = cli.Home(home.path / cli.DEMO_DIR)
+    assert [info.name for info in demo.list()] == ["Demo — Sam"]
+
+
+def test_lab_opens_the_persons_own_notebooks_without_news_and_stops_when_killed(tmp_path):
+    import contextlib
+    import json
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    edited = home / "notebooks" / "00_start.ipynb"
+    edited.parent.mkdir(parents=True)
+    edited.write_text('{"mine": true}')
+    port = cli.free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbook.cli",
+            "lab",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--home",
+            str(home),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # so that whatever is left can be found and stopped below
+    )
+    try:
+        url = _wait_for_url(process)
+        assert f"127.0.0.1:{port}/" in url
+        # a folder of the person's own, filled from the shipped notebooks, their edit kept
+        assert edited.read_text() == '{"mine": true}'
+        assert (home / "notebooks" / "01_feel.ipynb").is_file()
+        # JupyterLab's news prompt is off: its plugin is disabled in the page JupyterLab serves
+        from urllib.request import urlopen
+
+        with urlopen(url, timeout=30) as response:  # our own server on 127.0.0.1
+            page = response.read().decode()
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+        assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        with socket.socket() as sock:  # JupyterLab itself is gone too
+            assert sock.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # never leave a JupyterLab behind

@@ -237,3 +237,25 @@ def test_the_whole_round_trip_from_the_cli(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REJECTION_WORKBOOK_PASSPHRASE", "wrong")
     assert run("import", str(shared), "--home", t_home) == 2
     assert "passphrase doesn't open" in capsys.readouterr().err
+
+
+def test_a_protected_file_asks_for_its_passphrase_when_none_was_given(tmp_path, monkeypatch, capsys, wb):
+    import getpass
+    import sys
+
+    monkeypatch.delenv("REJECTION_WORKBOOK_PASSPHRASE", raising=False)
+    wb.put("reason", {"status": "unknown", "text": "not sure"})
+    shared = tmp_path / "share.rwshare"
+    shared.write_bytes(exchange.share_file(wb, [2], passphrase="pw"))
+    t_home = str(tmp_path / "t")
+    # no terminal to ask on: it says how to give the passphrase
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    assert cli.main(["import", str(shared), "--home", t_home]) == 2
+    assert "--passphrase" in capsys.readouterr().err
+    # at a terminal it asks, once, and the file opens
+    asked = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or "pw")
+    assert cli.main(["import", str(shared), "--home", t_home]) == 0
+    assert len(asked) == 1 and "passphrase" in asked[0]
+    assert "Brought in" in capsys.readouterr().out

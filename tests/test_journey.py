@@ -93,3 +93,14 @@ def test_no_workbook_means_a_calm_page(home):
     journey = JourneyPage()
     assert journey.page.wb is None
     assert "No workbook is open yet" in journey.page.header.value
+
+
+def test_the_goal_list_and_the_chart_count_steps_the_same_way(wb):
+    goal = wb.put("goal", {"title": "Speak up in meetings"})
+    for kind, day in (("step", "2026-11-01"), ("step", "2026-11-03"), ("chance taken", "2026-11-05")):
+        wb.put("step", {"goal_id": goal.entry_id, "kind": kind, "text": "Did it", "done_on": day})
+    journey = JourneyPage()
+    journey.page.run_after_shown()
+    summary = journey.charts["goals"].summary.value
+    assert "2 steps and 1 chance taken" in journey.goal_list.value
+    assert "2 steps, 1 chance taken" in summary

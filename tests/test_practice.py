@@ -8,6 +8,7 @@ import re
 import pytest
 
 from workbook import exchange
+from workbook.share import NeedsPassphrase
 from workbook.stages import feel, practice, start
 
 
@@ -48,7 +49,8 @@ def test_client_shares_two_stages_therapist_sees_exactly_those(home, client_page
     page = practice.Practice()
     upload(page.upload, data)
     page.import_button.click()
-    assert "Brought in" in page.page.status.value
+    assert "Brought in" in page.import_status.value  # beside the button that was pressed
+    assert page.page.status.value == ""
     assert "1, 2" in page.clients_html.value
     review = _texts(page.review_box)
     assert "We drifted &lt;b&gt;apart&lt;/b&gt;" in review and "Not sure why" in review
@@ -62,9 +64,16 @@ def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
     page = practice.Practice()
     upload(page.upload, link_bytes(box.working.text.value))
     page.import_button.click()
+    # a note on the whole workbook, the first note box of the review
     note = next(c for c in _walk(page.review_box) if getattr(c, "description", "").startswith("Your note"))
+    assert note.description == "Your note for Test on the whole workbook"
     note.value = "Thank you for looking at this so honestly."
     next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Add the note").click()
+    # "saved" shows beside the button that was pressed, not at the page's foot
+    assert page.page.status.value == ""
+    assert "Saved your note" in page._note_status[(page.choose.value, 0)].value
+    assert page._note_status[(page.choose.value, 0)] in list(_walk(page.review_box))
+    assert "Thank you for looking" in _texts(page.review_box)  # the review shows it at once
     make = next(c for c in _walk(page.review_box) if getattr(c, "description", "") == "Make the notes file")
     make.click()
     out = [c for c in _walk(page.review_box) if "notes file" in _texts(c)][-1]
@@ -73,7 +82,8 @@ def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
     section = client_page.therapist
     upload(section.return_upload, notes)
     section.return_button.click()
-    assert "Added 1" in client_page.page.status.value
+    assert "Added 1" in section.return_status.value
+    assert "Thank you for looking at this so honestly." in client_page.note.value  # on the start page
     assert [e["text"] for e in client_page.page.wb.entries("therapist_note")] == [
         "Thank you for looking at this so honestly."
     ]
@@ -83,7 +93,7 @@ def test_a_bad_file_on_the_practice_page_is_a_calm_message(home):
     page = practice.Practice()
     upload(page.upload, b"not a share file")
     page.import_button.click()
-    assert "begin the way a workbook file does" in page.page.status.value
+    assert "begin the way a workbook file does" in page.import_status.value
     assert not exchange.practice_home(home).path.exists()
 
 
@@ -140,3 +150,19 @@ def _walk(widget):
 
 def _texts(widget) -> str:
     return " ".join(c.value for c in _walk(widget) if isinstance(getattr(c, "value", None), str))
+
+
+def test_a_passphrase_for_a_file_is_typed_twice_in_the_app_as_on_the_command_line(home, client_page):
+    box = client_page.therapist.share
+    box.stages[2].value = True
+    box.passphrase.first.value = "river stone"
+    box.passphrase.again.value = "river stome"
+    box.button.click()
+    assert "two passphrases are different" in box.working.text.value  # beside the button
+    assert "wb-download" not in box.working.text.value
+    box.passphrase.again.value = "river stone"
+    box.button.click()
+    data = link_bytes(box.working.text.value)
+    with pytest.raises(NeedsPassphrase):
+        exchange.import_share(exchange.practice_home(home), data)
+    assert exchange.import_share(exchange.practice_home(home), data, passphrase="river stone").added

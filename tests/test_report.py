@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import zipfile
 
@@ -27,6 +28,8 @@ def filled(wb):
 
 
 def test_every_stage_by_default_with_charts_and_no_outside_files(filled):
+    filled.put("checkin", {"ratings": {"sadness": 5}})
+    filled.put("trait", {"name": "patience", "rating": 2, "domain": "personality"})
     page = report.report_html(filled)
     for text in (
         "Not chosen",
@@ -37,7 +40,8 @@ def test_every_stage_by_default_with_charts_and_no_outside_files(filled):
         "NOTE-TWO",
     ):
         assert text in page
-    assert page.count("<svg") == 4  # check-ins (stages 1 and 4), traits, goals
+    # check-ins in Stage 1 and traits; one check-in (Stage 4) or one goal makes no chart
+    assert page.count("<svg") == 2
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
     assert "<script" not in page
 
@@ -69,3 +73,50 @@ def test_zip_has_report_pdf_and_csv_of_shared_stages_only(filled):
         assert "LETTER-TEXT" in zf.read("tables/letter.csv").decode("utf-8-sig")
         assert "Not chosen" not in zf.read("tables/rejection.csv").decode("utf-8-sig")
         assert zf.read("tables/checkin.csv").decode("utf-8-sig").count("sadness") == 1
+
+
+def test_a_report_reads_as_words_not_as_stored_fields(wb):
+    from workbook.exchange import annotate
+
+    wb.put("reflection", {"prompt": "hoped", "text": "A corner office."})
+    wb.put("trait", {"name": "patience", "rating": 2, "domain": "personality", "note": "I wait well."})
+    wb.put(
+        "trait", {"name": "public speaking", "rating": -2, "domain": "skills and experience", "touched": True}
+    )
+    wb.put("trait", {"name": "humour", "rating": 0, "domain": "personality"})
+    wb.put("case_point", {"side": "for", "text": "I rushed the talk."})
+    wb.put("reason", {"status": "known", "text": "More experience."})
+    wb.put("checkin", {"ratings": {"sadness": 7}})
+    goal = wb.put("goal", {"title": "Speak up"})
+    wb.put(
+        "step", {"goal_id": goal.entry_id, "kind": "chance taken", "done_on": "2026-03-01", "text": "Spoke"}
+    )
+    annotate(wb, 0, "WHOLE-NOTE: you have come a long way.")
+    page = html.unescape(report.report_html(wb))
+    assert "What I hoped for or pictured" in page and "hoped<" not in page  # the question, not its key
+    assert "A chance taken to use a new skill" in page
+    for stored in ("Domain", "The reason touches this", "Rating", "Side", "Prompt", "Kind"):
+        assert f">{stored}<" not in page
+    assert "patience (+2, strength) — I wait well." in page
+    assert "public speaking (−2, weakness)" in page and "humour (0, neither)" in page
+    assert "What the reason touches" in page
+    assert "For the reason" in page and "• I rushed the talk." in page
+    assert "Yes, a reason was given" in page
+    # the therapist's note on the whole workbook comes first, under its own heading
+    assert page.index("WHOLE-NOTE") < page.index("1. Feel it")
+    assert "on the whole workbook" in page
+    assert page.count("<svg") == 1  # the traits; a single check-in makes no one-dot chart
+
+
+def test_a_pdf_heading_never_stands_alone_at_the_foot_of_a_page(wb):
+    for n in range(40):
+        wb.put("letter", {"text": f"Letter {n}. " + "Some words to myself. " * (n % 7 + 1)})
+        wb.put("quality", {"text": f"Quality {n}"})
+        wb.put("kind_act", {"done_on": "2026-11-01", "text": f"Act {n}"})
+    blocks = report.build(wb)
+    pages: list[int] = []
+    report.render_pdf(blocks, pages=pages)
+    assert max(pages) > 2
+    for i, block in enumerate(blocks[:-1]):
+        if block.kind in ("h2", "h3", "rule"):
+            assert pages[i] == pages[i + 1], f"'{block.text or block.label}' is alone at a page's foot"

@@ -95,6 +95,40 @@ def test_a_page_writes_to_the_workbook_in_its_link(home, monkeypatch):
     assert f"02_reason.ipynb?workbook={second}" in page.page.footer.value
 
 
+def test_the_start_page_guides_by_where_the_person_is(home):
+    page = start.StartPage()
+    assert "Go to" not in page.page.header.value  # we are on Start here already
+    assert "Your workbooks" in page.page.header.value
+    page.new_name.value = "After the interview"
+    page.create_button.click()
+    assert "begin with" in page.progress.value and "01_feel" in page.progress.value
+    wb = page.page.wb
+    from workbook.progress import mark_done
+
+    mark_done(wb, 1)
+    page.refresh()
+    assert "carry on with" in page.progress.value and "02_reason" in page.progress.value
+    for stage in range(2, 6):
+        mark_done(wb, stage)
+    page.refresh()
+    text = html.unescape(page.progress.value)
+    assert "begin with" not in text and "all five stages done" in text and "06_journey" in text
+
+
+def test_a_therapists_note_on_the_whole_workbook_is_on_the_start_page(wb):
+    from workbook.exchange import annotate
+
+    wb.set_meta("welcome_note", "Welcome, Alex.")
+    annotate(wb, 0, "Go gently with Stage 2 <b>please</b>.")
+    annotate(wb, 2, "A note for Stage 2 only.")
+    page = start.StartPage()
+    shown = page.note.value
+    assert "Welcome, Alex." in shown
+    assert "Go gently with Stage 2 &lt;b&gt;please&lt;/b&gt;." in shown  # escaped: data, never markup
+    assert "notes on the whole workbook" in html.unescape(shown)
+    assert "A note for Stage 2 only." not in shown
+
+
 @pytest.mark.parametrize("query", ["workbook=../../etc/passwd", "workbook=nope", "workbook=%2Fetc"])
 def test_a_hostile_link_opens_nothing_and_says_why(home, monkeypatch, query):
     home.set_current(home.create("Mine").path.stem)
@@ -366,3 +400,38 @@ def test_a_link_stuffed_with_fields_is_treated_as_no_link(home, monkeypatch):
     monkeypatch.setenv("QUERY_STRING", "&".join(f"f{n}=x" for n in range(50)) + "&workbook=mine")
     page = feel.FeelPage()
     assert page.page.wb is not None and page.page.wb.name == "Mine"  # the current one, calmly
+
+
+def test_searching_a_feeling_adds_what_was_searched_never_an_unseen_first_match(wb):
+    checkin = feel.FeelPage().checkin
+    checkin.search.value = "calm"
+    assert checkin.choices.options[0] == "calm"  # the word itself, first and highlighted
+    assert checkin.choices.value == "calm"
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm"]
+    # several matches and none is the word typed: nothing is picked behind the person's back
+    checkin.search.value = "ful"
+    assert len(checkin.choices.options) > 1 and checkin.choices.value is None
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm"]
+    assert "Pick the one that fits" in status(checkin.page)
+    picked = checkin.choices.options[1]
+    checkin.choices.value = picked
+    checkin.add_button.click()
+    assert list(checkin.chosen) == ["calm", picked]
+
+
+def test_an_unused_writing_session_leaves_no_entry(wb):
+    page = feel.FeelPage()
+    page.start_button.click()
+    assert wb.entries("writing_session") == []  # nothing written yet, nothing listed
+    assert "wb-empty" in page.sessions.box.children[0].value
+    page.stop_button.click()
+    assert wb.entries("writing_session") == []
+    # written, then all rubbed out before the end: nothing is kept either
+    page.start_button.click()
+    page.writing.value = "Maybe"
+    assert len(wb.entries("writing_session")) == 1
+    page.writing.value = "  "
+    page.stop_button.click()
+    assert wb.entries("writing_session") == []

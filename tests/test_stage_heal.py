@@ -82,7 +82,7 @@ def test_a_boundary_needs_a_plan_and_keeps_its_kind_and_span(wb):
     form.widgets["span"].value = "for good"
     form.button.click()
     assert wb.entries("boundary") == []
-    assert "Please fill in" in heal.page.status.value
+    assert "Please fill in" in form.status.value  # beside the button, not at the foot
 
     form.widgets["plan"].value = "Mute their messages; text my sister instead of checking."
     form.button.click()

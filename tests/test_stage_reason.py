@@ -169,7 +169,7 @@ def test_case_points_for_and_against_are_separate_entries(wb, stage):
 
 def test_an_empty_case_point_is_not_saved(wb, stage):
     stage.case_forms["for"].button.click()
-    assert "wb-problem" in _status(stage)
+    assert "wb-problem" in stage.case_forms["for"].status.value  # beside the button pressed
     assert wb.entries("case_point") == []
 
 
@@ -191,3 +191,17 @@ def test_a_giant_reason_is_refused_and_stays_on_the_page(wb, stage):
     assert "wb-problem" in _status(stage)
     assert stage.reason_text.value == giant
     assert wb.single("reason")["text"] is None
+
+
+def test_a_trait_search_picks_only_what_was_asked_and_never_fills_my_own_trait(wb, stage):
+    stage.search.value = "zzzz nothing like this"
+    assert stage.own_name.value == ""  # a search is not a trait of my own
+    stage.search.value = "pati"
+    found = [value for _label, value in stage.suggestions.options]
+    if len(found) > 1:
+        assert stage.suggestions.value is None
+    stage.search.value = "patience"
+    assert stage.suggestions.options[0][1] == "patience"
+    assert stage.suggestions.value == "patience"
+    stage.add_selected()
+    assert [e["name"] for e in wb.entries("trait")] == ["patience"]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +31,10 @@ START_PAGE = APP_NOTEBOOK
 NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
 IDLE_KERNEL_SECONDS = 15 * 60
 STARTUP_TIMEOUT = 60.0
+STARTS = 3  # tries, each on a new free port, before giving up
+DEMO_DIR = "demo"  # the demo's own home, inside the person's
+LAB_DIR = "notebooks"  # JupyterLab's folder, inside the person's home
+LAB_CONFIG = Path(__file__).resolve().parent / "jupyter_config"
 
 
 class CliError(Exception):
@@ -101,15 +108,29 @@ def start_url(port: int, token: str, slug: str | None = None) -> str:
     return url + (f"&workbook={quote(slug)}" if slug else "")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> None:
-    """Return once the server accepts connections; CliError if it exits or takes too long."""
+class ServerExited(CliError):
+    """The server stopped while starting (most often: its port was taken meanwhile)."""
+
+
+def wait_for_server(port: int, process: subprocess.Popen, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Return once our server answers HTTP on `port`; CliError if it exits or takes too long.
+
+    An open port is not enough: between picking a free port and the server binding it,
+    another program (a kernel's ZeroMQ socket, say) can take it, and answer no HTTP.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise CliError("The app stopped while starting. Run again with --verbose to see why.")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+            raise ServerExited("The app stopped while starting. Run again with --verbose to see why.")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            connection.request("GET", "/voila/static/")
+            if connection.getresponse().getheader("Server", "").startswith("TornadoServer"):
                 return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
         time.sleep(0.1)
     raise CliError(f"The app did not start within {timeout:.0f} seconds.")
 
@@ -135,23 +156,51 @@ def cmd_serve(args) -> int:
     if getattr(args, "demo", False):
         from .demo import install_demo
 
+        # The demo lives in a home of its own: never among, or instead of, the person's workbooks.
+        home = Home(home.path / DEMO_DIR)
         args.workbook = install_demo(home)
     slug = _resolve_workbook(home, args.workbook)
-    port = check_port(args.port) if args.port else free_port()
     token = secrets.token_urlsafe(24)
     env = app_environment(home.path, crisis_line=args.crisis_line)
     output = None if args.verbose else subprocess.DEVNULL
-    process = subprocess.Popen(
-        voila_command(port, token, dark=args.dark), env=env, stdout=output, stderr=output
-    )
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the server too, not just Ctrl+C
-    try:
-        wait_for_port(port, process)
+    for _attempt in range(STARTS):
+        port = check_port(args.port) if args.port else free_port()
+        process = subprocess.Popen(
+            voila_command(port, token, dark=args.dark), env=env, stdout=output, stderr=output
+        )
+        try:
+            wait_for_server(port, process)
+            break
+        except ServerExited:
+            if args.port:  # the person chose this port: say so rather than pick another
+                raise
+        except BaseException:
+            process.kill()
+            raise
+
+    def started() -> None:
+        if process.poll() is not None:
+            raise ServerExited("The app stopped while starting. Run again with --verbose to see why.")
         url = start_url(port, token, slug)
         print(f"The workbook is open at:\n\n    {url}\n\nWorkbooks are kept in {home.path}")
         print("Press Ctrl+C here to stop.", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
+
+    return supervise(process, started)
+
+
+def supervise(process: subprocess.Popen, started: Callable[[], None] | None = None) -> int:
+    """Wait for the server `process` we started; it stops when we do.
+
+    Ctrl+C and `kill PID` (SIGTERM) on this command stop the server too (which shuts down
+    its kernels), so nothing is left running. Returns the server's exit code, or 0 when
+    we were stopped.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if started is not None:
+            started()
         return process.wait()
     except KeyboardInterrupt:
         return 0
@@ -168,15 +217,33 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def lab_notebooks(home: Home) -> Path:
+    """The person's own notebooks folder in the workbook home, where JupyterLab opens.
+
+    Shipped notebooks are copied in when missing; a notebook already there (perhaps
+    edited by the person) is never overwritten. Saving never writes into the package.
+    """
+    folder = home.path / LAB_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for notebook in sorted(notebooks_dir().glob("*.ipynb")):
+        target = folder / notebook.name
+        if not target.exists():
+            shutil.copyfile(notebook, target)
+    return folder
+
+
 def cmd_lab(args) -> int:
     home = _home(args)
     _resolve_workbook(home, args.workbook)
     env = app_environment(home.path, crisis_line=args.crisis_line)
+    # our lab settings (no "Jupyter news" prompt: nothing is fetched from the internet)
+    configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={notebooks_dir()}",
+        f"--ServerApp.root_dir={lab_notebooks(home)}",
         "--ServerApp.ip=127.0.0.1",
     ]
     if args.port:
@@ -185,7 +252,7 @@ def cmd_lab(args) -> int:
         command.append("--no-browser")
     if os.geteuid() == 0:  # JupyterLab refuses root unless told; the person chose to run as root
         command.append("--allow-root")
-    return subprocess.call(command, env=env)
+    return supervise(subprocess.Popen(command, env=env))
 
 
 def cmd_list(args) -> int:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from pathlib import Path
 
 from . import exchange, report
-from .share import ShareError
+from .share import NeedsPassphrase, ShareError
 from .store import Home
 
 PASSPHRASE_ENV = "REJECTION_WORKBOOK_PASSPHRASE"
@@ -46,6 +47,24 @@ def _passphrase(args, *, confirm: bool = False) -> str | None:
     if confirm and getpass.getpass("The same passphrase again: ") != first:
         raise _cli_error()("The two passphrases were different; nothing was saved.")
     return first or None
+
+
+def _opened(args, open_file):
+    """`open_file(passphrase)`; a protected file asks for its passphrase if none was given.
+
+    As in the app, a passphrase to open a file is typed once (making one asks twice).
+    Without a terminal to ask on, it says how to give one instead.
+    """
+    given = _passphrase(args)
+    try:
+        return open_file(given)
+    except NeedsPassphrase:
+        if given is not None or not sys.stdin.isatty():
+            raise _cli_error()(
+                "This file is protected with a passphrase. Run the command again with --passphrase "
+                f"to type it, or set ${PASSPHRASE_ENV}."
+            ) from None
+    return open_file(getpass.getpass("This file is protected. Type its passphrase: ") or None)
 
 
 def _stages(text: str | None) -> list[int]:
@@ -128,7 +147,8 @@ def cmd_share(args) -> int:
 
 def cmd_import(args) -> int:
     practice = exchange.practice_home(_home(args))
-    result = exchange.import_share(practice, _read(args.file), passphrase=_passphrase(args))
+    data = _read(args.file)
+    result = _opened(args, lambda passphrase: exchange.import_share(practice, data, passphrase=passphrase))
     print(
         f"Brought in {result.alias}: {result.added} new, {result.known} already here. "
         f"Shared stages: {', '.join(map(str, result.stages))}."
@@ -169,7 +189,8 @@ def cmd_return(args) -> int:
 
 def cmd_open_return(args) -> int:
     with _open(_home(args), args.workbook) as wb:
-        counts = exchange.open_return(wb, _read(args.file), passphrase=_passphrase(args))
+        data = _read(args.file)
+        counts = _opened(args, lambda passphrase: exchange.open_return(wb, data, passphrase=passphrase))
     print(f"Added {counts['added']} notes and questions from your therapist.")
     return 0
 

@@ -73,62 +73,149 @@ def _when(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).astimezone().strftime("%-d %b %Y")
 
 
-def build(wb: Workbook, stages: Iterable[int] | None = None) -> list[Block]:
-    """The report's blocks for `stages` (all stages when None); nothing from other stages."""
+def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = True) -> list[Block]:
+    """The report's blocks for `stages` (all stages when None); nothing from other stages.
+
+    With `title` the report opens with its title lines and the therapist's notes on the
+    whole workbook (stage 0); without, it is just the stages (the practice page's review).
+    """
     chosen = sorted(set(stages)) if stages is not None else list(ALL_STAGES)
     words = _words()
     t = words["report"]
     entries = wb.entries()
     prompts = {e.entry_id: int(e.data["stage"]) for e in entries if e.kind == "therapist_prompt"}
-    prompt_text = {e.entry_id: e.data["text"] for e in entries if e.kind == "therapist_prompt"}
     by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
     for e in entries:
         stage = share.stage_of(e.kind, e.data, prompts)
         if stage in by_stage:
             by_stage[stage].append(e)
-    blocks = [
-        Block("h1", t["title"].format(name=wb.name)),
-        Block("p", t["made"].format(date=dt.date.today().strftime("%-d %b %Y"))),
-        Block(
-            "p",
-            t["all_stages"]
-            if chosen == list(ALL_STAGES)
-            else t["some_stages"].format(stages=", ".join(f"{s} ({_stage_name(s)})" for s in chosen)),
-        ),
-        Block("p", t["private"]),
-    ]
+    blocks = []
+    if title:
+        blocks = [
+            Block("h1", t["title"].format(name=wb.name)),
+            Block("p", t["made"].format(date=dt.date.today().strftime("%-d %b %Y"))),
+            Block(
+                "p",
+                t["all_stages"]
+                if chosen == list(ALL_STAGES)
+                else t["some_stages"].format(stages=", ".join(f"{s} ({_stage_name(s)})" for s in chosen)),
+            ),
+            Block("p", t["private"]),
+        ]
+        blocks.extend(whole_workbook_notes(wb))
     for stage in chosen:
         found = by_stage[stage]
         blocks.append(Block("h2", f"{stage}. {_stage_name(stage)}"))
         if any(e.kind == "stage_done" and e.data.get("done") for e in found):
-            blocks.append(Block("p", "✓ " + words["kinds"]["stage_done"].rstrip("s").lower()))
+            blocks.append(Block("p", t["marked_done"]))
         shown = [e for e in found if e.kind not in HIDDEN_KINDS]
         if not shown:
             blocks.append(Block("p", t["empty_stage"]))
         blocks.extend(_charts(stage, found))
         for kind_name in model.KINDS:
             group = [e for e in shown if e.kind == kind_name]
-            if not group:
-                continue
-            blocks.append(Block("h3", words["kinds"][kind_name]))
-            k = model.KINDS[kind_name]
-            for e in group:
-                if kind_name == "therapist_note":
-                    blocks.append(Block("note", e.data["text"], label=_when(e.created_at)))
-                    continue
-                blocks.append(Block("rule", label=_when(e.created_at)))
-                for f in k.fields:
-                    if kind_name == "checkin" and f.name == "stage":
-                        continue
-                    value = e.data.get(f.name)
-                    if f.type == "ref":
-                        value = prompt_text.get(value) if f.ref_kind == "therapist_prompt" else None
-                        if value is None:
-                            continue
-                    shown_value = _show(value, f)
-                    if shown_value:
-                        blocks.append(Block("field", shown_value, label=f.title))
+            if group:
+                blocks.append(Block("h3", words["kinds"][kind_name]))
+                blocks.extend(_DESCRIBE.get(kind_name, _entries)(group, entries))
     return blocks
+
+
+def whole_workbook_notes(wb: Workbook) -> list[Block]:
+    """The therapist's notes on the whole workbook (stage 0), under their own heading."""
+    notes = [e for e in wb.entries("therapist_note") if int(e.data["stage"]) == 0]
+    if not notes:
+        return []
+    heading = Block("h2", _words()["report"]["whole_notes"])
+    return [heading, *(Block("note", e.data["text"], label=_when(e.created_at)) for e in notes)]
+
+
+# -- each kind, written for a person ----------------------------------------------------------
+# Internal keys and field names stay out: a question is shown in its own words, a stored
+# choice as a person would say it, and a list of ratings as a summary, not one record each.
+SKIPPED_FIELDS = {("checkin", "stage"), ("trait", "domain")}
+
+
+def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
+    """Each entry with its date and its filled-in fields (blank and 'no' ones left out)."""
+    prompt_text = {e.entry_id: e.data["text"] for e in everything if e.kind == "therapist_prompt"}
+    choices = _words()["report"].get("choices", {})
+    labels = _words()["report"].get("labels", {})
+    blocks = []
+    for e in group:
+        if e.kind == "therapist_note":
+            blocks.append(Block("note", e.data["text"], label=_when(e.created_at)))
+            continue
+        blocks.append(Block("rule", label=_when(e.created_at)))
+        for f in model.KINDS[e.kind].fields:
+            value = e.data.get(f.name)
+            if (e.kind, f.name) in SKIPPED_FIELDS or value is False:
+                continue
+            if f.type == "ref":
+                value = prompt_text.get(value) if f.ref_kind == "therapist_prompt" else None
+                if value is None:
+                    continue
+            said = choices.get(e.kind, {}).get(f.name, {}).get(value) if f.type == "choice" else None
+            shown = said or _show(value, f)
+            if shown:
+                blocks.append(Block("field", shown, label=labels.get(e.kind, {}).get(f.name) or f.title))
+    return blocks
+
+
+def _reflections(group: list[Entry], _everything: list[Entry]) -> list[Block]:
+    """Guided writing: the question asked, in its words, then the answer."""
+    asked = {p["key"]: p["label"] for p in content.text("feel")["why"]["prompts"]}
+    blocks = []
+    for e in group:
+        if not (e.data.get("text") or "").strip():
+            continue
+        blocks.append(Block("rule", label=_when(e.created_at)))
+        key = e.data.get("prompt")
+        blocks.append(Block("field", e.data["text"], label=asked.get(key, key)))
+    return blocks
+
+
+def _traits(group: list[Entry], _everything: list[Entry]) -> list[Block]:
+    """Traits as a summary: strengths, weaknesses and the rest, each with its rating and note;
+    then which of them the reason touches."""
+    t = _words()["report"]
+    scale = content.text("reason")["traits"]["scale"]
+    low = model.TRAIT_SCALE[0]
+
+    def line(e: Entry) -> str:
+        rating = int(e.data.get("rating") or 0)
+        number = "0" if rating == 0 else f"{rating:+d}".replace("-", "−")
+        text = t["trait_line"].format(name=e.data["name"], rating=f"{number}, {scale[rating - low]}")
+        note = (e.data.get("note") or "").strip()
+        return f"{text} — {note}" if note else text
+
+    ordered = sorted(group, key=lambda e: -abs(int(e.data.get("rating") or 0)))  # the clearest first
+    blocks = []
+    for label, keep in (
+        (t["strengths"], lambda r: r > 0),
+        (t["weaknesses"], lambda r: r < 0),
+        (t["neither"], lambda r: r == 0),
+    ):
+        mine = [line(e) for e in ordered if keep(int(e.data.get("rating") or 0))]
+        if mine:
+            blocks.append(Block("field", "\n".join(mine), label=label))
+    touched = [e.data["name"] for e in group if e.data.get("touched")]
+    if touched:
+        blocks.append(Block("field", ", ".join(touched), label=t["touched"]))
+    return blocks
+
+
+def _case(group: list[Entry], _everything: list[Entry]) -> list[Block]:
+    """The case for and against the reason, side by side in words."""
+    t = _words()["report"]
+    blocks = []
+    for side, label in (("for", t["case_for"]), ("against", t["case_against"])):
+        points = [f"• {e.data['text']}" for e in group if e.data.get("side") == side]
+        if points:
+            blocks.append(Block("field", "\n".join(points), label=label))
+    return blocks
+
+
+_DESCRIBE = {"reflection": _reflections, "trait": _traits, "case_point": _case}
 
 
 # -- charts (inline SVG, drawn here) ---------------------------------------------------------
@@ -136,17 +223,17 @@ def _charts(stage: int, found: list[Entry]) -> list[Block]:
     t = _words()["report"]
     blocks = []
     checkins = [e for e in found if e.kind == "checkin"]
-    if checkins:
+    if len(checkins) > 1:  # one check-in is no line: its feelings are listed in words below
         points = [(e.created_at, max(e.data["ratings"].values())) for e in checkins]
         blocks.append(Block("chart", t["chart_checkins"], svg=svg_line(points, t["chart_checkins"])))
     traits = [e for e in found if e.kind == "trait"]
-    if traits:
+    if len(traits) > 1:  # a chart of one bar says no more than the words below
         rows = [(e.data["name"], e.data["rating"]) for e in traits]
         blocks.append(
             Block("chart", t["chart_traits"], svg=svg_bars(rows, t["chart_traits"], low=-3, high=3))
         )
     goals = [e for e in found if e.kind == "goal"]
-    if goals:
+    if len(goals) > 1:
         steps = [e for e in found if e.kind == "step"]
         rows = [(g.data["title"], sum(1 for s in steps if s.data["goal_id"] == g.entry_id)) for g in goals]
         high = max([1] + [n for _label, n in rows])
@@ -234,7 +321,8 @@ padding:0 1rem;line-height:1.5}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #4a6fa5;padding-bottom:.2rem;
 margin-top:2.2rem;page-break-after:avoid}h3{margin:1.4rem 0 .4rem;color:#4a6fa5}
 .when{color:#555;font-size:.85rem;margin:1rem 0 .2rem;border-top:1px solid #d9dee7;padding-top:.4rem}
-dl{margin:0}dt{font-weight:bold;font-size:.9rem}dd{margin:0 0 .5rem 0;white-space:normal}
+.field{margin:0 0 .6rem 0;page-break-inside:avoid}.field p{margin:0}
+.field .label{font-weight:bold;font-size:.9rem}
 .note{background:#f3f1e7;border-left:4px solid #c9a227;padding:.6rem .9rem;margin:.6rem 0}
 figure{margin:1rem 0;page-break-inside:avoid}figcaption{font-size:.9rem;color:#444}
 svg{max-width:100%;height:auto}
@@ -261,18 +349,11 @@ def render_html(blocks: list[Block]) -> str:
 def render_body(blocks: list[Block], *, shift: int = 0) -> str:
     """The blocks as an HTML fragment (headings moved `shift` levels down), user text escaped."""
     out: list[str] = []
-    in_fields = False
     for b in blocks:
         if b.kind == "field":
-            if not in_fields:
-                out.append("<dl>")
-                in_fields = True
-            out.append(f"<dt>{_e(b.label)}</dt><dd>{_para(b.text)}</dd>")
-            continue
-        if in_fields:
-            out.append("</dl>")
-            in_fields = False
-        if b.kind in ("h1", "h2", "h3"):
+            # the label above its text, one under the other: nothing to zig-zag between columns
+            out.append(f'<div class="field"><p class="label">{_e(b.label)}</p><p>{_para(b.text)}</p></div>')
+        elif b.kind in ("h1", "h2", "h3"):
             level = min(int(b.kind[1]) + shift, 6)
             out.append(f"<h{level}>{_e(b.text)}</h{level}>")
         elif b.kind == "p":
@@ -283,8 +364,6 @@ def render_body(blocks: list[Block], *, shift: int = 0) -> str:
             out.append(f'<div class="note"><p class="when">{_e(b.label)}</p><p>{_para(b.text)}</p></div>')
         elif b.kind == "chart":
             out.append(f"<figure>{b.svg}<figcaption>{_e(b.text)}</figcaption></figure>")
-    if in_fields:
-        out.append("</dl>")
     return "\n".join(out)
 
 
@@ -306,9 +385,11 @@ def _font_files() -> tuple[Path, Path] | None:
     return None
 
 
-def render_pdf(blocks: list[Block]) -> bytes:
+def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
     """The same blocks as a PDF (A4). Uses DejaVu Sans when installed, for any language;
-    otherwise a built-in font, with characters it lacks shown as '?'."""
+    otherwise a built-in font, with characters it lacks shown as '?'.
+
+    `pages`, if given, gets the page each block starts on (to check the layout)."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
@@ -328,7 +409,13 @@ def render_pdf(blocks: list[Block]) -> bytes:
     pdf.add_page()
     width = pdf.epw
     sizes = {"h1": 18, "h2": 14, "h3": 12}
-    for b in blocks:
+    for i, b in enumerate(blocks):
+        if b.kind in sizes or b.kind in ("rule", "field"):
+            # a heading (or a label) never stands alone at the foot of a page: it goes on
+            # with the start of what follows it
+            _keep_with_next(pdf, blocks[i:], width)
+        if pages is not None:
+            pages.append(pdf.page)
         if b.kind in sizes:
             pdf.ln(4 if b.kind != "h1" else 0)
             pdf.set_font(family, "B", sizes[b.kind])
@@ -357,12 +444,42 @@ def render_pdf(blocks: list[Block]) -> bytes:
             pdf.ln(2)
             try:
                 svg = re.sub(r"<title>.*?</title>", "", b.svg)  # fpdf2 warns about <title>
+                # the chart's words in the report's own font, which has every character ("…", "−")
+                svg = re.sub(r'font-family="[^"]*"', f'font-family="{family}"', clean(svg))
                 pdf.image(io.BytesIO(svg.encode("utf-8")), w=min(width, 160))
             except Exception:  # pragma: no cover - a chart fpdf2 can't draw leaves its caption
                 pass
             pdf.set_font(family, "", 8)
             pdf.multi_cell(width, 5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+KEEP_MM = 22  # room a heading needs under it for the first lines of what it heads
+
+
+def _keep_with_next(pdf, following: list[Block], width: float) -> None:
+    """Start a new page unless a heading or label, and the start of what it heads, fit here."""
+    need = 0.0
+    for b in following:
+        if b.kind == "chart":
+            need += _chart_height(b, width) + 8
+            break
+        if b.kind in ("h1", "h2", "h3", "rule") or (b.kind == "p" and len(b.text) < 90):
+            need += {"h1": 10, "h2": 12, "h3": 11, "rule": 7}.get(b.kind, 6)  # a short line goes along
+            continue
+        need += KEEP_MM if b.kind != "field" else 5 + min(KEEP_MM - 5, 5.5 * (1 + len(b.text) // 90))
+        break
+    if pdf.get_y() + need > pdf.page_break_trigger and pdf.get_y() > pdf.t_margin + 1:
+        pdf.add_page()
+
+
+def _chart_height(b: Block, width: float) -> float:
+    """A chart's height on the page, in mm, from its SVG's size at the width it is drawn."""
+    found = re.search(r'width="(\d+)" height="(\d+)"', b.svg)
+    if not found:
+        return 60.0
+    w_px, h_px = (int(n) for n in found.groups())
+    return min(width, 160) * h_px / w_px
 
 
 def report_pdf(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:

@@ -58,8 +58,8 @@ def test_client_shares_two_stages_therapist_notes_come_back(start_app, page, tmp
     therapist.get_by_role("button", name="Bring it in").click()
     therapist.get_by_text("Brought in Jo").wait_for(timeout=30_000)
     review = therapist.locator(".wb-review-stage")
-    review.nth(1).wait_for()
-    assert review.count() == 2
+    review.nth(2).wait_for()
+    assert review.count() == 3  # notes on the whole workbook, then the two shared stages
     text = " ".join(review.all_inner_texts())
     assert "We stopped talking." in text and XSS in text and "Maybe I was distant." in text
     body = therapist.locator("body").inner_text()
@@ -70,7 +70,7 @@ def test_client_shares_two_stages_therapist_notes_come_back(start_app, page, tmp
 
     # writes a note on Stage 1 and makes the notes file
     therapist.get_by_label("Your note for Jo on Feel it").fill("It took courage to write this down.")
-    therapist.get_by_role("button", name="Add the note").first.click()
+    therapist.locator(".wb-review").nth(1).get_by_role("button", name="Add the note").click()
     therapist.get_by_text("Saved your note").wait_for(timeout=30_000)
     therapist.locator(".wb-review-stage", has_text="It took courage").wait_for()  # the review is redrawn
     therapist.wait_for_timeout(500)

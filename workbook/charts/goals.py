@@ -44,6 +44,25 @@ def _present(value) -> bool:
     return value is not None and str(value) not in ("<NA>", "nan", "None", "")
 
 
+def step_tally(kinds) -> tuple[int, int]:
+    """(steps, chances taken) from the kinds of one goal's steps.
+
+    The one counting rule shared by the chart's summary and the Journey page's goal list.
+    """
+    kinds = [str(k) for k in kinds]
+    chances = sum(1 for k in kinds if k == "chance taken")
+    return len(kinds) - chances, chances
+
+
+def steps_phrase(kinds) -> str:
+    """'2 steps and 1 chance taken' (or 'no steps and no chances taken') for one goal."""
+    words = content.text("grow")["goals"]
+    n_steps, n_chances = step_tally(kinds)
+    return _words()["steps_phrase"].format(
+        steps=count(n_steps, words["step_word"]), chances=count(n_chances, words["chance_word"])
+    )
+
+
 def goal_rows(goals) -> list[tuple[str, str, bool]]:
     """(entry_id, unique label, done) per goal in the order they were made; a done goal's
     label ends with ✓."""
@@ -184,8 +203,7 @@ def progress_summary(goals, steps, celebrations) -> str:
     for entry_id, label, done in rows:
         mine = [s for s in steps.itertuples(index=False) if str(s.goal_id) == entry_id]
         cheers = [c for c in celebrations.itertuples(index=False) if str(c.goal_id) == entry_id]
-        n_steps = sum(1 for s in mine if str(s.kind) != "chance taken")
-        n_chances = len(mine) - n_steps
+        n_steps, n_chances = step_tally(s.kind for s in mine)
         days = [d for d in (_day(x.done_on) for x in mine + cheers) if d is not None]
         last = t["summary_last"].format(day=max(days).strftime("%-d %b %Y")) if days else ""
         parts.append(

@@ -14,6 +14,7 @@ import ipywidgets as w
 from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
 from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
+from .search import shown_choice
 
 SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5
@@ -83,9 +84,12 @@ class CheckIn:
     # -- picking -------------------------------------------------------------------------
     def _filter(self, query) -> None:
         query = (query or "")[:SEARCH_MAX].strip().lower()
-        found = [e for e in content.emotions() if query in e.word or query == e.family]
-        self.choices.options = [e.word for e in found]
-        self.choices.value = found[0].word if found else None
+        found = [e.word for e in content.emotions() if query in e.word or query == e.family]
+        # The word itself first, then words that start with it, then the rest (its family).
+        found.sort(key=lambda word: (word != query, not word.startswith(query)))
+        self.choices.options = found
+        self.choices.value = shown_choice(query, found)
+        self._show_hint(self.choices.value)
         own = query and query not in content.emotion_index()
         self.add_button.description = (
             self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
@@ -98,6 +102,8 @@ class CheckIn:
     def add_selected(self) -> None:
         """Add the highlighted feeling, or the searched word as the person's own."""
         word = self.choices.value
+        if word is None and self.choices.options:
+            raise InvalidEntry(self.t["pick_first"])
         if word is None:
             word = " ".join(self.search.value[:SEARCH_MAX].split()).lower()
         if not word:

@@ -144,7 +144,8 @@ class FeelPage:
         self.writing = text_area(t["text_label"], rows=12, live=True)
         self.editor = w.VBox([self.clock, self.writing, self.stop_button, self.timer])
         self.editor.layout.display = "none"
-        self.session_id: str | None = None
+        self.session_id: str | None = None  # the entry, once something is written
+        self.writing_now = False
         self.sessions = EntryList(self.page, "writing_session", self._describe_session, empty=t["past_none"])
         self.page.on_click(self.start_button, self.start_session)
         self.page.on_click(self.stop_button, lambda: self.end_session(stopped=True))
@@ -185,8 +186,9 @@ class FeelPage:
         if self.page.wb is None:
             raise InvalidEntry("Choose or create a workbook on the start page first.")
         self.writing.value = ""
-        entry = self.page.wb.put("writing_session", self._session_data())
-        self.session_id = entry.entry_id
+        # The session becomes an entry with its first words, not before: an unused one leaves nothing.
+        self.session_id = None
+        self.writing_now = True
         self.timer.max = int(self.minutes.value) * 60 // SECONDS_PER_TICK
         self.timer.value = 0
         self.timer.playing = True
@@ -198,9 +200,14 @@ class FeelPage:
         self.sessions.refresh()
 
     def _save_writing(self, _text: str) -> None:
-        if self.session_id is None:
+        if not self.writing_now:
             return
-        self.page.wb.put("writing_session", self._session_data(), entry_id=self.session_id)
+        if self.session_id is None and not self.writing.value.strip():
+            return
+        entry = self.page.wb.put("writing_session", self._session_data(), entry_id=self.session_id)
+        if self.session_id is None:
+            self.session_id = entry.entry_id
+            self.sessions.refresh()
         self.page.saved(self.t["session"]["saved"])
 
     def _clock_text(self, seconds_left: int) -> str:
@@ -208,7 +215,7 @@ class FeelPage:
         return f'<p aria-live="off">{esc(self.t["session"]["left"].format(minutes=minutes, seconds=seconds))}</p>'
 
     def _tick(self, value) -> None:
-        if self.session_id is None or not isinstance(value, int):
+        if not self.writing_now or not isinstance(value, int):
             return
         left = int(self.minutes.value) * 60 - value * SECONDS_PER_TICK
         if left <= 0:
@@ -218,10 +225,14 @@ class FeelPage:
 
     def end_session(self, *, stopped: bool) -> None:
         """Finish the session: save the writing as finished and say something kind."""
-        if self.session_id is None:
+        if not self.writing_now:
             return
         self.timer.playing = False
-        self.page.wb.put("writing_session", self._session_data(finished=True), entry_id=self.session_id)
+        self.writing_now = False
+        if self.writing.value.strip():
+            self.page.wb.put("writing_session", self._session_data(finished=True), entry_id=self.session_id)
+        elif self.session_id is not None:  # written, then all rubbed out: nothing to keep
+            self.page.wb.delete(self.session_id)
         self.session_id = None
         t = self.t["session"]
         self.clock.value = f'<p role="status">{esc(t["stopped"] if stopped else t["done"])}</p>'

@@ -151,6 +151,8 @@ class JourneyPage:
         self.page.section(t["title"], "", self.goal_list, view.widget)
 
     def _goals_html(self, goals: list[Entry]) -> str:
+        from ..charts.goals import steps_phrase  # the chart's own counting rule
+
         t = self.t["goals"]
         wb = self.page.wb
         steps = wb.entries("step")
@@ -167,7 +169,8 @@ class JourneyPage:
                 else ""
             )
             lines = [
-                f"<strong>{esc(goal.data['title'])}</strong>{done}{target} · {len(mine)} {esc(t['steps'])}"
+                f"<strong>{esc(goal.data['title'])}</strong>{done}{target} · "
+                + esc(steps_phrase(s.data.get("kind") for s in mine))
             ]
             if mine:
                 last = mine[-1]

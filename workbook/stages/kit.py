@@ -276,6 +276,53 @@ class _ShownBeacon(anywidget.AnyWidget):
     _esm = "export default { render({ model }) { model.send({ shown: true }); } };"
 
 
+class _TypingKeeper(anywidget.AnyWidget):
+    """An invisible widget that sends the last keystrokes of live text areas when the tab goes.
+
+    ipywidgets in the browser holds a text area's newest value back while an earlier change
+    is still on its way to the kernel, and sends it only once the kernel answers. Closed
+    in that moment, the tab took the last keystrokes with it. When the page is hidden or
+    closed, this sends every such held-back change at once (the kernel then saves it, or
+    saves it on its way out: see `_save_waiting_writing`).
+    """
+
+    _esm = """
+    export default { render({ model }) {
+      let areas = [];
+      const find = async () => {
+        const refs = model.get("areas") || [];
+        const found = await Promise.all(refs.map((ref) =>
+          model.widget_manager.get_model(String(ref).replace(/^IPY_MODEL_/, "")).catch(() => null)));
+        areas = found.filter(Boolean);
+      };
+      const flush = () => {
+        for (const area of areas) {
+          if (area._msg_buffer && area.comm_live) {
+            const id = area.send_sync_message(area._msg_buffer, area._msg_buffer_callbacks);
+            if (area.rememberLastUpdateFor) area.rememberLastUpdateFor(id);
+            area._msg_buffer = null;
+            area._msg_buffer_callbacks = null;
+          }
+        }
+      };
+      const hidden = () => { if (document.visibilityState === "hidden") flush(); };
+      model.on("change:areas", find);
+      find();
+      // capture: before Voila's own beforeunload handler asks the server to stop the kernel
+      window.addEventListener("pagehide", flush, true);
+      window.addEventListener("beforeunload", flush, true);
+      document.addEventListener("visibilitychange", hidden);
+      return () => {
+        model.off("change:areas", find);
+        window.removeEventListener("pagehide", flush, true);
+        window.removeEventListener("beforeunload", flush, true);
+        document.removeEventListener("visibilitychange", hidden);
+      };
+    } };
+    """
+    areas = traitlets.List(trait=traitlets.Instance(w.Widget)).tag(sync=True, **w.widget_serialization)
+
+
 class Scale(anywidget.AnyWidget):
     """A labelled whole-number scale (e.g. 0-10) drawn as the browser's own range input.
 
@@ -356,6 +403,7 @@ class Page:
         self._after_shown: list[Callable[[], None]] = []
         self._next: tuple[int, str] | None = None
         self._beacon: _ShownBeacon | None = None
+        self._keeper: _TypingKeeper | None = None  # sends held-back typing when the tab goes
         self._render_frame()
 
     def after_shown(self, callback: Callable[[], None]) -> None:
@@ -388,17 +436,34 @@ class Page:
 
     def say(self, message_html: str) -> None:
         """Show a friendly status line (our own HTML; escape any user text first)."""
-        self.status.value = f'<div role="status" class="wb-saved">{message_html}</div>'
+        self._message_line().value = f'<div role="status" class="wb-saved">{message_html}</div>'
 
     def problem(self, message: str) -> None:
         """Show a calm message about something that was not saved."""
-        self.status.value = f'<div role="alert" class="wb-problem">{esc(message)}</div>'
+        self._message_line().value = f'<div role="alert" class="wb-problem">{esc(message)}</div>'
 
-    def guard(self, callback: Callable) -> Callable:
-        """Wrap a widget callback: errors become a message on the page and a log line."""
+    def status_line(self) -> w.HTML:
+        """A small status line to put right under a form's button (see `on_click(near=)`)."""
+        line = w.HTML()
+        line.add_class("wb-status-near")  # not .wb-status: that stays the page's own line
+        return line
+
+    def _message_line(self) -> w.HTML:
+        # While a button's callback runs, its messages go beside that button, where the
+        # person is looking, rather than to the page's foot.
+        return getattr(self, "_near", None) or self.status
+
+    def guard(self, callback: Callable, *, near: w.HTML | None = None) -> Callable:
+        """Wrap a widget callback: errors become a message on the page and a log line.
+
+        With `near`, the callback's messages (saved, problems) show in that status line."""
 
         @functools.wraps(callback)
         def guarded(*args, **kwargs):
+            outer = getattr(self, "_near", None)
+            self._near = near or outer
+            if near is not None:
+                near.value = ""  # the last message there is about an earlier press
             try:
                 return callback(*args, **kwargs)
             except (InvalidEntry, WorkbookError) as exc:
@@ -406,11 +471,14 @@ class Page:
             except Exception:
                 log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
                 self.problem(UNEXPECTED)
+            finally:
+                self._near = outer
 
         return guarded
 
-    def on_click(self, button: w.Button, callback: Callable) -> None:
-        button.on_click(self.guard(lambda _b: callback()))
+    def on_click(self, button: w.Button, callback: Callable, *, near: w.HTML | None = None) -> None:
+        """Run `callback` when `button` is pressed; with `near`, its messages show there."""
+        button.on_click(self.guard(lambda _b: callback(), near=near))
 
     def on_change(self, widget: w.Widget, callback: Callable) -> None:
         widget.observe(self.guard(lambda change: callback(change["new"])), names="value")
@@ -441,6 +509,9 @@ class Page:
             _WAITING_SAVES[id(pending)] = flush
 
         widget.observe(changed, names="value")
+        if self._keeper is None:
+            self._keeper = _TypingKeeper(layout=w.Layout(display="none"))
+        self._keeper.areas = [*self._keeper.areas, widget]
 
     # -- building ------------------------------------------------------------------
     def section(self, title: str, intro: str = "", *children: w.Widget, level: int = 2) -> w.VBox:
@@ -481,7 +552,9 @@ class Page:
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
             if self.wb
-            else self.words["no_workbook"].format(start=self.link(0))
+            else self.words["no_workbook_here" if self.index == 0 else "no_workbook"].format(
+                start=self.link(0)
+            )
         )
         problem = (
             f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>'
@@ -530,15 +603,9 @@ class Page:
 
         t = content.text("common")
         extras: list[w.Widget] = []
-        notes = [e for e in self.wb.entries("therapist_note") if e.data["stage"] == self.index]
+        notes = therapist_notes_html(self.wb, self.index, t["notes_title"])
         if notes:
-            items = "".join(
-                f'<li><span class="wb-date">{esc(when(n.created_at))}</span><br>{paragraphs(n["text"])}</li>'
-                for n in notes
-            )
-            extras.append(
-                w.HTML(f'<div class="wb-note"><h2>{esc(t["notes_title"])}</h2><ul>{items}</ul></div>')
-            )
+            extras.append(w.HTML(notes))
         prompts = [e for e in self.wb.entries("therapist_prompt") if e.data["stage"] == self.index]
         if prompts:
             areas = []
@@ -597,6 +664,8 @@ class Page:
             parts = self._client_view(parts, style, extras)
         if self._beacon is not None:
             parts.insert(0, self._beacon)
+        if self._keeper is not None:
+            parts.insert(0, self._keeper)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
         self.footer.add_class(READY_CLASS)
@@ -613,6 +682,18 @@ def page_style() -> w.HTML:
     style = w.HTML(f"<style>{_widget_css()}</style>")
     style.add_class("wb-style")
     return style
+
+
+def therapist_notes_html(wb: Workbook, stage: int, title: str, *, level: int = 2) -> str:
+    """A therapist's notes on one stage (0: on the whole workbook) with their dates, or ""."""
+    notes = [e for e in wb.entries("therapist_note") if e.data["stage"] == stage]
+    if not notes:
+        return ""
+    items = "".join(
+        f'<li><span class="wb-date">{esc(when(n.created_at))}</span><br>{paragraphs(n["text"])}</li>'
+        for n in notes
+    )
+    return f'<div class="wb-note"><h{level}>{esc(title)}</h{level}><ul>{items}</ul></div>'
 
 
 def crisis_html() -> str:
@@ -889,8 +970,9 @@ class AddForm:
         )
         self.on_added: list[Callable[[Entry], None]] = []
         self.button = button(label, primary=True)
-        page.on_click(self.button, self.add)
-        self.widget = w.VBox([*widgets.values(), self.button])
+        self.status = page.status_line()  # "saved" (or what went wrong) right under the button
+        page.on_click(self.button, self.add, near=self.status)
+        self.widget = w.VBox([*widgets.values(), self.button, self.status])
         self.widget.add_class("wb-addform")
 
     def add(self) -> Entry:

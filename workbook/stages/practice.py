@@ -28,12 +28,14 @@ from .kit import (
     text_line,
     when,
 )
-from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
+from .sharing import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
 
 REVIEW_CSS = (
-    "<style>.wb-review-stage dl{display:block;margin:0}.wb-review-stage dt{font-weight:600;margin-top:.4em}"
-    ".wb-review-stage dd{margin:0 0 .3em 0}.wb-review-stage .when{color:#555;font-size:.85em;"
-    "border-top:1px solid #ddd;padding-top:.3em}.wb-review-stage svg{max-width:100%;height:auto}</style>"
+    "<style>.wb-review-stage .field{display:block;margin:0 0 .5em 0}.wb-review-stage .field p{margin:0}"
+    ".wb-review-stage .label{font-weight:600}.wb-review-stage .when{color:#555;font-size:.85em;"
+    "border-top:1px solid #ddd;padding-top:.3em;margin:.8em 0 .2em}"
+    ".wb-review-stage .note{background:#f3f1e7;border-left:4px solid #c9a227;padding:.4em .8em;margin:.5em 0}"
+    ".wb-review-stage svg{max-width:100%;height:auto}</style>"
 )
 
 
@@ -64,6 +66,7 @@ class Practice:
         self.page = PracticePage(home)
         self.home = self.page.session.home
         self._note_boxes: dict[tuple[str, int], w.Textarea] = {}
+        self._note_status: dict[tuple[str, int], w.HTML] = {}
         self.practice = exchange.practice_home(self.home)
         self.t = words()["practice"]
         self.stage_names = words()["stages"]
@@ -89,7 +92,7 @@ class Practice:
         }
         self.prepare_button = button(t["prepare_button"], primary=True)
         self.prepared = w.HTML()
-        self.page.on_click(self.prepare_button, self.prepare)
+        self.page.on_click(self.prepare_button, self.prepare, near=self.prepared)
         self.page.section(
             t["prepare_title"],
             esc(t["prepare_help"]),
@@ -127,7 +130,8 @@ class Practice:
         self.passphrase = passphrase_box(words()["sharing"]["passphrase"])
         self.import_button = button(t["import_button"], primary=True)
         self.import_working = Working()
-        self.page.on_click(self.import_button, self.bring_in)
+        self.import_status = self.page.status_line()
+        self.page.on_click(self.import_button, self.bring_in, near=self.import_status)
         self.page.section(
             t["import_title"],
             esc(t["import_help"]),
@@ -135,6 +139,7 @@ class Practice:
             self.passphrase,
             self.import_button,
             self.import_working.widget,
+            self.import_status,
         )
 
     def bring_in(self) -> exchange.ImportResult:
@@ -167,9 +172,18 @@ class Practice:
         t = self.t
         self.choose = dropdown(t["review_label"], [])
         self.review_button = button(t["review_button"])
-        self.page.on_click(self.review_button, lambda: self.review(self.choose.value))
+        self.review_status = self.page.status_line()
+        self.page.on_click(
+            self.review_button, lambda: self.review(self.choose.value), near=self.review_status
+        )
         self.review_box = w.VBox()
-        self.page.section(t["review_title"], "", w.HBox([self.choose, self.review_button]), self.review_box)
+        self.page.section(
+            t["review_title"],
+            "",
+            w.HBox([self.choose, self.review_button]),
+            self.review_status,
+            self.review_box,
+        )
 
     def refresh(self, select: str | None = None) -> None:
         """Re-read the clients; review `select` (or the one chosen before)."""
@@ -222,7 +236,6 @@ class Practice:
         with wb:
             name = wb.name
             shared = list(wb.meta("shared_stages") or [])
-            notes = wb.entries("therapist_note")
             links = " · ".join(self._client_link(s, slug, self.stage_names[str(s)]) for s in shared)
             journey = f" · {self._client_link(6, slug, PAGES[6][1])}" if shared else ""
             parts: list[w.Widget] = [
@@ -231,29 +244,30 @@ class Practice:
                     + (f"<p>{esc(t['open_pages'].format(name=name))} {links}{journey}</p>" if shared else "")
                 )
             ]
+            # notes on the whole workbook (stage 0) first, with a box for another one
+            parts.append(self._stage_review(slug, name, 0, report.whole_workbook_notes(wb)))
             for stage in shared:
-                blocks = report.build(wb, [stage])[4:]  # leave out the report's own title lines
-                stage_notes = [n for n in notes if n.data["stage"] == stage]
-                parts.append(self._stage_review(slug, name, stage, blocks, stage_notes))
+                parts.append(self._stage_review(slug, name, stage, report.build(wb, [stage], title=False)))
             parts.append(self._return_part(slug, name))
             parts.append(self._report_part(slug, name))
         self.review_box.children = parts
 
-    def _stage_review(self, slug, name, stage, blocks, stage_notes) -> w.Widget:
+    def _stage_review(self, slug, name, stage, blocks) -> w.Widget:
         t = self.t
-        body = report.render_body([b for b in blocks if not (b.kind == "h3" and b.text == "")], shift=1)
-        note = stacked(
-            w.Textarea(
-                description=t["note_label"].format(name=name, stage=self.stage_names[str(stage)]),
-                rows=3,
-                continuous_update=False,
-            )
-        )
-        # a rebuilt review (after another note is saved) keeps what was typed in this box
+        if stage == 0:
+            label = t["note_label_whole"].format(name=name)
+            blocks = [report.Block("h2", t["whole_title"]), *blocks]
+        else:
+            label = t["note_label"].format(name=name, stage=self.stage_names[str(stage)])
+        body = report.render_body(blocks, shift=1)
+        note = stacked(w.Textarea(description=label, rows=3, continuous_update=False))
+        # a rebuilt review (after another note is saved) keeps what was typed in this box,
+        # and the "saved" line beside its button
         previous = self._note_boxes.get((slug, stage))
         if previous is not None:
             note.value = previous.value
         self._note_boxes[(slug, stage)] = note
+        status = self._note_status.setdefault((slug, stage), self.page.status_line())
         add = button(t["note_button"], primary=True)
 
         def save():
@@ -263,32 +277,33 @@ class Practice:
             self.page.saved(t["note_saved"])
             self.refresh(select=slug)
 
-        self.page.on_click(add, save)
-        box = w.VBox([w.HTML(f'{REVIEW_CSS}<div class="wb-review-stage">{body}</div>'), note, add])
+        self.page.on_click(add, save, near=status)
+        box = w.VBox([w.HTML(f'{REVIEW_CSS}<div class="wb-review-stage">{body}</div>'), note, add, status])
         box.add_class("wb-review")
         return box
 
     def _return_part(self, slug, name) -> w.Widget:
         t = self.t
         out = w.HTML()
-        passphrase = passphrase_box(words()["sharing"]["passphrase"])
+        passphrase = NewPassphrase()
         make = button(t["return_button"], primary=True)
 
         def run():
+            chosen = passphrase.value()
             with self.practice.open(slug) as wb:
-                data = exchange.return_notes(wb, passphrase=passphrase.value or None)
-            passphrase.value = ""
+                data = exchange.return_notes(wb, passphrase=chosen)
+            passphrase.clear()
             file_name = exchange.file_name(name, "notes")
             out.value = (
                 f'<p role="status">{esc(t["return_ready"].format(name=name))} '
                 f"{download_link(data, file_name, words()['sharing']['download'].format(file=file_name))}</p>"
             )
 
-        self.page.on_click(make, run)
+        self.page.on_click(make, run, near=out)
         return w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"),
-                passphrase,
+                *passphrase.widgets,
                 make,
                 out,
             ]
@@ -319,7 +334,7 @@ class Practice:
                 f"<li>{download_link(tables, base + '.zip', t['report_csv'], mime='application/zip')}</li></ul>"
             )
 
-        self.page.on_click(make, run)
+        self.page.on_click(make, run, near=out)
         return w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['report_title'])}</h3><p>{esc(t['report_help'].format(name=name))}</p>"),

@@ -36,6 +36,7 @@ from .kit import (
     text_area,
     text_line,
 )
+from .search import shown_choice
 
 SEARCH_MAX = 60
 ALL = "all"  # the area filter's "all areas" (a dropdown shows None as a blank box)
@@ -317,13 +318,17 @@ class ReasonPage:
             and (query in tr.name.casefold() or (query and query in tr.hint.casefold()))
             and tr.name.casefold() not in mine
         ]
+        # The name typed first, then names that start with it; only that is picked by itself.
+        found.sort(key=lambda tr: (tr.name.casefold() != query, not tr.name.casefold().startswith(query)))
         self.suggestions.options = [(f"{tr.name} · {tr.domain}", tr.name) for tr in found]
-        self.suggestions.value = found[0].name if found else None
+        names = [tr.name.casefold() for tr in found]
+        picked = shown_choice(query, names)
+        self.suggestions.value = found[names.index(picked)].name if picked else None
+        self._show_hint(self.suggestions.value)
         self.add_button.disabled = not found
         if not found:
+            # Say so, and leave "A trait of my own" alone: a search is not a trait yet.
             self.hint.value = f"<p>{esc(self.t['traits']['none_found'])}</p>"
-            if query and not self.own_name.value:
-                self.own_name.value = self.search.value[:SEARCH_MAX].strip()
 
     def _show_hint(self, name) -> None:
         known = {tr.name: tr for tr in content.traits()}.get(name)

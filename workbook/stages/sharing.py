@@ -55,6 +55,27 @@ def passphrase_box(label: str) -> w.Password:
     return stacked(w.Password(description=label, placeholder=""))
 
 
+class NewPassphrase:
+    """An optional passphrase for a file being made, typed twice (like the command line),
+    so a slip of the finger can't lock the other person out."""
+
+    def __init__(self):
+        t = words()["sharing"]
+        self.first = passphrase_box(t["passphrase"])
+        self.again = passphrase_box(t["passphrase_again"])
+        self.widgets = (self.first, self.again)
+
+    def value(self) -> str | None:
+        """The passphrase (None for none); InvalidEntry if the two differ."""
+        first, again = self.first.value or "", self.again.value or ""
+        if first != again:
+            raise InvalidEntry(words()["sharing"]["passphrase_mismatch"])
+        return first or None
+
+    def clear(self) -> None:
+        self.first.value = self.again.value = ""
+
+
 def download_link(data: bytes, file_name: str, label: str, *, mime: str = "application/octet-stream") -> str:
     """An <a download> carrying `data` in its href (our own HTML; the file name is escaped)."""
     href = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
@@ -93,15 +114,15 @@ class ShareBox:
             s: w.Checkbox(value=False, description=f"{s}. {words()['stages'][str(s)]}", indent=False)
             for s in exchange.STAGES
         }
-        self.passphrase = passphrase_box(t["passphrase"])
+        self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
-        page.on_click(self.button, self.make)
+        page.on_click(self.button, self.make, near=self.working.text)
         self.widget = w.VBox(
             [
                 w.HTML(f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>"),
                 w.VBox(list(self.stages.values()), layout=w.Layout(margin="0 0 0.6em 0")),
-                self.passphrase,
+                *self.passphrase.widgets,
                 w.HTML(f'<p class="wb-hint">{esc(t["passphrase_help"])}</p>'),
                 self.button,
                 self.working.widget,
@@ -115,14 +136,15 @@ class ShareBox:
             raise WorkbookError(self.t["need_workbook"])
         chosen = [s for s, box in self.stages.items() if box.value]
         exchange.check_stages(chosen)
+        passphrase = self.passphrase.value()
         self.working.step(0.2, self.t["working"])
         try:
-            data = exchange.share_file(wb, chosen, passphrase=self.passphrase.value or None)
+            data = exchange.share_file(wb, chosen, passphrase=passphrase)
         except BaseException:
             self.working.done()
             raise
         name = exchange.file_name(exchange.share_name(wb), "share")
-        self.passphrase.value = ""
+        self.passphrase.clear()
         self.working.done(
             f'<p role="status">{esc(self.t["share_ready"])} '
             f"{download_link(data, name, self.t['download'].format(file=name))}</p>"
@@ -149,13 +171,15 @@ class TherapistSection:
         self.start_upload = file_picker()
         self.start_name = text_line(t["start_name"])
         self.start_button = button(t["start_button"], primary=True)
-        page.on_click(self.start_button, self.start)
+        self.start_status = page.status_line()  # messages beside the button pressed
+        page.on_click(self.start_button, self.start, near=self.start_status)
         start_box = w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
                 self.start_upload,
                 self.start_name,
                 self.start_button,
+                self.start_status,
             ]
         )
         # share
@@ -166,7 +190,8 @@ class TherapistSection:
         self.return_passphrase = passphrase_box(t["passphrase"])
         self.return_button = button(t["return_button"], primary=True)
         self.return_working = Working()
-        page.on_click(self.return_button, self.open_notes)
+        self.return_status = page.status_line()
+        page.on_click(self.return_button, self.open_notes, near=self.return_status)
         return_box = w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
@@ -174,6 +199,7 @@ class TherapistSection:
                 self.return_passphrase,
                 self.return_button,
                 self.return_working.widget,
+                self.return_status,
             ]
         )
         practice = w.HTML(

@@ -7,7 +7,7 @@ import ipywidgets as w
 from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
-from .kit import Page, button, dropdown, esc, paragraphs, text_line
+from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
 from .sharing import TherapistSection
 
 
@@ -83,11 +83,16 @@ class StartPage:
         self.rename_box.layout.display = None if self.page.wb else "none"
         self.progress.value = self._progress_html()
         welcome = self.page.wb.meta("welcome_note") if self.page.wb else None
-        self.note.value = (
+        welcome_html = (
             f'<div class="wb-note"><h3>{esc(t["welcome_note_title"])}</h3><p>{paragraphs(welcome)}</p></div>'
             if welcome
             else ""
         )
+        # a therapist's notes on the whole workbook (stage 0) stand beside the welcome note
+        notes = (
+            therapist_notes_html(self.page.wb, 0, t["workbook_notes_title"], level=3) if self.page.wb else ""
+        )
+        self.note.value = welcome_html + notes
 
     def _progress_html(self) -> str:
         t = self.words
@@ -105,8 +110,19 @@ class StartPage:
                 f"{self.page.link(p.stage)} — {esc(state)}"
                 f"{(' · ' + esc(count)) if count else ''}</li>"
             )
-        begin = t["begin"].format(link=self.page.link(1))
-        return f'<ol class="wb-progress">{"".join(rows)}</ol><p>{begin}</p>'
+        return f'<ol class="wb-progress">{"".join(rows)}</ol><p>{self._next_step(wb)}</p>'
+
+    def _next_step(self, wb) -> str:
+        """Where to go from here: the first stage not done (in the therapist's plan, if any)."""
+        t = self.words
+        progress = stage_progress(wb)
+        if all(p.done for p in progress):
+            return t["all_done"].format(link=self.page.link(6))
+        planned = [p for p in progress if p.stage not in self.page.stages_off()] or progress
+        waiting = [p for p in planned if not p.done] or [p for p in progress if not p.done]
+        nxt = waiting[0].stage
+        started = any(p.entries or p.done for p in progress)
+        return t["go_on" if started else "begin"].format(link=self.page.link(nxt))
 
 
 def show(*, home=None, slug=None, session=None):
