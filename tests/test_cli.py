@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -172,8 +173,16 @@ def test_lab_opens_the_persons_own_notebooks_without_news_and_stops_when_killed(
         # JupyterLab's news prompt is off: its plugin is disabled in the page JupyterLab serves
         from urllib.request import urlopen
 
-        with urlopen(url, timeout=30) as response:  # our own server on 127.0.0.1
-            page = response.read().decode()
+        deadline = time.monotonic() + 60  # it prints its address a moment before it answers
+        while True:
+            try:
+                with urlopen(url, timeout=30) as response:  # our own server on 127.0.0.1
+                    page = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
         assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
         process.send_signal(signal.SIGTERM)
