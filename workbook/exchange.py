@@ -196,7 +196,9 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
 def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: bool = False):
     """The saved versions a share of `stages` carries (every version, so nothing is lost in a merge).
 
-    Entries the person removed stay behind unless `include_removed` is set.
+    Only the person's own writing travels: the therapist's prompts and notes are theirs already
+    (and a share file carrying them is refused). Entries the person removed stay behind unless
+    `include_removed` is set.
     """
     chosen = set(check_stages(stages))
     history = wb.history()
@@ -205,7 +207,12 @@ def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: boo
     )
     prompts = share.prompt_stages(history)
     return [
-        r for r in history if r.entry_id not in removed and share.stage_of(r.kind, r.data, prompts) in chosen
+        r
+        for r in history
+        if r.author == share.AUTHOR_OF["share"]
+        and r.kind in share.ALLOWED_KINDS["share"]
+        and r.entry_id not in removed
+        and share.stage_of(r.kind, r.data, prompts) in chosen
     ]
 
 

@@ -19,13 +19,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model
+from . import model, text
 from .model import InvalidEntry
 from .paths import home_dir
 
 SUFFIX = ".workbook"
 NAME_MAX = 80
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always used with fullmatch
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "This workbook is open read-only, so nothing was changed."
 
@@ -113,16 +113,15 @@ def now() -> str:
 
 
 def check_name(name: object) -> str:
-    """A workbook's display name, tidied; InvalidEntry when it is empty or looks like a path."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidEntry("Please give the workbook a name, for example 'After the interview'.")
-    name = " ".join(name.split())
+    """A workbook's display name, tidied by the text rule (`workbook.text`); InvalidEntry when
+    it is empty or looks like a path."""
+    name = text.clean_name(
+        name, what="name", empty="Please give the workbook a name, for example 'After the interview'."
+    )
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
         raise InvalidEntry(
             "A workbook name is just a name, like 'After the interview' — it can't contain /, \\ or '..'."
         )
-    if any(ord(c) < 32 for c in name):
-        raise InvalidEntry("A workbook name can't contain control characters.")
     if len(name) > NAME_MAX:
         raise InvalidEntry(f"Please keep the name to {NAME_MAX} characters or fewer.")
     return name
