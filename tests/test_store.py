@@ -204,9 +204,10 @@ def test_an_unreadable_file_gets_a_calm_message(home):
     home.ensure()
     bad = home.path / f"broken{store.SUFFIX}"
     bad.write_bytes(b"this is not a database at all" * 100)
-    with pytest.raises(WorkbookError, match="could not be opened"):
+    with pytest.raises(WorkbookError, match="broken.workbook is damaged"):
         Workbook.open(bad)
     assert [i.name for i in home.list()] == ["broken (can't be opened)"]
+    assert "export" in home.list()[0].problem
 
 
 def test_a_locked_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch):

@@ -26,11 +26,12 @@ therapist's workbook home. A client copy and the client's own workbook share an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,8 +124,13 @@ def prepare(
     welcome_note: str = "",
     stages_on: Iterable[int] = STAGES,
     prompts: dict[int, Iterable[str]] | None = None,
+    deliver: Callable[[bytes], object] | None = None,
 ) -> tuple[str, bytes]:
-    """Make a client copy in the practice folder; returns (its slug, the start file's bytes)."""
+    """Make a client copy in the practice folder; returns (its slug, the start file's bytes).
+
+    `deliver(start_file)` (say, saving it with --out) runs before the copy is finished: if it
+    fails, no client copy is left behind, so trying again works.
+    """
     alias = check_name(alias)
     stages_on = check_stages(stages_on, what="turn on")
     welcome_note = (welcome_note or "").strip()
@@ -140,8 +146,7 @@ def prepare(
                 (int(stage), model.validate("therapist_prompt", {"stage": stage, "text": text})["text"])
             )
     practice.ensure()
-    wb = practice.create(alias)
-    try:
+    with practice.creating(alias) as wb:
         wb.set_meta("exchange_id", uuid.uuid4().hex)
         wb.set_meta("role", "client copy")
         wb.set_meta("welcome_note", welcome_note)
@@ -149,9 +154,10 @@ def prepare(
         wb.set_meta("shared_stages", [])
         for stage, text in clean_prompts:
             wb.put("therapist_prompt", {"stage": stage, "text": text}, author="therapist")
-        return wb.path.stem, start_file(wb)
-    finally:
-        wb.close()
+        data = start_file(wb)
+        if deliver is not None:
+            deliver(data)
+    return wb.path.stem, data
 
 
 def start_file(wb: Workbook) -> bytes:
@@ -184,13 +190,13 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
             f"You already started a workbook from this file: '{found}'. You'll find it on the start page."
         )
     home.ensure()
-    wb = home.create(_unique_name(home, name))
-    wb.set_meta("exchange_id", bundle.exchange_id)
-    wb.set_meta("alias", bundle.name)
-    wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
-    wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
-    wb.apply_revisions(bundle.revisions)
-    return wb
+    with home.creating(_unique_name(home, name)) as wb:
+        wb.set_meta("exchange_id", bundle.exchange_id)
+        wb.set_meta("alias", bundle.name)
+        wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
+        wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
+        wb.apply_revisions(bundle.revisions)
+    return Workbook.open(wb.path)
 
 
 def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: bool = False):
@@ -261,35 +267,26 @@ def import_share(practice: Home, data: bytes, *, passphrase: str | None = None) 
     bundle = share.read(data, passphrase=passphrase, expect="share")
     practice.ensure()
     wb = _find(practice, bundle.exchange_id)
-    new_client = wb is None
-    if wb is None:
-        wb = practice.create(_unique_name(practice, bundle.name))
-    try:
-        counts = wb.apply_revisions(bundle.revisions)
-        if new_client:
-            wb.set_meta("exchange_id", bundle.exchange_id)
-            wb.set_meta("role", "client copy")
-        shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
-        wb.set_meta("shared_stages", shared)
-        theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
-        last = max([wb.meta("client_last_activity") or "", *theirs])
-        wb.set_meta("client_last_activity", last)
-        wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
-    except BaseException:
-        if new_client:
-            wb.close()
-            _remove_workbook(wb.path)
-        raise
-    finally:
-        wb.close()
+    if wb is not None:
+        with wb:
+            return _bring_in(wb, bundle, new_client=False)
+    # a first import makes the client copy whole or not at all (see `Home.creating`)
+    with practice.creating(_unique_name(practice, bundle.name)) as wb:
+        wb.set_meta("exchange_id", bundle.exchange_id)
+        wb.set_meta("role", "client copy")
+        result = _bring_in(wb, bundle, new_client=True)
+    return dataclasses.replace(result, slug=wb.path.stem)
 
 
-def _remove_workbook(path: Path) -> None:
-    for extra in ("", "-wal", "-shm"):
-        with_suffix = Path(str(path) + extra)
-        if with_suffix.exists():
-            with_suffix.unlink()
+def _bring_in(wb: Workbook, bundle: share.Bundle, *, new_client: bool) -> ImportResult:
+    counts = wb.apply_revisions(bundle.revisions)
+    shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
+    wb.set_meta("shared_stages", shared)
+    theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
+    last = max([wb.meta("client_last_activity") or "", *theirs])
+    wb.set_meta("client_last_activity", last)
+    wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
 
 
 def annotate(wb: Workbook, stage: int, text: str) -> Entry:

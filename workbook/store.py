@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -28,6 +29,28 @@ NAME_MAX = 80
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always used with fullmatch
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "This workbook is open read-only, so nothing was changed."
+STAGING = ".creating"  # a workbook being made; renamed to `slug.workbook` only once complete
+DISK_FULL = (
+    "The disk is full, so nothing could be saved. Please free some space (empty the bin or "
+    "move large files), then try again. Nothing that was already saved is lost."
+)
+# Errors a damaged or unwritable file gives: SQLite's, and undecodable bytes where text should be.
+OPEN_ERRORS = (sqlite3.Error, UnicodeError, ValueError, OSError)
+
+
+def damaged(file: str | os.PathLike) -> str:
+    """What to say about a damaged workbook file, naming it."""
+    return (
+        f"The workbook file {Path(file).name} is damaged and can't be opened. It was left exactly "
+        "as it is (it is never overwritten). If you exported it (a .zip from `rejection-workbook "
+        "export`), your writing is in that export; start a new workbook and copy from it."
+    )
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True when `exc` means there is no space left on the disk."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -105,6 +128,7 @@ class WorkbookInfo:
     name: str
     path: Path
     updated_at: str
+    problem: str = ""  # why it can't be opened (damaged, disk full...), or ""
 
 
 def now() -> str:
@@ -171,12 +195,21 @@ class Workbook:
         """
         path = Path(path)
         if create and not path.exists():
-            _private_file(path)
+            try:
+                _private_file(path)
+            except OSError as exc:
+                raise WorkbookError(
+                    DISK_FULL if disk_full(exc) else f"{path.parent} can't be written to."
+                ) from exc
         elif not path.exists():
             raise WorkbookError("That workbook isn't here any more. Choose another on the start page.")
+        conn = None
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # check the file before anything is written to it (a damaged file is kept as it is)
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise WorkbookError(damaged(path))
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             wb = cls(path, conn)
@@ -184,16 +217,34 @@ class Workbook:
             wb.read_only = read_only
             if create and name is not None and wb.meta("name") is None:
                 wb._init_meta(name)
-        except sqlite3.DatabaseError as exc:
-            raise WorkbookError(
-                "This workbook could not be opened — it may be in use by another program or "
-                f"damaged. Nothing in it was changed. ({exc})"
-            ) from exc
+            wb.name, wb.last_change()  # a damaged schema shows here, not later on a page
+        except (WorkbookError, *OPEN_ERRORS) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, WorkbookError):
+                raise
+            if disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise WorkbookError(
+                    "This workbook could not be opened — it is in use by another program. "
+                    "Nothing in it was changed; please try again in a moment."
+                ) from exc
+            raise WorkbookError(damaged(path)) from exc
         return wb
 
     def close(self) -> None:
         """Close the connection (everything is already saved)."""
         self._conn.close()
+
+    def _checkpoint(self) -> None:
+        """Move everything from the write-ahead log into the file itself (before it is renamed)."""
+        try:
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise WorkbookError(DISK_FULL if disk_full(exc) else damaged(self.path)) from exc
+        if busy:
+            raise WorkbookError("The new workbook is still in use, so it wasn't finished; please try again.")
 
     def __enter__(self):
         return self
@@ -209,23 +260,33 @@ class Workbook:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
             raise WorkbookError(
                 "The workbook is busy in another window and could not save just now. "
                 "What you wrote is still on the page — please try again in a moment."
             ) from exc
         try:
             yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error) and disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
             raise
         else:
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise WorkbookError(
-                    "The workbook could not save just now. What you wrote is still on the page."
+                    DISK_FULL
+                    if disk_full(exc)
+                    else "The workbook could not save just now. What you wrote is still on the page."
                 ) from exc
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may already have rolled back (disk full)
+            self._conn.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -482,6 +543,22 @@ def _replayed_stamp(at: str) -> str:
     return dt.datetime.fromisoformat(at).astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _remove_files(path: Path) -> None:
+    """A workbook file and SQLite's files beside it."""
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+
+
 def _entry(row) -> Entry:
     return Entry(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
 
@@ -498,6 +575,10 @@ class Home:
             self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not os.access(self.path, os.W_OK):
                 raise PermissionError(self.path)
+            # a home made by an older version (or by hand) may be open to others: close it
+            info = self.path.stat()
+            if info.st_mode & 0o077 and hasattr(os, "getuid") and info.st_uid == os.getuid():
+                os.chmod(self.path, 0o700)
         except OSError as exc:
             raise WorkbookError(
                 f"The workbook folder {self.path} can't be written to. Choose another folder "
@@ -515,19 +596,44 @@ class Home:
     def list(self) -> list[WorkbookInfo]:
         """Every workbook in the home, most recently changed first."""
         found = []
-        if not self.path.is_dir():
+        if not self.readable():
             return found
         for path in sorted(self.path.glob(f"*{SUFFIX}")):
             if not SLUG_RE.fullmatch(path.stem):
                 continue
             try:
+                if path.stat().st_size == 0:
+                    continue  # left by a write on a full disk with an older version: holds nothing
                 with Workbook.open(path) as wb:
                     found.append(
                         WorkbookInfo(path.stem, wb.name, path, wb.last_change() or wb.meta("created_at", ""))
                     )
-            except WorkbookError:
-                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, ""))
+            except (WorkbookError, *OPEN_ERRORS) as exc:
+                problem = str(exc) if isinstance(exc, WorkbookError) else damaged(path)
+                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, "", problem))
         return sorted(found, key=lambda info: info.updated_at, reverse=True)
+
+    def readable(self) -> bool:
+        """False when there is no home folder yet; WorkbookError when it can't be read or written."""
+        try:
+            if not self.path.exists():
+                return False
+            if not self.path.is_dir():
+                raise NotADirectoryError(self.path)
+            if not os.access(self.path, os.R_OK | os.X_OK):
+                raise PermissionError(self.path)
+            if not os.access(self.path, os.W_OK):
+                raise WorkbookError(
+                    f"The workbook folder {self.path} is read-only, so its workbooks can't be opened "
+                    "(opening one writes a small lock file beside it). Make the folder writable, or "
+                    "choose another with --home."
+                )
+        except OSError as exc:
+            raise WorkbookError(
+                f"The workbook folder {self.path} can't be read ({exc.strerror or type(exc).__name__}). "
+                "Check its permissions, or choose another folder with --home."
+            ) from exc
+        return True
 
     def find(self, name: str) -> WorkbookInfo | None:
         """The workbook with this display name or slug, if any."""
@@ -538,16 +644,61 @@ class Home:
 
     def create(self, name: str) -> Workbook:
         """Make a new workbook called `name`; returns it open."""
+        with self.creating(name) as wb:
+            pass
+        return Workbook.open(wb.path)
+
+    @contextlib.contextmanager
+    def creating(self, name: str) -> Iterator[Workbook]:
+        """Make a workbook called `name` whole or not at all.
+
+        It is built under a hidden name and appears in the home (as ``slug.workbook``) only
+        when the block ends without an error; after an error, a full disk or the process
+        being killed, nothing half-made is left (the next `creating` sweeps up leftovers).
+        The workbook is closed when the block ends; its `path` is then the final one.
+        """
         name = check_name(name)
         if any(info.name.casefold() == name.casefold() for info in self.list()):
             raise InvalidEntry(f"There is already a workbook called '{name}'. Try another name.")
         self.ensure()
+        self._sweep()
         base = _slugify(name)
         slug, n = base, 1
         while (self.path / f"{slug}{SUFFIX}").exists():
             n += 1
             slug = f"{base}-{n}"
-        return Workbook.open(self.path / f"{slug}{SUFFIX}", create=True, name=name)
+        staged = self.path / f".{slug}.{os.getpid()}{STAGING}"
+        try:
+            wb = Workbook.open(staged, create=True, name=name)
+        except BaseException:
+            _remove_files(staged)
+            raise
+        try:
+            yield wb
+            wb._checkpoint()
+            wb.close()
+            final = self.path / f"{slug}{SUFFIX}"
+            try:
+                os.link(staged, final)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise WorkbookError(
+                    f"A workbook file {final.name} appeared meanwhile; please try again."
+                ) from None
+            except OSError as exc:
+                raise WorkbookError(DISK_FULL if disk_full(exc) else str(exc)) from exc
+            wb.path = final
+        except BaseException:
+            wb.close()
+            raise
+        finally:
+            _remove_files(staged)
+
+    def _sweep(self) -> None:
+        """Remove workbooks left half-made by a process that no longer runs."""
+        for path in self.path.glob(f".*{STAGING}"):
+            pid = path.name.removesuffix(STAGING).rsplit(".", 1)[-1]
+            if not pid.isdigit() or not _running(int(pid)) or int(pid) == os.getpid():
+                _remove_files(path)
 
     def open(self, slug: str, *, read_only: bool = False) -> Workbook:
         """Open the workbook with this slug; WorkbookError if there is none."""
