@@ -19,6 +19,7 @@ from .content import CRISIS_ENV
 from .model import InvalidEntry
 from .paths import HOME_ENV, jupyter_data_dir, notebooks_dir
 from .store import Home, WorkbookError
+from .text import labels
 
 TEMPLATE = "rejection-workbook"
 START_PAGE = "00_start.ipynb"
@@ -186,10 +187,15 @@ def cmd_list(args) -> int:
         print(f"No workbooks yet in {home.path}. Make one with: rejection-workbook new NAME")
         return 0
     current = home.current()
+    names = labels((info.name, info.slug) for info in infos)
     for info in infos:
         mark = "*" if info.slug == current else " "
+        if info.problem:
+            print(f"! {names[info.slug]}: {info.problem}")
+            continue
         print(
-            f"{mark} {info.name}  ({info.slug}, last change {info.updated_at[:16].replace('T', ' ') or 'never'})"
+            f"{mark} {names[info.slug]}  ({info.slug}, last change "
+            f"{info.updated_at[:16].replace('T', ' ') or 'never'})"
         )
     return 0
 

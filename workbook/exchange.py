@@ -39,7 +39,7 @@ from . import model, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name
+from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
 
 PRACTICE_DIR = "practice"
 STAGES = (1, 2, 3, 4, 5)
@@ -68,6 +68,7 @@ class ClientSummary:
     shared_stages: list[int]
     stages_done: list[int]
     notes: int
+    problem: str = ""  # why the copy can't be opened, or ""
 
 
 def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
@@ -316,12 +317,16 @@ def return_notes(wb: Workbook, *, passphrase: str | None = None) -> bytes:
 
 
 def clients(practice: Home) -> list[ClientSummary]:
-    """Every client copy in the practice folder, most recently active first."""
+    """Every client copy in the practice folder, most recently active first.
+
+    A copy that can't be opened is listed with its problem (and nothing else).
+    """
     found = []
     for info in practice.list():
         try:
             wb = practice.open(info.slug)
-        except WorkbookError:
+        except WorkbookError as exc:
+            found.append(ClientSummary(info.slug, info.name, "", [], [], 0, problem=str(exc)))
             continue
         with wb:
             found.append(
@@ -344,18 +349,55 @@ def file_name(name: str, what: str) -> str:
     return f"{base}-{what}-{dt.date.today().isoformat()}{share.SUFFIX}"
 
 
-def save_file(data: bytes, path: str | os.PathLike) -> Path:
-    """Write `data` to `path`, readable and writable by its owner only; returns the path."""
-    path = Path(path)
+def check_out(path: str | os.PathLike, *, force: bool = False) -> Path:
+    """`path` if a file can be saved there; WorkbookError (saying what to do) if not.
+
+    An existing file is replaced only with `force`.
+    """
+    path = Path(path).expanduser()
+    folder = path.parent
+    if not folder.is_dir():
+        raise WorkbookError(f"The folder {folder} doesn't exist. Make it first, or save somewhere else.")
+    if path.is_dir():
+        raise WorkbookError(
+            f"{path} is a folder. Please give a file name, such as {file_name('alex', 'share')}."
+        )
+    if path.exists() and not force:
+        raise WorkbookError(
+            f"There is already a file at {path}. Choose another name, or add --force to replace it."
+        )
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"The folder {folder} can't be written to. Please save somewhere else.")
+    return path
+
+
+def save_file(data: bytes, path: str | os.PathLike, *, force: bool = False) -> Path:
+    """Write `data` to `path`, readable and writable by its owner only; returns the path.
+
+    The file appears whole or not at all; an existing file is replaced only with `force`
+    (WorkbookError otherwise, as for a missing folder or a full disk).
+    """
+    path = check_out(path, force=force)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if force:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)  # refuses to replace a file that appeared meanwhile
+        finally:
+            tmp.unlink(missing_ok=True)
+    except FileExistsError:
+        raise WorkbookError(
+            f"There is already a file at {path}. Choose another name, or add --force."
+        ) from None
+    except OSError as exc:
+        raise WorkbookError(
+            DISK_FULL if disk_full(exc) else f"The file {path} could not be saved ({exc.strerror})."
+        ) from exc
     return path

@@ -93,3 +93,14 @@ def looks_alike(names) -> set[str]:
     for name in names:
         by_look.setdefault(skeleton(name), set()).add(name)
     return {name for group in by_look.values() if len(group) > 1 for name in group}
+
+
+def labels(pairs) -> dict[str, str]:
+    """slug -> the name to show for each (name, slug) in one list, with names that look like
+    another name in the list marked and told apart by their file name (slug)."""
+    from .content import text
+
+    pairs = list(pairs)
+    alike = looks_alike(name for name, _slug in pairs)
+    mark = text("common")["looks_like"]
+    return {slug: mark.format(name=name, slug=slug) if name in alike else name for name, slug in pairs}
