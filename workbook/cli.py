@@ -17,7 +17,7 @@ from urllib.parse import quote
 from . import __version__
 from .content import CRISIS_ENV
 from .model import InvalidEntry
-from .paths import HOME_ENV, jupyter_data_dir, notebooks_dir
+from .paths import HOME_ENV, TOKEN_ENV, jupyter_data_dir, notebooks_dir
 from .store import Home, WorkbookError
 from .text import labels
 
@@ -52,9 +52,13 @@ def check_port(port: int) -> int:
     return port
 
 
-def app_environment(home: Path, *, crisis_line: str | None = None) -> dict:
-    """The environment the server and its kernels run in: home, template path, crisis line."""
+def app_environment(home: Path, *, crisis_line: str | None = None, token: str | None = None) -> dict:
+    """The environment the server and its kernels run in: home, template path, crisis line,
+    and the server's token (read and removed by `workbook.server`, so kernels never see it)."""
     env = dict(os.environ)
+    env.pop(TOKEN_ENV, None)
+    if token:
+        env[TOKEN_ENV] = token
     env[HOME_ENV] = str(home)
     paths = [str(jupyter_data_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
@@ -63,17 +67,20 @@ def app_environment(home: Path, *, crisis_line: str | None = None) -> dict:
     return env
 
 
-def voila_command(port: int, token: str, *, dark: bool = False, notebooks: Path | None = None) -> list[str]:
-    """The Voilà command line `serve` runs: localhost only, token on, no sources, idle kernels culled."""
+def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = None) -> list[str]:
+    """The Voilà command line `serve` runs: localhost only, no sources, idle kernels culled.
+
+    It runs `workbook.server`, which takes the token from the environment (see
+    `app_environment`), never from this command line that `ps` shows everyone.
+    """
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "workbook.server",
         str(notebooks or notebooks_dir()),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
-        f"--token={token}",
         "--strip_sources=True",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
@@ -131,11 +138,9 @@ def cmd_serve(args) -> int:
     slug = _resolve_workbook(home, args.workbook)
     port = check_port(args.port) if args.port else free_port()
     token = secrets.token_urlsafe(24)
-    env = app_environment(home.path, crisis_line=args.crisis_line)
+    env = app_environment(home.path, crisis_line=args.crisis_line, token=token)
     output = None if args.verbose else subprocess.DEVNULL
-    process = subprocess.Popen(
-        voila_command(port, token, dark=args.dark), env=env, stdout=output, stderr=output
-    )
+    process = subprocess.Popen(voila_command(port, dark=args.dark), env=env, stdout=output, stderr=output)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the server too, not just Ctrl+C
     try:
         wait_for_port(port, process)

@@ -590,6 +590,15 @@ class Home:
     def log_path(self) -> Path:
         return self.path / "workbook.log"
 
+    def private_log(self) -> Path:
+        """The log file, created readable by its owner only (and made so if it already exists)."""
+        fd = os.open(self.log_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        return self.log_path
+
     def path_for(self, slug: str) -> Path:
         return self.path / f"{check_slug(slug)}{SUFFIX}"
 
