@@ -97,8 +97,9 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
     for column in _json_columns(out):
         out[column] = out[column].map(_cell)
     for column in out.columns:
-        if out[column].dtype == object or isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object).map(_guard)
+        dtype = out[column].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
+            out[column] = out[column].astype(object).map(_guard)  # text, choices, JSON
     # Every text cell is quoted, so a lone carriage return inside someone's writing survives.
     return out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).encode(CSV_ENCODING)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import re
@@ -217,7 +218,9 @@ class Workbook:
             wb.read_only = read_only
             if create and name is not None and wb.meta("name") is None:
                 wb._init_meta(name)
-            wb.name, wb.last_change()  # a damaged schema shows here, not later on a page
+            if wb._schema() != _expected_schema():  # a damaged schema shows here, not later on a page
+                raise WorkbookError(damaged(path))
+            wb.name, wb.last_change()  # noqa: B018 - so does an unreadable name
         except (WorkbookError, *OPEN_ERRORS) as exc:
             if conn is not None:
                 conn.close()
@@ -306,6 +309,10 @@ class Workbook:
         stamp = now()
         for key, value in (("id", uuid.uuid4().hex), ("name", name), ("created_at", stamp)):
             self.set_meta(key, value)
+
+    def _schema(self) -> dict:
+        """Every table's and index's columns as SQLite reads them from the file."""
+        return _schema_of(self._conn)
 
     @property
     def schema_version(self) -> int:
@@ -541,6 +548,29 @@ class Workbook:
 def _replayed_stamp(at: str) -> str:
     """A replayed entry's ISO time, in the store's form (UTC, microseconds)."""
     return dt.datetime.fromisoformat(at).astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _schema_of(conn: sqlite3.Connection) -> dict:
+    names = conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return {
+        (kind, name): conn.execute(
+            f"PRAGMA {'table' if kind == 'table' else 'index'}_info('{name}')"
+        ).fetchall()
+        for kind, name in names
+    }
+
+
+@functools.cache
+def _expected_schema() -> dict:
+    """The schema every migration together makes (built once, in memory, to compare with)."""
+    conn = sqlite3.connect(":memory:")
+    for _name, sql in MIGRATIONS:
+        conn.executescript(sql)
+    found = _schema_of(conn)
+    conn.close()
+    return found
 
 
 def _running(pid: int) -> bool:
