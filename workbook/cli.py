@@ -187,6 +187,7 @@ def cmd_lab(args) -> int:
 
 def cmd_list(args) -> int:
     home = Home(args.home)
+    home.check()  # a home that can't be read or written says so, rather than "No workbooks yet"
     infos = home.list()
     if not infos:
         print(f"No workbooks yet in {home.path}. Make one with: rejection-workbook new NAME")
@@ -217,6 +218,7 @@ def cmd_export(args) -> int:
     from .export import write_export
 
     home = Home(args.home)
+    home.check()  # ...rather than "There is no workbook called"
     found = home.find(args.name)
     if found is None:
         raise CliError(f"There is no workbook called '{args.name}'. `rejection-workbook list` shows them.")

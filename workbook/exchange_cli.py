@@ -149,7 +149,7 @@ def cmd_import(args) -> int:
 
 def cmd_clients(args) -> int:
     home = Home(args.home)
-    home.readable()  # an unreadable home says so, rather than "No clients yet"
+    home.check()  # a home that can't be read or written says so, rather than "No clients yet"
     practice = exchange.practice_home(home)
     found = exchange.clients(practice)
     if not found:

@@ -36,7 +36,8 @@ With a passphrase the file is a ZIP holding ``header.json``::
      "n": 32768, "r": 8, "p": 1, "salt": "<base64>", "nonce": "<base64>", "check": "<base64>"}}
 
 and ``payload.bin``: a whole plain file (the ZIP above) sealed with AES-256-GCM under a
-key derived by scrypt from the passphrase, with the exact bytes of ``header.json`` as
+key derived by scrypt from the passphrase (in Unicode NFC; readers also try it as typed,
+which earlier versions used), with the exact bytes of ``header.json`` as
 associated data (so neither part can be changed unnoticed). ``check`` is a hash of a
 second scrypt-derived key; it tells a wrong passphrase apart from a changed file.
 """
@@ -76,12 +77,12 @@ MAX_HEADER = 64 * 1024
 MAX_RECORDS_BYTES = 48 * 1024 * 1024  # records.jsonl once unpacked
 MAX_RECORDS = 100_000
 MAX_LINE = 256 * 1024
-MAX_CONTAINERS = 8  # JSON objects and lists in one record line: the record, its data, ratings
+MAX_DEPTH = 3  # JSON objects and lists inside each other in a record: the record, its data, ratings
 MAX_DIRECTORY = 4096  # bytes of the zip's table of contents: three short names fit many times
 MAX_RATIO = 100  # unpacked / packed size of a member; JSON lines of ours stay far below
 MAX_WELCOME = 4000
 ID_RE = re.compile(r"[0-9a-f]{32}")  # always used with fullmatch
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+CHUNK = 1024 * 1024  # records.jsonl is unpacked this much at a time
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -401,13 +402,24 @@ def _limit(name: str) -> int:
 
 
 def _json_object(raw: bytes, what: str) -> dict:
+    """One JSON object; what one line can cost is bounded by MAX_LINE (or MAX_HEADER)."""
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except RecursionError:
+        raise ShareError(f"This file's {what} is nested far deeper than a workbook file is.") from None
+    except (UnicodeDecodeError, ValueError):
         raise ShareError(f"This file's {what} can't be read (it isn't valid JSON text).") from None
     if not isinstance(value, dict):
         raise ShareError(f"This file's {what} can't be read (it isn't a JSON object).")
     return value
+
+
+def _depth(value, limit: int = MAX_DEPTH + 1) -> int:
+    """How deep objects and lists sit inside each other in `value` (counting stops past `limit`)."""
+    if not isinstance(value, dict | list) or limit == 0:
+        return 0
+    inner = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in inner if isinstance(v, dict | list)), default=0)
 
 
 def _no_constant(name: str):
@@ -441,7 +453,7 @@ def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> 
         raise ShareError("This file's protection settings can't be read.")
     if not passphrase:
         raise NeedsPassphrase("This file is protected with a passphrase. Please type the passphrase in.")
-    # NFC first; then the passphrase as typed, which files sealed before version 0.2 used
+    # NFC first; then the passphrase as typed, which files sealed by earlier versions used
     for form in text.passphrase_forms(passphrase):
         key, expected = _scrypt(form, salt, params["n"], params["r"], params["p"])
         if hmac.compare_digest(expected, check):
@@ -539,23 +551,34 @@ RECORD_KEYS = frozenset(
 
 
 def _lines(member: _Member, digest: str):
-    """The record lines of `member`, streamed; the last thing yielded is None once the
-    bytes have been checked against `digest` (CHANGED if they differ, at the end)."""
-    hasher, total, count = hashlib.sha256(), 0, 0
+    """(number, line) for each record line of `member`, unpacked a chunk at a time; None last,
+    once the bytes have been checked against `digest` (CHANGED if they differ)."""
+    hasher, total, count, rest = hashlib.sha256(), 0, 0, b""
+
+    def numbered(line: bytes):
+        nonlocal count
+        count += 1
+        if count > MAX_RECORDS:
+            raise ShareError(f"This file holds more than {MAX_RECORDS:,} entries, which is more than it can.")
+        return count, line
+
     with _unpacking(), member.zf.open(member.info) as fh:
-        while line := fh.readline(MAX_LINE + 2):
-            total += len(line)
+        while chunk := fh.read(CHUNK):
+            total += len(chunk)
             if total > MAX_RECORDS_BYTES:
                 raise ShareError(
-                    f"The entries in this file are too large once unpacked (up to {MAX_RECORDS_BYTES // 2**20} MiB fit)."
+                    "The entries in this file are too large once unpacked "
+                    f"(up to {MAX_RECORDS_BYTES // 2**20} MiB fit)."
                 )
-            hasher.update(line)
-            count += 1
-            if count > MAX_RECORDS:
-                raise ShareError(
-                    f"This file holds more than {MAX_RECORDS:,} entries, which is more than it can."
-                )
-            yield count, line.removesuffix(b"\n")
+            hasher.update(chunk)
+            *lines, rest = (rest + chunk).split(b"\n")
+            if len(rest) > MAX_LINE:  # a line that never ends: handed on to be reported as too long
+                lines.append(rest)
+                rest = b""
+            for line in lines:
+                yield numbered(line)
+    if rest:  # a last line without a newline
+        yield numbered(rest)
     if not hmac.compare_digest(digest, hasher.hexdigest()):
         raise ShareError(CHANGED)
     yield None
@@ -595,11 +618,9 @@ def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.da
     where = f"Entry {number} in this file"
     if len(line) > MAX_LINE:
         raise ShareError(f"{where} is far too long to be one entry (more than {MAX_LINE:,} bytes).")
-    # count objects and lists outside strings before parsing: deep or wide nesting costs memory
-    bare = _JSON_STRING.sub(b"", line)
-    if bare.count(b"{") + bare.count(b"[") > MAX_CONTAINERS:
-        raise ShareError(f"{where} is nested far deeper than an entry is, so it was refused.")
     rec = _json_object(line, f"entry {number}")
+    if _depth(rec) > MAX_DEPTH:
+        raise ShareError(f"{where} is nested far deeper than an entry is, so it was refused.")
     if set(rec) != RECORD_KEYS:
         raise ShareError(f"{where} doesn't have the parts an entry has, so it can't be read.")
     rev_id, entry_id, parent = rec["rev_id"], rec["entry_id"], rec["parent_rev"]

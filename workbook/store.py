@@ -48,6 +48,14 @@ def damaged(file: str | os.PathLike) -> str:
     )
 
 
+def read_only_folder(folder: str | os.PathLike) -> str:
+    return (
+        f"The workbook folder {folder} is read-only, so its workbooks can't be opened (opening "
+        "one writes a small lock file beside it). Make the folder writable, or choose another "
+        "with --home. Nothing was changed."
+    )
+
+
 def disk_full(exc: BaseException) -> bool:
     """True when `exc` means there is no space left on the disk."""
     return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
@@ -228,6 +236,8 @@ class Workbook:
                 raise
             if disk_full(exc):
                 raise WorkbookError(DISK_FULL) from exc
+            if not os.access(path.parent, os.W_OK) or "readonly" in str(exc):
+                raise WorkbookError(read_only_folder(path.parent)) from exc
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise WorkbookError(
                     "This workbook could not be opened — it is in use by another program. "
@@ -573,6 +583,12 @@ def _expected_schema() -> dict:
     return found
 
 
+def _empty_leftover(path: Path) -> bool:
+    """A workbook file with nothing in it, nor in a write-ahead log beside it."""
+    wal = Path(f"{path}-wal")
+    return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -635,13 +651,13 @@ class Home:
     def list(self) -> list[WorkbookInfo]:
         """Every workbook in the home, most recently changed first."""
         found = []
-        if not self.readable():
+        if not self.check(write=False):
             return found
         for path in sorted(self.path.glob(f"*{SUFFIX}")):
             if not SLUG_RE.fullmatch(path.stem):
                 continue
             try:
-                if path.stat().st_size == 0:
+                if _empty_leftover(path):
                     continue  # left by a write on a full disk with an older version: holds nothing
                 with Workbook.open(path) as wb:
                     found.append(
@@ -652,8 +668,9 @@ class Home:
                 found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, "", problem))
         return sorted(found, key=lambda info: info.updated_at, reverse=True)
 
-    def readable(self) -> bool:
-        """False when there is no home folder yet; WorkbookError when it can't be read or written."""
+    def check(self, *, write: bool = True) -> bool:
+        """False when there is no home folder yet; WorkbookError (saying what is wrong) when
+        it can't be read, or with `write`, written."""
         try:
             if not self.path.exists():
                 return False
@@ -661,12 +678,8 @@ class Home:
                 raise NotADirectoryError(self.path)
             if not os.access(self.path, os.R_OK | os.X_OK):
                 raise PermissionError(self.path)
-            if not os.access(self.path, os.W_OK):
-                raise WorkbookError(
-                    f"The workbook folder {self.path} is read-only, so its workbooks can't be opened "
-                    "(opening one writes a small lock file beside it). Make the folder writable, or "
-                    "choose another with --home."
-                )
+            if write and not os.access(self.path, os.W_OK):
+                raise WorkbookError(read_only_folder(self.path))
         except OSError as exc:
             raise WorkbookError(
                 f"The workbook folder {self.path} can't be read ({exc.strerror or type(exc).__name__}). "
@@ -737,6 +750,9 @@ class Home:
         for path in self.path.glob(f".*{STAGING}"):
             pid = path.name.removesuffix(STAGING).rsplit(".", 1)[-1]
             if not pid.isdigit() or not _running(int(pid)) or int(pid) == os.getpid():
+                _remove_files(path)
+        for path in self.path.glob(f"*{SUFFIX}"):
+            if SLUG_RE.fullmatch(path.stem) and _empty_leftover(path):
                 _remove_files(path)
 
     def open(self, slug: str, *, read_only: bool = False) -> Workbook:
