@@ -106,12 +106,14 @@ def _many_entries() -> bytes:
 
 
 def _checkins() -> bytes:
-    """The most records allowed, each a check-in with the most feelings (many small objects)."""
+    """As many check-ins as fit, each with the most feelings (many small objects)."""
     from workbook import share
     from workbook.store import Revision
 
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    ratings = {f"feeling number {k}": k % 11 for k in range(40)}
+    ratings = {f"f{k}": k % 11 for k in range(40)}
+    one = Revision("a" * 32, "b" * 32, "checkin", None, "me", start.isoformat(), False, {"ratings": ratings})
+    per_line = len(json.dumps(share._record(one), separators=(",", ":"))) + 40
     revisions = [
         Revision(
             uuid.uuid4().hex,
@@ -123,7 +125,7 @@ def _checkins() -> bytes:
             False,
             {"ratings": ratings, "stage": 1},
         )
-        for n in range(share.MAX_RECORDS)
+        for n in range(min(share.MAX_RECORDS, share.MAX_RECORDS_BYTES // per_line))
     ]
     return share.write("share", exchange_id="ab" * 16, name="Check-ins", stages=[1], revisions=revisions)
 
@@ -149,7 +151,7 @@ def _long_lines() -> bytes:
 def _deep_lines() -> bytes:
     from workbook import share
 
-    body = (b"[" * 900 + b"]" * 900 + b"\n") * 15_000
+    body = (b'{"data":' + b"[" * 900 + b"]" * 900 + b"}\n") * 6_000
     header = {
         "format": share.FORMAT,
         "version": 1,

@@ -40,6 +40,7 @@ from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
 from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .text import clean_text
 
 PRACTICE_DIR = "practice"
 STAGES = (1, 2, 3, 4, 5)
@@ -134,7 +135,7 @@ def prepare(
     """
     alias = check_name(alias)
     stages_on = check_stages(stages_on, what="turn on")
-    welcome_note = (welcome_note or "").strip()
+    welcome_note = clean_text(welcome_note or "", what="welcome note").strip()
     if len(welcome_note) > share.MAX_WELCOME:
         raise InvalidEntry(f"Please keep the welcome note to {share.MAX_WELCOME:,} characters.")
     clean_prompts: list[tuple[int, str]] = []

@@ -9,6 +9,7 @@ also the frame's column list, in order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -444,6 +445,11 @@ def _check_datetime(f: Field, value: Any) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
+@functools.lru_cache(maxsize=4096)  # feelings come from a small vocabulary: a file repeats them
+def _emotion_name(name: str | None) -> str:
+    return _text_rule.clean_name(name, what="feeling", empty="Each feeling needs a name.").lower()
+
+
 def check_ratings(value: Any) -> dict[str, int]:
     """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
     if not isinstance(value, dict) or not value:
@@ -452,7 +458,7 @@ def check_ratings(value: Any) -> dict[str, int]:
         raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
     clean = {}
     for emotion, intensity in value.items():
-        emotion = _text_rule.clean_name(emotion, what="feeling", empty="Each feeling needs a name.").lower()
+        emotion = _emotion_name(emotion) if isinstance(emotion, str) else _emotion_name(None)
         if len(emotion) > MAX_EMOTION_LEN:
             raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
         if isinstance(intensity, bool) or not isinstance(intensity, int | float):

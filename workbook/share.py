@@ -72,10 +72,10 @@ PAYLOAD = "payload.bin"
 
 # Limits sized so that reading the largest file they allow stays under 300 MB of memory and
 # 30 s (see benchmarks/exchange_limits.py); years of daily writing fit in a fraction of them.
-MAX_FILE = 32 * 1024 * 1024  # bytes of the file as sent
+MAX_FILE = 16 * 1024 * 1024  # bytes of the file as sent
 MAX_HEADER = 64 * 1024
-MAX_RECORDS_BYTES = 48 * 1024 * 1024  # records.jsonl once unpacked
-MAX_RECORDS = 100_000
+MAX_RECORDS_BYTES = 24 * 1024 * 1024  # records.jsonl once unpacked
+MAX_RECORDS = 50_000
 MAX_LINE = 256 * 1024
 MAX_DEPTH = 3  # JSON objects and lists inside each other in a record: the record, its data, ratings
 MAX_DIRECTORY = 4096  # bytes of the zip's table of contents: three short names fit many times
@@ -360,6 +360,8 @@ def _unpacking():
     """Any way unpacking fails (bad deflate data, a short file) is a damaged file."""
     try:
         yield
+    except ShareError:
+        raise  # a limit reached while unpacking: its own message
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
         raise ShareError(DAMAGED) from None
 
@@ -418,8 +420,11 @@ def _depth(value, limit: int = MAX_DEPTH + 1) -> int:
     """How deep objects and lists sit inside each other in `value` (counting stops past `limit`)."""
     if not isinstance(value, dict | list) or limit == 0:
         return 0
-    inner = value.values() if isinstance(value, dict) else value
-    return 1 + max((_depth(v, limit - 1) for v in inner if isinstance(v, dict | list)), default=0)
+    deepest = 0
+    for inner in value.values() if isinstance(value, dict) else value:
+        if isinstance(inner, dict | list):
+            deepest = max(deepest, _depth(inner, limit - 1))
+    return 1 + deepest
 
 
 def _no_constant(name: str):

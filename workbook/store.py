@@ -445,7 +445,8 @@ class Workbook:
         (`model.validate` on their data). Returns {"added": n, "known": n, "entries": n};
         WorkbookError (and nothing written) if an entry would change kind.
         """
-        rows = [
+        revisions = revisions if isinstance(revisions, list) else list(revisions)
+        rows = (  # made one at a time as SQLite takes them: a large merge holds no second copy
             (
                 r.rev_id,
                 r.entry_id,
@@ -457,7 +458,7 @@ class Workbook:
                 json.dumps(r.data, ensure_ascii=False, sort_keys=True),
             )
             for r in revisions
-        ]
+        )
         with self._write() as conn:
             before = conn.total_changes
             conn.executemany("INSERT OR IGNORE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -465,7 +466,7 @@ class Workbook:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_touched (entry_id TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM temp.merge_touched")
             conn.executemany(
-                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((row[1],) for row in rows)
+                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((r.entry_id,) for r in revisions)
             )
             clash = conn.execute(
                 "SELECT entry_id FROM revisions WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched) "
@@ -489,7 +490,7 @@ class Workbook:
             )
             touched = conn.execute("SELECT count(*) FROM temp.merge_touched").fetchone()[0]
             conn.execute("DELETE FROM temp.merge_touched")
-        return {"added": added, "known": len(rows) - added, "entries": touched}
+        return {"added": added, "known": len(revisions) - added, "entries": touched}
 
     # -- reading ---------------------------------------------------------------
     def get(self, entry_id: str) -> Entry:

@@ -19,16 +19,10 @@ import unicodedata
 
 from . import model  # InvalidEntry (model uses this module too, so only at call time)
 
-# C0 and C1 controls and DEL; newline, carriage return and tab are decided per kind of text.
-_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
-# Embeddings, overrides and isolates: they reorder how text displays (the "Trojan source" trick).
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_KEEP_IN_LONG = "\n\r\t"
-_DROP_LONG = str.maketrans("", "", "".join(c for c in _CONTROLS if c not in _KEEP_IN_LONG) + _BIDI)
-_DROP_LINE = str.maketrans(
-    {**{c: " " for c in _KEEP_IN_LONG}, **{c: None for c in _CONTROLS + _BIDI if c not in _KEEP_IN_LONG}}
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 and C1 controls and DEL (newline, carriage return and tab are decided per kind of text),
+# and the embeddings, overrides and isolates that reorder how text displays ("Trojan source").
+_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\n\r\t]")
 
 NOT_TEXT = "“{what}” holds characters that aren't valid text (perhaps a damaged copy and paste)."
 
@@ -40,16 +34,24 @@ def clean_text(value: str, *, what: str = "This text", multiline: bool = True) -
     """
     if not isinstance(value, str):
         raise model.InvalidEntry(f"“{what}” should be text.")
-    if _SURROGATE.search(value):
-        raise model.InvalidEntry(NOT_TEXT.format(what=what))
-    return value.translate(_DROP_LONG if multiline else _DROP_LINE)
+    if value.isascii() and value.isprintable():
+        return value  # the common case, with nothing to remove (checked quickly)
+    try:
+        value.encode("utf-8")  # only a lone surrogate can't be: the quickest way to find one
+    except UnicodeEncodeError:
+        raise model.InvalidEntry(NOT_TEXT.format(what=what)) from None
+    value = _DROP.sub("", value)
+    return value if multiline else _LINE_BREAKS.sub(" ", value)
 
 
 def clean_name(value: object, *, what: str = "The name", empty: str | None = None) -> str:
     """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty."""
     if not isinstance(value, str):
         raise model.InvalidEntry(empty or f"“{what}” should be text.")
-    name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
+    if value.isascii():  # NFC leaves ASCII as it is
+        name = " ".join(clean_text(value, what=what, multiline=False).split())
+    else:
+        name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
     if not name:
         raise model.InvalidEntry(empty or f"Please fill in “{what}”.")
     return name
