@@ -133,7 +133,7 @@ def _checkins() -> bytes:
 def _long_lines() -> bytes:
     from workbook import share
 
-    body = (os.urandom(share.MAX_LINE // 2 + 8).hex().encode() + b"\n") * 100
+    body = (os.urandom(share.MAX_LINE // 2 + 8).hex().encode() + b"\n") * 50
     header = {
         "format": share.FORMAT,
         "version": 1,
