@@ -142,7 +142,7 @@ def _long_lines() -> bytes:
         "name": "X",
         "stages": [4],
         "meta": {},
-        "records": 100,
+        "records": 50,
         "sha256": hashlib.sha256(body).hexdigest(),
     }
     return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
@@ -160,7 +160,7 @@ def _deep_lines() -> bytes:
         "name": "X",
         "stages": [4],
         "meta": {},
-        "records": 20_000,
+        "records": 6_000,
         "sha256": hashlib.sha256(body).hexdigest(),
     }
     return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
