@@ -412,7 +412,7 @@ def test_a_first_import_killed_half_way_leaves_no_client_copy_and_the_retry_work
         Workbook.apply_revisions = original
     assert not list(practice_home.path.iterdir())
     # a copy staged by a process that was killed outright is swept up by the next try
-    (practice_home.path / ".client.999999999.creating").write_bytes(b"")
+    (practice_home.path / ".client.999999999.0a1b2c3d.creating").write_bytes(b"")
     result = exchange.import_share(practice_home, good)
     assert result.new_client and [i.slug for i in practice_home.list()] == [result.slug]
     assert [p.name for p in practice_home.path.iterdir()] == [f"{result.slug}.workbook"]

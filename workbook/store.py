@@ -720,7 +720,7 @@ class Home:
         while (self.path / f"{slug}{SUFFIX}").exists():
             n += 1
             slug = f"{base}-{n}"
-        staged = self.path / f".{slug}.{os.getpid()}{STAGING}"
+        staged = self.path / f".{slug}.{os.getpid()}.{uuid.uuid4().hex[:8]}{STAGING}"
         try:
             wb = Workbook.open(staged, create=True, name=name)
         except BaseException:
@@ -749,8 +749,8 @@ class Home:
     def _sweep(self) -> None:
         """Remove workbooks left half-made by a process that no longer runs."""
         for path in self.path.glob(f".*{STAGING}"):
-            pid = path.name.removesuffix(STAGING).rsplit(".", 1)[-1]
-            if not pid.isdigit() or not _running(int(pid)) or int(pid) == os.getpid():
+            pid = path.name.removesuffix(STAGING).rsplit(".", 2)[-2]  # .slug.PID.random.creating
+            if not pid.isdigit() or not _running(int(pid)):
                 _remove_files(path)
         for path in self.path.glob(f"*{SUFFIX}"):
             if SLUG_RE.fullmatch(path.stem) and _empty_leftover(path):
