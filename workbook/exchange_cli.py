@@ -10,7 +10,8 @@
     rejection-workbook open-return "My workbook" notes.rwshare [--passphrase]
     rejection-workbook report "My workbook" [--stages 1,2] [--client] --out report.html|report.pdf|report.zip
 
-A passphrase is never taken from the command line (other users could see it): `--passphrase`
+`--out` never replaces an existing file unless `--force` is given, and a missing folder is
+refused before anything is made. A passphrase is never taken from the command line (other users could see it): `--passphrase`
 asks for it, or it is read from $REJECTION_WORKBOOK_PASSPHRASE.
 """
 
