@@ -63,7 +63,7 @@ def page_notebooks() -> list[str]:
 def serve(folder: Path, home: Path) -> tuple[subprocess.Popen, str, str]:
     """Start Voilà the way `serve` does; returns (process, base URL, token)."""
     port, token = free_port(), secrets.token_urlsafe(24)
-    command = voila_command(port, token, notebooks=folder)
+    command = voila_command(port, notebooks=folder)
     command = [c for c in command if not c.startswith("--MappingKernelManager.cull_")]
     command += [
         "--MappingKernelManager.cull_idle_timeout=4",
@@ -72,7 +72,7 @@ def serve(folder: Path, home: Path) -> tuple[subprocess.Popen, str, str]:
     ]
     process = subprocess.Popen(
         command,
-        env=app_environment(home),
+        env=app_environment(home, token=token),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -58,14 +58,16 @@ def test_serve_is_the_default_command():
 
 
 def test_the_server_is_local_private_and_tidy(tmp_path):
-    command = cli.voila_command(8123, "secret-token")
+    command = cli.voila_command(8123)
     assert "--Voila.ip=127.0.0.1" in command
-    assert "--token=secret-token" in command
+    assert command[1:3] == ["-m", "workbook.server"]  # the token is never on the command line
+    assert not any("token" in arg.lower() for arg in command)
     assert "--strip_sources=True" in command
     assert "--show_tracebacks=False" in command
     assert any(arg.startswith("--MappingKernelManager.cull_idle_timeout=") for arg in command)
-    assert "--theme=dark" in cli.voila_command(8123, "t", dark=True)
-    env = cli.app_environment(tmp_path, crisis_line="Call 112")
+    assert "--theme=dark" in cli.voila_command(8123, dark=True)
+    env = cli.app_environment(tmp_path, crisis_line="Call 112", token="secret-token")
+    assert env["REJECTION_WORKBOOK_TOKEN"] == "secret-token"
     assert env["REJECTION_WORKBOOK_HOME"] == str(tmp_path)
     assert env["REJECTION_WORKBOOK_CRISIS_LINE"] == "Call 112"
     assert env["JUPYTER_PATH"].split(":")[0].endswith("jupyter_data")

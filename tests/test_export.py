@@ -17,6 +17,8 @@ from workbook import cli, model
 from workbook.demo import install_demo
 from workbook.export import export_zip, frames_to_csv_files, read_zip, write_export
 from workbook.frames import all_frames
+from workbook.model import InvalidEntry
+from workbook.text import clean_text
 
 TRICKY = 'She said "no", then:\nNA\r\nnull, =1+1; é 🌱 <b>bold</b>'
 
@@ -76,8 +78,10 @@ def test_csv_files_are_one_per_frame_and_open_in_a_spreadsheet(demo):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), min_size=1, max_size=300))
 def test_any_writing_survives_the_round_trip(wb, text):
-    if not text.replace("\x00", "").strip():
-        return  # blank writing is not kept as an entry
+    if not clean_text(text).strip():  # blank once control characters are gone: refused, with a message
+        with pytest.raises(InvalidEntry, match="fill in"):
+            wb.put("letter", {"text": text})
+        return
     entry = wb.put("letter", {"text": text})
     _document, again = read_zip(export_zip(wb))
     row = again["letter"].set_index("entry_id").loc[entry.entry_id]

@@ -36,13 +36,19 @@ def test_a_new_workbook_is_migrated_private_and_named(home):
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "   ", "../secrets", "a/b", "back\\slash", ".hidden", "x" * 81, "bell\x07"]
+    "bad", ["", "   ", "../secrets", "a/b", "back\\slash", ".hidden", "x" * 81, "\x07\u202e", "lone\ud800"]
 )
 def test_workbook_names_are_names_not_paths(home, bad):
     with pytest.raises(InvalidEntry) as err:
         home.create(bad)
     assert "name" in str(err.value).lower()
     assert not home.path.exists() or list(home.path.iterdir()) == []
+
+
+def test_control_and_direction_characters_leave_a_name_and_it_is_nfc(home):
+    with home.create("be\u0301ll\x07 \u202egnp.exe\u202c") as wb:
+        assert wb.name == "béll gnp.exe"
+    assert [info.name for info in home.list()] == ["béll gnp.exe"]
 
 
 def test_same_name_twice_is_refused_and_rename_keeps_the_file(home):
@@ -198,9 +204,10 @@ def test_an_unreadable_file_gets_a_calm_message(home):
     home.ensure()
     bad = home.path / f"broken{store.SUFFIX}"
     bad.write_bytes(b"this is not a database at all" * 100)
-    with pytest.raises(WorkbookError, match="could not be opened"):
+    with pytest.raises(WorkbookError, match="broken.workbook is damaged"):
         Workbook.open(bad)
     assert [i.name for i in home.list()] == ["broken (can't be opened)"]
+    assert "export" in home.list()[0].problem
 
 
 def test_a_locked_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch):

@@ -20,9 +20,10 @@ from urllib.parse import quote
 from . import __version__
 from .content import CRISIS_ENV
 from .model import InvalidEntry
-from .paths import HOME_ENV, jupyter_data_dir, notebooks_dir
+from .paths import HOME_ENV, TOKEN_ENV, jupyter_data_dir, notebooks_dir
 from .registry import APP_NOTEBOOK
 from .store import Home, WorkbookError
+from .text import labels
 
 TEMPLATE = "rejection-workbook"
 START_PAGE = APP_NOTEBOOK
@@ -62,9 +63,13 @@ def check_port(port: int) -> int:
     return port
 
 
-def app_environment(home: Path, *, crisis_line: str | None = None) -> dict:
-    """The environment the server and its kernels run in: home, template path, crisis line."""
+def app_environment(home: Path, *, crisis_line: str | None = None, token: str | None = None) -> dict:
+    """The environment the server and its kernels run in: home, template path, crisis line,
+    and the server's token (read and removed by `workbook.server`, so kernels never see it)."""
     env = dict(os.environ)
+    env.pop(TOKEN_ENV, None)
+    if token:
+        env[TOKEN_ENV] = token
     env[HOME_ENV] = str(home)
     paths = [str(jupyter_data_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(paths)
@@ -73,19 +78,22 @@ def app_environment(home: Path, *, crisis_line: str | None = None) -> dict:
     return env
 
 
-def voila_command(port: int, token: str, *, dark: bool = False, notebooks: Path | None = None) -> list[str]:
-    """The Voilà command line `serve` runs: localhost only, token on, no sources, idle kernels
-    culled, and the app's kernel preheated (run before it is asked for, so the first page is
-    ready sooner than a plain Voilà page)."""
+def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = None) -> list[str]:
+    """The Voilà command line `serve` runs: localhost only, no sources, idle kernels culled,
+    and the app's kernel preheated (run before it is asked for, so the first page is ready
+    sooner than a plain Voilà page).
+
+    It runs `workbook.server`, which takes the token from the environment (see
+    `app_environment`), never from this command line that `ps` shows everyone.
+    """
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "workbook.server",
         str(notebooks or notebooks_dir()),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
-        f"--token={token}",
         "--strip_sources=True",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
@@ -95,8 +103,8 @@ def voila_command(port: int, token: str, *, dark: bool = False, notebooks: Path 
         "--preheat_kernel=True",
         "--pool_size=1",
         f"--VoilaKernelManager.preheat_denylist={[NOT_PREHEATED]!r}",
-        # share files up to 128 MiB must fit through the widget websocket (default: 10 MiB)
-        "--Voila.tornado_settings={'websocket_max_message_size': 134217728}",
+        # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket
+        "--Voila.tornado_settings={'websocket_max_message_size': 33554432}",
     ]
     if dark:
         command.append("--theme=dark")
@@ -161,13 +169,11 @@ def cmd_serve(args) -> int:
         args.workbook = install_demo(home)
     slug = _resolve_workbook(home, args.workbook)
     token = secrets.token_urlsafe(24)
-    env = app_environment(home.path, crisis_line=args.crisis_line)
+    env = app_environment(home.path, crisis_line=args.crisis_line, token=token)
     output = None if args.verbose else subprocess.DEVNULL
     for _attempt in range(STARTS):
         port = check_port(args.port) if args.port else free_port()
-        process = subprocess.Popen(
-            voila_command(port, token, dark=args.dark), env=env, stdout=output, stderr=output
-        )
+        process = subprocess.Popen(voila_command(port, dark=args.dark), env=env, stdout=output, stderr=output)
         try:
             wait_for_server(port, process)
             break
@@ -257,15 +263,21 @@ def cmd_lab(args) -> int:
 
 def cmd_list(args) -> int:
     home = Home(args.home)
+    home.check()  # a home that can't be read or written says so, rather than "No workbooks yet"
     infos = home.list()
     if not infos:
         print(f"No workbooks yet in {home.path}. Make one with: rejection-workbook new NAME")
         return 0
     current = home.current()
+    names = labels((info.name, info.slug) for info in infos)
     for info in infos:
         mark = "*" if info.slug == current else " "
+        if info.problem:
+            print(f"! {names[info.slug]}: {info.problem}")
+            continue
         print(
-            f"{mark} {info.name}  ({info.slug}, last change {info.updated_at[:16].replace('T', ' ') or 'never'})"
+            f"{mark} {names[info.slug]}  ({info.slug}, last change "
+            f"{info.updated_at[:16].replace('T', ' ') or 'never'})"
         )
     return 0
 
@@ -282,6 +294,7 @@ def cmd_export(args) -> int:
     from .export import write_export
 
     home = Home(args.home)
+    home.check()  # ...rather than "There is no workbook called"
     found = home.find(args.name)
     if found is None:
         raise CliError(f"There is no workbook called '{args.name}'. `rejection-workbook list` shows them.")

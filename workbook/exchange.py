@@ -26,11 +26,12 @@ therapist's workbook home. A client copy and the client's own workbook share an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,8 @@ from . import model, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name
+from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .text import clean_text
 
 PRACTICE_DIR = "practice"
 STAGES = (1, 2, 3, 4, 5)
@@ -67,6 +69,7 @@ class ClientSummary:
     shared_stages: list[int]
     stages_done: list[int]
     notes: int
+    problem: str = ""  # why the copy can't be opened, or ""
 
 
 def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
@@ -123,11 +126,16 @@ def prepare(
     welcome_note: str = "",
     stages_on: Iterable[int] = STAGES,
     prompts: dict[int, Iterable[str]] | None = None,
+    deliver: Callable[[bytes], object] | None = None,
 ) -> tuple[str, bytes]:
-    """Make a client copy in the practice folder; returns (its slug, the start file's bytes)."""
+    """Make a client copy in the practice folder; returns (its slug, the start file's bytes).
+
+    `deliver(start_file)` (say, saving it with --out) runs before the copy is finished: if it
+    fails, no client copy is left behind, so trying again works.
+    """
     alias = check_name(alias)
     stages_on = check_stages(stages_on, what="turn on")
-    welcome_note = (welcome_note or "").strip()
+    welcome_note = clean_text(welcome_note or "", what="welcome note").strip()
     if len(welcome_note) > share.MAX_WELCOME:
         raise InvalidEntry(f"Please keep the welcome note to {share.MAX_WELCOME:,} characters.")
     clean_prompts: list[tuple[int, str]] = []
@@ -140,8 +148,7 @@ def prepare(
                 (int(stage), model.validate("therapist_prompt", {"stage": stage, "text": text})["text"])
             )
     practice.ensure()
-    wb = practice.create(alias)
-    try:
+    with practice.creating(alias) as wb:
         wb.set_meta("exchange_id", uuid.uuid4().hex)
         wb.set_meta("role", "client copy")
         wb.set_meta("welcome_note", welcome_note)
@@ -149,9 +156,10 @@ def prepare(
         wb.set_meta("shared_stages", [])
         for stage, text in clean_prompts:
             wb.put("therapist_prompt", {"stage": stage, "text": text}, author="therapist")
-        return wb.path.stem, start_file(wb)
-    finally:
-        wb.close()
+        data = start_file(wb)
+        if deliver is not None:
+            deliver(data)
+    return wb.path.stem, data
 
 
 def start_file(wb: Workbook) -> bytes:
@@ -184,19 +192,21 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
             f"You already started a workbook from this file: '{found}'. You'll find it on the start page."
         )
     home.ensure()
-    wb = home.create(_unique_name(home, name))
-    wb.set_meta("exchange_id", bundle.exchange_id)
-    wb.set_meta("alias", bundle.name)
-    wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
-    wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
-    wb.apply_revisions(bundle.revisions)
-    return wb
+    with home.creating(_unique_name(home, name)) as wb:
+        wb.set_meta("exchange_id", bundle.exchange_id)
+        wb.set_meta("alias", bundle.name)
+        wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
+        wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
+        wb.apply_revisions(bundle.revisions)
+    return Workbook.open(wb.path)
 
 
 def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: bool = False):
     """The saved versions a share of `stages` carries (every version, so nothing is lost in a merge).
 
-    Entries the person removed stay behind unless `include_removed` is set.
+    Only the person's own writing travels: the therapist's prompts and notes are theirs already
+    (and a share file carrying them is refused). Entries the person removed stay behind unless
+    `include_removed` is set.
     """
     chosen = set(check_stages(stages))
     history = wb.history()
@@ -205,7 +215,12 @@ def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: boo
     )
     prompts = share.prompt_stages(history)
     return [
-        r for r in history if r.entry_id not in removed and share.stage_of(r.kind, r.data, prompts) in chosen
+        r
+        for r in history
+        if r.author == share.AUTHOR_OF["share"]
+        and r.kind in share.ALLOWED_KINDS["share"]
+        and r.entry_id not in removed
+        and share.stage_of(r.kind, r.data, prompts) in chosen
     ]
 
 
@@ -254,35 +269,26 @@ def import_share(practice: Home, data: bytes, *, passphrase: str | None = None) 
     bundle = share.read(data, passphrase=passphrase, expect="share")
     practice.ensure()
     wb = _find(practice, bundle.exchange_id)
-    new_client = wb is None
-    if wb is None:
-        wb = practice.create(_unique_name(practice, bundle.name))
-    try:
-        counts = wb.apply_revisions(bundle.revisions)
-        if new_client:
-            wb.set_meta("exchange_id", bundle.exchange_id)
-            wb.set_meta("role", "client copy")
-        shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
-        wb.set_meta("shared_stages", shared)
-        theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
-        last = max([wb.meta("client_last_activity") or "", *theirs])
-        wb.set_meta("client_last_activity", last)
-        wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
-    except BaseException:
-        if new_client:
-            wb.close()
-            _remove_workbook(wb.path)
-        raise
-    finally:
-        wb.close()
+    if wb is not None:
+        with wb:
+            return _bring_in(wb, bundle, new_client=False)
+    # a first import makes the client copy whole or not at all (see `Home.creating`)
+    with practice.creating(_unique_name(practice, bundle.name)) as wb:
+        wb.set_meta("exchange_id", bundle.exchange_id)
+        wb.set_meta("role", "client copy")
+        result = _bring_in(wb, bundle, new_client=True)
+    return dataclasses.replace(result, slug=wb.path.stem)
 
 
-def _remove_workbook(path: Path) -> None:
-    for extra in ("", "-wal", "-shm"):
-        with_suffix = Path(str(path) + extra)
-        if with_suffix.exists():
-            with_suffix.unlink()
+def _bring_in(wb: Workbook, bundle: share.Bundle, *, new_client: bool) -> ImportResult:
+    counts = wb.apply_revisions(bundle.revisions)
+    shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
+    wb.set_meta("shared_stages", shared)
+    theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
+    last = max([wb.meta("client_last_activity") or "", *theirs])
+    wb.set_meta("client_last_activity", last)
+    wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
 
 
 def annotate(wb: Workbook, stage: int, text: str) -> Entry:
@@ -312,12 +318,16 @@ def return_notes(wb: Workbook, *, passphrase: str | None = None) -> bytes:
 
 
 def clients(practice: Home) -> list[ClientSummary]:
-    """Every client copy in the practice folder, most recently active first."""
+    """Every client copy in the practice folder, most recently active first.
+
+    A copy that can't be opened is listed with its problem (and nothing else).
+    """
     found = []
     for info in practice.list():
         try:
             wb = practice.open(info.slug)
-        except WorkbookError:
+        except WorkbookError as exc:
+            found.append(ClientSummary(info.slug, info.name, "", [], [], 0, problem=str(exc)))
             continue
         with wb:
             found.append(
@@ -340,18 +350,55 @@ def file_name(name: str, what: str) -> str:
     return f"{base}-{what}-{dt.date.today().isoformat()}{share.SUFFIX}"
 
 
-def save_file(data: bytes, path: str | os.PathLike) -> Path:
-    """Write `data` to `path`, readable and writable by its owner only; returns the path."""
-    path = Path(path)
+def check_out(path: str | os.PathLike, *, force: bool = False) -> Path:
+    """`path` if a file can be saved there; WorkbookError (saying what to do) if not.
+
+    An existing file is replaced only with `force`.
+    """
+    path = Path(path).expanduser()
+    folder = path.parent
+    if not folder.is_dir():
+        raise WorkbookError(f"The folder {folder} doesn't exist. Make it first, or save somewhere else.")
+    if path.is_dir():
+        raise WorkbookError(
+            f"{path} is a folder. Please give a file name, such as {file_name('alex', 'share')}."
+        )
+    if path.exists() and not force:
+        raise WorkbookError(
+            f"There is already a file at {path}. Choose another name, or add --force to replace it."
+        )
+    if not os.access(folder, os.W_OK):
+        raise WorkbookError(f"The folder {folder} can't be written to. Please save somewhere else.")
+    return path
+
+
+def save_file(data: bytes, path: str | os.PathLike, *, force: bool = False) -> Path:
+    """Write `data` to `path`, readable and writable by its owner only; returns the path.
+
+    The file appears whole or not at all; an existing file is replaced only with `force`
+    (WorkbookError otherwise, as for a missing folder or a full disk).
+    """
+    path = check_out(path, force=force)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if force:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)  # refuses to replace a file that appeared meanwhile
+        finally:
+            tmp.unlink(missing_ok=True)
+    except FileExistsError:
+        raise WorkbookError(
+            f"There is already a file at {path}. Choose another name, or add --force."
+        ) from None
+    except OSError as exc:
+        raise WorkbookError(
+            DISK_FULL if disk_full(exc) else f"The file {path} could not be saved ({exc.strerror})."
+        ) from exc
     return path

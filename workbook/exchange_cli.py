@@ -10,7 +10,8 @@
     rejection-workbook open-return "My workbook" notes.rwshare [--passphrase]
     rejection-workbook report "My workbook" [--stages 1,2] [--client] --out report.html|report.pdf|report.zip
 
-A passphrase is never taken from the command line (other users could see it): `--passphrase`
+`--out` never replaces an existing file unless `--force` is given, and a missing folder is
+refused before anything is made. A passphrase is never taken from the command line (other users could see it): `--passphrase`
 asks for it, or it is read from $REJECTION_WORKBOOK_PASSPHRASE.
 """
 
@@ -19,9 +20,8 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from pathlib import Path
 
-from . import exchange, report
+from . import exchange, report, share, text
 from .share import NeedsPassphrase, ShareError
 from .store import Home
 
@@ -77,8 +77,11 @@ def _stages(text: str | None) -> list[int]:
 
 
 def _read(path: str) -> bytes:
+    """The file's bytes, refused by its size before reading (see `share.read_file`)."""
     try:
-        return Path(path).read_bytes()
+        return share.read_file(path)
+    except IsADirectoryError:
+        raise _cli_error()(f"{path} is a folder, not a file.") from None
     except OSError as exc:
         raise _cli_error()(f"The file {path} can't be read ({exc.strerror}).") from None
 
@@ -116,10 +119,16 @@ def cmd_prepare(args) -> int:
             )
         prompts.setdefault(int(stage), []).append(text)
     practice = exchange.practice_home(_home(args))
-    slug, data = exchange.prepare(
-        practice, args.alias, welcome_note=args.welcome or "", stages_on=_stages(args.stages), prompts=prompts
+    out = exchange.check_out(args.out or exchange.file_name(args.alias, "start"), force=args.force)
+    # the start file is saved before the client copy is finished: no copy without its file
+    slug, _data = exchange.prepare(
+        practice,
+        args.alias,
+        welcome_note=args.welcome or "",
+        stages_on=_stages(args.stages),
+        prompts=prompts,
+        deliver=lambda data: exchange.save_file(data, out, force=args.force),
     )
-    out = exchange.save_file(data, args.out or exchange.file_name(args.alias, "start"))
     print(f"Made a client copy '{slug}' in {practice.path} and the start file {out}.")
     return 0
 
@@ -134,13 +143,16 @@ def cmd_start_from(args) -> int:
 
 def cmd_share(args) -> int:
     with _open(_home(args), args.workbook) as wb:
+        out = exchange.check_out(
+            args.out or exchange.file_name(exchange.share_name(wb), "share"), force=args.force
+        )
         data = exchange.share_file(
             wb,
             _stages(args.stages),
             passphrase=_passphrase(args, confirm=True),
             include_removed=args.include_removed,
         )
-        out = exchange.save_file(data, args.out or exchange.file_name(exchange.share_name(wb), "share"))
+        out = exchange.save_file(data, out, force=args.force)
     print(f"Saved the share file {out} (only you can read it on this computer).")
     return 0
 
@@ -157,13 +169,19 @@ def cmd_import(args) -> int:
 
 
 def cmd_clients(args) -> int:
-    practice = exchange.practice_home(Home(args.home))
+    home = Home(args.home)
+    home.check()  # a home that can't be read or written says so, rather than "No clients yet"
+    practice = exchange.practice_home(home)
     found = exchange.clients(practice)
     if not found:
         print("No clients yet.")
+    names = text.labels((c.alias, c.slug) for c in found)
     for c in found:
+        if c.problem:
+            print(f"{names[c.slug]} ({c.slug}): {c.problem}")
+            continue
         print(
-            f"{c.alias} ({c.slug}): last activity {c.last_activity[:16].replace('T', ' ') or 'none yet'}; "
+            f"{names[c.slug]} ({c.slug}): last activity {c.last_activity[:16].replace('T', ' ') or 'none yet'}; "
             f"shared {', '.join(map(str, c.shared_stages)) or 'nothing yet'}; "
             f"done {', '.join(map(str, c.stages_done)) or 'none'}; notes {c.notes}"
         )
@@ -181,8 +199,9 @@ def cmd_annotate(args) -> int:
 def cmd_return(args) -> int:
     practice = exchange.practice_home(_home(args))
     with _open(practice, args.client) as wb:
+        out = exchange.check_out(args.out or exchange.file_name(wb.name, "notes"), force=args.force)
         data = exchange.return_notes(wb, passphrase=_passphrase(args, confirm=True))
-        out = exchange.save_file(data, args.out or exchange.file_name(wb.name, "notes"))
+        out = exchange.save_file(data, out, force=args.force)
     print(f"Saved the notes file {out}.")
     return 0
 
@@ -198,7 +217,7 @@ def cmd_open_return(args) -> int:
 def cmd_report(args) -> int:
     home = _home(args)
     where = exchange.practice_home(home) if args.client else home
-    out = Path(args.out)
+    out = exchange.check_out(args.out, force=args.force)
     with _open(where, args.workbook) as wb:
         stages = _stages(args.stages) if args.stages else (wb.meta("shared_stages") if args.client else None)
         if out.suffix == ".pdf":
@@ -207,7 +226,7 @@ def cmd_report(args) -> int:
             data = report.report_zip(wb, stages)
         else:
             data = report.report_html(wb, stages).encode("utf-8")
-    exchange.save_file(data, out)
+    exchange.save_file(data, out, force=args.force)
     print(f"Saved the report {out}.")
     return 0
 
@@ -220,6 +239,10 @@ def add_commands(sub, common) -> None:
         parser.set_defaults(func=_guarded(func))
         return parser
 
+    def output(parser, *, required=False, what="the file"):
+        parser.add_argument("--out", required=required, help=f"where to save {what}")
+        parser.add_argument("--force", action="store_true", help="replace a file that is already there")
+
     def protect(parser):
         parser.add_argument(
             "--passphrase", action="store_true", help=f"ask for a passphrase (or set ${PASSPHRASE_ENV})"
@@ -230,7 +253,7 @@ def add_commands(sub, common) -> None:
     p.add_argument("--welcome", help="a welcome note")
     p.add_argument("--stages", help="stages that are on, e.g. 1,2,3 (default: all)")
     p.add_argument("--prompt", action="append", help="a question of your own, as STAGE:TEXT (repeatable)")
-    p.add_argument("--out", help="where to save the start file")
+    output(p, what="the start file")
 
     p = add("start-from", cmd_start_from, "client: make a workbook from a therapist's start file")
     p.add_argument("file")
@@ -240,7 +263,7 @@ def add_commands(sub, common) -> None:
     p.add_argument("workbook", help="the workbook's name")
     p.add_argument("--stages", required=True, help="stages to share, e.g. 1,2")
     p.add_argument("--include-removed", action="store_true", help="also send entries you removed")
-    p.add_argument("--out", help="where to save the share file")
+    output(p, what="the share file")
     protect(p)
 
     p = add("import", cmd_import, "therapist: bring a client's share file into the practice folder")
@@ -256,7 +279,7 @@ def add_commands(sub, common) -> None:
 
     p = add("return", cmd_return, "therapist: save a notes file for a client")
     p.add_argument("client")
-    p.add_argument("--out", help="where to save the notes file")
+    output(p, what="the notes file")
     protect(p)
 
     p = add("open-return", cmd_open_return, "client: add the notes from a therapist's notes file")
@@ -266,6 +289,6 @@ def add_commands(sub, common) -> None:
 
     p = add("report", cmd_report, "a printable report (.html, .pdf, or .zip with CSV tables)")
     p.add_argument("workbook", help="a workbook's name (with --client, a client's name)")
-    p.add_argument("--out", required=True, help="report.html, report.pdf or report.zip")
+    output(p, required=True, what="the report: report.html, report.pdf or report.zip")
     p.add_argument("--stages", help="only these stages, e.g. 1,2")
     p.add_argument("--client", action="store_true", help="a client copy from the practice folder")

@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -55,6 +56,25 @@ only you can reach, and share them only with people you trust.
 
 
 # -- CSV --------------------------------------------------------------------------------------
+# A text cell a spreadsheet would run as a formula (OWASP, "CSV injection") gets a leading
+# single quote. So that reading back gives the very same text, a cell that already starts
+# with quotes before such a character gets one more quote too; `_unguard` takes one off.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_GUARDED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _guard(value):
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
+def _unguard(value):
+    if isinstance(value, str) and _GUARDED.match(value):
+        return value[1:]
+    return value
+
+
 def _cell(value):
     """Dicts and lists (the ratings of a check-in) become JSON text in a CSV cell."""
     if isinstance(value, dict | list):
@@ -71,10 +91,15 @@ def _json_columns(df: pd.DataFrame) -> list[str]:
 
 
 def frame_to_csv(df: pd.DataFrame) -> bytes:
-    """One frame as CSV bytes (UTF-8 with BOM); dict or list cells are written as JSON."""
+    """One frame as CSV bytes (UTF-8 with BOM); dict or list cells are written as JSON, and
+    text a spreadsheet would take for a formula is guarded with a leading single quote."""
     out = df.copy()
     for column in _json_columns(out):
         out[column] = out[column].map(_cell)
+    for column in out.columns:
+        dtype = out[column].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
+            out[column] = out[column].astype(object).map(_guard)  # text, choices, JSON
     # Every text cell is quoted, so a lone carriage return inside someone's writing survives.
     return out.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).encode(CSV_ENCODING)
 
@@ -142,7 +167,7 @@ def read_csv(data: bytes, columns: list[dict]) -> pd.DataFrame:
         na_values=[""],
         encoding=CSV_ENCODING,
     )
-    return restore_types(df, columns)
+    return restore_types(df.map(_unguard), columns)
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -9,9 +9,12 @@ also the frame's column list, in order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import text as _text_rule
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -386,9 +389,13 @@ def kind(name: str) -> Kind:
 
 
 def _check_text(f: Field, value: Any) -> str:
-    if not isinstance(value, str):
-        raise InvalidEntry(f"“{f.title}” should be text.")
-    value = value.replace("\x00", "")
+    # one-line fields (names, titles) are tidied like names; long writing keeps its lines
+    if f.max_len <= SHORT_TEXT:
+        value = _text_rule.clean_name(value, what=f.title)
+    else:
+        value = _text_rule.clean_text(value, what=f.title)
+        if not value.strip():
+            raise InvalidEntry(f"Please fill in “{f.title}”.")
     if len(value) > f.max_len:
         raise InvalidEntry(
             f"What you wrote in “{f.title}” is {len(value):,} characters — more than the "
@@ -438,6 +445,11 @@ def _check_datetime(f: Field, value: Any) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
+@functools.lru_cache(maxsize=4096)  # feelings come from a small vocabulary: a file repeats them
+def _emotion_name(name: str | None) -> str:
+    return _text_rule.clean_name(name, what="feeling", empty="Each feeling needs a name.").lower()
+
+
 def check_ratings(value: Any) -> dict[str, int]:
     """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
     if not isinstance(value, dict) or not value:
@@ -446,9 +458,7 @@ def check_ratings(value: Any) -> dict[str, int]:
         raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
     clean = {}
     for emotion, intensity in value.items():
-        if not isinstance(emotion, str) or not emotion.strip():
-            raise InvalidEntry("Each feeling needs a name.")
-        emotion = " ".join(emotion.split()).lower()
+        emotion = _emotion_name(emotion) if isinstance(emotion, str) else _emotion_name(None)
         if len(emotion) > MAX_EMOTION_LEN:
             raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
         if isinstance(intensity, bool) or not isinstance(intensity, int | float):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 HOME_ENV = "REJECTION_WORKBOOK_HOME"
+TOKEN_ENV = "REJECTION_WORKBOOK_TOKEN"  # the app server's token, handed over privately (workbook.server)
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import functools
 import json
 import os
 import re
@@ -19,15 +21,45 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model
+from . import model, text
 from .model import InvalidEntry
 from .paths import home_dir
 
 SUFFIX = ".workbook"
 NAME_MAX = 80
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always used with fullmatch
 BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "This workbook is open read-only, so nothing was changed."
+STAGING = ".creating"  # a workbook being made; renamed to `slug.workbook` only once complete
+DISK_FULL = (
+    "The disk is full, so nothing could be saved. Please free some space (empty the bin or "
+    "move large files), then try again. Nothing that was already saved is lost."
+)
+# Errors a damaged or unwritable file gives: SQLite's, and undecodable bytes where text should be.
+OPEN_ERRORS = (sqlite3.Error, UnicodeError, ValueError, OSError)
+
+
+def damaged(file: str | os.PathLike) -> str:
+    """What to say about a damaged workbook file, naming it."""
+    return (
+        f"The workbook file {Path(file).name} is damaged and can't be opened. It was left exactly "
+        "as it is (it is never overwritten). If you exported it (a .zip from `rejection-workbook "
+        "export`), your writing is in that export; start a new workbook and copy from it."
+    )
+
+
+def read_only_folder(folder: str | os.PathLike) -> str:
+    return (
+        f"The workbook folder {folder} is read-only, so its workbooks can't be opened (opening "
+        "one writes a small lock file beside it). Make the folder writable, or choose another "
+        "with --home. Nothing was changed."
+    )
+
+
+def disk_full(exc: BaseException) -> bool:
+    """True when `exc` means there is no space left on the disk."""
+    return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
+
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -105,6 +137,7 @@ class WorkbookInfo:
     name: str
     path: Path
     updated_at: str
+    problem: str = ""  # why it can't be opened (damaged, disk full...), or ""
 
 
 def now() -> str:
@@ -113,16 +146,15 @@ def now() -> str:
 
 
 def check_name(name: object) -> str:
-    """A workbook's display name, tidied; InvalidEntry when it is empty or looks like a path."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidEntry("Please give the workbook a name, for example 'After the interview'.")
-    name = " ".join(name.split())
+    """A workbook's display name, tidied by the text rule (`workbook.text`); InvalidEntry when
+    it is empty or looks like a path."""
+    name = text.clean_name(
+        name, what="name", empty="Please give the workbook a name, for example 'After the interview'."
+    )
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
         raise InvalidEntry(
             "A workbook name is just a name, like 'After the interview' — it can't contain /, \\ or '..'."
         )
-    if any(ord(c) < 32 for c in name):
-        raise InvalidEntry("A workbook name can't contain control characters.")
     if len(name) > NAME_MAX:
         raise InvalidEntry(f"Please keep the name to {NAME_MAX} characters or fewer.")
     return name
@@ -172,12 +204,21 @@ class Workbook:
         """
         path = Path(path)
         if create and not path.exists():
-            _private_file(path)
+            try:
+                _private_file(path)
+            except OSError as exc:
+                raise WorkbookError(
+                    DISK_FULL if disk_full(exc) else f"{path.parent} can't be written to."
+                ) from exc
         elif not path.exists():
             raise WorkbookError("That workbook isn't here any more. Choose another on the start page.")
+        conn = None
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # check the file before anything is written to it (a damaged file is kept as it is)
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise WorkbookError(damaged(path))
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             wb = cls(path, conn)
@@ -185,16 +226,38 @@ class Workbook:
             wb.read_only = read_only
             if create and name is not None and wb.meta("name") is None:
                 wb._init_meta(name)
-        except sqlite3.DatabaseError as exc:
-            raise WorkbookError(
-                "This workbook could not be opened — it may be in use by another program or "
-                f"damaged. Nothing in it was changed. ({exc})"
-            ) from exc
+            if wb._schema() != _expected_schema():  # a damaged schema shows here, not later on a page
+                raise WorkbookError(damaged(path))
+            wb.name, wb.last_change()  # noqa: B018 - so does an unreadable name
+        except (WorkbookError, *OPEN_ERRORS) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, WorkbookError):
+                raise
+            if disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
+            if not os.access(path.parent, os.W_OK) or "readonly" in str(exc):
+                raise WorkbookError(read_only_folder(path.parent)) from exc
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise WorkbookError(
+                    "This workbook could not be opened — it is in use by another program. "
+                    "Nothing in it was changed; please try again in a moment."
+                ) from exc
+            raise WorkbookError(damaged(path)) from exc
         return wb
 
     def close(self) -> None:
         """Close the connection (everything is already saved)."""
         self._conn.close()
+
+    def _checkpoint(self) -> None:
+        """Move everything from the write-ahead log into the file itself (before it is renamed)."""
+        try:
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise WorkbookError(DISK_FULL if disk_full(exc) else damaged(self.path)) from exc
+        if busy:
+            raise WorkbookError("The new workbook is still in use, so it wasn't finished; please try again.")
 
     def __enter__(self):
         return self
@@ -210,23 +273,33 @@ class Workbook:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
             raise WorkbookError(
                 "The workbook is busy in another window and could not save just now. "
                 "What you wrote is still on the page — please try again in a moment."
             ) from exc
         try:
             yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error) and disk_full(exc):
+                raise WorkbookError(DISK_FULL) from exc
             raise
         else:
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise WorkbookError(
-                    "The workbook could not save just now. What you wrote is still on the page."
+                    DISK_FULL
+                    if disk_full(exc)
+                    else "The workbook could not save just now. What you wrote is still on the page."
                 ) from exc
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may already have rolled back (disk full)
+            self._conn.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -246,6 +319,10 @@ class Workbook:
         stamp = now()
         for key, value in (("id", uuid.uuid4().hex), ("name", name), ("created_at", stamp)):
             self.set_meta(key, value)
+
+    def _schema(self) -> dict:
+        """Every table's and index's columns as SQLite reads them from the file."""
+        return _schema_of(self._conn)
 
     @property
     def schema_version(self) -> int:
@@ -368,7 +445,8 @@ class Workbook:
         (`model.validate` on their data). Returns {"added": n, "known": n, "entries": n};
         WorkbookError (and nothing written) if an entry would change kind.
         """
-        rows = [
+        revisions = revisions if isinstance(revisions, list) else list(revisions)
+        rows = (  # made one at a time as SQLite takes them: a large merge holds no second copy
             (
                 r.rev_id,
                 r.entry_id,
@@ -380,7 +458,7 @@ class Workbook:
                 json.dumps(r.data, ensure_ascii=False, sort_keys=True),
             )
             for r in revisions
-        ]
+        )
         with self._write() as conn:
             before = conn.total_changes
             conn.executemany("INSERT OR IGNORE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -388,7 +466,7 @@ class Workbook:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_touched (entry_id TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM temp.merge_touched")
             conn.executemany(
-                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((row[1],) for row in rows)
+                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((r.entry_id,) for r in revisions)
             )
             clash = conn.execute(
                 "SELECT entry_id FROM revisions WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched) "
@@ -412,7 +490,7 @@ class Workbook:
             )
             touched = conn.execute("SELECT count(*) FROM temp.merge_touched").fetchone()[0]
             conn.execute("DELETE FROM temp.merge_touched")
-        return {"added": added, "known": len(rows) - added, "entries": touched}
+        return {"added": added, "known": len(revisions) - added, "entries": touched}
 
     # -- reading ---------------------------------------------------------------
     def get(self, entry_id: str) -> Entry:
@@ -490,6 +568,51 @@ def _replayed_stamp(at: str) -> str:
     return dt.datetime.fromisoformat(at).astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _schema_of(conn: sqlite3.Connection) -> dict:
+    names = conn.execute(
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+    return {
+        (kind, name): conn.execute(
+            f"PRAGMA {'table' if kind == 'table' else 'index'}_info('{name}')"
+        ).fetchall()
+        for kind, name in names
+    }
+
+
+@functools.cache
+def _expected_schema() -> dict:
+    """The schema every migration together makes (built once, in memory, to compare with)."""
+    conn = sqlite3.connect(":memory:")
+    for _name, sql in MIGRATIONS:
+        conn.executescript(sql)
+    found = _schema_of(conn)
+    conn.close()
+    return found
+
+
+def _empty_leftover(path: Path) -> bool:
+    """A workbook file with nothing in it, nor in a write-ahead log beside it."""
+    wal = Path(f"{path}-wal")
+    return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _remove_files(path: Path) -> None:
+    """A workbook file and SQLite's files beside it."""
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+
+
 def _entry(row) -> Entry:
     return Entry(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
 
@@ -506,6 +629,10 @@ class Home:
             self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not os.access(self.path, os.W_OK):
                 raise PermissionError(self.path)
+            # a home made by an older version (or by hand) may be open to others: close it
+            info = self.path.stat()
+            if info.st_mode & 0o077 and hasattr(os, "getuid") and info.st_uid == os.getuid():
+                os.chmod(self.path, 0o700)
         except OSError as exc:
             raise WorkbookError(
                 f"The workbook folder {self.path} can't be written to. Choose another folder "
@@ -517,25 +644,56 @@ class Home:
     def log_path(self) -> Path:
         return self.path / "workbook.log"
 
+    def private_log(self) -> Path:
+        """The log file, created readable by its owner only (and made so if it already exists)."""
+        fd = os.open(self.log_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        return self.log_path
+
     def path_for(self, slug: str) -> Path:
         return self.path / f"{check_slug(slug)}{SUFFIX}"
 
     def list(self) -> list[WorkbookInfo]:
         """Every workbook in the home, most recently changed first."""
         found = []
-        if not self.path.is_dir():
+        if not self.check(write=False):
             return found
         for path in sorted(self.path.glob(f"*{SUFFIX}")):
             if not SLUG_RE.fullmatch(path.stem):
                 continue
             try:
+                if _empty_leftover(path):
+                    continue  # left by a write on a full disk with an older version: holds nothing
                 with Workbook.open(path) as wb:
                     found.append(
                         WorkbookInfo(path.stem, wb.name, path, wb.last_change() or wb.meta("created_at", ""))
                     )
-            except WorkbookError:
-                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, ""))
+            except (WorkbookError, *OPEN_ERRORS) as exc:
+                problem = str(exc) if isinstance(exc, WorkbookError) else damaged(path)
+                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, "", problem))
         return sorted(found, key=lambda info: info.updated_at, reverse=True)
+
+    def check(self, *, write: bool = True) -> bool:
+        """False when there is no home folder yet; WorkbookError (saying what is wrong) when
+        it can't be read, or with `write`, written."""
+        try:
+            if not self.path.exists():
+                return False
+            if not self.path.is_dir():
+                raise NotADirectoryError(self.path)
+            if not os.access(self.path, os.R_OK | os.X_OK):
+                raise PermissionError(self.path)
+            if write and not os.access(self.path, os.W_OK):
+                raise WorkbookError(read_only_folder(self.path))
+        except OSError as exc:
+            raise WorkbookError(
+                f"The workbook folder {self.path} can't be read ({exc.strerror or type(exc).__name__}). "
+                "Check its permissions, or choose another folder with --home."
+            ) from exc
+        return True
 
     def find(self, name: str) -> WorkbookInfo | None:
         """The workbook with this display name or slug, if any."""
@@ -546,16 +704,64 @@ class Home:
 
     def create(self, name: str) -> Workbook:
         """Make a new workbook called `name`; returns it open."""
+        with self.creating(name) as wb:
+            pass
+        return Workbook.open(wb.path)
+
+    @contextlib.contextmanager
+    def creating(self, name: str) -> Iterator[Workbook]:
+        """Make a workbook called `name` whole or not at all.
+
+        It is built under a hidden name and appears in the home (as ``slug.workbook``) only
+        when the block ends without an error; after an error, a full disk or the process
+        being killed, nothing half-made is left (the next `creating` sweeps up leftovers).
+        The workbook is closed when the block ends; its `path` is then the final one.
+        """
         name = check_name(name)
         if any(info.name.casefold() == name.casefold() for info in self.list()):
             raise InvalidEntry(f"There is already a workbook called '{name}'. Try another name.")
         self.ensure()
+        self._sweep()
         base = _slugify(name)
         slug, n = base, 1
         while (self.path / f"{slug}{SUFFIX}").exists():
             n += 1
             slug = f"{base}-{n}"
-        return Workbook.open(self.path / f"{slug}{SUFFIX}", create=True, name=name)
+        staged = self.path / f".{slug}.{os.getpid()}.{uuid.uuid4().hex[:8]}{STAGING}"
+        try:
+            wb = Workbook.open(staged, create=True, name=name)
+        except BaseException:
+            _remove_files(staged)
+            raise
+        try:
+            yield wb
+            wb._checkpoint()
+            wb.close()
+            final = self.path / f"{slug}{SUFFIX}"
+            try:
+                os.link(staged, final)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise WorkbookError(
+                    f"A workbook file {final.name} appeared meanwhile; please try again."
+                ) from None
+            except OSError as exc:
+                raise WorkbookError(DISK_FULL if disk_full(exc) else str(exc)) from exc
+            wb.path = final
+        except BaseException:
+            wb.close()
+            raise
+        finally:
+            _remove_files(staged)
+
+    def _sweep(self) -> None:
+        """Remove workbooks left half-made by a process that no longer runs."""
+        for path in self.path.glob(f".*{STAGING}"):
+            pid = path.name.removesuffix(STAGING).rsplit(".", 2)[-2]  # .slug.PID.random.creating
+            if not pid.isdigit() or not _running(int(pid)):
+                _remove_files(path)
+        for path in self.path.glob(f"*{SUFFIX}"):
+            if SLUG_RE.fullmatch(path.stem) and _empty_leftover(path):
+                _remove_files(path)
 
     def open(self, slug: str, *, read_only: bool = False) -> Workbook:
         """Open the workbook with this slug; WorkbookError if there is none."""

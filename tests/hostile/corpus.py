@@ -184,7 +184,7 @@ def cases(good: bytes, sealed: bytes) -> list[tuple[str, bytes, str | None, str]
             "out of range",
         ),
         ("bad-json-line", _with(good, records=b"{not json\n"), None, "isn't valid JSON"),
-        ("deep-nesting", _with(good, records=b"[" * 30_000 + b"\n"), None, "JSON"),
+        ("deep-nesting", _with(good, records=b"[" * 30_000 + b"\n"), None, "nested"),
         (
             "nan-number",
             _with(
@@ -249,3 +249,63 @@ def main(folder: str) -> None:  # pragma: no cover - a helper for people
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1])
+
+
+# -- generated classes (issue 10): text, authorship, limits ---------------------------------
+# Characters the text rule refuses (lone surrogates: valid JSON escapes, invalid Unicode)...
+SURROGATES = [chr(c) for c in (0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xDCFF)]
+# ...and those it removes (controls, direction overrides); line breaks and tabs stay in long text.
+REMOVED = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B)] + list(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+WORDS = ["Alex", "Аlex", "Sam", "e\u0301cole", "名前", "<b>x</b>", "=1+1", "  spaced  ", "ﬁne"]
+
+
+def hostile_texts(seed: int = 10, count: int = 80) -> list[str]:
+    """Words with refused or removed characters put in at random places (plus a few bare ones)."""
+    import random
+
+    rng = random.Random(seed)
+    out = list(WORDS) + SURROGATES + ["".join(REMOVED)]
+    for _ in range(count):
+        word = list(rng.choice(WORDS))
+        for _ in range(rng.randint(1, 3)):
+            word.insert(rng.randint(0, len(word)), rng.choice(SURROGATES + REMOVED * 3))
+        out.append("".join(word))
+    return out
+
+
+def replace_records(good: bytes, records: list[dict], **header) -> bytes:
+    """`good` carrying exactly `records` (JSON, so lone surrogates travel as escapes)."""
+    body = "".join(json.dumps(r) + "\n" for r in records).encode()
+    return _with(good, records=body, header=lambda head: head.update(header))
+
+
+def record(good: bytes, number: int = 0, **changes) -> dict:
+    """Record `number` of `good` with `changes` (and fresh ids, so it is new wherever it goes)."""
+    rec = json.loads(_members(good)["records.jsonl"].splitlines()[number])
+    salt = hashlib.sha256(repr(sorted(changes.items())).encode()).hexdigest()
+    rec.update(rev_id=salt[:32], entry_id=salt[32:], parent_rev=None)
+    rec.update(changes)
+    return rec
+
+
+def zip_with_entries(count: int) -> bytes:
+    """A zip whose table of contents lists `count` entries (written directly, so it is quick)."""
+    import struct
+
+    local, central = io.BytesIO(), io.BytesIO()
+    for number in range(count):
+        name = f"{number}".encode()
+        offset = local.tell()
+        local.write(struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name)
+        central.write(
+            struct.pack(
+                "<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, offset
+            )
+            + name
+        )
+    n = min(count, 0xFFFF)
+    directory = central.getvalue()
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, n, n, len(directory), local.tell(), 0)
+    return local.getvalue() + directory + end

@@ -123,6 +123,7 @@ def _setup_log(home: Home) -> None:
             handler.close()
     try:
         home.ensure()
+        home.private_log()  # 0600 like every other file here, not the umask's 0644
         handler = logging.FileHandler(target, encoding="utf-8", delay=True)
     except (OSError, WorkbookError):
         return

@@ -14,6 +14,7 @@ import ipywidgets as w
 from .. import exchange, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
+from ..text import labels
 from .kit import (
     PAGES,
     Page,
@@ -189,16 +190,21 @@ class Practice:
         """Re-read the clients; review `select` (or the one chosen before)."""
         t = self.t
         found = exchange.clients(self.practice) if self.practice.path.is_dir() else []
+        names = labels((c.alias, c.slug) for c in found)  # look-alike names are told apart
         if not found:
             self.clients_html.value = f'<p class="wb-empty">{esc(t["clients_none"])}</p>'
         else:
             rows = "".join(
                 "<tr>"
-                f"<th scope='row'>{esc(c.alias)}</th>"
-                f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
-                f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
-                f"<td>{esc(self._stage_list(c.stages_done))}</td>"
-                f"<td>{c.notes}</td></tr>"
+                f"<th scope='row'>{esc(names[c.slug])}</th>"
+                + (
+                    f"<td colspan='4'>{esc(c.problem)}</td></tr>"
+                    if c.problem
+                    else f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
+                    f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
+                    f"<td>{esc(self._stage_list(c.stages_done))}</td>"
+                    f"<td>{c.notes}</td></tr>"
+                )
                 for c in found
             )
             self.clients_html.value = (
@@ -209,7 +215,7 @@ class Practice:
                 )
                 + f"</tr></thead><tbody>{rows}</tbody></table>"
             )
-        options = [(c.alias, c.slug) for c in found]
+        options = [(names[c.slug], c.slug) for c in found if not c.problem]
         current = select or self.choose.value
         self.choose.options = options
         self.review_button.disabled = not options

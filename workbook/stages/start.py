@@ -7,6 +7,7 @@ import ipywidgets as w
 from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
+from ..text import labels
 from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
 from .sharing import TherapistSection
 
@@ -76,7 +77,8 @@ class StartPage:
         """Re-read the workbook list and the progress of the open workbook."""
         t = self.words
         infos = self.page.session.home.list()
-        options = [(info.name, info.slug) for info in infos] or [(t["choose_none"], None)]
+        names = labels((info.name, info.slug) for info in infos)  # look-alike names are told apart
+        options = [(names[info.slug], info.slug) for info in infos] or [(t["choose_none"], None)]
         self.choose.options = options
         self.choose.value = self.page.slug if any(i.slug == self.page.slug for i in infos) else options[0][1]
         self.open_button.disabled = not infos
