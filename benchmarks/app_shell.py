@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,25 +41,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.browser
 
+from chart_redraw import CLICK_JS  # noqa: E402
 from ttfi import machine  # noqa: E402
 
 from tests.browser.helpers import CHROMIUM_ARGS, close_tab, kernel_pids  # noqa: E402
 from tests.browser.helpers import stop_server as stop  # noqa: E402
-from workbook.cli import free_port  # noqa: E402
+from workbook.cli import free_port, wait_for_server  # noqa: E402
 from workbook.registry import STAGES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 READY = ".app-ready"
-
-CLICK_JS = """
-async () => {
-  const label = document.querySelector('.app-ready .widget-label');
-  const before = label.textContent, t0 = performance.now();
-  document.querySelector('.app-ready button').click();
-  while (label.textContent === before) await new Promise(r => setTimeout(r, 1));
-  return performance.now() - t0;
-}
-"""
 
 # Click a stage's nav link on the page shown, then wait for that stage's footer.
 SWITCH_JS = """
@@ -79,18 +69,6 @@ async (key) => {
   return performance.now() - t0;
 }
 """
-
-
-def wait_port(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("A server stopped while starting.")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit("A server did not start within 90 s.")
 
 
 def start_baseline(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -112,7 +90,7 @@ def start_baseline(folder: Path) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_port(port, process)
+    wait_for_server(port, process)
     return process, f"http://127.0.0.1:{port}/voila/render"
 
 

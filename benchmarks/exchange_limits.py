@@ -34,7 +34,6 @@ PASSPHRASE = "a benchmark passphrase"
 def _largest(sealed: bool = False) -> bytes:
     """A valid share file with MAX_RECORDS letters filling records.jsonl up to its byte limit."""
     from workbook import share
-    from workbook.store import Revision
 
     per_line = share.MAX_RECORDS_BYTES // share.MAX_RECORDS - 8  # bytes, newline included
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -43,18 +42,7 @@ def _largest(sealed: bool = False) -> bytes:
     revisions = []
     for n in range(share.MAX_RECORDS):
         text = " ".join(words[(n * 7 + k * 13) % len(words)] for k in range(per_line // 8))
-        revisions.append(
-            Revision(
-                uuid.uuid4().hex,
-                uuid.uuid4().hex,
-                "letter",
-                None,
-                "me",
-                (start + dt.timedelta(seconds=n)).isoformat(),
-                False,
-                {"text": text[: per_line - overhead]},
-            )
-        )
+        revisions.append(_revision("letter", start, n, {"text": text[: per_line - overhead]}))
     return share.write(
         "share",
         exchange_id="ab" * 16,
@@ -115,55 +103,46 @@ def _checkins() -> bytes:
     one = Revision("a" * 32, "b" * 32, "checkin", None, "me", start.isoformat(), False, {"ratings": ratings})
     per_line = len(json.dumps(share._record(one), separators=(",", ":"))) + 40
     revisions = [
-        Revision(
-            uuid.uuid4().hex,
-            uuid.uuid4().hex,
-            "checkin",
-            None,
-            "me",
-            (start + dt.timedelta(seconds=n)).isoformat(),
-            False,
-            {"ratings": ratings, "stage": 1},
-        )
+        _revision("checkin", start, n, {"ratings": ratings, "stage": 1})
         for n in range(min(share.MAX_RECORDS, share.MAX_RECORDS_BYTES // per_line))
     ]
     return share.write("share", exchange_id="ab" * 16, name="Check-ins", stages=[1], revisions=revisions)
 
 
+def _revision(kind: str, start: dt.datetime, n: int, data: dict):
+    """The n-th of many new entries of `kind`, one second apart, written by the client."""
+    from workbook.store import Revision
+
+    at = (start + dt.timedelta(seconds=n)).isoformat()
+    return Revision(uuid.uuid4().hex, uuid.uuid4().hex, kind, None, "me", at, False, data)
+
+
+def _share_of(body: bytes, records: int) -> bytes:
+    """A share file whose records are `body` (valid header and checksum; hostile lines)."""
+    from workbook import share
+
+    header = {
+        "format": share.FORMAT,
+        "version": 1,
+        "type": "share",
+        "exchange_id": "ab" * 16,
+        "name": "X",
+        "stages": [4],
+        "meta": {},
+        "records": records,
+        "sha256": hashlib.sha256(body).hexdigest(),
+    }
+    return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
+
+
 def _long_lines() -> bytes:
     from workbook import share
 
-    body = (os.urandom(share.MAX_LINE // 2 + 8).hex().encode() + b"\n") * 50
-    header = {
-        "format": share.FORMAT,
-        "version": 1,
-        "type": "share",
-        "exchange_id": "ab" * 16,
-        "name": "X",
-        "stages": [4],
-        "meta": {},
-        "records": 50,
-        "sha256": hashlib.sha256(body).hexdigest(),
-    }
-    return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
+    return _share_of((os.urandom(share.MAX_LINE // 2 + 8).hex().encode() + b"\n") * 50, 50)
 
 
 def _deep_lines() -> bytes:
-    from workbook import share
-
-    body = (b'{"data":' + b"[" * 900 + b"]" * 900 + b"}\n") * 6_000
-    header = {
-        "format": share.FORMAT,
-        "version": 1,
-        "type": "share",
-        "exchange_id": "ab" * 16,
-        "name": "X",
-        "stages": [4],
-        "meta": {},
-        "records": 6_000,
-        "sha256": hashlib.sha256(body).hexdigest(),
-    }
-    return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
+    return _share_of((b'{"data":' + b"[" * 900 + b"]" * 900 + b"}\n") * 6_000, 6_000)
 
 
 CASES = {
