@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,3 +78,19 @@ def test_notebook_runs_and_shows_its_page_in_jupyterlab(lab, page, notebook):
     page.get_by_text("Writing to the workbook").first.wait_for()
     page.get_by_text("In the lab").first.wait_for()
     screenshot(page, f"jupyterlab-{notebook}")
+
+
+def test_a_link_to_another_stage_opens_that_notebook_in_jupyterlab(lab, page):
+    base, _home = lab
+    page.goto(f"{base}/lab/workspaces/links/tree/01_feel.ipynb?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_selector(READY, state="visible", timeout=READY_TIMEOUT_MS)
+    page.locator('.wb-nav a:has-text("Look at the reason")').click()
+    # the notebook itself opens (not the app's address, which JupyterLab does not serve)
+    page.wait_for_url(re.compile(r"/lab/.*02_reason\.ipynb"), timeout=60_000)
+    page.locator(
+        '.jp-DirListing-item[title*="02_reason.ipynb"], .lm-TabBar-tab:has-text("02_reason.ipynb")'
+    ).first.wait_for(timeout=60_000)
