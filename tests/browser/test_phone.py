@@ -154,6 +154,8 @@ def test_a_yes_to_self_harm_puts_the_crisis_line_on_a_phone_screen_at_once(demo,
     question = tab.get_by_label(SELF_HARM)
     # The hardest place to answer from: the question at the very bottom of the screen.
     question.evaluate("el => el.scrollIntoView({block: 'end'})")
+    asked = question.bounding_box()
+    assert asked["x"] >= 0 and asked["x"] + asked["width"] <= size["width"], "the question is off screen"
     question.select_option(label="Yes")
 
     note = tab.locator(".wb-urgent-inline")

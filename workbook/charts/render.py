@@ -206,7 +206,7 @@ class ChartView:
             return
         if self.narrow != self._bundle_narrow:
             self._build()
-        else:
+        elif not self._shown:
             self._send()
 
     def _replace_output(self) -> None:
