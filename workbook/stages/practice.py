@@ -14,7 +14,19 @@ import ipywidgets as w
 from .. import exchange, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
-from .kit import PAGES, Page, Session, button, dropdown, esc, stacked, text_area, text_line, when
+from .kit import (
+    PAGES,
+    Page,
+    Session,
+    button,
+    crisis_link_html,
+    dropdown,
+    esc,
+    stacked,
+    text_area,
+    text_line,
+    when,
+)
 from .sharing import Working, download_link, file_picker, passphrase_box, uploaded, words
 
 REVIEW_CSS = (
@@ -36,7 +48,7 @@ class PracticePage(Page):
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
             f'<a href="{PAGES[0][0]}">{esc(t["nav_start"])}</a></nav>'
             f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
-        )
+        ) + crisis_link_html()
 
     def _footer(self) -> str:
         from .kit import crisis_html
