@@ -138,7 +138,12 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
     fig.update_xaxes(title_text="Check-in", gridcolor="rgba(128,128,128,0.15)", tickformatstops=TIME_TICKS)
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
-        fig.update_layout(height=height + NARROW_BOTTOM, margin={"l": 44, "r": 12, "t": 12}, dragmode=False)
+        fig.update_layout(
+            height=height + NARROW_BOTTOM,
+            margin={"l": 44, "r": 12, "t": 12},
+            dragmode=False,
+            legend_title_text="",  # the feelings side by side, two or three to a row
+        )
         fig.update_xaxes(nticks=4, title_text="", fixedrange=True)
         fig.update_yaxes(fixedrange=True, title_text="0–10")
     return fig
