@@ -11,12 +11,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .render import CALM_LAYOUT
+from .render import CALM_LAYOUT, legend_below
 
 # Okabe-Ito colours (safe for colour-blind eyes), each line also has its own dash.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
 MAX_LINES = len(COLOURS)
+# Tick labels of a time axis: the day, and the time too when ticks are less than a day
+# apart (check-ins on one day would otherwise all read "28 Nov").
+DAY_MS = 86_400_000
+TIME_TICKS = [
+    {"dtickrange": [None, DAY_MS], "value": "%H:%M<br>%-d %b"},
+    {"dtickrange": [DAY_MS, None], "value": "%-d %b"},
+]
+NARROW_BOTTOM = 110  # px under a phone's plot: the dates, then the legend
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,11 @@ def summary(emotions: pd.DataFrame, limit: int = MAX_LINES) -> str:
     return f"{start}, each feeling from 0 (barely) to 10 (overwhelming). " + "; ".join(parts) + tail + "."
 
 
-def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380):
+def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380, narrow: bool = False):
     """A line per feeling (the `limit` most present), strength 0-10 at each check-in.
 
-    Returns None when there are no check-ins yet.
+    Returns None when there are no check-ins yet. `narrow` (a phone): the legend below,
+    fewer ticks, nothing to drag.
     """
     import plotly.graph_objects as go
 
@@ -126,5 +135,15 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380)
     fig.update_yaxes(
         range=[-0.5, 10.5], dtick=2, title_text="How strong (0–10)", gridcolor="rgba(128,128,128,0.25)"
     )
-    fig.update_xaxes(title_text="Check-in", gridcolor="rgba(128,128,128,0.15)", tickformat="%-d %b")
+    fig.update_xaxes(title_text="Check-in", gridcolor="rgba(128,128,128,0.15)", tickformatstops=TIME_TICKS)
+    if narrow:
+        legend_below(fig, bottom=NARROW_BOTTOM)
+        fig.update_layout(
+            height=height + NARROW_BOTTOM,
+            margin={"l": 44, "r": 12, "t": 12},
+            dragmode=False,
+            legend_title_text="",  # the feelings side by side, two or three to a row
+        )
+        fig.update_xaxes(nticks=4, title_text="", fixedrange=True)
+        fig.update_yaxes(fixedrange=True, title_text="0–10")
     return fig

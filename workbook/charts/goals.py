@@ -15,12 +15,13 @@ import html
 import plotly.graph_objects as go
 
 from .. import content
-from .render import CALM_LAYOUT, NEUTRAL, STRENGTH
+from .render import CALM_LAYOUT, EMPTY_WRAP, NEUTRAL, STRENGTH, labels_above, legend_below, wrap
 from .traits import count
 
 CHANCE = "#009E73"  # Okabe-Ito bluish green
 CELEBRATION = "#E69F00"  # Okabe-Ito orange
 HOVER_CHARS = 80
+NARROW_BOTTOM = 100  # px under a phone's plot: the dates, then the legend (two rows)
 
 
 def _words() -> dict:
@@ -79,12 +80,14 @@ def goal_rows(goals) -> list[tuple[str, str, bool]]:
     return rows
 
 
-def progress(goals, steps, celebrations) -> go.Figure:
+def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
     """Steps, chances taken and celebrations per goal on one time axis.
 
     Traces (only those with points): 'Steps' (circles), 'Chances taken' (diamonds),
     'Celebrations' (stars), 'Target dates' (hollow ticks); y is the goal's label, x the day.
     Entries whose goal was removed are left out.
+    `narrow` (a phone): each goal's name above its row, the full width for the days, fewer
+    date ticks, the legend below.
     """
     t = _words()
     rows = goal_rows(goals)
@@ -150,7 +153,7 @@ def progress(goals, steps, celebrations) -> go.Figure:
             yaxis={"visible": False},
             annotations=[
                 {
-                    "text": t["empty"] if rows else t["no_goals"],
+                    "text": wrap(t["empty"] if rows else t["no_goals"], EMPTY_WRAP if narrow else 200),
                     "showarrow": False,
                     "x": 0.5,
                     "y": 0.5,
@@ -189,6 +192,15 @@ def progress(goals, steps, celebrations) -> go.Figure:
             "fixedrange": True,
         },
     )
+    if narrow:
+        row, top = labels_above(fig, labels, mark=20)
+        legend_below(fig, bottom=NARROW_BOTTOM)
+        fig.update_layout(
+            height=NARROW_BOTTOM + top + 8 + row * len(labels),
+            margin={"l": 12, "r": 12, "t": top + 8},
+            dragmode=False,
+        )
+        fig.update_xaxes(nticks=4, automargin=True, tickfont={"size": 13})
     return fig
 
 

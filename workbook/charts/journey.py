@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .emotions import COLOURS, local_times
-from .render import CALM_LAYOUT
+from .render import CALM_LAYOUT, legend_below
 
 # kind -> the frame column that says when it was done (None: when it was written down)
 PRACTICES = {
@@ -45,10 +45,16 @@ def weekly(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return table.reindex(full, fill_value=0)
 
 
-def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: int = 340):
+NARROW_BOTTOM = 130  # px under a phone's plot: the weeks, then the legend (up to three rows)
+
+
+def figure(
+    frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: int = 340, narrow: bool = False
+):
     """Stacked bars: practices per week, one colour per kind; None when there are none.
 
-    `labels` maps each kind to the plural words shown in the legend.
+    `labels` maps each kind to the plural words shown in the legend. `narrow` (a phone):
+    the legend below, fewer ticks.
     """
     import plotly.graph_objects as go
 
@@ -86,6 +92,10 @@ def figure(frames: dict[str, pd.DataFrame], labels: dict[str, str], *, height: i
     fig.update_yaxes(
         title_text="Practices", dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
     )
+    if narrow:
+        legend_below(fig, bottom=NARROW_BOTTOM)
+        fig.update_layout(height=height + 40, margin={"l": 44, "r": 12, "t": 12}, dragmode=False)
+        fig.update_xaxes(nticks=4)
     return fig
 
 

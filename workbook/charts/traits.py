@@ -17,12 +17,25 @@ import plotly.graph_objects as go
 
 from .. import content
 from ..model import TRAIT_DOMAINS, TRAIT_SCALE
-from .render import CALM_LAYOUT, NEUTRAL, STRENGTH, WEAKNESS
+from .render import (
+    CALM_LAYOUT,
+    EMPTY_WRAP,
+    NEUTRAL,
+    STRENGTH,
+    WEAKNESS,
+    labels_above,
+    legend_below,
+    wrap,
+)
 
 MARK = "◆"
 TOUCHED_PATTERN = "/"
 BALANCE = "#000000"
 ROW_HEIGHT = 30
+# Narrow (phone) layout: bars across the full width, each trait's name above its bar, the
+# legend under the axis; px for the axis's tick labels plus the legend below the plot.
+NARROW_BOTTOM = 92
+NARROW_MARGIN = {"l": 8, "r": 8}
 
 
 def _words() -> dict:
@@ -84,31 +97,68 @@ def _base_layout(fig: go.Figure, height: int) -> None:
     )
 
 
-def _empty(message: str) -> go.Figure:
+def _empty(message: str, narrow: bool = False) -> go.Figure:
     fig = go.Figure()
     _base_layout(fig, 160)
     fig.update_layout(
         xaxis={"visible": False},
         yaxis={"visible": False},
         annotations=[
-            {"text": message, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}
+            {
+                "text": wrap(message, EMPTY_WRAP) if narrow else message,
+                "showarrow": False,
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+            }
         ],
     )
+    if narrow:
+        fig.update_layout(margin=NARROW_MARGIN, dragmode=False)
     return fig
 
 
-def by_trait(traits) -> go.Figure:
+def _narrow(fig: go.Figure, labels: list[str], *, key: str = "") -> None:
+    """The phone layout of a horizontal bar chart: names above bars, legend below, and
+    `key` (if any) as a line of its own at the top."""
+    row, top = labels_above(fig, labels)
+    key_px = 26 if key else 0
+    legend_below(fig, bottom=NARROW_BOTTOM)
+    fig.update_layout(
+        height=NARROW_BOTTOM + top + key_px + 8 + row * len(labels),
+        margin={**NARROW_MARGIN, "t": top + key_px + 8},
+        dragmode=False,
+    )
+    fig.update_xaxes(automargin=True, tickfont={"size": 13})
+    if key:
+        fig.add_annotation(
+            text=key,
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1,
+            yshift=top + 4,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 13},
+        )
+
+
+def by_trait(traits, *, narrow: bool = False) -> go.Figure:
     """One bar per rated trait: strengths to the right, weaknesses to the left, sorted.
 
     Traces: 'Strengths' and 'Weaknesses' (horizontal bars, x = rating), and 'Neither'
     (grey markers at 0). The y axis lists the traits top to bottom from strongest strength
     to clearest weakness (`layout.yaxis.categoryarray`). A trait the reason touches has
     ◆ in its label and a striped bar (`marker.pattern.shape` '/').
+    `narrow` (a phone): each trait's name above its bar as an annotation, the legend below.
     """
     t = _words()
     items = rated(traits)
     if not items:
-        return _empty(t["empty"])
+        return _empty(t["empty"], narrow)
     fig = go.Figure()
     groups = (
         (t["strengths"], STRENGTH, [r for r in items if r.rating > 0]),
@@ -192,6 +242,11 @@ def by_trait(traits) -> go.Figure:
             "fixedrange": True,
         },
     )
+    if narrow:
+        _narrow(fig, [r.label for r in items], key=t["touched_key"] if any(r.touched for r in items) else "")
+        # room at both ends for "clear weakness" and "clear strength" under the axis
+        fig.update_xaxes(range=[TRAIT_SCALE[0] - 0.9, TRAIT_SCALE[1] + 0.9])
+        return fig
     if any(r.touched for r in items):
         fig.add_annotation(
             text=t["touched_key"],
@@ -234,13 +289,14 @@ def domain_balance(traits) -> list[dict]:
     return found
 
 
-def by_domain(traits) -> go.Figure:
+def by_domain(traits, *, narrow: bool = False) -> go.Figure:
     """Per area: strength points to the right, weakness points to the left, and a black
-    diamond at the balance. Traces 'Strengths', 'Weaknesses' (bars) and 'Balance'."""
+    diamond at the balance. Traces 'Strengths', 'Weaknesses' (bars) and 'Balance'.
+    `narrow` (a phone): each area's name above its bars, the legend below."""
     t = _words()
     rows = domain_balance(traits)
     if not rows:
-        return _empty(t["empty"])
+        return _empty(t["empty"], narrow)
     labels = [r["domain"].capitalize() for r in rows]
     counts = [t["domain_count"].format(count=count(r["count"], t["trait_word"])) for r in rows]
     fig = go.Figure()
@@ -305,6 +361,9 @@ def by_domain(traits) -> go.Figure:
             "fixedrange": True,
         },
     )
+    if narrow:
+        _narrow(fig, labels)
+        fig.update_xaxes(title={"font": {"size": 13}}, nticks=5)
     return fig
 
 

@@ -444,7 +444,8 @@ class GrowPage:
         wb = self.page.wb
         goals, steps, cheers = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
         self.chart.draw(
-            goal_charts.progress(goals, steps, cheers), goal_charts.progress_summary(goals, steps, cheers)
+            functools.partial(goal_charts.progress, goals, steps, cheers),
+            goal_charts.progress_summary(goals, steps, cheers),
         )
 
 

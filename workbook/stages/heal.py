@@ -7,6 +7,7 @@ pandas and plotly, so it is drawn once the page is on screen (`Page.after_shown`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import ipywidgets as w
 
@@ -291,7 +292,7 @@ class HealPage:
             return
         note = t["chart_one"] if count == 1 else t["chart_note"]
         self.chart_note.value = f'<p class="wb-hint">{esc(note)}</p>'
-        self.chart.draw(chart.figure(df), chart.summary(df))
+        self.chart.draw(functools.partial(chart.figure, df), chart.summary(df))
 
 
 def _local_day(iso: str) -> dt.date:

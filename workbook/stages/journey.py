@@ -8,6 +8,8 @@ page is usable first. It works the same in Voilà and in JupyterLab.
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as w
 
 from .. import content
@@ -121,7 +123,7 @@ class JourneyPage:
         from ..frames import emotions
 
         df = emotions(self.page.wb)
-        self.charts["feelings"].draw(chart.figure(df), chart.summary(df))
+        self.charts["feelings"].draw(functools.partial(chart.figure, df), chart.summary(df))
 
     # -- strengths and weaknesses ----------------------------------------------------------------
     def _traits(self) -> None:
@@ -136,7 +138,7 @@ class JourneyPage:
         from ..charts import traits as chart
 
         df = self.page.wb.frame("trait")
-        self.charts["traits"].draw(chart.by_trait(df), chart.trait_summary(df))
+        self.charts["traits"].draw(functools.partial(chart.by_trait, df), chart.trait_summary(df))
 
     # -- goals ---------------------------------------------------------------------------------
     def _goals(self) -> None:
@@ -188,7 +190,7 @@ class JourneyPage:
 
         wb = self.page.wb
         g, s, c = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
-        self.charts["goals"].draw(chart.progress(g, s, c), chart.progress_summary(g, s, c))
+        self.charts["goals"].draw(functools.partial(chart.progress, g, s, c), chart.progress_summary(g, s, c))
 
     # -- healing practices ---------------------------------------------------------------------
     def _healing(self) -> None:
@@ -221,11 +223,13 @@ class JourneyPage:
         t = self.t["healing"]
         frames = {kind: frame(self.page.wb, kind) for kind in chart.PRACTICES}
         forms = {kind: tuple(form.split(" (")[0] for form in t[kind]) for kind in chart.PRACTICES}
-        fig = chart.figure(frames, {kind: many for kind, (_one, many) in forms.items()})
-        if fig is None:
+        labels = {kind: many for kind, (_one, many) in forms.items()}
+        if chart.figure(frames, labels) is None:
             self.charts["healing"].widget.layout.display = "none"
             return
-        self.charts["healing"].draw(fig, chart.summary(frames, forms))
+        self.charts["healing"].draw(
+            functools.partial(chart.figure, frames, labels), chart.summary(frames, forms)
+        )
 
     # -- latest writing ------------------------------------------------------------------------
     def latest_writing(self, limit: int = LATEST_WRITING) -> list[tuple[Entry, str, int]]:

@@ -566,7 +566,7 @@ class Page:
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
             f'<header class="wb-header"><p class="wb-where">{esc(where)}</p>'
             f'<h1>{esc(name)}</h1><p class="wb-book">{book}</p>{problem}</header>'
-        )
+        ) + crisis_link_html()
 
     def _footer(self) -> str:
         links = []
@@ -697,12 +697,29 @@ def therapist_notes_html(wb: Workbook, stage: int, title: str, *, level: int = 2
     return f'<div class="wb-note"><h{level}>{esc(title)}</h{level}><ul>{items}</ul></div>'
 
 
+CRISIS_ID = "wb-crisis"  # the crisis line's stable id at the foot of every page
+
+
 def crisis_html() -> str:
     """The crisis line that stands at the foot of every page."""
     crisis = content.resources()["crisis"]
     return (
-        f'<aside class="wb-crisis" aria-label="{esc(crisis["label"])}">'
+        f'<aside id="{CRISIS_ID}" class="wb-crisis" aria-label="{esc(crisis["label"])}">'
         f"<p><strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p></aside>"
+    )
+
+
+def crisis_link_html() -> str:
+    """A small "Need help now?" at the top of every page that opens the crisis line in place.
+
+    It opens where the person is (a <details>, no script, no jump that would change the
+    page's address); on a phone it stays at the top of the screen (widgets.css, .wb-help).
+    """
+    crisis = content.resources()["crisis"]
+    return (
+        f'<div class="wb-help"><details><summary>{esc(crisis["link"])}</summary>'
+        f'<div class="wb-help-panel" role="note" aria-label="{esc(crisis["label"])}">'
+        f"<p><strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p></div></details></div>"
     )
 
 

@@ -20,6 +20,7 @@ from .kit import (
     Page,
     Session,
     button,
+    crisis_link_html,
     default_links,
     dropdown,
     esc,
@@ -52,7 +53,7 @@ class PracticePage(Page):
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
             f"{self.link(0, t['nav_start'])}</nav>"
             f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
-        )
+        ) + crisis_link_html()
 
     def _footer(self) -> str:
         from .kit import crisis_html

@@ -438,8 +438,8 @@ class ReasonPage:
         started = time.perf_counter()
         traits = frame(self.page.wb, "trait")
         by_trait, by_domain = self.charts
-        by_trait.draw(trait_charts.by_trait(traits), trait_charts.trait_summary(traits))
-        by_domain.draw(trait_charts.by_domain(traits), trait_charts.domain_summary(traits))
+        by_trait.draw(functools.partial(trait_charts.by_trait, traits), trait_charts.trait_summary(traits))
+        by_domain.draw(functools.partial(trait_charts.by_domain, traits), trait_charts.domain_summary(traits))
         self.redraw_seconds = time.perf_counter() - started
         log.debug("stage 2 charts redrawn in %.3f s", self.redraw_seconds)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from .. import content, model
 from .kit import AddForm, EntryList, Page, SingleForm, button, dropdown, esc, paragraphs, text_area
@@ -53,6 +55,32 @@ def urgent_html() -> str:
     )
 
 
+class NearNote(anywidget.AnyWidget):
+    """Our own HTML (`value`, escaped by us) shown where the person is: when it changes to
+    something, it is scrolled into view, just enough to be fully on the screen — so the
+    crisis line under the self-harm question is never below the edge of a phone's screen.
+    Drawn as it is when the page opens (no scrolling then)."""
+
+    _esm = """
+    export default { render({ model, el }) {
+      el.className = "wb-near-note";
+      const draw = () => { el.innerHTML = model.get("value"); };
+      const changed = () => {
+        draw();
+        if (!model.get("value")) return;
+        // two frames: the note's own "display" change arrives as a message of its own
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          if (el.offsetParent !== null) el.scrollIntoView({ block: "nearest" });
+        }));
+      };
+      model.on("change:value", changed);
+      draw();
+      return () => model.off("change:value", changed);
+    } };
+    """
+    value = traitlets.Unicode("").tag(sync=True)
+
+
 def size_text(n: int) -> str:
     if n < 1024:
         return f"{n} bytes"
@@ -93,7 +121,7 @@ class SupportPage:
             "daily_life": dropdown(t["daily_life_label"], [blank, *((v, k) for k, v in yes_no.items())], ""),
             "self_harm": dropdown(t["self_harm_label"], [blank, *((v, k) for k, v in harm.items())], ""),
         }
-        self.inline_urgent = w.HTML(layout=w.Layout(display="none"))
+        self.inline_urgent = NearNote(layout=w.Layout(display="none"))  # right under the question
         self.reflect = w.HTML()
         # The crisis resources follow the answer itself, before (and whether or not) it is saved.
         for widget in self.answers.values():
@@ -114,11 +142,11 @@ class SupportPage:
         if found == "urgent":
             self.urgent.value = urgent_html()
             self.urgent.layout.display = None
+            self.inline_urgent.layout.display = None  # shown first: the note then scrolls into view
             self.inline_urgent.value = (
                 f'<p class="wb-urgent-inline">{esc(self.t["weighing"]["inline_urgent"])} '
                 f"<strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p>"
             )
-            self.inline_urgent.layout.display = None
         else:
             self.urgent.value = ""
             self.urgent.layout.display = "none"

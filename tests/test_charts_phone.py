@@ -1,0 +1,207 @@
+"""Charts on a phone, and charts that keep everything on this computer.
+
+The figure functions' `narrow=True` layouts (names above bars, legend below, nothing to
+drag), the plotly config that offers no way to send a chart anywhere, and `ChartView`,
+which waits for the browser to say how wide a chart is before drawing it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from workbook.charts import emotions as emotion_charts
+from workbook.charts import goals as goal_charts
+from workbook.charts import journey as journey_charts
+from workbook.charts import traits as trait_charts
+from workbook.charts.render import CONFIG, NARROW_BELOW, PLOTLY_MIME, ChartView, mimebundle, wrap
+
+LONG_TRAIT = "staying calm and kind with people who are upset on the phone"
+CLOUD_WORDS = ("cloud", "share", "studio", "plotly.com", "http")
+
+
+def _traits(wb):
+    wb.put("trait", {"name": "kindness", "domain": "personality", "rating": 3})
+    wb.put("trait", {"name": LONG_TRAIT, "domain": "skills and experience", "rating": -2, "touched": True})
+    wb.put("trait", {"name": "humour", "domain": "personality", "rating": 0})
+    return wb.frame("trait")
+
+
+def _annotation_texts(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+# -- no way out to the network -------------------------------------------------------------
+@pytest.mark.parametrize("narrow", [False, True])
+def test_no_chart_offers_to_send_itself_anywhere(wb, narrow):
+    spec = mimebundle(trait_charts.by_trait(_traits(wb)), "summary", narrow=narrow)[PLOTLY_MIME]
+    config = spec["config"]
+    assert config["displaylogo"] is False
+    assert config["showSendToCloud"] is False
+    assert config["showLink"] is False
+    assert config["showEditInChartStudio"] is False
+    assert config["plotlyServerURL"] == ""  # plotly.js would otherwise default to its cloud
+    assert {"sendChartToCloud", "sendDataToCloud", "editInChartStudio"} <= set(
+        config["modeBarButtonsToRemove"]
+    )
+    assert "toImage" not in config["modeBarButtonsToRemove"]  # saving the picture here stays
+    addresses = [str(v) for v in config.values() if isinstance(v, str)]
+    assert not any(word in v.lower() for v in addresses for word in CLOUD_WORDS)
+    assert "plotly.com" not in str(spec["layout"])
+
+
+def test_on_a_phone_the_chart_has_no_mode_bar_and_nothing_to_drag(wb):
+    narrow = mimebundle(trait_charts.by_trait(_traits(wb), narrow=True), narrow=True)[PLOTLY_MIME]
+    assert narrow["config"]["displayModeBar"] is False
+    assert narrow["layout"]["dragmode"] is False
+    wide = mimebundle(trait_charts.by_trait(_traits(wb)))[PLOTLY_MIME]
+    assert wide["config"] == CONFIG and "displayModeBar" not in wide["config"]
+
+
+# -- narrow layouts ------------------------------------------------------------------------
+def test_on_a_phone_each_trait_is_named_above_its_bar_and_the_legend_is_below(wb):
+    traits = _traits(wb)
+    wide = trait_charts.by_trait(traits)
+    fig = trait_charts.by_trait(traits, narrow=True)
+
+    assert [t.name for t in fig.data] == [t.name for t in wide.data]  # the same picture
+    assert fig.layout.yaxis.showticklabels is False  # no column of names squeezing the bars
+    named = {a.y: a for a in fig.layout.annotations if a.yref == "y"}
+    assert set(named) == set(wide.layout.yaxis.categoryarray)
+    for note in named.values():
+        assert note.xref == "paper" and note.x == 0 and note.xanchor == "left"  # across the width
+        assert note.yanchor == "bottom" and note.yshift > 0  # above its bar
+        assert all(len(line) <= 40 for line in note.text.split("<br>"))
+    long_one = next(a for y, a in named.items() if y.startswith("staying"))
+    assert "<br>" in long_one.text  # a long name wraps instead of running off the screen
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0  # below everything
+    assert fig.layout.legend.orientation == "h"
+    assert fig.layout.margin.l <= 10 and fig.layout.margin.r <= 10
+    assert any("the reason touches this" in text for text in _annotation_texts(fig))
+    # each row has room for its name: more traits, a taller chart
+    more = wb.put("trait", {"name": "patience", "domain": "personality", "rating": 1})
+    assert more is not None
+    assert trait_charts.by_trait(wb.frame("trait"), narrow=True).layout.height > fig.layout.height
+
+
+def test_on_a_phone_each_area_is_named_above_its_bars(wb):
+    fig = trait_charts.by_domain(_traits(wb), narrow=True)
+    assert fig.layout.yaxis.showticklabels is False
+    assert {a.y for a in fig.layout.annotations if a.yref == "y"} == {"Personality", "Skills and experience"}
+    assert fig.layout.legend.yref == "container"
+    assert fig.layout.xaxis.nticks == 5
+
+
+def test_the_wide_trait_chart_is_as_it_was(wb):
+    fig = trait_charts.by_trait(_traits(wb))
+    assert fig.layout.yaxis.showticklabels is None  # names beside the bars, as on a laptop
+    assert fig.layout.legend.y == 1.02 and fig.layout.legend.yref is None
+    assert fig.layout.dragmode is None
+
+
+def test_nothing_rated_yet_fits_a_phone(wb):
+    fig = trait_charts.by_trait(wb.frame("trait"), narrow=True)
+    assert all(len(line) <= 30 for line in fig.layout.annotations[0].text.split("<br>"))
+
+
+def test_on_a_phone_goal_progress_uses_the_whole_width(wb):
+    goal = wb.put("goal", {"title": "Lead the weekly stand-up meeting twice", "target_on": "2027-03-01"})
+    for day in ("2026-11-02", "2026-11-09", "2026-11-20"):
+        wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": day, "text": "did it"})
+    frames = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
+
+    fig = goal_charts.progress(*frames, narrow=True)
+
+    assert fig.layout.yaxis.showticklabels is False  # the goal's name is above its row instead
+    assert [a.y for a in fig.layout.annotations if a.yref == "y"] == [
+        "Lead the weekly stand-up meeting twice"
+    ]
+    assert fig.layout.margin.l <= 12
+    assert fig.layout.xaxis.nticks == 4
+    assert fig.layout.legend.yref == "container"
+    assert goal_charts.progress(*frames).layout.yaxis.showticklabels is None
+
+
+def test_check_ins_on_one_day_get_distinct_times_on_the_axis(wb):
+    for n in range(3):
+        wb.put("checkin", {"ratings": {"sadness": 6 - n}})
+    fig = emotion_charts.figure(wb.frame("emotions"))
+
+    assert fig.layout.xaxis.tickformat is None  # one fixed "28 Nov" for every tick no more
+    stops = {tuple(s.dtickrange): s.value for s in fig.layout.xaxis.tickformatstops}
+    under_a_day = stops[(None, emotion_charts.DAY_MS)]
+    assert "%H:%M" in under_a_day  # ticks less than a day apart show the time
+    assert stops[(emotion_charts.DAY_MS, None)] == "%-d %b"
+    narrow = emotion_charts.figure(wb.frame("emotions"), narrow=True)
+    assert narrow.layout.legend.yref == "container" and narrow.layout.legend.orientation == "h"
+    assert narrow.layout.xaxis.fixedrange and narrow.layout.yaxis.fixedrange
+    assert narrow.layout.xaxis.nticks == 4
+
+
+def test_the_practices_chart_puts_its_legend_below_on_a_phone(wb):
+    wb.put("kind_act", {"text": "a walk", "done_on": "2026-11-20"})
+    frames = {kind: wb.frame(kind) for kind in journey_charts.PRACTICES}
+    labels = {kind: kind for kind in journey_charts.PRACTICES}
+    assert journey_charts.figure(frames, labels, narrow=True).layout.legend.yref == "container"
+    assert journey_charts.figure(frames, labels).layout.legend.yref is None
+
+
+def test_narrow_labels_stay_text_not_markup(wb):
+    xss = '<a href="https://example.org">click</a> and more words here'
+    wb.put("trait", {"name": xss, "domain": "other", "rating": 2})
+    spec = trait_charts.by_trait(wb.frame("trait"), narrow=True).to_json()
+    assert "<a href" not in spec and "&lt;a href" in spec
+
+
+def test_wrap_breaks_between_words_only():
+    assert wrap("a bb ccc dddd", 6) == "a bb<br>ccc<br>dddd"
+    assert wrap("unbreakable-long-word", 5) == "unbreakable-long-word"
+
+
+# -- ChartView: wide or narrow, as the browser measures ---------------------------------------
+def _built(view) -> list:
+    calls = []
+
+    def make(*, narrow):
+        calls.append(narrow)
+        return trait_charts.by_trait(view.traits, narrow=narrow)
+
+    return calls, make
+
+
+def test_a_chart_waits_for_its_width_then_draws_the_layout_that_fits(wb):
+    view = ChartView("Traits")
+    view.traits = _traits(wb)
+    calls, make = _built(view)
+
+    view.draw(make, "summary")
+    assert view.figure is not None  # built (tests and scripts can read it)...
+    assert view.output.outputs == ()  # ...but not drawn before the browser says how wide
+
+    view._message({"width": 340})  # a phone
+    assert calls == [False, True]
+    assert view.figure.layout.yaxis.showticklabels is False
+    shown = view.output.outputs[0]["data"][PLOTLY_MIME]
+    assert shown["config"]["displayModeBar"] is False
+
+    sent = []
+    view._redraw.send = sent.append
+    view._message({"width": 340})  # the same: nothing to redraw
+    view._message({"width": NARROW_BELOW + 200})  # turned sideways: redrawn wide, in place
+    assert calls == [False, True, False]
+    assert len(sent) == 1 and "displayModeBar" not in sent[0]["spec"]["config"]
+
+
+@pytest.mark.parametrize("width", ["340", True, -5, 10**9, None, [340]])
+def test_a_width_from_the_page_is_checked_before_it_is_used(wb, width):
+    view = ChartView("Traits")
+    view.draw(trait_charts.by_trait(_traits(wb)), "summary")
+    view._message({"width": width})
+    assert view.width is None and view.output.outputs == ()
+
+
+def test_a_finished_figure_is_drawn_as_it_is_at_any_width(wb):
+    fig = trait_charts.by_trait(_traits(wb))
+    view = ChartView("Traits")
+    view._message({"width": 300})
+    view.draw(fig, "summary")
+    assert view.figure is fig and len(view.output.outputs) == 1
