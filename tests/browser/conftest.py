@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook.cli import DEMO_DIR
 from workbook.store import Home
 
 from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
@@ -70,7 +71,9 @@ def _start_app(home: Path, *extra: str) -> App:
         seen.append(line)
         found = re.search(r"(http://127\.0\.0\.1:\d+)/voila/render/\S+\?token=([\w-]+)", line)
         if found:
-            return App(found.group(1), found.group(2), Home(home), process)
+            # `--demo` keeps the demo in a home of its own, inside the one given
+            workbooks = Home(home / DEMO_DIR if "--demo" in extra else home)
+            return App(found.group(1), found.group(2), workbooks, process)
     process.kill()
     raise RuntimeError("serve did not print its URL in time:\n" + "".join(seen))
 

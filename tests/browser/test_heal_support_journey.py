@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from workbook.cli import DEMO_DIR
-from workbook.store import Home
-
 from .helpers import axe_problems, open_ready, screenshot
 
 pytestmark = pytest.mark.browser
@@ -59,7 +56,7 @@ def test_the_letter_is_saved_and_shown_again_after_reload(app, page):
 
 def test_the_demo_dashboard_shows_its_charts(start_app, tmp_path, page):
     demo = start_app(tmp_path / "demo-home", "--demo")
-    slug = Home(demo.home.path / DEMO_DIR).find("Demo — Sam").slug  # the demo's own home
+    slug = demo.home.find("Demo — Sam").slug  # in the demo's own home
     open_ready(page, demo.url("06_journey.ipynb", slug))
     page.get_by_text("Writing to the workbook Demo — Sam").wait_for()
     charts = page.locator(".wb-chart .js-plotly-plot")
