@@ -173,6 +173,9 @@ class Router(anywidget.AnyWidget):
     /* ipywidgets marks every widget with an error icon when the kernel goes; the note
        above says it once, calmly. */
     .jupyter-widgets-disconnected::before { display: none !important; }
+    /* A heading focused by the app (after moving to a page) is a place to start reading,
+       not a control: no focus ring around it. */
+    .wb-stage h1[tabindex="-1"]:focus { outline: none; }
     """
     routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
@@ -259,7 +262,7 @@ class App:
         stage = by_key(key) or STAGES[0]
         flush_waiting_saves()  # writing waiting for a pause belongs to the page it was typed on
         now = self._version()
-        moved = self.current != stage.key
+        moved, was_connected = self.current != stage.key, self.connected
         if self.current in self.shown and moved:
             self.shown[self.current].version = now  # it shows its own changes
         # The page on screen is up to date; any other may not be. So is a page built
@@ -269,6 +272,8 @@ class App:
         self.connected = True
         self.current = stage.key
         self.holder._dom_classes = ("wb-stages", f"wb-show-{stage.key}")  # one message: CSS does the rest
+        # Focus moves to the new page's heading only when the person moved (not on opening).
+        moved = moved and was_connected
         self.router.send({"event": "shown", "key": stage.key, "title": self._title(stage), "moved": moved})
 
     def build_ahead(self) -> None:

@@ -1,0 +1,142 @@
+"""The one-page app (workbook/stages/app.py) driven in Python: routes, freshness, workbooks."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbook import registry
+from workbook.stages import app as shell
+from workbook.stages import kit
+from workbook.store import Home
+
+
+@pytest.fixture
+def home(tmp_path):
+    found = Home(tmp_path / "home")
+    found.ensure()
+    return found
+
+
+@pytest.fixture
+def slug(home):
+    with home.create("After the interview") as wb:
+        home.set_current(wb.path.stem)
+        return wb.path.stem
+
+
+def _shown(app) -> str:
+    """The route of the page the app shows (the holder's class says which)."""
+    [show] = [c for c in app.holder._dom_classes if c.startswith("wb-show-")]
+    key = show.removeprefix("wb-show-")
+    assert f"wb-stage-{key}" in app.shown[key].widget._dom_classes
+    return key
+
+
+def _titles(widget) -> str:
+    return " ".join(
+        w.value for w in shell._reachable(widget).values() if hasattr(w, "value") and isinstance(w.value, str)
+    )
+
+
+def test_opens_on_the_start_page_and_follows_the_address(home, slug):
+    app = shell.App(home=home.path)
+    assert _shown(app) == "start"
+    app.go("reason", f"?token=abc&workbook={slug}")
+    assert _shown(app) == "reason"
+    assert app.session.slug == slug
+    assert app.router.routes == [s.key for s in registry.STAGES]
+
+
+@pytest.mark.parametrize("route", ["", "nope", "../../etc", "REASON", None, 42, "a" * 500])
+def test_an_unknown_route_shows_the_start_page(home, slug, route):
+    app = shell.App(home=home.path)
+    app.go("feel", "")
+    app.go(route, "")
+    assert _shown(app) == "start"
+
+
+@pytest.mark.parametrize(
+    "search", ["?workbook=..%2F..%2Fetc", "?workbook=nobody-here", "?workbook=a%0A", "?" + "&x=1" * 50, 12]
+)
+def test_a_bad_workbook_in_the_address_opens_nothing_and_says_why(home, slug, search):
+    app = shell.App(home=home.path)
+    app.go("feel", search)
+    assert _shown(app) == "feel"
+    if isinstance(search, str) and "workbook=" in search:
+        assert app.session.workbook is None
+        assert app.session.problem
+    with home.open(slug) as wb:
+        assert wb.entries() == []  # nothing was written anywhere
+
+
+def test_coming_back_shows_the_same_page_at_once_when_nothing_changed(home, slug):
+    app = shell.App(home=home.path)
+    app.go("feel", f"?workbook={slug}")
+    feel = app.shown["feel"].widget
+    app.go("reason")
+    app.go("feel")
+    assert app.shown["feel"].widget is feel  # not built again
+
+
+def test_a_page_is_built_afresh_when_the_workbook_changed_elsewhere(home, slug):
+    app = shell.App(home=home.path)
+    app.go("heal", f"?workbook={slug}")
+    heal = app.shown["heal"].widget
+    assert "Kept my word" not in _titles(heal)
+    app.go("reason")
+    with home.open(slug) as wb:  # another tab, or the reason page itself
+        wb.put("trait", {"name": "Kept my word", "domain": "personality", "rating": 3})
+    app.go("heal")
+    assert app.shown["heal"].widget is not heal
+    assert "Kept my word" in _titles(app.shown["heal"].widget)
+    app.build_ahead()  # the old page's widgets are closed once the browser has caught up
+    assert heal.comm is None
+
+
+def test_idle_moments_build_the_other_pages_next_ones_first(home, slug):
+    app = shell.App(home=home.path)
+    app.go("feel", f"?workbook={slug}")
+    app.build_ahead()
+    assert list(app.shown)[-1] == "reason"  # the page after this one comes first
+    for _ in registry.STAGES:
+        app.build_ahead()
+    assert set(app.shown) == {s.key for s in registry.STAGES}
+    assert _shown(app) == "feel"  # building ahead never changes what is shown
+
+
+def test_writing_waiting_for_a_pause_is_saved_before_the_page_changes(home, slug, monkeypatch):
+    app = shell.App(home=home.path)
+    app.go("feel", f"?workbook={slug}")
+    saved = []
+    kit._WAITING_SAVES[0] = lambda: saved.append("flushed")
+    try:
+        app.go("reason")
+    finally:
+        kit._WAITING_SAVES.pop(0, None)
+    assert saved == ["flushed"]
+
+
+def test_opening_another_workbook_on_the_start_page_drops_the_other_pages(home, slug):
+    app = shell.App(home=home.path)
+    app.go("reason", f"?workbook={slug}")
+    app.go("start")
+    with home.create("Another one") as wb:
+        other = wb.path.stem
+    app.session.switch_to(other)
+    assert set(app.shown) == {"start"}
+    assert app.request == (other, None)
+    app.go("feel")
+    assert app.session.slug == other
+
+
+def test_a_therapist_sees_a_client_copy_read_only(home, slug, monkeypatch):
+    from workbook import exchange
+
+    practice = exchange.practice_home(home)
+    practice.ensure()
+    with practice.create("Jo") as wb:
+        client = wb.path.stem
+    app = shell.App(home=home.path)
+    app.go("feel", f"?client={client}")
+    assert app.session.client and app.session.workbook.read_only
+    assert app.session.links == kit.LINKS_APP
