@@ -65,20 +65,8 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> by
 def _too_many_records() -> bytes:
     from workbook import share
 
-    line = b'{"x":1}\n'
-    body = line * (share.MAX_RECORDS * 3)
-    header = {
-        "format": share.FORMAT,
-        "version": 1,
-        "type": "share",
-        "exchange_id": "ab" * 16,
-        "name": "X",
-        "stages": [4],
-        "meta": {},
-        "records": share.MAX_RECORDS - 1,
-        "sha256": hashlib.sha256(body).hexdigest(),
-    }
-    return _zip({"header.json": json.dumps(header).encode(), "records.jsonl": body})
+    # more lines than the limit, under a header that claims fewer
+    return _share_of(b'{"x":1}\n' * (share.MAX_RECORDS * 3), share.MAX_RECORDS - 1)
 
 
 def _bomb() -> bytes:
