@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 import anywidget
 import ipywidgets as w
@@ -27,7 +26,16 @@ from .. import content
 from ..charts.render import CALM_LAYOUT, mimebundle
 from ..registry import STAGES, Stage, by_key
 from ..store import Home
-from .kit import LINKS_APP, SHARED_WIDGETS, Session, esc, flush_waiting_saves, page_style, session_for
+from .kit import (
+    LINKS_APP,
+    SHARED_WIDGETS,
+    Session,
+    esc,
+    flush_waiting_saves,
+    page_style,
+    query_value,
+    session_for,
+)
 
 log = logging.getLogger("workbook")
 
@@ -299,10 +307,10 @@ class App:
         widget.add_class(f"wb-stage-{stage.key}")
         old = self.shown.get(stage.key)
         self.shown[stage.key] = Shown(widget, now)
-        self.holder.children = tuple(
-            widget if old is not None and child is old.widget else child for child in self.holder.children
-        ) + (() if old is not None else (widget,))
-        if old is not None:
+        if old is None:
+            self.holder.children = (*self.holder.children, widget)
+        else:  # in the old one's place
+            self.holder.children = tuple(widget if c is old.widget else c for c in self.holder.children)
             self._close(old.widget)
 
     @staticmethod
@@ -390,13 +398,8 @@ def _workbook_request(search: object) -> tuple[str | None, str | None]:
     """(?workbook=, ?client=) from the browser's query string (any text: it is checked later)."""
     if not isinstance(search, str) or len(search) > 2000:
         return None, None
-    try:
-        query = parse_qs(search.lstrip("?"), max_num_fields=20)
-    except ValueError:  # a link stuffed with fields: treat it as no link at all
-        return None, None
-    client = (query.get("client") or [None])[0]
-    slug = (query.get("workbook") or [None])[0]
-    return (None, client) if client else (slug, None)
+    client = query_value(search, "client")
+    return (None, client) if client else (query_value(search, "workbook"), None)
 
 
 def _reachable(root: w.Widget) -> dict[int, w.Widget]:

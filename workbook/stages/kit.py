@@ -103,13 +103,18 @@ def in_voila() -> bool:
     return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
 
 
-def query_param(name: str) -> str | None:
-    """One value from the page's query string (Voilà sets QUERY_STRING; absent elsewhere)."""
+def query_value(query: str, name: str) -> str | None:
+    """One value from a query string (`a=1&b=2`, any text from a link)."""
     try:
-        values = parse_qs(os.environ.get("QUERY_STRING", ""), max_num_fields=20).get(name)
+        values = parse_qs(query.lstrip("?"), max_num_fields=20).get(name)
     except ValueError:  # a link stuffed with fields: treat it as no link at all
         return None
     return values[0] if values else None
+
+
+def query_param(name: str) -> str | None:
+    """One value from the page's query string (Voilà sets QUERY_STRING; absent elsewhere)."""
+    return query_value(os.environ.get("QUERY_STRING", ""), name)
 
 
 def _setup_log(home: Home) -> None:
