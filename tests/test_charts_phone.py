@@ -175,33 +175,43 @@ def test_a_chart_waits_for_its_width_then_draws_the_layout_that_fits(wb):
 
     view.draw(make, "summary")
     assert view.figure is not None  # built (tests and scripts can read it)...
-    assert view.output.outputs == ()  # ...but not drawn before the browser says how wide
+    assert view.plot.spec == {}  # ...but not drawn before the browser says how wide
 
-    view._message({"width": 340})  # a phone
+    view._message({"event": "width", "width": 340})  # a phone
     assert calls == [False, True]
     assert view.figure.layout.yaxis.showticklabels is False
-    shown = view.output.outputs[0]["data"][PLOTLY_MIME]
-    assert shown["config"]["displayModeBar"] is False
+    assert view.plot.spec["config"]["displayModeBar"] is False
 
     sent = []
-    view._redraw.send = sent.append
-    view._message({"width": 340})  # the same: nothing to redraw
-    view._message({"width": NARROW_BELOW + 200})  # turned sideways: redrawn wide, in place
+    view.plot.observe(lambda change: sent.append(change["new"]), "spec")
+    view._message({"event": "width", "width": 340})  # the same: nothing to redraw
+    view._message({"event": "width", "width": NARROW_BELOW + 200})  # turned sideways: redrawn wide
     assert calls == [False, True, False]
-    assert len(sent) == 1 and "displayModeBar" not in sent[0]["spec"]["config"]
+    assert len(sent) == 1 and "displayModeBar" not in sent[0]["config"]
 
 
 @pytest.mark.parametrize("width", ["340", True, -5, 10**9, None, [340]])
 def test_a_width_from_the_page_is_checked_before_it_is_used(wb, width):
     view = ChartView("Traits")
     view.draw(trait_charts.by_trait(_traits(wb)), "summary")
-    view._message({"width": width})
-    assert view.width is None and view.output.outputs == ()
+    view._message({"event": "width", "width": width})
+    assert view.width is None and view.plot.spec == {}
 
 
 def test_a_finished_figure_is_drawn_as_it_is_at_any_width(wb):
     fig = trait_charts.by_trait(_traits(wb))
     view = ChartView("Traits")
-    view._message({"width": 300})
+    view._message({"event": "width", "width": 300})
     view.draw(fig, "summary")
-    assert view.figure is fig and len(view.output.outputs) == 1
+    assert view.figure is fig and view.plot.spec["data"]
+
+
+def test_the_page_gets_plotly_js_from_the_kernel_when_its_first_chart_needs_it(wb):
+    """No network and no server route: the script comes over the page's own connection."""
+    view = ChartView("Traits")
+    sent = []
+    view.plot.send = lambda content, buffers=None: sent.append((content, buffers))
+    view._message({"event": "need-plotly"})
+    [(content, [script])] = sent
+    assert content == {"event": "plotly"}
+    assert b"window.Plotly" in script and len(script) > 1_000_000

@@ -31,6 +31,10 @@ START_PAGE = APP_NOTEBOOK
 # keeps a preheated kernel waiting: one standby kernel, not one per notebook.
 NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
 IDLE_KERNEL_SECONDS = 15 * 60
+UNUSED_EXTENSIONS = (
+    "jupyterlab-plotly",
+    "@voila-dashboards/jupyterlab-preview",
+)  # lab extensions the app page does without
 STARTUP_TIMEOUT = 60.0
 STARTS = 3  # tries, each on a new free port, before giving up
 DEMO_DIR = "demo"  # the demo's own home, inside the person's
@@ -103,6 +107,9 @@ def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = Non
         "--preheat_kernel=True",
         "--pool_size=1",
         f"--VoilaKernelManager.preheat_denylist={[NOT_PREHEATED]!r}",
+        # Charts load plotly.js themselves, when the first one is drawn (charts/render.py);
+        # plotly's lab extension would load its own ~5 MB copy before every first page.
+        f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
         # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket
         "--Voila.tornado_settings={'websocket_max_message_size': 33554432}",
     ]

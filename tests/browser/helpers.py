@@ -39,7 +39,7 @@ def here(tab):
 
 def wait_for_stage(tab, key: str, timeout: float = READY_TIMEOUT_MS):
     """In the app: wait until the stage with route `key` is shown and drawn."""
-    tab.wait_for_selector(f".wb-stages.wb-show-{key} > .wb-stage-{key} {READY}", timeout=timeout)
+    tab.wait_for_selector(f'html[data-wb-show="{key}"] .wb-stages > .wb-stage-{key} {READY}', timeout=timeout)
     return tab
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -78,53 +80,100 @@ def wrap(label: str, width: int) -> str:
     return "<br>".join(lines)
 
 
-class _Redraw(anywidget.AnyWidget):
-    """Tells Python how wide the chart is, and redraws it in place with plotly.js's `react`.
+@functools.cache
+def plotly_js() -> bytes:
+    """plotly.js as the plotly package ships it (for the browser, sent once per page)."""
+    import plotly
 
-    The width decides between a chart's wide and narrow layout; it is sent once the chart's
-    place on the page has a width, and again only when a resize (a phone turned) crosses
-    `narrow_below`. The first drawing of a chart goes through the plotly mime renderer
-    (which loads plotly.js and sets `window.Plotly`); after that, replacing the whole output
-    would build a new plot from scratch each time, several times slower than `react`. If the
-    plot or plotly.js is not there (a view drawn later, another front end), the browser asks
-    Python to redraw through the output instead.
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+
+
+class _Plot(anywidget.AnyWidget):
+    """A plotly chart, drawn in the browser by plotly.js, which is loaded when the first
+    chart on the page is drawn (not when the page opens: it is ~5 MB of script, and most
+    pages have no chart). The kernel sends it, so no server route or network is needed,
+    and the page works the same in Voilà, on a hub and in JupyterLab.
+
+    The browser reports the chart's width once it has one, and again only when a resize
+    (a phone turned) crosses `narrow_below`; the figure waits for it, so a phone never
+    sees the wide layout first. Each new `spec` is drawn in place with plotly.js's `react`.
     """
 
     _esm = """
+    // One copy of plotly.js per page, asked for by the first chart that needs it.
+    const library = (model) => {
+      if (window.Plotly) return Promise.resolve(window.Plotly);
+      if (!window.wbPlotlyLoading) {
+        window.wbPlotlyLoading = new Promise((resolve, reject) => {
+          const arrived = (msg, buffers) => {
+            if (!msg || msg.event !== "plotly" || !buffers || !buffers.length) return;
+            model.off("msg:custom", arrived);
+            const script = document.createElement("script");
+            script.src = URL.createObjectURL(new Blob([buffers[0]], { type: "text/javascript" }));
+            script.onload = () => resolve(window.Plotly);
+            script.onerror = reject;
+            document.head.append(script);
+          };
+          model.on("msg:custom", arrived);
+          model.send({ event: "need-plotly" });
+        });
+      }
+      return window.wbPlotlyLoading;
+    };
+
     export default { render({ model, el }) {
-      let narrow = null, observer = null, stopped = false;
+      let narrow = null, stopped = false;
+      const plot = document.createElement("div");
+      el.append(plot);
       const report = (width) => {
         if (!(width > 0)) return;  // hidden for now: wait until it is shown
         const now = width < model.get("narrow_below");
         if (now === narrow) return;
         narrow = now;
-        model.send({ width: Math.round(width) });
+        model.send({ event: "width", width: Math.round(width) });
       };
-      const watch = () => {
+      const observer = new ResizeObserver((entries) => report(entries[0].contentRect.width));
+      observer.observe(el);
+      const draw = async () => {
+        const spec = model.get("spec");
+        if (!spec || !spec.data) return;
+        const Plotly = await library(model);
         if (stopped) return;
-        const view = el.closest(".wb-chart-view");
-        if (!view) { requestAnimationFrame(watch); return; }  // not on the page yet
-        observer = new ResizeObserver((entries) => report(entries[0].contentRect.width));
-        observer.observe(view);
+        await Plotly.react(plot, spec.data, spec.layout, spec.config);
+        const body = document.body.dataset;  // read by benchmarks/chart_redraw.py
+        body.wbChartDraws = String(Number(body.wbChartDraws || 0) + 1);
+        body.wbChartDrawnAt = String(performance.now());
       };
-      const onMsg = (msg) => {
-        if (!msg || !msg.spec) return;
-        const view = el.closest(".wb-chart-view");
-        const plot = view && view.querySelector(".js-plotly-plot");
-        if (!plot || !window.Plotly) { model.send({ redraw: true }); return; }
-        const spec = msg.spec;
-        window.Plotly.react(plot, spec.data, spec.layout, spec.config).then(() => {
-          const body = document.body.dataset;  // read by benchmarks/chart_redraw.py
-          body.wbChartDraws = String(Number(body.wbChartDraws || 0) + 1);
-          body.wbChartDrawnAt = String(performance.now());
-        });
+      model.on("change:spec", draw);
+      draw();
+      return () => {
+        stopped = true;
+        observer.disconnect();
+        model.off("change:spec", draw);
+        if (window.Plotly) window.Plotly.purge(plot);
       };
-      model.on("msg:custom", onMsg);
-      watch();
-      return () => { stopped = true; if (observer) observer.disconnect(); model.off("msg:custom", onMsg); };
     } };
     """
+    _css = ".wb-chart { width: 100%; min-height: 2rem; }"
+    spec = traitlets.Dict().tag(sync=True)
     narrow_below = traitlets.Int(NARROW_BELOW).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.width: int | None = None  # px, as the browser measured it; None until it has
+        self.on_width: Callable[[int], None] = lambda width: None
+        self.on_msg(lambda _widget, content, _buffers: self._message(content))
+
+    def _message(self, content) -> None:
+        """What the browser sent: a width (checked: it comes from the page), or a request
+        for plotly.js."""
+        if not isinstance(content, dict):
+            return
+        width = content.get("width")
+        if content.get("event") == "need-plotly":
+            self.send({"event": "plotly"}, buffers=[plotly_js()])
+        elif isinstance(width, int | float) and not isinstance(width, bool) and 0 < width < 100_000:
+            self.on_width(int(width))
 
 
 Figure = Any  # a plotly go.Figure (plotly is imported by the chart modules, not here)
@@ -135,28 +184,25 @@ class ChartView:
     with a function `make(narrow=...)` that builds the wide or the narrow figure.
 
     The browser says how wide the chart is; until it has, the chart waits (the figure is
-    built, but not sent), so a phone never sees the wide layout first. The first draw shows
-    the figure through the plotly mime renderer; later draws, and a change between wide and
-    narrow, update that plot in place (see `_Redraw`). `figure` is the latest figure built.
+    built, but not sent), so a phone never sees the wide layout first. `figure` is the
+    latest figure built; `plot.spec` what the browser draws.
     """
 
     def __init__(self, label: str):
         self.label = label
         self.summary = w.HTML()
         self.summary.add_class("wb-chart-summary")
-        self.output = w.Output(layout=w.Layout(width="100%", min_height="2rem"))
-        self.output.add_class("wb-chart")
-        self._redraw = _Redraw(layout=w.Layout(display="none"))
-        self._redraw.on_msg(lambda _widget, content, _buffers: self._message(content))
-        self.widget = w.VBox([self.output, self.summary, self._redraw])
+        self.plot = _Plot()
+        self.plot.add_class("wb-chart")
+        self.plot.on_width = self.set_width
+        self.widget = w.VBox([self.plot, self.summary])
         self.widget.add_class("wb-chart-view")
         self.figure = None
         self.width: int | None = None  # px, as the browser measured it; None until it has
         self._make: Callable[..., Figure] | None = None
         self._summary = ""
-        self._bundle: dict | None = None
-        self._bundle_narrow = False
-        self._shown = False  # whether the output holds a plot yet
+        self._spec: dict | None = None
+        self._spec_narrow = False
 
     @property
     def narrow(self) -> bool:
@@ -177,42 +223,27 @@ class ChartView:
     def _build(self) -> None:
         narrow = self.narrow
         self.figure = self._make(narrow=narrow)
-        self._bundle = mimebundle(self.figure, self._summary, narrow=narrow)
-        self._bundle_narrow = narrow
+        self._spec = mimebundle(self.figure, self._summary, narrow=narrow)[PLOTLY_MIME]
+        self._spec_narrow = narrow
         self._send()
 
     def _send(self) -> None:
-        if self.width is None:
-            return  # drawn once the browser says how wide the chart is
-        if not self._shown:
-            self._replace_output()
-        else:
-            self._redraw.send({"spec": self._bundle[PLOTLY_MIME]})
+        if self.width is not None and self._spec is not None:  # else drawn once the width is known
+            self.plot.spec = self._spec
 
     def _message(self, content) -> None:
-        """What the browser sent: a width (validated: it comes from the page), or 'redraw'."""
-        if not isinstance(content, dict):
-            return
-        width = content.get("width")
-        if isinstance(width, int | float) and not isinstance(width, bool) and 0 < width < 100_000:
-            self.set_width(int(width))
-        elif content.get("redraw") is True:
-            self._replace_output()
+        """What the browser sent (see `_Plot._message`)."""
+        self.plot._message(content)
 
     def set_width(self, width: int) -> None:
         """The chart is `width` px wide in the browser: draw it, wide or narrow to fit."""
         self.width = width
         if self._make is None:
             return
-        if self.narrow != self._bundle_narrow:
+        if self.narrow != self._spec_narrow:
             self._build()
-        elif not self._shown:
+        else:
             self._send()
-
-    def _replace_output(self) -> None:
-        if self._bundle is not None:
-            self._shown = True
-            self.output.outputs = ({"output_type": "display_data", "data": self._bundle, "metadata": {}},)
 
 
 LABEL_LINE = 18  # px a line of a label above its bar takes (14 px type)

@@ -58,9 +58,16 @@ class Router(anywidget.AnyWidget):
     address bar in step with what Python shows; checks that the kernel still answers.
 
     Messages from the browser: {"event": "location", "hash", "search"} when the page opens
-    and whenever the hash changes (links, back and forward), and {"event": "ping"}.
-    To the browser: {"event": "shown", "key", "title"} after a page is shown, {"event":
-    "workbook", "param", "slug"} when another workbook is opened, {"event": "pong"}.
+    and whenever the hash changes (links, back and forward), and {"event": "ping"}. Each
+    carries `seq`, the number of times the person has touched a control so far.
+    To the browser: {"event": "shown", "key", "title", "fresh", "seq"} after a page is
+    shown, {"event": "workbook", "param", "slug"} when another workbook is opened,
+    {"event": "pong"}.
+
+    Switching to a page that is built and up to date (`fresh`) happens in the browser
+    alone, at once; Python hears of it a moment later, as of any other move. `fresh` is
+    only believed while nothing was touched since Python worked it out (`seq` the same):
+    a change on one page may put others out of date, and then Python shows them.
     """
 
     _esm = """
@@ -70,14 +77,52 @@ class Router(anywidget.AnyWidget):
         const key = decodeURIComponent((hash || "").replace(/^#\\/?/, ""));
         return routes().includes(key) ? key : null;
       };
+      let touched = 0, fresh = new Set(), current = null;
+      const send = (message) => {
+        try { model.send({ ...message, seq: touched }); } catch (e) { /* the kernel has gone: the note says so */ }
+      };
       const report = (initial) => {
         let key = keyOf(location.hash);
         if (key === null && !initial) return;  // an anchor inside a page, not a route
         if (key === null) key = sessionStorage.getItem("wb-route") || "";
-        model.send({ event: "location", hash: key, search: location.search });
+        send({ event: "location", hash: key, search: location.search });
       };
-      const onHash = () => report(false);
+      // Show the page at `key` (CSS reads the attribute). With `moved`, start at its top:
+      // scrolled up, and focus on its heading for keyboard and screen reader users.
+      const display = (key, title, moved) => {
+        current = key;
+        document.documentElement.dataset.wbShow = key;
+        sessionStorage.setItem("wb-route", key);
+        if (title) document.title = title;
+        // Charts drawn while their page was hidden take their size now.
+        requestAnimationFrame(() => {
+          if (document.querySelector(`.wb-stage-${key} .js-plotly-plot`)) {
+            window.dispatchEvent(new Event("resize"));
+          }
+        });
+        if (moved) {
+          window.scrollTo(0, 0);
+          requestAnimationFrame(() => {
+            const heading = document.querySelector(`.wb-stage-${key} h1`);
+            if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+          });
+        }
+      };
+      const onHash = () => {
+        const key = keyOf(location.hash);
+        if (key !== null && key !== current && fresh.has(key)) display(key, model.get("titles")[key], true);
+        report(false);
+      };
       window.addEventListener("hashchange", onHash);
+      // Touching a control may change the workbook, so other pages may be out of date.
+      const onTouch = (event) => {
+        if (event.type === "click" && event.target.closest && event.target.closest('a[href^="#"], summary')) return;
+        touched += 1;
+        fresh = new Set();
+        idle();
+      };
+      const touches = ["input", "change", "click"];
+      touches.forEach((type) => document.addEventListener(type, onTouch, true));
 
       // A calm note when the kernel no longer answers (laptop asleep, server restarted).
       const lost = document.createElement("div");
@@ -109,9 +154,6 @@ class Router(anywidget.AnyWidget):
       const onVisible = () => { if (document.visibilityState === "visible") ping(); };  // back from sleep
       document.addEventListener("visibilitychange", onVisible);
 
-      const send = (message) => {
-        try { model.send(message); } catch (e) { /* the kernel has gone: the note says so */ }
-      };
       // Python builds the other pages while the browser has had nothing to do for a while;
       // one page at a time, so the page the person reads stays quick.
       const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
@@ -128,27 +170,17 @@ class Router(anywidget.AnyWidget):
 
       model.on("msg:custom", (msg) => {
         if (msg.event === "pong") { answered = true; clearTimeout(late); lost.hidden = true; }
+        if (msg.fresh && msg.seq === touched) fresh = new Set(msg.fresh);
         if (msg.event === "more") idle();
         if (msg.event === "shown") {
-          sessionStorage.setItem("wb-route", msg.key);
-          document.title = msg.title;
-          whenDrawn(msg.key, 600);
-          idle();
-          // Charts drawn while their page was hidden take their size now.
-          requestAnimationFrame(() => {
-            if (document.querySelector(`.wb-stage-${msg.key} .js-plotly-plot`)) {
-              window.dispatchEvent(new Event("resize"));
-            }
-          });
-          if (msg.moved) {
-            window.scrollTo(0, 0);
-            // Move focus to the new page's heading, so keyboard and screen reader
-            // users start at the top of what they asked for.
-            requestAnimationFrame(() => {
-              const heading = document.querySelector(`.wb-stage-${msg.key} h1`);
-              if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
-            });
+          // A page the address no longer names (the person moved on since) stays hidden.
+          const wanted = keyOf(location.hash);
+          if (wanted === null || wanted === msg.key) {
+            if (current !== msg.key) display(msg.key, msg.title, msg.moved);
+            else document.title = msg.title;
+            whenDrawn(msg.key, 600);
           }
+          idle();
         }
         if (msg.event === "workbook") {
           const params = new URLSearchParams(location.search);
@@ -166,6 +198,7 @@ class Router(anywidget.AnyWidget):
         clearTimeout(late);
         clearTimeout(idleTimer);
         window.removeEventListener("hashchange", onHash);
+        touches.forEach((type) => document.removeEventListener(type, onTouch, true));
         document.removeEventListener("visibilitychange", onVisible);
         lost.remove();
       };
@@ -186,6 +219,7 @@ class Router(anywidget.AnyWidget):
     .wb-stage h1[tabindex="-1"]:focus { outline: none; }
     """
     routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    titles = traitlets.Dict(value_trait=traitlets.Unicode()).tag(sync=True)  # the tab's title, by route
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
     answer_within = traitlets.Int(ANSWER_SECONDS).tag(sync=True)
     lost_text = traitlets.Unicode("").tag(sync=True)
@@ -215,6 +249,7 @@ class App:
         self.words = content.text("common")
         self.router = Router(
             routes=[s.key for s in STAGES],
+            titles={s.key: self.words["app_title"].format(page=s.title) for s in STAGES},
             lost_text=self.words["connection_lost"],
             reload_label=self.words["connection_reload"],
             layout=w.Layout(display="none"),
@@ -226,6 +261,7 @@ class App:
         self.current: str | None = None
         self.connected = False  # until the browser has said where it is
         self.request: tuple[str | None, str | None] = (None, None)  # (?workbook=, ?client=)
+        self.seq: int | None = None  # how many touches the browser had counted when it last spoke
         self.session = self._open_session(None, None)
         self.show(STAGES[0].key)
         self.connected = False
@@ -240,6 +276,10 @@ class App:
             if not isinstance(message, dict):
                 return
             event = message.get("event")
+            seq = message.get("seq")
+            self.seq = (
+                seq if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**53 else None
+            )
             if event == "ping":
                 self.router.send({"event": "pong"})
             elif event == "location":
@@ -282,12 +322,22 @@ class App:
         self.holder._dom_classes = ("wb-stages", f"wb-show-{stage.key}")  # one message: CSS does the rest
         # Focus moves to the new page's heading only when the person moved (not on opening).
         moved = moved and was_connected
-        self.router.send({"event": "shown", "key": stage.key, "title": self._title(stage), "moved": moved})
+        self.router.send(
+            {
+                "event": "shown",
+                "key": stage.key,
+                "title": self._title(stage),
+                "moved": moved,
+                **self._fresh(now),
+            }
+        )
 
     def build_ahead(self) -> None:
         """In an idle moment: build one page not built yet, or build afresh one that went
-        out of date (next pages first). Tells the browser when there may be more to do."""
+        out of date (next pages first). Tells the browser when there may be more to do,
+        and which pages it may show at once."""
         self._close_leaving()
+        flush_waiting_saves()  # so the version below counts what was typed
         now = self._version()
         order = _nearest_first(self.current)
         todo = [s for s in order if s.key not in self.shown] or [
@@ -295,7 +345,9 @@ class App:
         ]
         if todo:
             self._ensure(todo[0], now)
-            self.router.send({"event": "more"})
+            self.router.send({"event": "more", **self._fresh(now)})
+        else:
+            self.router.send({"event": "done", **self._fresh(now)})
 
     def _ensure(self, stage: Stage, now) -> None:
         """Make sure `stage` is built and no older than `now`."""
@@ -327,6 +379,12 @@ class App:
         except Exception:
             log.exception("app: building page %s", stage.key)
             return w.HTML(f'<p class="wb-problem" role="alert">{esc(self.words["page_failed"])}</p>')
+
+    def _fresh(self, now) -> dict:
+        """The pages the browser may show without asking (built, and up to date at `now`),
+        and the touch count that holds for."""
+        keys = [key for key, page in self.shown.items() if page.version == now or key == self.current]
+        return {"fresh": keys, "seq": self.seq}
 
     def _title(self, stage: Stage) -> str:
         return self.words["app_title"].format(page=stage.title)
@@ -382,9 +440,15 @@ class App:
 
 
 def _switch_css() -> str:
-    """Only the page the app is showing is displayed (one class on the holder says which)."""
+    """Only the page the app is showing is displayed. The browser says which in an attribute
+    on the document (so it can switch without asking Python); until it has, the holder's
+    class does."""
     rules = [".wb-stages > .wb-stage { display: none; }"]
-    rules += [f".wb-stages.wb-show-{s.key} > .wb-stage-{s.key} {{ display: flex; }}" for s in STAGES]
+    for s in STAGES:
+        rules.append(
+            f"html:not([data-wb-show]) .wb-stages.wb-show-{s.key} > .wb-stage-{s.key} {{ display: flex; }}"
+        )
+        rules.append(f'html[data-wb-show="{s.key}"] .wb-stages > .wb-stage-{s.key} {{ display: flex; }}')
     return "\n".join(rules)
 
 
