@@ -295,14 +295,17 @@ class Handler(web.RequestHandler):
             raise Refused(400, "bad_request", what="not a JSON object")
         return found
 
-    def on_finish(self):
-        self.service.audit(
-            who=self.user.name if self.user else "",
-            action=self.action,
-            target=self.target,
-            size=self.size or len(self.request.body or b""),
-            status=self.get_status(),
-        )
+    def finish(self, chunk=None):
+        # the audit line is written before the answer leaves, so it is there once it is read
+        if not self._finished:
+            self.service.audit(
+                who=self.user.name if self.user else "",
+                action=self.action,
+                target=self.target,
+                size=self.size or len(self.request.body or b""),
+                status=self.get_status(),
+            )
+        return super().finish(chunk)
 
 
 class Health(Handler):
@@ -310,6 +313,13 @@ class Health(Handler):
 
     def get(self):
         self.finish({"ok": True})
+
+
+class NotFound(Handler):
+    action, login_needed = "not found", False
+
+    async def prepare(self):
+        self.refuse(Refused(404, "not_found"))
 
 
 class Me(Handler):
@@ -671,6 +681,8 @@ def make_app(service: Exchange, *, prefix: str = "/", hub_auth=None) -> web.Appl
     settings: dict = {
         # room for the largest envelope; larger bodies get a plain 413 from the handler
         "max_body_size": 2 * service.limits.envelope_bytes + MiB,
+        "default_handler_class": NotFound,
+        "default_handler_args": args,
     }
     if hub_auth is not None:
         from jupyterhub.services.auth import HubOAuthCallbackHandler
@@ -693,6 +705,43 @@ def _landing():
             self.finish({"name": self.current_user["name"]})
 
     return Landing
+
+
+class Running:
+    """A service served on a thread of its own (for tests and benchmarks): `url`, `stop()`."""
+
+    def __init__(self, service: Exchange, *, prefix: str = "/", host: str = "127.0.0.1"):
+        import threading
+
+        from tornado.httpserver import HTTPServer
+        from tornado.netutil import bind_sockets
+
+        self.service = service
+        sockets = bind_sockets(0, host)
+        port = sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{port}{'/' + prefix.strip('/') + '/' if prefix.strip('/') else '/'}"
+        ready = threading.Event()
+
+        async def serve():
+            app = make_app(service, prefix=prefix)
+            self._server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
+            self._server.add_sockets(sockets)
+            self._loop = asyncio.get_running_loop()
+            self._stopped = asyncio.Event()
+            ready.set()
+            await self._stopped.wait()
+            self._server.stop()
+            await self._server.close_all_connections()
+
+        self._thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+
+    def stop(self) -> None:
+        """Stop serving and close the service's files."""
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(10)
+        self.service.close()
 
 
 def main() -> None:
