@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -371,3 +378,115 @@ def test_every_request_leaves_one_audit_line_without_content(world):
     assert (send["who"], send["size"], send["status"]) == ("ann", len(sealed), 201)
     assert (lines[-1]["who"], lines[-1]["action"], lines[-1]["status"]) == ("ben", "inbox", 200)
     assert [line["action"] for line in lines[:3]] == ["publish key", "invite", "redeem"]
+
+
+def test_when_the_hub_does_not_answer_or_something_breaks_the_refusal_is_still_plain(world):
+    server = world.server
+
+    async def hub_down(handler):
+        raise ConnectionError("hub down")
+
+    server.service.identify = hub_down
+    status, answer = call(server, "t-ann", "GET", "api/me")
+    assert status == 503 and "couldn't check who you are" in answer["error"]
+    server.service.identify = TokenIdentity(PEOPLE)
+    server.service.inbox = None  # a bug inside the service
+    status, answer = call(server, "t-ann", "GET", "api/envelopes")
+    assert status == 500 and answer == {
+        "error": "Something went wrong in the exchange, so nothing was changed. Please try again in a moment."
+    }
+
+
+class FakeHub(http.server.BaseHTTPRequestHandler):
+    """The two hub API calls the service makes: who owns a token, and a user's groups."""
+
+    tokens = {
+        "ann-server-token": {
+            "kind": "user",
+            "name": "ann",
+            "scopes": ["access:services!service=rejection-exchange"],
+        },
+        "tess-server-token": {"kind": "user", "name": "tess", "scopes": ["access:services"]},
+        "no-access-token": {"kind": "user", "name": "ben", "scopes": ["access:servers!server=ben/"]},
+    }
+    groups = {"ann": [], "tess": ["therapists"], "ben": []}
+
+    def do_GET(self):
+        token = self.headers.get("Authorization", "").removeprefix("token ")
+        if self.path == "/hub/api/user" and token in self.tokens:
+            self.answer(200, self.tokens[token])
+        elif self.path.startswith("/hub/api/users/") and token == "service-token":
+            self.answer(
+                200, {"name": self.path.rsplit("/", 1)[1], "groups": self.groups[self.path.rsplit("/", 1)[1]]}
+            )
+        else:
+            self.answer(403, {"message": "no"})
+
+    def answer(self, status, body):
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
+    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    prefix = "/services/rejection-exchange/"
+    env = {
+        **os.environ,
+        "JUPYTERHUB_SERVICE_NAME": "rejection-exchange",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+        "JUPYTERHUB_SERVICE_PREFIX": prefix,
+        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{hub.server_address[1]}/hub/api",
+        "JUPYTERHUB_API_TOKEN": "service-token",
+        "JUPYTERHUB_CLIENT_ID": "service-rejection-exchange",
+        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{prefix}oauth_callback",
+        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(["access:services!service=rejection-exchange"]),
+        "JUPYTERHUB_HOST": "",
+        "JUPYTERHUB_BASE_URL": "/",
+        "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbook.hub.service"], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        server = type("Server", (), {"url": f"http://127.0.0.1:{port}{prefix}"})
+        for _ in range(100):
+            try:
+                if call(server, None, "GET", "api/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert call(server, "ann-server-token", "GET", "api/me") == (200, {"name": "ann", "therapist": False})
+        assert call(server, "tess-server-token", "GET", "api/me") == (
+            200,
+            {"name": "tess", "therapist": True},
+        )
+        status, answer = call(server, "no-access-token", "GET", "api/me")
+        assert status == 403 and "doesn't give access to the exchange" in answer["error"]
+        assert call(server, "made-up", "GET", "api/me")[0] == 401
+        # a browser is sent to the hub's login
+        request = urllib.request.Request(server.url)
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            opener.open(request, timeout=10)
+        assert err.value.code == 302 and "/hub/api/oauth2/authorize" in err.value.headers["Location"]
+    finally:
+        process.terminate()
+        process.wait(10)
+        hub.shutdown()
+    assert (tmp_path / "exchange.sqlite").exists() and (tmp_path / "exchange.sqlite.audit.log").exists()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

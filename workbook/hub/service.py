@@ -252,9 +252,6 @@ class Handler(web.RequestHandler):
         self.target = ""  # the id acted on, for the audit line
         self.size = 0
 
-    def check_xsrf_cookie(self):  # changes need a token (see prepare), which no other site holds
-        return None
-
     async def prepare(self):
         self.set_header("Cache-Control", "no-store")
         if not self.login_needed:
@@ -263,6 +260,10 @@ class Handler(web.RequestHandler):
             self.user = await self.service.identify(self)
         except Refused as refused:
             self.refuse(refused)
+            return
+        except Exception:  # the hub didn't answer: say so, rather than a bare 500
+            log.exception("could not ask the hub who is calling")
+            self.refuse(Refused(503, "hub_unreachable"))
             return
         if self.user is None:
             self.refuse(Refused(401, "no_user"))
@@ -278,8 +279,11 @@ class Handler(web.RequestHandler):
         if isinstance(exc, Refused):
             self.finish({"error": exc.message})
             return
-        what = "not found" if status_code == 404 else self._reason
-        self.finish({"error": text("hub")["service"]["bad_request"].format(what=what)})
+        words = text("hub")["service"]
+        if status_code >= 500:
+            self.finish({"error": words["failed"]})
+        else:
+            self.finish({"error": words["bad_request"].format(what=self._reason.lower())})
 
     def therapist(self) -> User:
         if not self.user.therapist:
