@@ -17,10 +17,19 @@ one audit line per request (who, what, when, size, status — never content) to
 ``$REJECTION_EXCHANGE_AUDIT`` (default: beside the database, ``.audit.log``).
 
 Who may call it: people whose token carries ``access:services!service=rejection-exchange``.
-The single-user server's own token ($JUPYTERHUB_API_TOKEN, which the app's kernel uses)
-carries only ``Spawner.server_token_scopes`` — the deploy config adds that scope there. The
-service's role needs ``read:users:groups`` (and ``read:users:name``) to learn who is a
-therapist when the person's token can't show their groups.
+Checked on JupyterHub 6.1.1, two settings are needed in the hub's config, because neither the
+default ``user`` role (only ``self``) nor the single-user server's own token (which the app's
+kernel uses as $JUPYTERHUB_API_TOKEN; default scopes ``users:activity!user`` and
+``access:servers!server``) carries that scope::
+
+    c.JupyterHub.extra_user_scopes = {"access:services!service=rejection-exchange"}
+    c.Spawner.server_token_scopes = [
+        "users:activity!user", "access:servers!server",
+        "access:services!service=rejection-exchange",
+    ]
+
+The service's own role needs ``read:users:groups`` (and ``read:users:name``) to learn who is
+in the ``therapists`` group: a person's server token doesn't show their groups.
 
 API (JSON unless said; every refusal is ``{"error": "<one plain sentence>"}``)::
 
