@@ -325,7 +325,9 @@ def test_notes_go_only_from_the_therapist_to_the_linked_client(world):
 
 
 def test_size_and_count_limits_refuse_plainly(start, clock):
-    server = start(Limits(envelope_bytes=4096, waiting=3, per_day=5, open_invitations=2))
+    server = start(
+        Limits(envelope_bytes=4096, waiting=3, waiting_bytes=10_000, per_day=5, open_invitations=2)
+    )
     world = World(server)
     status, answer = world.send(data=crypto.seal(crypto.public_bytes(world.tess_key), b"x" * 5000))
     assert status == 413 and answer["error"].startswith("This is too large to send")
@@ -341,7 +343,13 @@ def test_size_and_count_limits_refuse_plainly(start, clock):
     clock.now += dt.timedelta(days=1, minutes=1)
     for envelope in call(server, "t-tess", "GET", "api/envelopes")[1]["envelopes"]:
         call(server, "t-tess", "POST", f"api/envelopes/{envelope['id']}/received", body={})
-    assert world.send()[0] == 201
+    # their size together: two envelopes of ~4000 bytes fit in 10,000, a third doesn't
+    big = crypto.seal(crypto.public_bytes(world.tess_key), b"y" * 3900)
+    assert world.send(data=big)[0] == 201
+    assert world.send(data=big)[0] == 201
+    clock.now += dt.timedelta(days=1, minutes=1)
+    status, answer = world.send(data=big)
+    assert status == 429 and "still waiting to be opened" in answer["error"]
     # open invitations: one is used (ann), two more may wait, the third is refused
     key = crypto.public_bytes(world.tess_key)
     assert world.invite(crypto.new_secret(), key)[0] == 201

@@ -105,7 +105,7 @@ def _refusal(exc: urllib.error.HTTPError) -> str:
     return message if isinstance(message, str) and message else _say("unreachable")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4)
 def _reachable(url: str, _minute: int) -> bool:
     try:
         with urllib.request.urlopen(url + "api/health", timeout=3) as response:

@@ -88,6 +88,7 @@ class Limits:
     envelope_bytes: int = share.MAX_FILE + crypto.MIN_ENVELOPE  # a share file at its largest, sealed
     start_bytes: int = 1 * MiB  # a sealed start file (a welcome note and questions)
     waiting: int = 50  # envelopes sent and not yet received
+    waiting_bytes: int = 64 * MiB  # their size together (so one person can't fill the disk)
     per_day: int = 200  # envelopes sent in the last 24 hours
     open_invitations: int = 100  # invitations made and not yet redeemed or expired
     invitation_days: int = 14  # how long a code can be used
@@ -601,10 +602,14 @@ class Exchange:
         if self.store.one("SELECT 1 FROM envelopes WHERE id = :id", id=envelope):
             raise Refused(409, "replayed")
         waiting = self.store.one(
-            "SELECT count(*) AS n FROM envelopes WHERE sender = :s AND received_at IS NULL", s=sender
-        )["n"]
-        if waiting >= limits.waiting:
-            raise Refused(429, "too_many_waiting", count=waiting)
+            "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM envelopes"
+            " WHERE sender = :s AND received_at IS NULL",
+            s=sender,
+        )
+        if waiting["n"] >= limits.waiting:
+            raise Refused(429, "too_many_waiting", count=waiting["n"])
+        if waiting["size"] + len(data) > limits.waiting_bytes:
+            raise Refused(429, "too_much_waiting", size=_mib(waiting["size"]))
         today = self.store.one(
             "SELECT count(*) AS n FROM envelopes WHERE sender = :s AND sent_at > :since",
             s=sender,
