@@ -263,3 +263,19 @@ def test_limits_on_the_service_reach_the_person_as_a_plain_sentence(tmp_path, ho
         assert err.value.status == 429
     finally:
         running.stop()
+
+
+def test_restoring_over_a_different_key_keeps_that_key_beside_it(homes):
+    first = client.ensure_keys(home=homes["tess"])
+    backup = client.key_backup("backup words", home=homes["tess"])
+    crypto.key_path(homes["tess"].path).unlink()
+    second = client.ensure_keys(home=homes["tess"])  # a new key made meanwhile
+    assert second != first
+    assert client.key_restore(backup, "backup words", home=homes["tess"]) == first
+    [kept] = homes["tess"].path.glob("hub-key.json.replaced-*")
+    assert crypto.fingerprint(json_public(kept)) == second
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+
+
+def json_public(path):
+    return base64.b64decode(json.loads(path.read_text())["public"])

@@ -127,7 +127,9 @@ def on_hub() -> bool:
 def whoami() -> dict:
     """{"name": str, "therapist": bool} for the person logged in."""
     me = _request("GET", "api/me")
-    return {"name": str(me["name"]), "therapist": bool(me["therapist"])}
+    if not isinstance(me, dict) or not isinstance(me.get("name"), str):
+        raise HubError(_say("unreachable"))
+    return {"name": me["name"], "therapist": me.get("therapist") is True}
 
 
 def _plainly(exc: Exception) -> HubError:

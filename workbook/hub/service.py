@@ -238,7 +238,7 @@ class HubIdentity:
 class TokenIdentity:
     """A fixed table of tokens -> people, for tests and benchmarks without a hub.
 
-    Only a constructor argument switches it on (`make_app(identify=...)`); `main()` always
+    Only a constructor argument switches it on (`Exchange(identify=...)`); `main()` always
     uses the hub, and no request can change which is used."""
 
     def __init__(self, people: dict[str, User]):
