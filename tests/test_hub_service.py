@@ -492,7 +492,10 @@ def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
         process.terminate()
         process.wait(10)
         hub.shutdown()
+    # stopped by the hub (SIGTERM), it closes its files: no write-ahead log left over
+    assert process.returncode == 0
     assert (tmp_path / "exchange.sqlite").exists() and (tmp_path / "exchange.sqlite.audit.log").exists()
+    assert not (tmp_path / "exchange.sqlite-wal").exists()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -57,6 +57,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -782,7 +783,12 @@ def main() -> None:
         server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
         log.info("rejection-exchange listening on %s%s", url.geturl().rstrip("/"), prefix)
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        # the hub stops its services with SIGTERM: finish what is under way, then close the files
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        server.stop()
+        await server.close_all_connections()
 
     try:
         asyncio.run(serve())
