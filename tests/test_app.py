@@ -140,3 +140,48 @@ def test_a_therapist_sees_a_client_copy_read_only(home, slug, monkeypatch):
     app.go("feel", f"?client={client}")
     assert app.session.client and app.session.workbook.read_only
     assert app.session.links == kit.LINKS_APP
+
+
+def _sent(app, monkeypatch) -> list[dict]:
+    """What the app sends the browser from now on."""
+    sent: list[dict] = []
+    monkeypatch.setattr(app.router, "send", sent.append)
+    return sent
+
+
+def test_the_browser_is_told_which_pages_it_may_show_without_asking(home, slug, monkeypatch):
+    app = shell.App(home=home.path)
+    app.go("reason", f"?workbook={slug}")
+    sent = _sent(app, monkeypatch)
+    app._message(None, {"event": "location", "hash": "start", "seq": 4}, [])
+    [shown] = sent
+    assert shown["event"] == "shown" and shown["seq"] == 4  # believed only while nothing was touched since
+    assert set(shown["fresh"]) == {"start", "reason"}
+
+    with home.open(slug) as wb:  # a change made on the start page (or in another tab)
+        wb.put("trait", {"name": "Kept my word", "domain": "personality", "rating": 3})
+    app._message(None, {"event": "idle", "seq": 5}, [])
+    assert sent[-1]["event"] == "more"  # a page went out of date: built afresh, one per idle moment
+    for _ in registry.STAGES:  # idle moments bring every page up to date again
+        app._message(None, {"event": "idle", "seq": 5}, [])
+    assert set(sent[-1]["fresh"]) == {s.key for s in registry.STAGES} and sent[-1]["seq"] == 5
+
+
+@pytest.mark.parametrize("seq", ["4", True, -1, 2**60, None, [4], 4.5])
+def test_a_touch_count_from_the_page_is_checked(home, slug, monkeypatch, seq):
+    app = shell.App(home=home.path)
+    sent = _sent(app, monkeypatch)
+    app._message(None, {"event": "location", "hash": "feel", "search": f"?workbook={slug}", "seq": seq}, [])
+    assert sent[-1]["seq"] is None  # so the browser believes none of it
+
+
+def test_charts_are_made_only_for_the_page_still_on_screen(home, slug, monkeypatch):
+    app = shell.App(home=home.path)
+    app.go("reason", f"?workbook={slug}")
+    app.go("grow")
+    drawn = []
+    monkeypatch.setattr(shell.App, "_drawn", staticmethod(lambda widget: drawn.append(widget)))
+    app._message(None, {"event": "drawn", "key": "reason"}, [])  # the person has moved on
+    assert drawn == []
+    app._message(None, {"event": "drawn", "key": "grow"}, [])
+    assert drawn == [app.shown["grow"].widget]

@@ -209,3 +209,33 @@ def test_a_page_whose_kernel_has_gone_says_so_and_reloads(start_app, browser, tm
         close_tab(tab)
     finally:
         context.close()
+
+
+# Where the browser has switched to, one task after the hash changed: too soon for any
+# answer from the kernel, so a page shown by then was shown by the browser alone.
+SWITCH_NOW_JS = """
+async (key) => {
+  location.hash = key;
+  await new Promise((r) => setTimeout(r, 0));
+  return document.documentElement.dataset.wbShow;
+}
+"""
+
+
+def test_a_page_seen_before_comes_back_without_waiting_for_the_kernel_unless_something_changed(app, page):
+    slug = app.new_workbook("Quick return")
+    open_ready(page, app.app_url("feel", slug))
+    wait_for_stage(page, "feel")
+    _go(page, "support")
+    page.wait_for_timeout(500)  # the kernel's word on which pages are up to date arrives
+    assert page.evaluate(SWITCH_NOW_JS, "feel") == "feel"
+    assert _title(page) == "Feel it"
+    assert page.evaluate("document.activeElement.tagName") == "H1"  # keyboard users start at the top
+
+    # writing on a page may change what others show: then the kernel decides, and builds afresh
+    box = here(page).get_by_label("What happened, in my words")
+    box.fill("A short note.")
+    assert page.evaluate(SWITCH_NOW_JS, "support") == "feel"
+    wait_for_stage(page, "support")
+    assert _title(page) == "Support"
+    _wait(lambda: _saved(app, slug, "rejection", "description", "A short note."), what="the words")

@@ -163,9 +163,13 @@ class Router(anywidget.AnyWidget):
         idleTimer = setTimeout(() => whenIdle(() => send({ event: "idle" }), { timeout: 5000 }), 1500);
       };
       // Tell Python when a page is drawn, so it makes its charts then.
+      // Asked once the browser has drawn the page and caught its breath, and only if the
+      // person is still there: moving straight on never waits for the charts left behind.
       const whenDrawn = (key, tries) => {
-        if (document.querySelector(`.wb-stage-${key} .app-ready`)) send({ event: "drawn", key });
-        else if (tries > 0) setTimeout(() => whenDrawn(key, tries - 1), 50);
+        if (current !== key) return;
+        if (document.querySelector(`.wb-stage-${key} .app-ready`)) {
+          whenIdle(() => { if (current === key) send({ event: "drawn", key }); }, { timeout: 300 });
+        } else if (tries > 0) setTimeout(() => whenDrawn(key, tries - 1), 50);
       };
 
       model.on("msg:custom", (msg) => {
@@ -286,7 +290,7 @@ class App:
                 self.go(message.get("hash"), message.get("search"))
             elif event == "idle" and self.connected:
                 self.build_ahead()
-            elif event == "drawn" and message.get("key") in self.shown:
+            elif event == "drawn" and message.get("key") == self.current and self.current in self.shown:
                 self._drawn(self.shown[message["key"]].widget)
         except Exception:  # never a traceback on the page; the log says what happened
             log.exception("app: handling %r", message)
