@@ -21,7 +21,7 @@ import getpass
 import os
 import sys
 
-from . import exchange, report, share, text
+from . import exchange, registry, report, share, text
 from .share import NeedsPassphrase, ShareError
 from .store import Home
 
@@ -69,7 +69,7 @@ def _opened(args, open_file):
 
 def _stages(text: str | None) -> list[int]:
     if not text:
-        return list(exchange.STAGES)
+        return list(registry.method_numbers())
     try:
         return exchange.check_stages(part for part in text.split(",") if part.strip())
     except Exception as exc:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import content, model
+from . import content, model, registry
 from .store import Workbook
 
 UTC_COLUMNS = ("created_at", "updated_at", "written_at", "checked_at")
@@ -101,7 +101,7 @@ def emotions(wb: Workbook) -> pd.DataFrame:
                 [
                     e.entry_id,
                     e.created_at,
-                    e.data.get("stage") or 1,
+                    registry.stage_of(e),
                     word,
                     intensity,
                     known.family if known else None,

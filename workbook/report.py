@@ -23,10 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import content, model, share
+from . import content, model, registry
 from .store import Entry, Workbook
 
-ALL_STAGES = (1, 2, 3, 4, 5)
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",
     "/usr/share/fonts/dejavu",
@@ -53,7 +52,7 @@ def _words() -> dict:
 
 
 def _stage_name(stage: int) -> str:
-    return _words()["stages"][str(stage)]
+    return registry.by_number(stage).title
 
 
 def _show(value, f: model.Field) -> str:
@@ -79,16 +78,12 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
     With `title` the report opens with its title lines and the therapist's notes on the
     whole workbook (stage 0); without, it is just the stages (the practice page's review).
     """
-    chosen = sorted(set(stages)) if stages is not None else list(ALL_STAGES)
+    every = list(registry.method_numbers())
+    chosen = sorted(set(stages)) if stages is not None else every
     words = _words()
     t = words["report"]
     entries = wb.entries()
-    prompts = {e.entry_id: int(e.data["stage"]) for e in entries if e.kind == "therapist_prompt"}
-    by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
-    for e in entries:
-        stage = share.stage_of(e.kind, e.data, prompts)
-        if stage in by_stage:
-            by_stage[stage].append(e)
+    by_stage = _by_stage(entries, chosen)
     blocks = []
     if title:
         blocks = [
@@ -97,7 +92,7 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
             Block(
                 "p",
                 t["all_stages"]
-                if chosen == list(ALL_STAGES)
+                if chosen == every
                 else t["some_stages"].format(stages=", ".join(f"{s} ({_stage_name(s)})" for s in chosen)),
             ),
             Block("p", t["private"]),
@@ -118,6 +113,17 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
                 blocks.append(Block("h3", words["kinds"][kind_name]))
                 blocks.extend(_DESCRIBE.get(kind_name, _entries)(group, entries))
     return blocks
+
+
+def _by_stage(entries: list[Entry], chosen: Iterable[int]) -> dict[int, list[Entry]]:
+    """`entries` of each chosen stage, by the registry's one rule."""
+    questions = registry.question_stages(entries)
+    by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
+    for e in entries:
+        stage = registry.stage_of(e, questions)
+        if stage in by_stage:
+            by_stage[stage].append(e)
+    return by_stage
 
 
 def whole_workbook_notes(wb: Workbook) -> list[Block]:
@@ -490,31 +496,16 @@ def report_pdf(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:
 # -- CSV tables ----------------------------------------------------------------------------------
 def stage_frames(wb: Workbook, stages: Iterable[int] | None = None) -> dict:
     """Every frame (see `workbook.frames.all_frames`), keeping only rows from `stages`."""
-    import pandas as pd
-
     from .frames import all_frames
 
-    chosen = set(stages) if stages is not None else set(ALL_STAGES)
     frames = all_frames(wb)
-    if chosen == set(ALL_STAGES):
+    if stages is None or set(stages) >= set(registry.method_numbers()):
         return frames
-    prompts = {e.entry_id: int(e.data["stage"]) for e in wb.entries("therapist_prompt")}
-    kept = {}
-    for name, df in frames.items():
-        if name == "emotions":
-            kept[name] = df[df["stage"].fillna(1).isin(chosen)].reset_index(drop=True)
-            continue
-        k = model.KINDS[name]
-        if name == "checkin":
-            mask = df["stage"].fillna(1).astype(int).isin(chosen)
-        elif name in ("stage_done", "therapist_prompt", "therapist_note"):
-            mask = df["stage"].fillna(0).astype(int).isin(chosen)
-        elif name == "prompt_answer":
-            mask = df["prompt_id"].map(lambda p: prompts.get(p, 0)).isin(chosen)
-        else:
-            mask = pd.Series(k.stage in chosen, index=df.index, dtype=bool)
-        kept[name] = df[mask.astype(bool)].reset_index(drop=True)
-    return kept
+    kept_ids = {e.entry_id for found in _by_stage(wb.entries(), set(stages)).values() for e in found}
+    return {
+        name: df[df["entry_id"].isin(kept_ids).astype(bool)].reset_index(drop=True)
+        for name, df in frames.items()
+    }
 
 
 def report_zip(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:

@@ -59,7 +59,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import __version__, model, text
+from . import __version__, model, registry, text
 from .store import NAME_MAX, Revision, check_name
 
 FORMAT = "rejection-workbook-exchange"
@@ -91,11 +91,18 @@ SCRYPT_LIMITS = {"n": (2**14, 2**17), "r": (1, 16), "p": (1, 4)}
 # Which kinds each type of file may carry, and who must have written them: a client's file
 # carries only the client's own writing, a therapist's only the therapist's.
 THERAPIST_KINDS = frozenset({"therapist_note", "therapist_prompt"})
-ALLOWED_KINDS = {
-    "start": frozenset({"therapist_prompt"}),
-    "return": THERAPIST_KINDS,
-    "share": frozenset(model.KINDS) - THERAPIST_KINDS,
-}
+
+
+def allowed_kinds(type: str) -> frozenset[str]:
+    """The kinds of entry a file of `type` may carry (read when asked: a stage added to the
+    registry, with its kinds in workbook.model, travels in share files with no change here)."""
+    if type == "start":
+        return frozenset({"therapist_prompt"})
+    if type == "return":
+        return THERAPIST_KINDS
+    return frozenset(model.KINDS) - THERAPIST_KINDS
+
+
 AUTHOR_OF = {"start": "therapist", "return": "therapist", "share": "me"}
 TYPE_NAMES = {
     "start": "a start file from a therapist",
@@ -125,27 +132,6 @@ class Bundle:
     revisions: list[Revision]
     meta: dict = field(default_factory=dict)
     created_at: str = ""
-
-
-# -- stages ----------------------------------------------------------------------------------
-def stage_of(kind: str, data: dict, prompt_stages: dict[str, int] | None = None) -> int:
-    """The stage (1-5) an entry belongs to, or 0 when it belongs to none in particular.
-
-    Most kinds belong to their kind's stage; check-ins, 'done' marks, therapist prompts and
-    notes carry their stage; an answer to a therapist's prompt belongs to the prompt's stage.
-    """
-    if kind in ("checkin",):
-        return int(data.get("stage") or 1)
-    if kind in ("stage_done", "therapist_prompt", "therapist_note"):
-        return int(data.get("stage") or 0)
-    if kind == "prompt_answer":
-        return (prompt_stages or {}).get(data.get("prompt_id"), 0)
-    return model.KINDS[kind].stage
-
-
-def prompt_stages(revisions: Iterable[Revision]) -> dict[str, int]:
-    """entry_id -> stage of every therapist prompt among `revisions`."""
-    return {r.entry_id: int(r.data["stage"]) for r in revisions if r.kind == "therapist_prompt"}
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -497,11 +483,11 @@ def _bundle(header: dict, members: dict[str, bytes], expect) -> Bundle:
         name = None
     if name is None:
         raise ShareError("The name in this file is missing or not a plain name.")
-    stages = header.get("stages")
+    stages, known = header.get("stages"), registry.method_numbers()
     if (
         not isinstance(stages, list)
-        or len(stages) > 5
-        or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5 for s in stages)
+        or len(stages) > len(known)
+        or any(not isinstance(s, int) or isinstance(s, bool) or s not in known for s in stages)
         or len(set(stages)) != len(stages)
     ):
         raise ShareError("The list of stages in this file isn't one the workbook knows (stages are 1 to 5).")
@@ -608,9 +594,9 @@ def _records(member: _Member, type: str, stages: list[int], digest: str) -> list
     if problem is not None:
         raise problem
     if type == "share":
-        prompts = prompt_stages(revisions)
+        prompts = registry.question_stages(revisions)
         for number, r in enumerate(revisions, start=1):
-            stage = stage_of(r.kind, r.data, prompts)
+            stage = registry.stage_of(r, prompts)
             if stage and stage not in stages:
                 raise ShareError(
                     f"Entry {number} in this file belongs to stage {stage}, which the file says "
@@ -648,7 +634,7 @@ def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.da
     author = rec["author"]
     if author not in model.AUTHORS:
         raise ShareError(f"{where} has an author this app doesn't know.")
-    if kind not in ALLOWED_KINDS[type]:
+    if kind not in allowed_kinds(type):
         raise ShareError(f"{where} is a {kind.replace('_', ' ')}, which {TYPE_NAMES[type]} never carries.")
     if author != AUTHOR_OF[type]:
         raise ShareError(

@@ -15,8 +15,9 @@ import ipywidgets as w
 from .. import content
 from ..charts.render import ChartView
 from ..progress import stage_progress
+from ..registry import by_number
 from ..store import Entry
-from .kit import PAGES, Page, esc, paragraphs, when
+from .kit import Page, esc, paragraphs, when
 
 INDEX = 6
 PREVIEW_CHARS = 320
@@ -253,7 +254,7 @@ class JourneyPage:
         items = []
         for entry, text, stage in pieces:
             preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
-            more = t["more"].format(link=self.link(stage, PAGES[stage][1]))
+            more = t["more"].format(link=self.link(stage, by_number(stage).title))
             items.append(
                 f"<li><h3>{esc(t[entry.kind])}</h3>"
                 f'<p class="wb-date">{esc(when(entry.updated_at, time=False))}</p>'
