@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from workbook import store
+from workbook.frames import frame
 from workbook.model import InvalidEntry
 from workbook.store import SCHEMA_VERSION, Home, Workbook, WorkbookError
 
@@ -72,7 +73,7 @@ def test_editing_keeps_every_earlier_version(wb):
     assert current["rating"] == 2
     assert current.created_at == first.created_at
     assert [r.data["rating"] for r in wb.history(first.entry_id)] == [-1, 2]
-    history = wb.frame("trait", history=True)
+    history = frame(wb, "trait", history=True)
     assert list(history["rating"]) == [-1, 2]
 
 
@@ -122,19 +123,19 @@ def test_frames_have_real_dtypes(wb):
     wb.put("rejection", {"kind": "friend", "happened_on": "2026-10-02", "description": "We drifted."})
     wb.put("checkin", {"ratings": {"sadness": 7, "my own word": 3}, "stage": 1})
     wb.put("goal", {"title": "Call one friend a week", "done": False})
-    rejection = wb.frame("rejection")
+    rejection = frame(wb, "rejection")
     assert isinstance(rejection["created_at"].dtype, pd.DatetimeTZDtype)
     assert str(rejection["created_at"].dt.tz) == "UTC"
     assert isinstance(rejection["kind"].dtype, pd.CategoricalDtype)
     assert rejection.loc[0, "happened_on"] == pd.Timestamp("2026-10-02")
     assert rejection["description"].dtype == "string"
-    goal = wb.frame("goal")
+    goal = frame(wb, "goal")
     assert goal["done"].dtype == "boolean"
-    emotions = wb.frame("emotions").set_index("emotion")
+    emotions = frame(wb, "emotions").set_index("emotion")
     assert emotions.loc["sadness", "family"] == "sadness"
     assert emotions["intensity"].dtype == "Int64"
     assert pd.isna(emotions.loc["my own word", "pleasantness"])
-    empty = wb.frame("boundary")
+    empty = frame(wb, "boundary")
     assert list(empty.columns)[:4] == ["entry_id", "created_at", "updated_at", "author"]
     assert isinstance(empty["type"].dtype, pd.CategoricalDtype)
 

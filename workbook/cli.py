@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .content import CRISIS_ENV
+from .errors import CliError
 from .model import InvalidEntry
 from .paths import HOME_ENV, TOKEN_ENV, jupyter_data_dir, notebooks_dir
 from .registry import APP_NOTEBOOK
@@ -36,10 +37,6 @@ STARTS = 3  # tries, each on a new free port, before giving up
 DEMO_DIR = "demo"  # the demo's own home, inside the person's
 LAB_DIR = "notebooks"  # JupyterLab's folder, inside the person's home
 LAB_CONFIG = Path(__file__).resolve().parent / "jupyter_config"
-
-
-class CliError(Exception):
-    """A problem to report in one plain sentence, without a traceback."""
 
 
 def free_port() -> int:

@@ -40,9 +40,9 @@ from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
 from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import practice_home as practice_home  # lives with Home; the exchange's callers find it here
 from .text import clean_text
 
-PRACTICE_DIR = "practice"
 MAX_PROMPTS_PER_STAGE = 20
 
 
@@ -69,12 +69,6 @@ class ClientSummary:
     stages_done: list[int]
     notes: int
     problem: str = ""  # why the copy can't be opened, or ""
-
-
-def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
-    """The practice folder (a Home of client copies) inside the workbook home."""
-    base = home if isinstance(home, Home) else Home(home)
-    return Home(base.path / PRACTICE_DIR)
 
 
 def exchange_id(wb: Workbook) -> str:

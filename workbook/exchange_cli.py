@@ -22,6 +22,7 @@ import os
 import sys
 
 from . import exchange, registry, report, share, text
+from .errors import CliError
 from .share import NeedsPassphrase, ShareError
 from .store import Home
 
@@ -32,12 +33,6 @@ class _Problem(Exception):
     pass
 
 
-def _cli_error():
-    from .cli import CliError
-
-    return CliError
-
-
 def _passphrase(args, *, confirm: bool = False) -> str | None:
     if os.environ.get(PASSPHRASE_ENV):
         return os.environ[PASSPHRASE_ENV]
@@ -45,7 +40,7 @@ def _passphrase(args, *, confirm: bool = False) -> str | None:
         return None
     first = getpass.getpass("Passphrase: ")
     if confirm and getpass.getpass("The same passphrase again: ") != first:
-        raise _cli_error()("The two passphrases were different; nothing was saved.")
+        raise CliError("The two passphrases were different; nothing was saved.")
     return first or None
 
 
@@ -60,7 +55,7 @@ def _opened(args, open_file):
         return open_file(given)
     except NeedsPassphrase:
         if given is not None or not sys.stdin.isatty():
-            raise _cli_error()(
+            raise CliError(
                 "This file is protected with a passphrase. Run the command again with --passphrase "
                 f"to type it, or set ${PASSPHRASE_ENV}."
             ) from None
@@ -73,7 +68,7 @@ def _stages(text: str | None) -> list[int]:
     try:
         return exchange.check_stages(part for part in text.split(",") if part.strip())
     except Exception as exc:
-        raise _cli_error()(str(exc)) from None
+        raise CliError(str(exc)) from None
 
 
 def _read(path: str) -> bytes:
@@ -81,15 +76,15 @@ def _read(path: str) -> bytes:
     try:
         return share.read_file(path)
     except IsADirectoryError:
-        raise _cli_error()(f"{path} is a folder, not a file.") from None
+        raise CliError(f"{path} is a folder, not a file.") from None
     except OSError as exc:
-        raise _cli_error()(f"The file {path} can't be read ({exc.strerror}).") from None
+        raise CliError(f"The file {path} can't be read ({exc.strerror}).") from None
 
 
 def _open(home: Home, name: str):
     found = home.find(name)
     if found is None:
-        raise _cli_error()(f"There is no workbook called '{name}' in {home.path}.")
+        raise CliError(f"There is no workbook called '{name}' in {home.path}.")
     return home.open(found.slug)
 
 
@@ -104,7 +99,7 @@ def _guarded(func):
         try:
             return func(args)
         except ShareError as exc:
-            raise _cli_error()(str(exc)) from None
+            raise CliError(str(exc)) from None
 
     return run
 
@@ -114,7 +109,7 @@ def cmd_prepare(args) -> int:
     for item in args.prompt or []:
         stage, _, text = item.partition(":")
         if not stage.strip().isdigit() or not text.strip():
-            raise _cli_error()(
+            raise CliError(
                 f"Write each question as STAGE:TEXT, for example 2:What felt unfair? (got {item!r})."
             )
         prompts.setdefault(int(stage), []).append(text)

@@ -1,7 +1,7 @@
 """A workbook read back as pandas frames, with real dtypes.
 
 Every kind of entry (see `workbook.model.KINDS`) is one frame named for the kind —
-`wb.frame("trait")`, `wb.frame("goal")` ... — with these columns, in order:
+`frames.frame(wb, "trait")`, `frames.frame(wb, "goal")` ... — with these columns, in order:
 
 - ``entry_id`` (string), ``created_at`` and ``updated_at`` (datetime64, UTC),
   ``author`` (category: me / therapist);

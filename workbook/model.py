@@ -16,6 +16,7 @@ from typing import Any
 
 from . import registry
 from . import text as _text_rule
+from .errors import InvalidEntry
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -52,10 +53,6 @@ SELF_HARM = ("no", "not sure", "yes")
 FIRST_STAGE, LAST_STAGE = registry.method_numbers()[0], registry.method_numbers()[-1]
 STAGES = (0, *registry.method_numbers())  # 0: the whole workbook, no stage in particular
 AUTHORS = ("me", "therapist")
-
-
-class InvalidEntry(ValueError):
-    """A value that cannot be saved; the message is written for the person, not a developer."""
 
 
 @dataclass(frozen=True)

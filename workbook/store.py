@@ -556,12 +556,6 @@ class Workbook:
         rows = self._conn.execute("SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind")
         return dict(rows.fetchall())
 
-    def frame(self, kind: str, **options):
-        """Entries of `kind` as a pandas DataFrame (see `workbook.frames.frame`)."""
-        from . import frames
-
-        return frames.frame(self, kind, **options)
-
 
 def _replayed_stamp(at: str) -> str:
     """A replayed entry's ISO time, in the store's form (UTC, microseconds)."""
@@ -799,3 +793,12 @@ class Home:
         tmp.write_text(slug, encoding="utf-8")
         os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
         os.replace(tmp, self._current_file)
+
+
+PRACTICE_DIR = "practice"
+
+
+def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
+    """The practice folder (a Home of client copies) inside the workbook home."""
+    base = home if isinstance(home, Home) else Home(home)
+    return Home(base.path / PRACTICE_DIR)

@@ -137,8 +137,9 @@ class JourneyPage:
 
     def draw_traits(self) -> None:
         from ..charts import traits as chart
+        from ..frames import frame
 
-        df = self.page.wb.frame("trait")
+        df = frame(self.page.wb, "trait")
         self.charts["traits"].draw(functools.partial(chart.by_trait, df), chart.trait_summary(df))
 
     # -- goals ---------------------------------------------------------------------------------
@@ -188,9 +189,10 @@ class JourneyPage:
 
     def draw_goals(self) -> None:
         from ..charts import goals as chart
+        from ..frames import frame
 
         wb = self.page.wb
-        g, s, c = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
+        g, s, c = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
         self.charts["goals"].draw(functools.partial(chart.progress, g, s, c), chart.progress_summary(g, s, c))
 
     # -- healing practices ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .. import content, registry
 from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
 from ..registry import APP_NOTEBOOK, by_number
-from ..store import Entry, Home, Workbook, WorkbookError, check_slug
+from ..store import Entry, Home, Workbook, WorkbookError, check_slug, practice_home
 
 log = logging.getLogger("workbook")
 
@@ -215,8 +215,6 @@ def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
 
     Every write to it is refused (with a calm message), whatever the page sends.
     """
-    from ..exchange import practice_home
-
     try:
         practice = practice_home(home)
         wb = practice.open(check_slug(slug), read_only=True)
@@ -386,6 +384,15 @@ class Scale(anywidget.AnyWidget):
     @traitlets.validate("value")
     def _check_value(self, proposal):
         return max(self.min, min(self.max, proposal["value"]))
+
+
+NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
+
+
+def need_workbook(page: Page) -> None:
+    """A calm WorkbookError when the page has no workbook to save to."""
+    if page.wb is None:
+        raise WorkbookError(NO_WORKBOOK)
 
 
 class Page:
