@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from . import __version__
+from . import __version__, portable
 from .content import CRISIS_ENV
 from .errors import CliError
 from .model import InvalidEntry
@@ -253,7 +253,7 @@ def cmd_lab(args) -> int:
         command.append(f"--ServerApp.port={check_port(args.port)}")
     if args.no_browser:
         command.append("--no-browser")
-    if os.geteuid() == 0:  # JupyterLab refuses root unless told; the person chose to run as root
+    if portable.running_as_root():  # JupyterLab refuses root unless told; the person chose to run as root
         command.append("--allow-root")
     return supervise(subprocess.Popen(command, env=env))
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model, text
+from . import model, portable, text
 from .model import InvalidEntry
 from .paths import home_dir
 
@@ -690,16 +690,6 @@ def _empty_leftover(path: Path) -> bool:
     return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
-
-
 def _remove_files(path: Path) -> None:
     """A workbook file and SQLite's files beside it."""
     for extra in ("", "-wal", "-shm", "-journal"):
@@ -750,7 +740,7 @@ class Home:
         """The log file, created readable by its owner only (and made so if it already exists)."""
         fd = os.open(self.log_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
         try:
-            os.fchmod(fd, 0o600)
+            portable.owner_only(fd)
         finally:
             os.close(fd)
         return self.log_path
@@ -857,7 +847,7 @@ class Home:
         """Remove workbooks left half-made by a process that no longer runs."""
         for path in self.path.glob(f".*{STAGING}"):
             pid = path.name.removesuffix(STAGING).rsplit(".", 2)[-2]  # .slug.PID.random.creating
-            if not pid.isdigit() or not _running(int(pid)):
+            if not pid.isdigit() or not portable.process_running(int(pid)):
                 _remove_files(path)
         for path in self.path.glob(f"*{SUFFIX}"):
             if SLUG_RE.fullmatch(path.stem) and _empty_leftover(path):
