@@ -87,7 +87,7 @@ def rest_stage(monkeypatch):
         found = words(page, *args, **kwargs)
         if page == "common":
             found = {**found, "titles": {**found["titles"], "rest": "Rest a while"}}
-        if page == "sharing":
+        if page == "report":
             found = {**found, "kinds": {**found["kinds"], "rest_note": "Rest notes"}}
         return found
 

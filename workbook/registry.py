@@ -5,7 +5,7 @@ The app's navigation, its one-page shell (routes like ``#reason``), the links be
 pages, the progress list, the share file, the therapist exchange and the report all read
 this list, so adding a page is one line here, one module under ``workbook/stages`` with a
 ``show(session=...)``, one notebook and one title in ``data/text/common.toml`` (plus its
-kinds of entry in ``workbook.model`` and their names in ``data/text/sharing.toml``).
+kinds of entry in ``workbook.model`` and their names in ``data/text/report.toml``).
 
 `stage_of` is the one rule for which stage an entry belongs to.
 """
