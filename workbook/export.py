@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, portable
 from .frames import all_frames
 from .store import Workbook, WorkbookError
 
@@ -251,7 +251,7 @@ def write_private(path: str | os.PathLike, data: bytes) -> Path:
     except OSError as exc:
         raise WorkbookError(f"The export could not be saved at {path} ({exc.strerror}).") from exc
     try:
-        os.fchmod(fd, 0o600)
+        portable.owner_only(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     except OSError as exc:

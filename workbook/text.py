@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import model  # InvalidEntry (model uses this module too, so only at call time)
+from .errors import InvalidEntry
 
 # C0 and C1 controls and DEL (newline, carriage return and tab are decided per kind of text),
 # and the embeddings, overrides and isolates that reorder how text displays ("Trojan source").
@@ -33,13 +33,13 @@ def clean_text(value: str, *, what: str = "This text", multiline: bool = True) -
     With `multiline=False` line breaks and tabs become spaces.
     """
     if not isinstance(value, str):
-        raise model.InvalidEntry(f"“{what}” should be text.")
+        raise InvalidEntry(f"“{what}” should be text.")
     if value.isascii() and value.isprintable():
         return value  # the common case, with nothing to remove (checked quickly)
     try:
         value.encode("utf-8")  # only a lone surrogate can't be: the quickest way to find one
     except UnicodeEncodeError:
-        raise model.InvalidEntry(NOT_TEXT.format(what=what)) from None
+        raise InvalidEntry(NOT_TEXT.format(what=what)) from None
     value = _DROP.sub("", value)
     return value if multiline else _LINE_BREAKS.sub(" ", value)
 
@@ -47,13 +47,13 @@ def clean_text(value: str, *, what: str = "This text", multiline: bool = True) -
 def clean_name(value: object, *, what: str = "The name", empty: str | None = None) -> str:
     """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty."""
     if not isinstance(value, str):
-        raise model.InvalidEntry(empty or f"“{what}” should be text.")
+        raise InvalidEntry(empty or f"“{what}” should be text.")
     if value.isascii():  # NFC leaves ASCII as it is
         name = " ".join(clean_text(value, what=what, multiline=False).split())
     else:
         name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
     if not name:
-        raise model.InvalidEntry(empty or f"Please fill in “{what}”.")
+        raise InvalidEntry(empty or f"Please fill in “{what}”.")
     return name
 
 

@@ -3,7 +3,7 @@ to clear strength, the picture of strengths against weaknesses, the case for and
 and a verdict.
 
 Everything is saved the moment it changes (kinds `reason`, `trait`, `case_point`,
-`verdict`; read them back with `wb.frame(kind)`). The charts are drawn once the page is
+`verdict`; read them back with `frames.frame(wb, kind)`). The charts are drawn once the page is
 on screen (`Page.after_shown`), so pandas and plotly never slow the page's first paint,
 and redrawn after every change of a rating or a mark.
 """
@@ -21,7 +21,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from .. import content, model
 from ..model import InvalidEntry
-from ..store import Entry, WorkbookError
+from ..store import Entry
 from .kit import (
     AddForm,
     EntryList,
@@ -30,6 +30,7 @@ from .kit import (
     dropdown,
     esc,
     log,
+    need_workbook,
     paragraphs,
     shared,
     stacked,
@@ -40,12 +41,6 @@ from .search import shown_choice
 
 SEARCH_MAX = 60
 ALL = "all"  # the area filter's "all areas" (a dropdown shows None as a blank box)
-NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
-
-
-def _need(page: Page) -> None:
-    if page.wb is None:
-        raise WorkbookError(NO_WORKBOOK)
 
 
 def scale_label(value: int, word: str) -> str:
@@ -99,7 +94,7 @@ class ChoiceWithNote:
 
     def save(self) -> Entry | None:
         """Save the choice and text; returns the entry, or None when only a draft was kept."""
-        _need(self.page)
+        need_workbook(self.page)
         wb = self.page.wb
         value, words = self.choice.value, self.text.value
         if value is None:
@@ -203,7 +198,7 @@ class TraitRow:
         A value the scale does not have (a rating of 5, say) raises InvalidEntry, which the
         page shows as a calm message; nothing saved is changed.
         """
-        _need(self.page)
+        need_workbook(self.page)
         current = self.page.wb.get(self.entry_id)
         data = {**current.data, **changed}
         entry = self.page.wb.put("trait", data, entry_id=self.entry_id)
@@ -359,7 +354,7 @@ class ReasonPage:
 
     def add_trait(self, name, domain) -> Entry:
         """Save a new trait rated 0 ('neither'); refused calmly if it is already listed."""
-        _need(self.page)
+        need_workbook(self.page)
         t = self.t["traits"]
         clean = model.validate("trait", {"name": name, "domain": domain, "rating": 0})
         clean["name"] = " ".join(clean["name"].split())
