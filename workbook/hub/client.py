@@ -33,7 +33,7 @@ from .. import exchange, share
 from ..content import text
 from ..exchange import ImportResult
 from ..model import InvalidEntry
-from ..store import Home, Workbook, WorkbookError
+from ..store import PRACTICE_DIR, Home, Workbook, WorkbookError
 from . import crypto
 
 URL_ENV = "REJECTION_WORKBOOK_EXCHANGE_URL"
@@ -313,7 +313,7 @@ def receive(wb: Workbook) -> dict[str, int]:
 # -- therapist side ---------------------------------------------------------------------------
 def _owner(practice: Home):
     """The workbook home holding a practice folder (where the therapist's key is)."""
-    return practice.path.parent if practice.path.name == exchange.PRACTICE_DIR else practice.path
+    return practice.path.parent if practice.path.name == PRACTICE_DIR else practice.path
 
 
 def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "") -> str:
