@@ -86,3 +86,24 @@ def test_a_schema_mismatch_names_where():
     with pytest.raises(share_schema.Mismatch) as found:
         share_schema.check("record", {"rev_id": "x"})
     assert found.value.path == ["entry_id"] and found.value.rule == "required"
+
+
+def test_every_sentence_share_says_is_in_its_words_file():
+    import ast
+    import inspect
+
+    from workbook import content
+
+    words = content.text("share")
+    used = {
+        (node.args[0].value, node.args[1].value)
+        for node in ast.walk(ast.parse(inspect.getsource(share)))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) in ("_say", "_problem")
+        and len(node.args) >= 2
+        and all(isinstance(a, ast.Constant) for a in node.args[:2])
+    }
+    assert len(used) > 40  # really looked
+    assert {(part, key) for part, key in used if key not in words.get(part, {})} == set()
+    for key in share.RECORD_PROBLEMS.values():
+        assert key in words["entry"]

@@ -306,6 +306,9 @@ def cmd_export(args) -> int:
     return 0
 
 
+HELP = ("-h", "--help")
+
+
 class DefaultGroup(click.Group):
     """A group that runs `serve` when no command is named: bare `rejection-workbook`, or
     options first (`rejection-workbook --port 8000`)."""
@@ -316,9 +319,6 @@ class DefaultGroup(click.Group):
         if not args or (args[0].startswith("-") and args[0] not in (*HELP, "--version")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
-
-
-HELP = ("-h", "--help")
 
 
 @click.group(

@@ -35,29 +35,20 @@ class Stage:
         return content.text("common")["titles"][self.key]
 
 
+# The kinds of entry each stage's page makes (see workbook.model)
+FEEL = ("rejection", "checkin", "process_plan", "process_log", "reflection", "writing_session")
+REASON = ("reason", "trait", "case_point", "verdict")
+GROW = ("path_choice", "goal", "step", "celebration")
+HEAL = ("acceptance", "quality", "boundary", "compassion_pause", "letter", "kind_act")
+SUPPORT = ("weighing", "support_plan")
+
 STAGES: tuple[Stage, ...] = (
     Stage(0, "start", "00_start.ipynb", "start"),
-    Stage(
-        1,
-        "feel",
-        "01_feel.ipynb",
-        "feel",
-        ("rejection", "checkin", "process_plan", "process_log", "reflection", "writing_session"),
-        in_method=True,
-    ),
-    Stage(
-        2, "reason", "02_reason.ipynb", "reason", ("reason", "trait", "case_point", "verdict"), in_method=True
-    ),
-    Stage(3, "grow", "03_grow.ipynb", "grow", ("path_choice", "goal", "step", "celebration"), in_method=True),
-    Stage(
-        4,
-        "heal",
-        "04_heal.ipynb",
-        "heal",
-        ("acceptance", "quality", "boundary", "compassion_pause", "letter", "kind_act"),
-        in_method=True,
-    ),
-    Stage(5, "support", "05_support.ipynb", "support", ("weighing", "support_plan"), in_method=True),
+    Stage(1, "feel", "01_feel.ipynb", "feel", FEEL, in_method=True),
+    Stage(2, "reason", "02_reason.ipynb", "reason", REASON, in_method=True),
+    Stage(3, "grow", "03_grow.ipynb", "grow", GROW, in_method=True),
+    Stage(4, "heal", "04_heal.ipynb", "heal", HEAL, in_method=True),
+    Stage(5, "support", "05_support.ipynb", "support", SUPPORT, in_method=True),
     Stage(6, "journey", "06_journey.ipynb", "journey"),
 )
 

@@ -118,16 +118,7 @@ class Bundle:
 
 # -- writing ---------------------------------------------------------------------------------
 def _record(r: Revision) -> dict:
-    return {
-        "rev_id": r.rev_id,
-        "entry_id": r.entry_id,
-        "kind": r.kind,
-        "parent_rev": r.parent_rev,
-        "author": r.author,
-        "written_at": r.written_at,
-        "deleted": bool(r.deleted),
-        "data": r.data,
-    }
+    return {**vars(r), "deleted": bool(r.deleted)}  # the fields, named as the store names them
 
 
 def write(

@@ -98,13 +98,17 @@ def kind_data(k: model.Kind) -> dict:
     }
 
 
+def _format() -> dict:
+    """What every header begins with: which format, and which version of it."""
+    return {"format": {"const": FORMAT}, "version": {"type": "integer", "minimum": 1, "maximum": VERSION}}
+
+
 def header() -> dict:
     """``header.json`` of a plain file (the order of properties is the order they are checked)."""
     return {
         "type": "object",
         "properties": {
-            "format": {"const": FORMAT},
-            "version": {"type": "integer", "minimum": 1, "maximum": VERSION},
+            **_format(),
             "type": {
                 "enum": list(TYPES),
                 "description": "start: therapist to client; share: client to therapist; return: therapist's notes",
@@ -139,8 +143,7 @@ def sealed_header() -> dict:
     return {
         "type": "object",
         "properties": {
-            "format": {"const": FORMAT},
-            "version": {"type": "integer", "minimum": 1, "maximum": VERSION},
+            **_format(),
             "encrypted": {
                 "type": "object",
                 "properties": {

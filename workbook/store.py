@@ -480,12 +480,7 @@ class Workbook:
         revisions = revisions if isinstance(revisions, list) else list(revisions)
         rows = (  # made one at a time as SQLite takes them: a large merge holds no second copy
             {
-                "rev_id": r.rev_id,
-                "entry_id": r.entry_id,
-                "kind": r.kind,
-                "parent_rev": r.parent_rev,
-                "author": r.author,
-                "written_at": r.written_at,
+                **vars(r),
                 "deleted": int(r.deleted),
                 "data": json.dumps(r.data, ensure_ascii=False, sort_keys=True),
             }

@@ -54,6 +54,11 @@ def paragraphs(text: object) -> str:
     return "<br>".join(esc(text).splitlines())
 
 
+def titled(title: object, text: object = None) -> str:
+    """A list row's bold title, then its text when there is any (both escaped)."""
+    return f"<strong>{esc(title)}</strong>" + (f" — {paragraphs(text)}" if text else "")
+
+
 def when(iso: str | None, *, time: bool = True) -> str:
     """A stored UTC timestamp or date as a friendly local date (and time)."""
     if not iso:
@@ -1018,3 +1023,23 @@ class AddForm:
         for callback in self.on_added:
             callback(entry)
         return entry
+
+
+def form_and_list(
+    page: Page,
+    kind: str,
+    widgets: dict[str, w.Widget],
+    describe: Callable[[Entry], str],
+    *,
+    button: str,
+    saved: str,
+    empty: str,
+    fixed: dict | None = None,
+    **list_options,
+) -> tuple[AddForm, EntryList]:
+    """An AddForm for `kind` and the EntryList of what was added, kept in step: the list is
+    redrawn after each add. `list_options` go to the EntryList (keep, newest_first...)."""
+    form = AddForm(page, kind, widgets, button, fixed=fixed, what=saved)
+    shown = EntryList(page, kind, describe, empty=empty, **list_options)
+    form.on_added.append(lambda _entry: shown.refresh())
+    return form, shown

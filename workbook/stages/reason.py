@@ -29,6 +29,7 @@ from .kit import (
     button,
     dropdown,
     esc,
+    form_and_list,
     log,
     need_workbook,
     paragraphs,
@@ -445,23 +446,18 @@ class ReasonPage:
         self.case_forms: dict[str, AddForm] = {}
         self.case_lists: dict[str, EntryList] = {}
         for side in model.CASE_SIDES:
-            form = AddForm(
+            form, points = form_and_list(
                 self.page,
                 "case_point",
                 {"text": text_area(t[f"{side}_label"], rows=3, placeholder=t[f"{side}_placeholder"])},
-                t[f"add_{side}"],
-                fixed={"side": side},
-                what=t["saved"],
-            )
-            points = EntryList(
-                self.page,
-                "case_point",
                 lambda e: paragraphs(e["text"]),
+                button=t[f"add_{side}"],
+                saved=t["saved"],
                 empty=t[f"{side}_none"],
+                fixed={"side": side},
                 keep=functools.partial(lambda s, e: e.data.get("side") == s, side),
                 newest_first=False,
             )
-            form.on_added.append(lambda _e, points=points: points.refresh())
             self.case_forms[side], self.case_lists[side] = form, points
             column = w.VBox(
                 [w.HTML(f"<h3>{esc(t[f'{side}_title'])}</h3>"), form.widget, points.widget],
