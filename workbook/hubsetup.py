@@ -110,6 +110,8 @@ def singleuser_arguments(notebooks: Path) -> list[str]:
 
     arguments = [
         f"--ServerApp.root_dir={notebooks}",
+        # the app and JupyterLab, even when this Python's own jupyter config isn't read
+        "--ServerApp.jpserver_extensions={'voila': True, 'jupyterlab': True}",
         f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
