@@ -36,8 +36,8 @@ class SetupError(Exception):
     """Something missing on this machine, said in one plain sentence."""
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
+def _env_int(env, name: str, default: int) -> int:
+    value = env.get(name, "").strip()
     if not value:
         return default
     if not value.isdigit() or not 1 <= int(value) <= 65535:
@@ -74,10 +74,10 @@ class Settings:
         idle = env.get("REJECTION_WORKBOOK_IDLE_SECONDS", "").strip()
         return cls(
             ip=env.get("REJECTION_WORKBOOK_HUB_IP", "127.0.0.1"),
-            port=_env_int("REJECTION_WORKBOOK_HUB_PORT", 8000),
-            hub_port=_env_int("REJECTION_WORKBOOK_HUB_API_PORT", 8081),
-            proxy_api_port=_env_int("REJECTION_WORKBOOK_PROXY_API_PORT", 8001),
-            service_port=_env_int("REJECTION_EXCHANGE_PORT", facts.SERVICE_PORT),
+            port=_env_int(env, "REJECTION_WORKBOOK_HUB_PORT", 8000),
+            hub_port=_env_int(env, "REJECTION_WORKBOOK_HUB_API_PORT", 8081),
+            proxy_api_port=_env_int(env, "REJECTION_WORKBOOK_PROXY_API_PORT", 8001),
+            service_port=_env_int(env, "REJECTION_EXCHANGE_PORT", facts.SERVICE_PORT),
             state=Path(env.get("REJECTION_WORKBOOK_HUB_STATE") or STATE),
             therapists=_names(env.get(facts.THERAPISTS_ENV, "")),
             admins=_names(env.get("REJECTION_WORKBOOK_HUB_ADMINS", "")),
@@ -155,7 +155,17 @@ def add_person(name: str, password: str | None = None, *, therapist: bool = Fals
     ensure_groups()
     group = facts.THERAPISTS_GROUP if therapist else facts.PEOPLE_GROUP
     subprocess.run(
-        ["useradd", "--create-home", "--key", "HOME_MODE=0700", "--groups", group, "--shell", "/bin/bash", name],
+        [
+            "useradd",
+            "--create-home",
+            "--key",
+            "HOME_MODE=0700",
+            "--groups",
+            group,
+            "--shell",
+            "/bin/bash",
+            name,
+        ],
         check=True,
     )
     home = Path(os.path.expanduser(f"~{name}"))
