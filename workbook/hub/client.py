@@ -2,31 +2,201 @@
 
 Everything people write is sealed here, in their own kernel, before it leaves: the service
 stores and hands over sealed envelopes (see `workbook.hub.crypto`) and never sees the words.
+An envelope carries exactly today's share file (or notes file), without a passphrase, so
+importing and merging are `exchange.import_share` / `exchange.open_return` as for a file.
 Outside a hub (`on_hub()` is False) nothing here is used and file hand-over stays as it is.
+
+What each side keeps (meta ``hub`` of a workbook):
+
+- the client's workbook: the invitation it came from (``link``), the therapist's hub name and
+  key, checked against the fingerprint in the code;
+- the therapist's client copy: the invitation (``link``) and its secret, with which the
+  therapist checks the key the client proved before sealing notes to it.
+
+Each person's key pair is in their workbook home (`crypto.KEY_FILE`); a therapist's is the
+home that holds the practice folder.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Iterable
 
+from .. import exchange, share
+from ..content import text
 from ..exchange import ImportResult
-from ..store import Home, Workbook
+from ..model import InvalidEntry
+from ..store import Home, Workbook, WorkbookError
+from . import crypto
+
+URL_ENV = "REJECTION_WORKBOOK_EXCHANGE_URL"
+SERVICE_PATH = "services/rejection-exchange/"
+TIMEOUT = 60  # seconds; the largest envelope over a slow link
+META = "hub"
 
 
 class HubError(Exception):
-    """Refused or failed; str(err) is one calm, plain sentence for the person (from data/text)."""
+    """Refused or failed; str(err) is one calm, plain sentence for the person (from data/text).
+
+    `status` is the service's HTTP status when it answered; `results` what was done before
+    some part failed (for `collect` and `receive`)."""
+
+    def __init__(self, message: str, *, status: int | None = None, results=None):
+        super().__init__(message)
+        self.status = status
+        self.results = results
+
+
+def _say(key: str, **values) -> str:
+    return text("hub")["client"][key].format(**values)
+
+
+# -- talking to the service -------------------------------------------------------------------
+def service_url() -> str | None:
+    """The service's address: $REJECTION_WORKBOOK_EXCHANGE_URL, else the hub's public address
+    followed by /services/rejection-exchange/; None when neither is known."""
+    url = os.environ.get(URL_ENV, "").strip()
+    if not url:
+        public = os.environ.get("JUPYTERHUB_PUBLIC_URL", "").strip()
+        if not public:
+            return None
+        url = urllib.parse.urljoin(public.rstrip("/") + "/", SERVICE_PATH)
+    return url.rstrip("/") + "/"
+
+
+def _request(method: str, path: str, *, query: dict | None = None, json_body=None, data: bytes | None = None):
+    """The service's answer (a dict, or bytes for an envelope); HubError with its message if refused."""
+    url = service_url()
+    token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not url or not token:
+        raise HubError(_say("not_on_hub"))
+    url = url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+    headers = {"Authorization": f"token {token}"}
+    if json_body is not None:
+        data = json.dumps(json_body).encode("utf-8")
+        headers["Content-Type"] = "application/json"
+    elif data is not None:
+        headers["Content-Type"] = "application/octet-stream"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            body = response.read()
+            if response.headers.get_content_type() == "application/octet-stream":
+                return body
+            return json.loads(body or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise HubError(_refusal(exc), status=exc.code) from None
+    except (OSError, ValueError):
+        raise HubError(_say("unreachable")) from None
+
+
+def _refusal(exc: urllib.error.HTTPError) -> str:
+    try:
+        message = json.loads(exc.read(64 * 1024)).get("error")
+    except (OSError, ValueError, AttributeError):
+        message = None
+    return message if isinstance(message, str) and message else _say("unreachable")
+
+
+@functools.lru_cache(maxsize=4)
+def _reachable(url: str, _minute: int) -> bool:
+    try:
+        with urllib.request.urlopen(url + "api/health", timeout=3) as response:
+            return json.loads(response.read()).get("ok") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def on_hub() -> bool:
     """True inside a JupyterHub single-user server that has the exchange service
     (JUPYTERHUB_API_TOKEN and JUPYTERHUB_SERVICE_PREFIX set, service reachable at
     $REJECTION_WORKBOOK_EXCHANGE_URL or the hub's /services/rejection-exchange/)."""
-    raise NotImplementedError
+    if not (os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_SERVICE_PREFIX")):
+        return False
+    url = service_url()
+    return bool(url) and _reachable(url, int(time.time() // 60))  # asked again each minute
 
 
 def whoami() -> dict:
     """{"name": str, "therapist": bool} for the person logged in."""
-    raise NotImplementedError
+    me = _request("GET", "api/me")
+    if not isinstance(me, dict) or not isinstance(me.get("name"), str):
+        raise HubError(_say("unreachable"))
+    return {"name": me["name"], "therapist": me.get("therapist") is True}
+
+
+def _plainly(exc: Exception) -> HubError:
+    """A refusal from the workbook's own checks (a bad file, a name taken) as a HubError."""
+    return HubError(str(exc))
+
+
+# -- keys -------------------------------------------------------------------------------------
+def _home_path(home: Home | str | os.PathLike | None):
+    return home.path if isinstance(home, Home) else Home(home).path
+
+
+def ensure_keys(passphrase: str | None = None, *, home: Home | str | os.PathLike | None = None) -> str:
+    """Make the key pair once (private key 0600 in the home, sealed under `passphrase` if
+    given); returns its fingerprint. An existing key is kept as it is."""
+    path = _home_path(home)
+    try:
+        public = crypto.read_public(path)
+        if public is None:
+            Home(path).ensure()
+            private = crypto.new_private_key()
+            crypto.save_key(path, private, passphrase or None)
+            public = crypto.public_bytes(private)
+    except crypto.CryptoError as exc:
+        raise _plainly(exc) from None
+    except WorkbookError as exc:
+        raise _plainly(exc) from None
+    return crypto.fingerprint(public)
+
+
+def _private(path, passphrase: str | None = None):
+    try:
+        private = crypto.load_key(path, passphrase)
+    except crypto.CryptoError as exc:
+        raise _plainly(exc) from None
+    if private is None:
+        raise HubError(_say("no_keys"))
+    return private
+
+
+def key_backup(
+    passphrase: str, *, unlock: str | None = None, home: Home | str | os.PathLike | None = None
+) -> bytes:
+    """A passphrase-protected backup file of the private key (`unlock` opens a key kept
+    under another passphrase; by default `passphrase` is tried)."""
+    private = _private(_home_path(home), unlock or passphrase)
+    try:
+        return crypto.backup(private, passphrase)
+    except crypto.CryptoError as exc:
+        raise _plainly(exc) from None
+
+
+def key_restore(data: bytes, passphrase: str, *, home: Home | str | os.PathLike | None = None) -> str:
+    """Restore the private key from a backup (kept 0600 in the home); returns its fingerprint.
+
+    A different key already there is kept beside it (``hub-key.json.replaced-<time>``)."""
+    path = _home_path(home)
+    try:
+        private = crypto.restore(data, passphrase)
+        current = crypto.key_path(path)
+        if current.exists() and crypto.read_public(path) != crypto.public_bytes(private):
+            os.replace(current, current.with_name(f"{current.name}.replaced-{int(time.time())}"))
+        Home(path).ensure()
+        crypto.save_key(path, private)
+    except (crypto.CryptoError, WorkbookError) as exc:
+        raise _plainly(exc) from None
+    return crypto.fingerprint(crypto.public_bytes(private))
 
 
 # -- client side ------------------------------------------------------------------------------
@@ -35,50 +205,200 @@ def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
 
     The code carries the therapist key's fingerprint: a different key from the service is
     refused with HubError (a plain warning) and nothing is written."""
-    raise NotImplementedError
+    try:
+        secret, fingerprint = crypto.read_code(code)
+    except crypto.CryptoError as exc:
+        raise _plainly(exc) from None
+    ensure_keys(home=home)
+    public = crypto.read_public(home.path)
+    link = crypto.invitation_id(secret)
+    answer = _request(
+        "POST",
+        f"api/invitations/{link}/redeem",
+        json_body={"public_key": crypto.b64(public), "proof": crypto.key_proof(secret, public)},
+    )
+    try:
+        therapist_key = crypto.check_public(crypto.unb64(answer.get("therapist_key"), reason="bad_key"))
+    except crypto.CryptoError:
+        raise HubError(_say("key_mismatch")) from None
+    if crypto.fingerprint_bytes(therapist_key) != fingerprint:
+        raise HubError(_say("key_mismatch"))
+    try:
+        start = crypto.open_with_secret(secret, crypto.unb64(answer.get("start")))
+        wb = exchange.start_from(home, start, name=name)
+    except (crypto.CryptoError, InvalidEntry, WorkbookError) as exc:
+        raise _plainly(exc) from None
+    wb.set_meta(
+        META,
+        {
+            "link": link,
+            "user": os.environ.get("JUPYTERHUB_USER", ""),
+            "therapist": str(answer.get("therapist", "")),
+            "therapist_key": crypto.b64(therapist_key),
+        },
+    )
+    return wb
+
+
+def _link(wb: Workbook) -> dict:
+    found = wb.meta(META)
+    if not isinstance(found, dict) or not found.get("link"):
+        raise HubError(_say("not_linked"))
+    return found
+
+
+def linked(wb: Workbook) -> bool:
+    """True when this workbook is linked to a therapist on this hub (as this person)."""
+    found = wb.meta(META)
+    if not isinstance(found, dict) or not found.get("link") or not found.get("therapist_key"):
+        return False
+    user = os.environ.get("JUPYTERHUB_USER", "")
+    return not user or found.get("user") in ("", user)
+
+
+def _post_envelope(*, link: str, kind: str, to: str, sealed: bytes) -> int:
+    query = {"id": uuid.uuid4().hex, "link": link, "kind": kind, "to": to}
+    _request("POST", "api/envelopes", query=query, data=sealed)
+    return 1
 
 
 def send(wb: Workbook, stages: Iterable[int]) -> int:
     """Seal the share file of `stages` to the therapist's key and send it; returns 1."""
-    raise NotImplementedError
+    hub = _link(wb)
+    try:
+        data = exchange.share_file(wb, stages)
+        sealed = crypto.seal(crypto.unb64(hub["therapist_key"], reason="bad_key"), data)
+    except (InvalidEntry, crypto.CryptoError) as exc:
+        raise _plainly(exc) from None
+    return _post_envelope(link=hub["link"], kind="share", to=hub["therapist"], sealed=sealed)
+
+
+def _inbox(kind: str) -> list[dict]:
+    return _request("GET", "api/envelopes", query={"kind": kind})["envelopes"]
+
+
+def _fetch(envelope: dict) -> bytes:
+    return _request("GET", f"api/envelopes/{envelope['id']}")
+
+
+def _done(envelope: dict) -> None:
+    _request("POST", f"api/envelopes/{envelope['id']}/received", json_body={})
 
 
 def receive(wb: Workbook) -> dict[str, int]:
-    """Fetch, open and add the therapist's notes for `wb`; the merge counts, as `open_return`."""
-    raise NotImplementedError
+    """Fetch, open and add the therapist's notes for `wb`; the merge counts, as `open_return`.
 
-
-def linked(wb: Workbook) -> bool:
-    """True when this workbook is linked to a therapist on this hub."""
-    raise NotImplementedError
+    Notes that can't be opened (changed on the way, sealed to another key) are left out and
+    said so (HubError with the counts of the rest in `results`)."""
+    hub = _link(wb)
+    private = _private(wb.path.parent)
+    totals: dict[str, int] = {}
+    refused = 0
+    for envelope in _inbox("notes"):
+        if envelope.get("link") != hub["link"]:
+            continue  # notes for another of this person's workbooks
+        try:
+            counts = exchange.open_return(wb, crypto.open_sealed(private, _fetch(envelope)))
+        except (crypto.CryptoError, InvalidEntry):
+            refused += 1
+        else:
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+        _done(envelope)
+    if refused:
+        raise HubError(_say("some_refused", count=refused), results=totals)
+    return totals
 
 
 # -- therapist side ---------------------------------------------------------------------------
-def ensure_keys(passphrase: str | None = None) -> str:
-    """Make the key pair once (private key 0600 in the home); returns its fingerprint."""
-    raise NotImplementedError
-
-
-def key_backup(passphrase: str) -> bytes:
-    """A passphrase-protected backup file of the private key."""
-    raise NotImplementedError
-
-
-def key_restore(data: bytes, passphrase: str) -> str:
-    """Restore the private key from a backup; returns its fingerprint."""
-    raise NotImplementedError
+def _owner(practice: Home):
+    """The workbook home holding a practice folder (where the therapist's key is)."""
+    return practice.path.parent if practice.path.name == exchange.PRACTICE_DIR else practice.path
 
 
 def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "") -> str:
-    """Prepare a client copy and register its invitation; returns the code to hand over."""
-    raise NotImplementedError
+    """Prepare a client copy and register its invitation; returns the code to hand over.
+
+    The service gets the public key and the start file sealed under a secret that only the
+    code carries; if it refuses, no client copy is left behind."""
+    public = crypto.read_public(_owner(practice))
+    if public is None:
+        raise HubError(_say("no_keys"))
+    secret = crypto.new_secret()
+    link = crypto.invitation_id(secret)
+
+    def register(start: bytes) -> None:
+        _request("PUT", "api/key", json_body={"public_key": crypto.b64(public)})
+        sealed = crypto.seal_with_secret(secret, start)
+        body = {"id": link, "public_key": crypto.b64(public), "start": crypto.b64(sealed)}
+        _request("POST", "api/invitations", json_body=body)
+
+    try:
+        slug, _start = exchange.prepare(
+            practice, name, welcome_note=welcome, stages_on=stages, deliver=register
+        )
+        with practice.open(slug) as wb:
+            wb.set_meta(META, {"link": link, "secret": secret.hex()})
+    except (InvalidEntry, WorkbookError) as exc:
+        raise _plainly(exc) from None
+    return crypto.make_code(secret, crypto.fingerprint_bytes(public))
 
 
-def collect(practice: Home) -> list[ImportResult]:
-    """Fetch the inbox, open each envelope and bring it in (`exchange.import_share`)."""
-    raise NotImplementedError
+def _copies_by_link(practice: Home) -> dict[str, str]:
+    """invitation id -> the exchange id of the client copy made with it."""
+    found = {}
+    for info in practice.list():
+        try:
+            with practice.open(info.slug, read_only=True) as wb:
+                hub = wb.meta(META)
+                if isinstance(hub, dict) and hub.get("link"):
+                    found[hub["link"]] = exchange.exchange_id(wb)
+        except WorkbookError:
+            continue
+    return found
+
+
+def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResult]:
+    """Fetch the inbox, open each envelope and bring it in (`exchange.import_share`); each is
+    marked received. `passphrase` opens a key kept under one.
+
+    A share is brought only into the client copy its invitation made: one claiming another
+    client's workbook is left out, as is one changed on the way (HubError at the end, with
+    what was brought in as `results`)."""
+    private = _private(_owner(practice), passphrase)
+    envelopes = _inbox("share")
+    copies = _copies_by_link(practice) if envelopes else {}
+    results: list[ImportResult] = []
+    refused = 0
+    for envelope in envelopes:
+        try:
+            plain = crypto.open_sealed(private, _fetch(envelope))
+            if share.read(plain, expect="share").exchange_id != copies.get(envelope.get("link")):
+                raise InvalidEntry(_say("wrong_workbook"))
+            results.append(exchange.import_share(practice, plain))
+        except (crypto.CryptoError, InvalidEntry):
+            refused += 1
+        _done(envelope)
+    if refused:
+        raise HubError(_say("some_refused", count=refused), results=results)
+    return results
 
 
 def send_notes(client_wb: Workbook) -> int:
-    """Seal the notes file of a client copy to the client's key and send it; returns 1."""
-    raise NotImplementedError
+    """Seal the notes file of a client copy to the client's key and send it; returns 1.
+
+    The client's key is used only if the client proved it with their code's secret."""
+    hub = client_wb.meta(META)
+    if not isinstance(hub, dict) or not hub.get("link") or not hub.get("secret"):
+        raise HubError(_say("not_invited"))
+    found = _request("GET", f"api/invitations/{hub['link']}")
+    if not found.get("client") or not found.get("client_key"):
+        raise HubError(_say("not_joined"))
+    try:
+        client_key = crypto.check_public(crypto.unb64(found["client_key"], reason="bad_key"))
+    except crypto.CryptoError:
+        raise HubError(_say("client_key_mismatch")) from None
+    if not crypto.check_proof(bytes.fromhex(hub["secret"]), client_key, found.get("proof")):
+        raise HubError(_say("client_key_mismatch"))
+    sealed = crypto.seal(client_key, exchange.return_notes(client_wb))
+    return _post_envelope(link=hub["link"], kind="notes", to=found["client"], sealed=sealed)

@@ -1,0 +1,281 @@
+"""The app's hub verbs against the real service on loopback: join, send, collect, notes back."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+
+import pytest
+
+from workbook import exchange
+from workbook.hub import client, crypto
+from workbook.hub.client import HubError
+from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
+from workbook.store import Home
+
+PEOPLE = {"t-tess": User("tess", True), "t-ann": User("ann", False), "t-ben": User("ben", False)}
+SECRET_WORDS = ("Marigold-Umbrella-4417", "the interview at Quillfeather", "zebracorn sadness")
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """A running service; `hub.as_(name)` makes the next calls as that person."""
+    service = Exchange(tmp_path / "service" / "exchange.sqlite", identify=TokenIdentity(PEOPLE))
+    running = Running(service, prefix="/services/rejection-exchange/")
+    monkeypatch.setenv(client.URL_ENV, running.url)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone/")
+
+    def as_(name):
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", f"t-{name}")
+        monkeypatch.setenv("JUPYTERHUB_USER", name)
+
+    running.as_ = as_
+    running.dir = tmp_path / "service"
+    yield running
+    if running._thread.is_alive():
+        running.stop()
+
+
+@pytest.fixture
+def homes(tmp_path):
+    return {name: Home(tmp_path / name) for name in ("tess", "ann", "ben")}
+
+
+def linked_pair(hub, homes, *, passphrase=None):
+    """tess makes keys and invites ann, who joins; returns (practice, ann's workbook, code)."""
+    hub.as_("tess")
+    client.ensure_keys(passphrase, home=homes["tess"])
+    practice = exchange.practice_home(homes["tess"])
+    code = client.invite(practice, name="Ann", stages=[1, 2, 4], welcome="Welcome, Ann.")
+    hub.as_("ann")
+    wb = client.join(homes["ann"], code)
+    return practice, wb, code
+
+
+def test_on_hub_only_with_the_hubs_settings_and_a_service_that_answers(hub, monkeypatch):
+    hub.as_("ann")
+    assert client.on_hub()
+    assert client.whoami() == {"name": "ann", "therapist": False}
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX")
+    assert not client.on_hub()
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ann/")
+    monkeypatch.delenv(client.URL_ENV)
+    monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL", raising=False)
+    assert not client.on_hub()
+    monkeypatch.setenv(client.URL_ENV, "http://127.0.0.1:9/nothing-here/")
+    assert not client.on_hub()
+
+
+def test_a_client_joins_with_the_code_and_the_therapist_collects_what_they_send(hub, homes):
+    practice, wb, code = linked_pair(hub, homes)
+    assert client.linked(wb)
+    assert wb.meta("welcome_note") == "Welcome, Ann." and wb.meta("stages_on") == [1, 2, 4]
+    wb.put("rejection", {"kind": "job or career", "description": f"{SECRET_WORDS[0]}: {SECRET_WORDS[1]}"})
+    assert client.send(wb, [1]) == 1
+    hub.as_("tess")
+    [result] = client.collect(practice)
+    assert result.added >= 1 and result.stages == [1] and not result.new_client
+    with practice.open(result.slug) as copy:
+        assert [e["description"] for e in copy.entries("rejection")] == [
+            f"{SECRET_WORDS[0]}: {SECRET_WORDS[1]}"
+        ]
+    assert client.collect(practice) == []  # received once, gone from the inbox
+
+
+def test_notes_come_back_to_the_client_and_only_to_them(hub, homes):
+    practice, wb, _code = linked_pair(hub, homes)
+    wb.put("rejection", {"kind": "job or career", "description": "Job"})
+    client.send(wb, [1])
+    hub.as_("tess")
+    [result] = client.collect(practice)
+    with practice.open(result.slug) as copy:
+        exchange.annotate(copy, 1, SECRET_WORDS[2])
+        assert client.send_notes(copy) == 1
+    # ben, another client, finds nothing of ann's and can't fetch it by id
+    hub.as_("ben")
+    ben_wb = homes["ben"].create("Ben's own")
+    ben_wb.set_meta("hub", wb.meta("hub"))  # even with ann's link copied in
+    with pytest.raises(HubError):
+        client.receive(ben_wb)
+    hub.as_("ann")
+    counts = client.receive(wb)
+    assert counts["added"] == 1
+    assert [e["text"] for e in wb.entries("therapist_note")] == [SECRET_WORDS[2]]
+    assert client.receive(wb) == {}
+
+
+def test_a_service_that_swaps_the_therapists_key_is_caught_and_nothing_is_written(hub, homes):
+    hub.as_("tess")
+    client.ensure_keys(home=homes["tess"])
+    practice = exchange.practice_home(homes["tess"])
+    code = client.invite(practice, name="Ann", stages=[1])
+    # the service (or someone who took it over) now hands out another key for this invitation
+    db = hub.service.store.conn
+    db.execute("UPDATE invitations SET therapist_key = ?", (crypto.public_bytes(crypto.new_private_key()),))
+    hub.as_("ann")
+    with pytest.raises(HubError, match="not the one in your code"):
+        client.join(homes["ann"], code)
+    assert homes["ann"].list() == []
+
+
+def test_a_service_that_swaps_the_clients_key_gets_no_notes(hub, homes):
+    practice, wb, _code = linked_pair(hub, homes)
+    hub.service.store.conn.execute(
+        "UPDATE invitations SET client_key = ?", (crypto.public_bytes(crypto.new_private_key()),)
+    )
+    hub.as_("tess")
+    [info] = practice.list()
+    with practice.open(info.slug) as copy:
+        exchange.annotate(copy, 1, "a note")
+        with pytest.raises(HubError, match="doesn't match"):
+            client.send_notes(copy)
+
+
+def test_a_mistyped_code_and_a_used_code_are_refused_plainly(hub, homes):
+    _practice, _wb, code = linked_pair(hub, homes)
+    hub.as_("ben")
+    with pytest.raises(HubError, match="letter by letter"):
+        client.join(homes["ben"], code[:-2])
+    with pytest.raises(HubError, match="already been used"):
+        client.join(homes["ben"], code)
+    assert homes["ben"].list() == []
+
+
+def test_a_tampered_envelope_is_left_out_and_the_rest_brought_in(hub, homes):
+    practice, wb, _code = linked_pair(hub, homes)
+    wb.put("rejection", {"kind": "job or career", "description": "One"})
+    client.send(wb, [1])
+    client.send(wb, [1])
+    db = hub.service.store.conn
+    first = db.execute("SELECT id, data FROM envelopes ORDER BY sent_at").fetchone()
+    changed = bytearray(first["data"])
+    changed[-3] ^= 0xFF
+    db.execute("UPDATE envelopes SET data = ? WHERE id = ?", (bytes(changed), first["id"]))
+    hub.as_("tess")
+    with pytest.raises(HubError, match="1 of the messages") as err:
+        client.collect(practice)
+    assert len(err.value.results) == 1
+    assert client.collect(practice) == []
+
+
+def test_a_share_claiming_another_clients_workbook_is_left_out(hub, homes):
+    practice, ann_wb, _ = linked_pair(hub, homes)
+    hub.as_("tess")
+    code = client.invite(practice, name="Ben", stages=[1])
+    hub.as_("ben")
+    ben_wb = client.join(homes["ben"], code)
+    ben_wb.put("rejection", {"kind": "job or career", "description": "Forged into Ann's copy"})
+    ben_wb.set_meta("exchange_id", exchange.exchange_id(ann_wb))  # ben pretends to be ann's workbook
+    client.send(ben_wb, [1])
+    hub.as_("tess")
+    with pytest.raises(HubError, match="couldn't be opened"):
+        client.collect(practice)
+    for info in practice.list():
+        with practice.open(info.slug) as copy:
+            assert copy.entries("rejection") == []
+
+
+def test_keys_are_private_and_a_backup_restores_the_practice(hub, homes):
+    practice, wb, _code = linked_pair(hub, homes, passphrase="tess's long passphrase")
+    path = crypto.key_path(homes["tess"].path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    wb.put("rejection", {"kind": "job or career", "description": "Lost key"})
+    client.send(wb, [1])
+    hub.as_("tess")
+    with pytest.raises(HubError, match="protected with a passphrase"):
+        client.collect(practice)
+    backup = client.key_backup("backup words", unlock="tess's long passphrase", home=homes["tess"])
+    with pytest.raises(HubError, match="doesn't open this key"):
+        client.key_backup("backup words", home=homes["tess"])
+    path.unlink()  # the key is lost
+    with pytest.raises(HubError, match="hasn't been made"):
+        client.collect(practice)
+    with pytest.raises(HubError, match="doesn't open this key"):
+        client.key_restore(backup, "wrong words", home=homes["tess"])
+    fingerprint = client.key_restore(backup, "backup words", home=homes["tess"])
+    assert fingerprint == client.ensure_keys(home=homes["tess"])
+    [result] = client.collect(practice)
+    assert result.added >= 1
+
+
+def test_sending_from_an_unlinked_workbook_or_without_the_hub_says_so(hub, homes, monkeypatch):
+    hub.as_("ann")
+    wb = homes["ann"].create("Mine")
+    assert not client.linked(wb)
+    with pytest.raises(HubError, match="isn't linked"):
+        client.send(wb, [1])
+    hub.as_("tess")
+    practice = exchange.practice_home(homes["tess"])
+    with pytest.raises(HubError, match="hasn't been made"):
+        client.invite(practice, name="Ann", stages=[1])
+    client.ensure_keys(home=homes["tess"])
+    hub.as_("ann")  # a client can't invite: the service refuses, and no copy is left behind
+    client.ensure_keys(home=homes["ann"])
+    with pytest.raises(HubError, match="Only a therapist"):
+        client.invite(exchange.practice_home(homes["ann"]), name="Zed", stages=[1])
+    assert exchange.practice_home(homes["ann"]).list() == []
+    hub.stop()
+    with pytest.raises(HubError, match="isn't answering"):
+        client.whoami()
+
+
+def test_the_service_keeps_none_of_the_words_in_any_file_it_wrote(hub, homes):
+    practice, wb, _code = linked_pair(hub, homes)
+    wb.put("rejection", {"kind": "job or career", "description": f"{SECRET_WORDS[0]}: {SECRET_WORDS[1]}"})
+    client.send(wb, [1])
+    client.send(wb, [1])
+    hub.as_("tess")
+    results = client.collect(practice)
+    with practice.open(results[0].slug) as copy:
+        exchange.annotate(copy, 1, SECRET_WORDS[2])
+        client.send_notes(copy)
+    hub.as_("ann")
+    client.send(wb, [1])  # one share still waiting in the service when we look
+    hub.stop()
+    written = [p for p in hub.dir.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"exchange.sqlite", "exchange.sqlite.audit.log"}
+    for path in written:
+        raw = path.read_bytes()
+        for words in (*SECRET_WORDS, "Welcome, Ann."):
+            for form in (words.encode(), words.encode("utf-16-le"), base64.b64encode(words.encode())):
+                assert form not in raw, (path.name, words)
+    audit = [json.loads(line) for line in (hub.dir / "exchange.sqlite.audit.log").read_text().splitlines()]
+    assert {"publish key", "invite", "redeem", "send", "inbox", "fetch", "received"} <= {
+        a["action"] for a in audit
+    }
+
+
+def test_limits_on_the_service_reach_the_person_as_a_plain_sentence(tmp_path, homes, monkeypatch):
+    service = Exchange(tmp_path / "x.sqlite", identify=TokenIdentity(PEOPLE), limits=Limits(waiting=1))
+    running = Running(service)
+    try:
+        monkeypatch.setenv(client.URL_ENV, running.url)
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-tess")
+        client.ensure_keys(home=homes["tess"])
+        code = client.invite(exchange.practice_home(homes["tess"]), name="Ann", stages=[1])
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ann")
+        wb = client.join(homes["ann"], code)
+        client.send(wb, [1])
+        with pytest.raises(HubError, match="already waiting to be opened") as err:
+            client.send(wb, [1])
+        assert err.value.status == 429
+    finally:
+        running.stop()
+
+
+def test_restoring_over_a_different_key_keeps_that_key_beside_it(homes):
+    first = client.ensure_keys(home=homes["tess"])
+    backup = client.key_backup("backup words", home=homes["tess"])
+    crypto.key_path(homes["tess"].path).unlink()
+    second = client.ensure_keys(home=homes["tess"])  # a new key made meanwhile
+    assert second != first
+    assert client.key_restore(backup, "backup words", home=homes["tess"]) == first
+    [kept] = homes["tess"].path.glob("hub-key.json.replaced-*")
+    assert crypto.fingerprint(json_public(kept)) == second
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+
+
+def json_public(path):
+    return base64.b64decode(json.loads(path.read_text())["public"])

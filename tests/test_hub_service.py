@@ -1,0 +1,503 @@
+"""The exchange service's API alone (no hub, no browser): who may do what, limits, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from workbook.hub import crypto
+from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
+
+PEOPLE = {
+    "t-tess": User("tess", True),
+    "t-theo": User("theo", True),
+    "t-ann": User("ann", False),
+    "t-ben": User("ben", False),
+}
+
+
+class Clock:
+    def __init__(self):
+        self.now = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def start(tmp_path, clock):
+    """start(limits=None) -> the running service (restartable over the same files)."""
+    running = []
+
+    def start_service(limits: Limits | None = None) -> Running:
+        service = Exchange(
+            tmp_path / "exchange.sqlite", identify=TokenIdentity(PEOPLE), limits=limits, clock=clock
+        )
+        running.append(Running(service, prefix="/services/rejection-exchange/"))
+        return running[-1]
+
+    yield start_service
+    for server in running:
+        if server._thread.is_alive():
+            server.stop()
+
+
+def call(server, token, method, path, *, body=None, data=None, query=None, headers=None):
+    """(status, answer) where answer is the JSON (or bytes of an envelope)."""
+    url = server.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+    sent = {"Authorization": f"token {token}"} if token else {}
+    sent.update(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers=sent, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw, status, kind = response.read(), response.status, response.headers.get_content_type()
+    except urllib.error.HTTPError as exc:
+        raw, status, kind = exc.read(), exc.code, exc.headers.get_content_type()
+    return status, (raw if kind == "application/octet-stream" else json.loads(raw))
+
+
+class World:
+    """A therapist (tess, with a key) who invited ann; ann has redeemed the code."""
+
+    def __init__(self, server):
+        self.server = server
+        self.tess_key = crypto.new_private_key()
+        self.ann_key = crypto.new_private_key()
+        self.secret = crypto.new_secret()
+        self.link = crypto.invitation_id(self.secret)
+        tess_pub = crypto.public_bytes(self.tess_key)
+        assert call(server, "t-tess", "PUT", "api/key", body={"public_key": crypto.b64(tess_pub)})[0] == 200
+        status, _ = self.invite(self.secret, tess_pub)
+        assert status == 201
+        status, self.redeemed = self.redeem("t-ann", self.link, self.ann_key, self.secret)
+        assert status == 200, self.redeemed
+
+    def invite(self, secret, public, token="t-tess"):
+        sealed = crypto.seal_with_secret(secret, b"start file")
+        body = {
+            "id": crypto.invitation_id(secret),
+            "public_key": crypto.b64(public),
+            "start": crypto.b64(sealed),
+        }
+        return call(self.server, token, "POST", "api/invitations", body=body)
+
+    def redeem(self, token, link, key, secret):
+        public = crypto.public_bytes(key)
+        body = {"public_key": crypto.b64(public), "proof": crypto.key_proof(secret, public)}
+        return call(self.server, token, "POST", f"api/invitations/{link}/redeem", body=body)
+
+    def send(self, token="t-ann", *, to="tess", kind="share", data=None, envelope=None, link=None):
+        if data is None:
+            key = self.tess_key if kind == "share" else self.ann_key
+            data = crypto.seal(crypto.public_bytes(key), b"sealed words")
+        query = {"id": envelope or uuid.uuid4().hex, "link": link or self.link, "kind": kind, "to": to}
+        return call(self.server, token, "POST", "api/envelopes", data=data, query=query)
+
+
+@pytest.fixture
+def world(start):
+    return World(start())
+
+
+def test_health_needs_no_login_and_everything_else_does(start):
+    server = start()
+    assert call(server, None, "GET", "api/health") == (200, {"ok": True})
+    status, answer = call(server, None, "GET", "api/me")
+    assert status == 401 and answer["error"] == "Please log in to the practice server first."
+    assert call(server, "not-a-token", "GET", "api/envelopes")[0] == 401
+    assert call(server, "t-tess", "GET", "api/me") == (200, {"name": "tess", "therapist": True})
+    assert call(server, "t-ann", "GET", "api/me") == (200, {"name": "ann", "therapist": False})
+
+
+def test_a_client_can_not_publish_a_key_or_invite(start):
+    server = start()
+    public = crypto.b64(crypto.public_bytes(crypto.new_private_key()))
+    for method, path, body in [
+        ("PUT", "api/key", {"public_key": public}),
+        ("POST", "api/invitations", {"id": uuid.uuid4().hex, "public_key": public, "start": ""}),
+        ("GET", "api/invitations", None),
+    ]:
+        status, answer = call(server, "t-ann", method, path, body=body)
+        assert status == 403 and answer == {"error": "Only a therapist on this server can do this."}
+
+
+def test_inviting_needs_the_key_published_first_and_ids_are_never_reused(start):
+    server = start()
+    world_key = crypto.public_bytes(crypto.new_private_key())
+    secret = crypto.new_secret()
+    body = {
+        "id": crypto.invitation_id(secret),
+        "public_key": crypto.b64(world_key),
+        "start": crypto.b64(crypto.seal_with_secret(secret, b"x")),
+    }
+    status, answer = call(server, "t-tess", "POST", "api/invitations", body=body)
+    assert status == 409 and "make your practice key" in answer["error"]
+    call(server, "t-tess", "PUT", "api/key", body={"public_key": crypto.b64(world_key)})
+    assert call(server, "t-tess", "POST", "api/invitations", body=body)[0] == 201
+    status, answer = call(server, "t-tess", "POST", "api/invitations", body=body)
+    assert status == 409 and "already exists" in answer["error"]
+
+
+def test_bad_requests_get_a_plain_json_refusal(world):
+    server = world.server
+    cases = [
+        ("PUT", "api/key", {"public_key": "not base64!"}),
+        ("PUT", "api/key", {"public_key": crypto.b64(b"short")}),
+        ("POST", "api/invitations", {"id": "../../etc", "public_key": "", "start": ""}),
+        ("POST", f"api/invitations/{world.link}/redeem", {"public_key": "x", "proof": "y"}),
+    ]
+    for method, path, body in cases:
+        status, answer = call(server, "t-tess" if "redeem" not in path else "t-ben", method, path, body=body)
+        assert status == 400 and answer["error"].startswith("The request couldn't be read"), (path, answer)
+    status, answer = call(server, "t-tess", "PUT", "api/key", data=b"{not json")
+    assert status == 400 and "not JSON" in answer["error"]
+    status, answer = call(server, "t-ann", "POST", "api/envelopes", data=b"x", query={"id": "1"})
+    assert status == 400 and "error" in answer
+    status, answer = world.send(data=b"\x01 not an envelope at all, just some bytes to look like one ...")
+    assert status == 400 and "not a sealed envelope" in answer["error"]
+    status, answer = call(server, "t-ann", "GET", "api/nowhere")
+    assert status == 404 and "error" in answer
+
+
+def test_changes_need_the_token_not_a_cookie(world):
+    # a web page elsewhere could make the browser send the hub's cookie, never the token
+    server = world.server
+    identify = server.service.identify
+
+    async def by_cookie(handler):
+        return (
+            PEOPLE["t-ann"] if handler.request.headers.get("Cookie") == "hub=ann" else await identify(handler)
+        )
+
+    server.service.identify = by_cookie
+    status, answer = call(server, None, "GET", "api/me", headers={"Cookie": "hub=ann"})
+    assert status == 200 and answer["name"] == "ann"
+    status, answer = call(
+        server, None, "POST", "api/envelopes", data=b"x", headers={"Cookie": "hub=ann"}, query={"id": "x"}
+    )
+    assert status == 403 and "token" in answer["error"]
+
+
+def test_a_code_is_used_once_and_expires(world, clock):
+    server = world.server
+    # ann asking again with the same key and proof (a lost reply) gets the same answer
+    status, again = world.redeem("t-ann", world.link, world.ann_key, world.secret)
+    assert status == 200 and again == world.redeemed
+    status, answer = world.redeem("t-ben", world.link, crypto.new_private_key(), world.secret)
+    assert (
+        status == 409
+        and answer["error"] == "This code has already been used. Please ask your therapist for a new one."
+    )
+    status, answer = world.redeem("t-ann", world.link, crypto.new_private_key(), world.secret)
+    assert status == 409
+    # an unknown code
+    status, answer = world.redeem(
+        "t-ben", crypto.invitation_id(crypto.new_secret()), world.ann_key, world.secret
+    )
+    assert status == 404 and "no invitation" in answer["error"]
+    # a code past its time
+    secret = crypto.new_secret()
+    assert world.invite(secret, crypto.public_bytes(world.tess_key))[0] == 201
+    clock.now += dt.timedelta(days=15)
+    status, answer = world.redeem("t-ben", crypto.invitation_id(secret), crypto.new_private_key(), secret)
+    assert status == 410 and "expired" in answer["error"]
+    # a therapist can't link to themselves
+    secret = crypto.new_secret()
+    world.invite(secret, crypto.public_bytes(world.tess_key))
+    status, answer = world.redeem("t-tess", crypto.invitation_id(secret), world.tess_key, secret)
+    assert status == 403 and "your own invitation" in answer["error"]
+    assert server  # (the same server throughout)
+
+
+def test_redeeming_hands_over_the_therapists_key_and_the_sealed_start_file(world):
+    answer = world.redeemed
+    assert answer["therapist"] == "tess"
+    assert crypto.unb64(answer["therapist_key"]) == crypto.public_bytes(world.tess_key)
+    assert crypto.open_with_secret(world.secret, crypto.unb64(answer["start"])) == b"start file"
+
+
+def test_only_the_therapist_who_invited_sees_the_link_and_the_clients_proof(world):
+    status, found = call(world.server, "t-tess", "GET", f"api/invitations/{world.link}")
+    assert status == 200 and found["client"] == "ann"
+    assert crypto.check_proof(world.secret, crypto.unb64(found["client_key"]), found["proof"])
+    for token in ("t-theo", "t-ann"):
+        assert call(world.server, token, "GET", f"api/invitations/{world.link}")[0] == 403
+    status, listed = call(world.server, "t-tess", "GET", "api/invitations")
+    assert [i["id"] for i in listed["invitations"]] == [world.link]
+    assert "start" not in listed["invitations"][0]
+
+
+def test_a_share_goes_to_the_linked_therapist_who_fetches_it_and_marks_it_received(world):
+    sealed = crypto.seal(crypto.public_bytes(world.tess_key), b"stage one")
+    envelope = uuid.uuid4().hex
+    status, answer = world.send(data=sealed, envelope=envelope)
+    assert status == 201 and answer == {"id": envelope, "size": len(sealed)}
+    status, inbox = call(world.server, "t-tess", "GET", "api/envelopes")
+    assert [(e["id"], e["sender"], e["kind"], e["size"]) for e in inbox["envelopes"]] == [
+        (envelope, "ann", "share", len(sealed))
+    ]
+    status, data = call(world.server, "t-tess", "GET", f"api/envelopes/{envelope}")
+    assert status == 200 and crypto.open_sealed(world.tess_key, data) == b"stage one"
+    assert call(world.server, "t-tess", "POST", f"api/envelopes/{envelope}/received", body={})[0] == 200
+    assert call(world.server, "t-tess", "GET", "api/envelopes")[1]["envelopes"] == []
+    assert len(call(world.server, "t-tess", "GET", "api/envelopes", query={"all": "1"})[1]["envelopes"]) == 1
+
+
+def test_no_one_else_can_read_or_mark_an_envelope(world):
+    envelope = uuid.uuid4().hex
+    world.send(envelope=envelope)
+    for token in ("t-ben", "t-theo", "t-ann"):
+        status, answer = call(world.server, token, "GET", f"api/envelopes/{envelope}")
+        assert status == 403 and answer["error"] == "This isn't yours, so it can't be opened."
+        assert call(world.server, token, "POST", f"api/envelopes/{envelope}/received", body={})[0] == 403
+        assert call(world.server, token, "GET", "api/envelopes")[1]["envelopes"] == []
+    assert call(world.server, "t-tess", "GET", f"api/envelopes/{uuid.uuid4().hex}")[0] == 404
+
+
+def test_a_client_sends_only_to_their_own_therapist(world):
+    status, answer = world.send(to="theo")
+    assert (
+        status == 403
+        and answer["error"] == "You aren't linked to that person on this server, so nothing was sent."
+    )
+    # ben, not linked, can't send as ann over ann's link
+    status, answer = world.send("t-ben")
+    assert status == 403
+    # nor can anyone use a link that was never redeemed
+    secret = crypto.new_secret()
+    world.invite(secret, crypto.public_bytes(world.tess_key))
+    assert world.send(link=crypto.invitation_id(secret))[0] == 403
+    assert call(world.server, "t-tess", "GET", "api/envelopes")[1]["envelopes"] == []
+
+
+def test_an_envelope_sealed_for_another_therapist_is_refused(world):
+    theo = crypto.new_private_key()
+    status, answer = world.send(data=crypto.seal(crypto.public_bytes(theo), b"for theo's key"))
+    assert status == 403 and "sealed for a different key" in answer["error"]
+
+
+def test_a_replayed_envelope_is_refused_even_after_it_was_received(world):
+    envelope = uuid.uuid4().hex
+    assert world.send(envelope=envelope)[0] == 201
+    status, answer = world.send(envelope=envelope)
+    assert status == 409 and "already been delivered" in answer["error"]
+    call(world.server, "t-tess", "POST", f"api/envelopes/{envelope}/received", body={})
+    assert world.send(envelope=envelope)[0] == 409
+    assert len(call(world.server, "t-tess", "GET", "api/envelopes", query={"all": "1"})[1]["envelopes"]) == 1
+
+
+def test_notes_go_only_from_the_therapist_to_the_linked_client(world):
+    status, _ = world.send("t-tess", to="ann", kind="notes")
+    assert status == 201
+    assert world.send("t-theo", to="ann", kind="notes")[0] == 403
+    assert world.send("t-tess", to="ben", kind="notes")[0] == 403
+    # the client can't send "notes" to themselves or to the therapist
+    assert world.send("t-ann", to="ann", kind="notes")[0] == 403
+    # notes sealed to some other key than the one ann registered
+    other = crypto.seal(crypto.public_bytes(crypto.new_private_key()), b"x")
+    assert world.send("t-tess", to="ann", kind="notes", data=other)[0] == 403
+    status, inbox = call(world.server, "t-ann", "GET", "api/envelopes", query={"kind": "notes"})
+    [notes] = inbox["envelopes"]
+    assert call(world.server, "t-ben", "GET", f"api/envelopes/{notes['id']}")[0] == 403
+    assert call(world.server, "t-ben", "GET", "api/envelopes", query={"kind": "notes"})[1]["envelopes"] == []
+    status, data = call(world.server, "t-ann", "GET", f"api/envelopes/{notes['id']}")
+    assert crypto.open_sealed(world.ann_key, data) == b"sealed words"
+
+
+def test_size_and_count_limits_refuse_plainly(start, clock):
+    server = start(
+        Limits(envelope_bytes=4096, waiting=3, waiting_bytes=10_000, per_day=5, open_invitations=2)
+    )
+    world = World(server)
+    status, answer = world.send(data=crypto.seal(crypto.public_bytes(world.tess_key), b"x" * 5000))
+    assert status == 413 and answer["error"].startswith("This is too large to send")
+    for _ in range(3):
+        assert world.send()[0] == 201
+    status, answer = world.send()
+    assert status == 429 and answer["error"].startswith("3 envelopes are already waiting")
+    for envelope in call(server, "t-tess", "GET", "api/envelopes")[1]["envelopes"]:
+        call(server, "t-tess", "POST", f"api/envelopes/{envelope['id']}/received", body={})
+    assert world.send()[0] == 201 and world.send()[0] == 201
+    status, answer = world.send()
+    assert status == 429 and "in the last day" in answer["error"]
+    clock.now += dt.timedelta(days=1, minutes=1)
+    for envelope in call(server, "t-tess", "GET", "api/envelopes")[1]["envelopes"]:
+        call(server, "t-tess", "POST", f"api/envelopes/{envelope['id']}/received", body={})
+    # their size together: two envelopes of ~4000 bytes fit in 10,000, a third doesn't
+    big = crypto.seal(crypto.public_bytes(world.tess_key), b"y" * 3900)
+    assert world.send(data=big)[0] == 201
+    assert world.send(data=big)[0] == 201
+    clock.now += dt.timedelta(days=1, minutes=1)
+    status, answer = world.send(data=big)
+    assert status == 429 and "still waiting to be opened" in answer["error"]
+    # open invitations: one is used (ann), two more may wait, the third is refused
+    key = crypto.public_bytes(world.tess_key)
+    assert world.invite(crypto.new_secret(), key)[0] == 201
+    assert world.invite(crypto.new_secret(), key)[0] == 201
+    status, answer = world.invite(crypto.new_secret(), key)
+    assert status == 429 and "invitations are still open" in answer["error"]
+
+
+def test_a_restart_loses_nothing(start):
+    server = start()
+    world = World(server)
+    sent = [uuid.uuid4().hex for _ in range(3)]
+    for envelope in sent:
+        world.send(envelope=envelope)
+    call(server, "t-tess", "POST", f"api/envelopes/{sent[0]}/received", body={})
+    server.stop()
+    world.server = server = start()
+    waiting = [e["id"] for e in call(server, "t-tess", "GET", "api/envelopes")[1]["envelopes"]]
+    assert waiting == sent[1:]
+    status, data = call(server, "t-tess", "GET", f"api/envelopes/{sent[1]}")
+    assert crypto.open_sealed(world.tess_key, data) == b"sealed words"
+    assert world.send(envelope=sent[0])[0] == 409  # still remembered after the restart
+    assert world.send()[0] == 201  # the link is still there
+    assert call(server, "t-tess", "GET", f"api/invitations/{world.link}")[1]["client"] == "ann"
+
+
+def test_every_request_leaves_one_audit_line_without_content(world):
+    sealed = crypto.seal(crypto.public_bytes(world.tess_key), b"x")
+    world.send(data=sealed)
+    call(world.server, "t-ben", "GET", "api/envelopes")
+    lines = [json.loads(line) for line in world.server.service.audit_path.read_text().splitlines()]
+    assert {"at", "who", "action", "target", "size", "status"} <= set(lines[-1])
+    send = [line for line in lines if line["action"] == "send"][-1]
+    assert (send["who"], send["size"], send["status"]) == ("ann", len(sealed), 201)
+    assert (lines[-1]["who"], lines[-1]["action"], lines[-1]["status"]) == ("ben", "inbox", 200)
+    assert [line["action"] for line in lines[:3]] == ["publish key", "invite", "redeem"]
+
+
+def test_when_the_hub_does_not_answer_or_something_breaks_the_refusal_is_still_plain(world):
+    server = world.server
+
+    async def hub_down(handler):
+        raise ConnectionError("hub down")
+
+    server.service.identify = hub_down
+    status, answer = call(server, "t-ann", "GET", "api/me")
+    assert status == 503 and "couldn't check who you are" in answer["error"]
+    server.service.identify = TokenIdentity(PEOPLE)
+    server.service.inbox = None  # a bug inside the service
+    status, answer = call(server, "t-ann", "GET", "api/envelopes")
+    assert status == 500 and answer == {
+        "error": "Something went wrong in the exchange, so nothing was changed. Please try again in a moment."
+    }
+
+
+class FakeHub(http.server.BaseHTTPRequestHandler):
+    """The two hub API calls the service makes: who owns a token, and a user's groups."""
+
+    tokens = {
+        "ann-server-token": {
+            "kind": "user",
+            "name": "ann",
+            "scopes": ["access:services!service=rejection-exchange"],
+        },
+        "tess-server-token": {"kind": "user", "name": "tess", "scopes": ["access:services"]},
+        "no-access-token": {"kind": "user", "name": "ben", "scopes": ["access:servers!server=ben/"]},
+    }
+    groups = {"ann": [], "tess": ["therapists"], "ben": []}
+
+    def do_GET(self):
+        token = self.headers.get("Authorization", "").removeprefix("token ")
+        if self.path == "/hub/api/user" and token in self.tokens:
+            self.answer(200, self.tokens[token])
+        elif self.path.startswith("/hub/api/users/") and token == "service-token":
+            self.answer(
+                200, {"name": self.path.rsplit("/", 1)[1], "groups": self.groups[self.path.rsplit("/", 1)[1]]}
+            )
+        else:
+            self.answer(403, {"message": "no"})
+
+    def answer(self, status, body):
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
+    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    prefix = "/services/rejection-exchange/"
+    env = {
+        **os.environ,
+        "JUPYTERHUB_SERVICE_NAME": "rejection-exchange",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+        "JUPYTERHUB_SERVICE_PREFIX": prefix,
+        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{hub.server_address[1]}/hub/api",
+        "JUPYTERHUB_API_TOKEN": "service-token",
+        "JUPYTERHUB_CLIENT_ID": "service-rejection-exchange",
+        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{prefix}oauth_callback",
+        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(["access:services!service=rejection-exchange"]),
+        "JUPYTERHUB_HOST": "",
+        "JUPYTERHUB_BASE_URL": "/",
+        "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbook.hub.service"], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        server = type("Server", (), {"url": f"http://127.0.0.1:{port}{prefix}"})
+        for _ in range(100):
+            try:
+                if call(server, None, "GET", "api/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert call(server, "ann-server-token", "GET", "api/me") == (200, {"name": "ann", "therapist": False})
+        assert call(server, "tess-server-token", "GET", "api/me") == (
+            200,
+            {"name": "tess", "therapist": True},
+        )
+        status, answer = call(server, "no-access-token", "GET", "api/me")
+        assert status == 403 and "doesn't give access to the exchange" in answer["error"]
+        assert call(server, "made-up", "GET", "api/me")[0] == 401
+        # a browser is sent to the hub's login
+        request = urllib.request.Request(server.url)
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            opener.open(request, timeout=10)
+        assert err.value.code == 302 and "/hub/api/oauth2/authorize" in err.value.headers["Location"]
+    finally:
+        process.terminate()
+        process.wait(10)
+        hub.shutdown()
+    # stopped by the hub (SIGTERM), it closes its files: no write-ahead log left over
+    assert process.returncode == 0
+    assert (tmp_path / "exchange.sqlite").exists() and (tmp_path / "exchange.sqlite.audit.log").exists()
+    assert not (tmp_path / "exchange.sqlite-wal").exists()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -1,0 +1,333 @@
+"""End-to-end sealing for the hub exchange: X25519 keys, envelopes, fingerprints, key files.
+
+An *envelope* is bytes sealed to one person's public key, readable only with their private key:
+
+    version (1 byte = 1) | recipient fingerprint (10 bytes) | ephemeral public key (32 bytes)
+    | nonce (12 bytes) | AES-256-GCM ciphertext and tag
+
+The key is HKDF-SHA256 over X25519(ephemeral, recipient), salted with both public keys; the
+first 43 bytes (version, fingerprint, ephemeral key) are the associated data, so none of them
+can be changed unnoticed. The service reads only the version and fingerprint (to refuse an
+envelope meant for a key other than the recipient's).
+
+A *fingerprint* is the first 10 bytes of SHA-256 over the public key, written in Crockford
+base32 as four groups of four (``7QK2-M9TD-...``): short enough to read aloud or compare by eye.
+
+An *invitation code* carries a random 10-byte secret (which unlocks the start file the service
+keeps, and proves the client's key to the therapist) and the therapist key's fingerprint, with
+a short check so a mistyped code is caught: nine groups of four characters.
+
+Private keys live in the person's workbook home, readable by them only (0600), optionally
+sealed under a passphrase with the same scrypt + AES-GCM as a protected share file
+(`workbook.share.seal`), which is also what a key backup is.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .. import share
+from ..content import text
+
+VERSION = 1
+FP_LEN = 10  # bytes of SHA-256 in a fingerprint (80 bits)
+SECRET_LEN = 10  # bytes of an invitation code's secret (80 bits)
+KEY_LEN = 32
+NONCE_LEN = 12
+HEADER_LEN = 1 + FP_LEN + KEY_LEN  # version, fingerprint, ephemeral public key
+MIN_ENVELOPE = HEADER_LEN + NONCE_LEN + 16  # an empty plaintext still has its tag
+KEY_FILE = "hub-key.json"  # in the workbook home
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+class CryptoError(ValueError):
+    """Bytes that can't be opened; `reason` names why, str(err) says it plainly (data/text/hub.toml)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(text("hub")["errors"][reason])
+
+
+# -- keys and fingerprints --------------------------------------------------------------------
+def new_private_key() -> X25519PrivateKey:
+    return X25519PrivateKey.generate()
+
+
+def public_bytes(private: X25519PrivateKey) -> bytes:
+    """The 32 raw bytes of the public half of `private`."""
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _private_bytes(private: X25519PrivateKey) -> bytes:
+    return private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def check_public(raw: bytes) -> bytes:
+    """`raw` if it is an X25519 public key (32 bytes); CryptoError('bad_key') if not."""
+    if not isinstance(raw, bytes) or len(raw) != KEY_LEN:
+        raise CryptoError("bad_key")
+    try:
+        X25519PublicKey.from_public_bytes(raw)
+    except ValueError:
+        raise CryptoError("bad_key") from None
+    return raw
+
+
+def fingerprint_bytes(public_key: bytes) -> bytes:
+    return hashlib.sha256(b"rejection-workbook key\x00" + check_public(public_key)).digest()[:FP_LEN]
+
+
+def b32(raw: bytes) -> str:
+    """Crockford base32 of `raw` (whose length is a multiple of 5 bytes)."""
+    number, bits = int.from_bytes(raw, "big"), len(raw) * 8
+    return "".join(ALPHABET[(number >> shift) & 31] for shift in range(bits - 5, -1, -5))
+
+
+def _unb32(chars: str) -> bytes:
+    number = 0
+    for char in chars:
+        number = number * 32 + ALPHABET.index(char)
+    return number.to_bytes(len(chars) * 5 // 8, "big")
+
+
+def _groups(chars: str) -> str:
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+def fingerprint(public_key: bytes) -> str:
+    """The key's fingerprint as people read it, e.g. '7QK2-M9TD-0H4B-XW3E'."""
+    return _groups(b32(fingerprint_bytes(public_key)))
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def unb64(value: object, *, reason: str = "not_envelope") -> bytes:
+    """Bytes from base64 text; CryptoError(reason) for anything else."""
+    if not isinstance(value, str):
+        raise CryptoError(reason)
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise CryptoError(reason) from None
+
+
+# -- envelopes --------------------------------------------------------------------------------
+def _hkdf(material: bytes, salt: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(material)
+
+
+def seal(public_key: bytes, plain: bytes) -> bytes:
+    """An envelope of `plain` that only the holder of `public_key`'s private key can open."""
+    ephemeral = new_private_key()
+    eph_pub = public_bytes(ephemeral)
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(check_public(public_key)))
+    key = _hkdf(shared, eph_pub + public_key, b"rejection-workbook envelope v1")
+    header = bytes([VERSION]) + fingerprint_bytes(public_key) + eph_pub
+    nonce = os.urandom(NONCE_LEN)
+    return header + nonce + AESGCM(key).encrypt(nonce, plain, header)
+
+
+def envelope_fingerprint(data: bytes) -> bytes:
+    """The recipient fingerprint an envelope names; CryptoError('not_envelope') if it isn't one."""
+    if not isinstance(data, bytes) or len(data) < MIN_ENVELOPE:
+        raise CryptoError("not_envelope")
+    if data[0] != VERSION:
+        raise CryptoError("newer" if data[0] > VERSION else "not_envelope")
+    return data[1 : 1 + FP_LEN]
+
+
+def open_sealed(private: X25519PrivateKey, data: bytes) -> bytes:
+    """The plaintext of an envelope sealed to `private`'s public key.
+
+    CryptoError: 'wrong_key' for an envelope sealed to another key, 'tampered' when any byte
+    changed, 'not_envelope' / 'newer' for bytes that aren't one this app can read.
+    """
+    named = envelope_fingerprint(data)
+    mine = public_bytes(private)
+    if not hmac.compare_digest(named, fingerprint_bytes(mine)):
+        raise CryptoError("wrong_key")
+    header, nonce, sealed = (
+        data[:HEADER_LEN],
+        data[HEADER_LEN : HEADER_LEN + NONCE_LEN],
+        data[MIN_ENVELOPE - 16 :],
+    )
+    eph_pub = header[1 + FP_LEN :]
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+    except ValueError:
+        raise CryptoError("tampered") from None
+    key = _hkdf(shared, eph_pub + mine, b"rejection-workbook envelope v1")
+    try:
+        return AESGCM(key).decrypt(nonce, sealed, header)
+    except InvalidTag:
+        raise CryptoError("tampered") from None
+
+
+# -- invitation codes and what their secret unlocks -------------------------------------------
+def new_secret() -> bytes:
+    return os.urandom(SECRET_LEN)
+
+
+def invitation_id(secret: bytes) -> str:
+    """The id the service knows an invitation by (the secret can't be worked back from it)."""
+    return hashlib.sha256(b"rejection-workbook invitation\x00" + secret).hexdigest()[:32]
+
+
+def make_code(secret: bytes, fp: bytes) -> str:
+    """The code to hand over: secret, fingerprint and a check, in groups of four."""
+    payload = secret + fp
+    check = b32(hashlib.sha256(payload).digest()[:5])[:4]
+    return _groups(b32(payload) + check)
+
+
+def read_code(code: object) -> tuple[bytes, bytes]:
+    """(secret, fingerprint bytes) from a code as typed (any case, spaces, dashes, O for 0);
+    CryptoError('bad_code') when it isn't one (a letter mistyped, missing or extra)."""
+    if not isinstance(code, str):
+        raise CryptoError("bad_code")
+    chars = "".join(c for c in code.upper() if c.isalnum()).translate(_READ_AS)
+    size = (SECRET_LEN + FP_LEN) * 8 // 5
+    if len(chars) != size + 4 or any(c not in ALPHABET for c in chars):
+        raise CryptoError("bad_code")
+    payload = _unb32(chars[:size])
+    if b32(hashlib.sha256(payload).digest()[:5])[:4] != chars[size:]:
+        raise CryptoError("bad_code")
+    return payload[:SECRET_LEN], payload[SECRET_LEN:]
+
+
+def _secret_key(secret: bytes, purpose: bytes) -> bytes:
+    return _hkdf(secret, b"rejection-workbook invitation", purpose)
+
+
+def seal_with_secret(secret: bytes, plain: bytes) -> bytes:
+    """`plain` (a start file) sealed under a key from an invitation secret."""
+    nonce = os.urandom(NONCE_LEN)
+    aad = bytes([VERSION]) + invitation_id(secret).encode("ascii")
+    return bytes([VERSION]) + nonce + AESGCM(_secret_key(secret, b"start")).encrypt(nonce, plain, aad)
+
+
+def open_with_secret(secret: bytes, data: bytes) -> bytes:
+    if not isinstance(data, bytes) or len(data) < 1 + NONCE_LEN + 16 or data[0] != VERSION:
+        raise CryptoError("not_envelope")
+    aad = bytes([VERSION]) + invitation_id(secret).encode("ascii")
+    try:
+        return AESGCM(_secret_key(secret, b"start")).decrypt(
+            data[1 : 1 + NONCE_LEN], data[1 + NONCE_LEN :], aad
+        )
+    except InvalidTag:
+        raise CryptoError("tampered") from None
+
+
+def key_proof(secret: bytes, public_key: bytes) -> str:
+    """Proof, from the holder of an invitation's secret, that `public_key` is theirs: the
+    therapist checks it before sealing notes, so a service can't swap the client's key."""
+    return hmac.new(_secret_key(secret, b"client key"), public_key, hashlib.sha256).hexdigest()
+
+
+def check_proof(secret: bytes, public_key: bytes, proof: object) -> bool:
+    return isinstance(proof, str) and hmac.compare_digest(key_proof(secret, public_key), proof)
+
+
+# -- key files --------------------------------------------------------------------------------
+def backup(private: X25519PrivateKey, passphrase: str) -> bytes:
+    """A backup file of `private`, sealed under `passphrase` (as a protected share file is)."""
+    if not isinstance(passphrase, str) or not passphrase:
+        raise CryptoError("no_passphrase")
+    plain = json.dumps({"rejection-workbook-key": VERSION, "private": b64(_private_bytes(private))})
+    return share.seal(plain.encode("utf-8"), passphrase)
+
+
+def restore(data: bytes, passphrase: str) -> X25519PrivateKey:
+    """The private key in a backup; CryptoError with a plain reason (wrong passphrase, not a backup)."""
+    if not isinstance(passphrase, str) or not passphrase:
+        raise CryptoError("no_passphrase")
+    try:
+        header, members = share._open(data)
+        if "encrypted" not in header:
+            raise CryptoError("not_backup")
+        plain = share._unseal(header, members, passphrase)
+    except share.ShareError as exc:
+        raise CryptoError("wrong_passphrase" if "passphrase" in str(exc) else "not_backup") from None
+    try:
+        found = json.loads(plain.decode("utf-8"))
+        if found.get("rejection-workbook-key") != VERSION:
+            raise ValueError
+        return X25519PrivateKey.from_private_bytes(unb64(found["private"], reason="not_backup"))
+    except (ValueError, KeyError, AttributeError, UnicodeDecodeError, TypeError):
+        raise CryptoError("not_backup") from None
+
+
+def key_path(home: str | os.PathLike) -> Path:
+    return Path(home) / KEY_FILE
+
+
+def save_key(home: str | os.PathLike, private: X25519PrivateKey, passphrase: str | None = None) -> Path:
+    """Write the key file (0600, whole or not at all), sealed under `passphrase` if given."""
+    record: dict = {"version": VERSION, "public": b64(public_bytes(private))}
+    if passphrase:
+        record["sealed"] = b64(backup(private, passphrase))
+    else:
+        record["private"] = b64(_private_bytes(private))
+    path = key_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(record, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def read_public(home: str | os.PathLike) -> bytes | None:
+    """The public key in the home's key file, or None when there is none."""
+    record = _record(home)
+    return None if record is None else check_public(unb64(record.get("public"), reason="bad_key"))
+
+
+def load_key(home: str | os.PathLike, passphrase: str | None = None) -> X25519PrivateKey | None:
+    """The private key in the home's key file (None when there is none).
+
+    CryptoError('locked') when it is sealed and no passphrase is given; 'wrong_passphrase'."""
+    record = _record(home)
+    if record is None:
+        return None
+    if "sealed" in record:
+        if not passphrase:
+            raise CryptoError("locked")
+        return restore(unb64(record["sealed"], reason="bad_key"), passphrase)
+    try:
+        return X25519PrivateKey.from_private_bytes(unb64(record.get("private"), reason="bad_key"))
+    except ValueError as exc:
+        raise CryptoError("bad_key") from exc
+
+
+def _record(home: str | os.PathLike) -> dict | None:
+    try:
+        raw = key_path(home).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        raise CryptoError("bad_key") from None
+    if not isinstance(record, dict) or record.get("version") != VERSION:
+        raise CryptoError("bad_key")
+    return record

@@ -1,0 +1,802 @@
+"""The exchange service: a small Tornado app a JupyterHub runs beside the people's servers.
+
+It keeps *sealed* envelopes and invitations in its own SQLite file and hands them to the
+person they are for. It never holds a key that opens them: a client's words are sealed in
+the client's kernel (`workbook.hub.client`) and opened in the therapist's, and the other way
+round for notes. What it does know: who is logged in (from the hub), who is a therapist
+(hub group ``therapists``), which client is linked to which therapist (by an invitation the
+therapist made and the client redeemed), and each envelope's size, sender and recipient.
+
+Run by the hub as a managed service named ``rejection-exchange``::
+
+    python -m workbook.hub.service
+
+It listens where ``$JUPYTERHUB_SERVICE_URL`` says, under ``$JUPYTERHUB_SERVICE_PREFIX``,
+keeps its database in ``$REJECTION_EXCHANGE_DB`` (default ``./exchange.sqlite``) and writes
+one audit line per request (who, what, when, size, status — never content) to
+``$REJECTION_EXCHANGE_AUDIT`` (default: beside the database, ``.audit.log``).
+
+Who may call it: people whose token carries ``access:services!service=rejection-exchange``.
+Checked on JupyterHub 6.1.1, two settings are needed in the hub's config, because neither the
+default ``user`` role (only ``self``) nor the single-user server's own token (which the app's
+kernel uses as $JUPYTERHUB_API_TOKEN; default scopes ``users:activity!user`` and
+``access:servers!server``) carries that scope::
+
+    c.JupyterHub.extra_user_scopes = {"access:services!service=rejection-exchange"}
+    c.Spawner.server_token_scopes = [
+        "users:activity!user", "access:servers!server",
+        "access:services!service=rejection-exchange",
+    ]
+
+The service's own role needs ``read:users:groups`` (and ``read:users:name``) to learn who is
+in the ``therapists`` group: a person's server token doesn't show their groups.
+
+API (JSON unless said; every refusal is ``{"error": "<one plain sentence>"}``)::
+
+    GET  api/health                          no login; {"ok": true}
+    GET  api/me                              {"name", "therapist"}
+    PUT  api/key                             therapist: {"public_key"} -> {"fingerprint"}
+    POST api/invitations                     therapist: {"id", "public_key", "start"} -> 201
+    GET  api/invitations                     therapist: their invitations (no start files)
+    GET  api/invitations/<id>                therapist who made it: with the client's key and proof
+    POST api/invitations/<id>/redeem         client: {"public_key", "proof"} -> therapist, key, start
+    POST api/envelopes?id=&to=&kind=&link=   body: the envelope's bytes; kind "share" (client to
+                                             their therapist) or "notes" (therapist to a linked client)
+    GET  api/envelopes[?kind=&all=1]         envelopes addressed to me (waiting ones unless all=1)
+    GET  api/envelopes/<id>                  the envelope's bytes, for its recipient only
+    POST api/envelopes/<id>/received         recipient: received (the sealed bytes are dropped)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import os
+import re
+import signal
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+from tornado import web
+from tornado.httpclient import AsyncHTTPClient
+
+from .. import share
+from ..content import text
+from . import crypto
+
+DB_ENV = "REJECTION_EXCHANGE_DB"
+AUDIT_ENV = "REJECTION_EXCHANGE_AUDIT"
+SERVICE_NAME = "rejection-exchange"
+THERAPISTS = "therapists"
+ID = r"([0-9a-f]{32})"
+ID_RE = re.compile(ID)
+KINDS = ("share", "notes")
+MiB = 2**20
+log = logging.getLogger("workbook.hub.service")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one person may send and keep waiting (all enforced per sender)."""
+
+    envelope_bytes: int = share.MAX_FILE + crypto.MIN_ENVELOPE  # a share file at its largest, sealed
+    start_bytes: int = 1 * MiB  # a sealed start file (a welcome note and questions)
+    waiting: int = 50  # envelopes sent and not yet received
+    waiting_bytes: int = 64 * MiB  # their size together (so one person can't fill the disk)
+    per_day: int = 200  # envelopes sent in the last 24 hours
+    open_invitations: int = 100  # invitations made and not yet redeemed or expired
+    invitation_days: int = 14  # how long a code can be used
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    name: str
+    therapist: bool
+
+
+class Refused(web.HTTPError):
+    """A refusal: HTTP status and `message`, a sentence from data/text/hub.toml [service]."""
+
+    def __init__(self, status: int, key: str, **values):
+        super().__init__(status)
+        self.key = key
+        self.message = text("hub")["service"][key].format(**values)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Identify = Callable[[web.RequestHandler], Awaitable[User | None]]
+
+
+# -- the database ------------------------------------------------------------------------------
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS keys (
+    owner TEXT PRIMARY KEY,
+    public_key BLOB NOT NULL,
+    fingerprint TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invitations (
+    id TEXT PRIMARY KEY,
+    therapist TEXT NOT NULL,
+    therapist_key BLOB NOT NULL,
+    start BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    client TEXT,
+    client_key BLOB,
+    proof TEXT,
+    redeemed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS invitations_by_therapist ON invitations(therapist, redeemed_at);
+CREATE INDEX IF NOT EXISTS invitations_by_client ON invitations(client);
+CREATE TABLE IF NOT EXISTS envelopes (
+    id TEXT PRIMARY KEY,
+    link TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    sent_at TEXT NOT NULL,
+    received_at TEXT
+);
+CREATE INDEX IF NOT EXISTS envelopes_by_recipient ON envelopes(recipient, received_at, sent_at);
+CREATE INDEX IF NOT EXISTS envelopes_by_sender ON envelopes(sender, sent_at);
+"""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class Store:
+    """The service's SQLite file: named columns, one short transaction per change, WAL."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA busy_timeout = 5000")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def write(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def one(self, sql: str, **params) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, **params) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+
+# -- who is asking ----------------------------------------------------------------------------
+class HubIdentity:
+    """The person behind a request, as the hub says (token header, or the OAuth cookie)."""
+
+    def __init__(self, hub_auth=None, *, group_cache_seconds: float = 30):
+        from jupyterhub.services.auth import HubOAuth
+
+        self.auth = hub_auth or HubOAuth.instance(cache_max_age=60)
+        self._groups: dict[str, tuple[float, bool]] = {}
+        self.group_cache_seconds = group_cache_seconds
+
+    async def __call__(self, handler: web.RequestHandler) -> User | None:
+        from jupyterhub.services.auth import check_scopes
+
+        model = await self.auth.get_user(handler, sync=False)
+        if not model or model.get("kind", "user") != "user":
+            return None
+        if self.auth.access_scopes and not check_scopes(
+            self.auth.access_scopes, set(model.get("scopes", []))
+        ):
+            raise Refused(403, "no_access")
+        if "groups" in model:
+            return User(model["name"], THERAPISTS in model["groups"])
+        return User(model["name"], await self._therapist(model["name"]))
+
+    async def _therapist(self, name: str) -> bool:
+        """Whether `name` is in the therapists group, asked with the service's own token."""
+        cached = self._groups.get(name)
+        if cached and time.monotonic() - cached[0] < self.group_cache_seconds:
+            return cached[1]
+        url = f"{self.auth.api_url.rstrip('/')}/users/{quote(name, safe='')}"
+        response = await AsyncHTTPClient().fetch(
+            url, headers={"Authorization": f"token {self.auth.api_token}"}
+        )
+        therapist = THERAPISTS in json.loads(response.body).get("groups", [])
+        self._groups[name] = (time.monotonic(), therapist)
+        return therapist
+
+
+class TokenIdentity:
+    """A fixed table of tokens -> people, for tests and benchmarks without a hub.
+
+    Only a constructor argument switches it on (`Exchange(identify=...)`); `main()` always
+    uses the hub, and no request can change which is used."""
+
+    def __init__(self, people: dict[str, User]):
+        self.people = dict(people)
+
+    async def __call__(self, handler: web.RequestHandler) -> User | None:
+        match = re.fullmatch(r"(?i:token|bearer)\s+(\S+)", handler.request.headers.get("Authorization", ""))
+        return self.people.get(match.group(1)) if match else None
+
+
+# -- handlers ---------------------------------------------------------------------------------
+class Handler(web.RequestHandler):
+    """JSON in and out; the person found first; one audit line per request."""
+
+    action = "?"
+    login_needed = True
+
+    def initialize(self, service: Exchange):
+        self.service = service
+        self.user: User | None = None
+        self.target = ""  # the id acted on, for the audit line
+        self.size = 0
+
+    async def prepare(self):
+        self.set_header("Cache-Control", "no-store")
+        if not self.login_needed:
+            return
+        try:
+            self.user = await self.service.identify(self)
+        except Refused as refused:
+            self.refuse(refused)
+            return
+        except Exception:  # the hub didn't answer: say so, rather than a bare 500
+            log.exception("could not ask the hub who is calling")
+            self.refuse(Refused(503, "hub_unreachable"))
+            return
+        if self.user is None:
+            self.refuse(Refused(401, "no_user"))
+        elif self.request.method != "GET" and "Authorization" not in self.request.headers:
+            self.refuse(Refused(403, "token_only"))  # a cookie alone can't change anything
+
+    def refuse(self, refused: Refused) -> None:
+        self.set_status(refused.status_code)
+        self.finish({"error": refused.message})
+
+    def write_error(self, status_code: int, **kwargs):
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, Refused):
+            self.finish({"error": exc.message})
+            return
+        words = text("hub")["service"]
+        if status_code >= 500:
+            self.finish({"error": words["failed"]})
+        else:
+            self.finish({"error": words["bad_request"].format(what=self._reason.lower())})
+
+    def therapist(self) -> User:
+        if not self.user.therapist:
+            raise Refused(403, "not_therapist")
+        return self.user
+
+    def body_json(self) -> dict:
+        try:
+            found = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise Refused(400, "bad_request", what="not JSON") from None
+        if not isinstance(found, dict):
+            raise Refused(400, "bad_request", what="not a JSON object")
+        return found
+
+    def finish(self, chunk=None):
+        # the audit line is written before the answer leaves, so it is there once it is read
+        if not self._finished:
+            self.service.audit(
+                who=self.user.name if self.user else "",
+                action=self.action,
+                target=self.target,
+                size=self.size or len(self.request.body or b""),
+                status=self.get_status(),
+            )
+        return super().finish(chunk)
+
+
+class Health(Handler):
+    action, login_needed = "health", False
+
+    def get(self):
+        self.finish({"ok": True})
+
+
+class NotFound(Handler):
+    action, login_needed = "not found", False
+
+    async def prepare(self):
+        self.refuse(Refused(404, "not_found"))
+
+
+class Me(Handler):
+    action = "me"
+
+    def get(self):
+        self.finish({"name": self.user.name, "therapist": self.user.therapist})
+
+
+class Key(Handler):
+    action = "publish key"
+
+    def put(self):
+        me = self.therapist()
+        public = _public_key(self.body_json().get("public_key"))
+        self.finish({"fingerprint": self.service.publish_key(me.name, public)})
+
+
+class Invitations(Handler):
+    action = "invitations"
+
+    def post(self):
+        self.action = "invite"
+        me = self.therapist()
+        body = self.body_json()
+        invitation = body.get("id")
+        if not isinstance(invitation, str) or not ID_RE.fullmatch(invitation):
+            raise Refused(400, "bad_request", what="id")
+        self.target = invitation
+        public = _public_key(body.get("public_key"))
+        start = _b64(body.get("start"), "start")
+        self.size = len(start)
+        self.set_status(201)
+        self.finish(self.service.invite(me.name, invitation, public, start))
+
+    def get(self):
+        me = self.therapist()
+        self.finish({"invitations": self.service.invitations_of(me.name)})
+
+
+class Invitation(Handler):
+    action = "invitation"
+
+    def get(self, invitation: str):
+        self.target = invitation
+        self.finish(self.service.invitation_for(self.therapist().name, invitation))
+
+
+class Redeem(Handler):
+    action = "redeem"
+
+    def post(self, invitation: str):
+        self.target = invitation
+        body = self.body_json()
+        public = _public_key(body.get("public_key"))
+        proof = body.get("proof")
+        if not isinstance(proof, str) or not re.fullmatch(r"[0-9a-f]{64}", proof):
+            raise Refused(400, "bad_request", what="proof")
+        self.finish(self.service.redeem(self.user.name, invitation, public, proof))
+
+
+class Envelopes(Handler):
+    action = "inbox"
+
+    def post(self):
+        self.action = "send"
+        envelope = self.get_query_argument("id", "")
+        link = self.get_query_argument("link", "")
+        kind = self.get_query_argument("kind", "")
+        to = self.get_query_argument("to", "")
+        if not ID_RE.fullmatch(envelope) or not ID_RE.fullmatch(link) or kind not in KINDS or not to:
+            raise Refused(400, "bad_request", what="id, link, kind and to")
+        self.target = envelope
+        data = self.request.body or b""
+        self.size = len(data)
+        self.set_status(201)
+        self.finish(self.service.send(self.user.name, envelope, link=link, kind=kind, to=to, data=data))
+
+    def get(self):
+        kind = self.get_query_argument("kind", "")
+        if kind and kind not in KINDS:
+            raise Refused(400, "bad_request", what="kind")
+        waiting_only = self.get_query_argument("all", "") != "1"
+        self.finish({"envelopes": self.service.inbox(self.user.name, kind=kind, waiting_only=waiting_only)})
+
+
+class Envelope(Handler):
+    action = "fetch"
+
+    def get(self, envelope: str):
+        self.target = envelope
+        data = self.service.fetch(self.user.name, envelope)
+        self.size = len(data)
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(data)
+
+
+class Received(Handler):
+    action = "received"
+
+    def post(self, envelope: str):
+        self.target = envelope
+        self.finish(self.service.received(self.user.name, envelope))
+
+
+def _public_key(value: object) -> bytes:
+    try:
+        return crypto.check_public(crypto.unb64(value, reason="bad_key"))
+    except crypto.CryptoError:
+        raise Refused(400, "bad_request", what="public key") from None
+
+
+def _b64(value: object, what: str) -> bytes:
+    try:
+        return crypto.unb64(value)
+    except crypto.CryptoError:
+        raise Refused(400, "bad_request", what=what) from None
+
+
+# -- what the service does --------------------------------------------------------------------
+class Exchange:
+    """The service's rules, over its Store; handlers only translate HTTP."""
+
+    def __init__(
+        self,
+        db: str | os.PathLike,
+        *,
+        identify: Identify,
+        limits: Limits | None = None,
+        audit_path: str | os.PathLike | None = None,
+        clock: Callable[[], dt.datetime] = _now,
+    ):
+        self.store = Store(db)
+        self.identify = identify
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.audit_path = Path(audit_path or f"{self.store.path}.audit.log")
+        fd = os.open(self.audit_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        self._audit = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+
+    def close(self) -> None:
+        self._audit.close()
+        self.store.close()
+
+    def audit(self, **fields) -> None:
+        """One line per request: who, what, when, size, status (never content)."""
+        line = {"at": _stamp(self.clock()), **fields}
+        self._audit.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    # keys and invitations
+    def publish_key(self, owner: str, public: bytes) -> str:
+        fingerprint = crypto.fingerprint(public)
+        with self.store.write() as db:
+            db.execute(
+                "INSERT INTO keys (owner, public_key, fingerprint, updated_at) VALUES (:owner, :key, :fp, :at)"
+                " ON CONFLICT(owner) DO UPDATE SET public_key = :key, fingerprint = :fp, updated_at = :at",
+                {"owner": owner, "key": public, "fp": fingerprint, "at": _stamp(self.clock())},
+            )
+        return fingerprint
+
+    def invite(self, therapist: str, invitation: str, public: bytes, start: bytes) -> dict:
+        if len(start) > self.limits.start_bytes:
+            raise Refused(413, "too_large", size=_mib(len(start)), limit=_mib(self.limits.start_bytes))
+        published = self.store.one("SELECT public_key FROM keys WHERE owner = :owner", owner=therapist)
+        if published is None or published["public_key"] != public:
+            raise Refused(409, "no_key")
+        now = self.clock()
+        open_now = self.store.one(
+            "SELECT count(*) AS n FROM invitations WHERE therapist = :t AND client IS NULL AND expires_at > :now",
+            t=therapist,
+            now=_stamp(now),
+        )["n"]
+        if open_now >= self.limits.open_invitations:
+            raise Refused(429, "too_many_invitations", count=open_now)
+        expires = now + dt.timedelta(days=self.limits.invitation_days)
+        try:
+            with self.store.write() as db:
+                db.execute(
+                    "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
+                    " VALUES (:id, :therapist, :key, :start, :created, :expires)",
+                    {
+                        "id": invitation,
+                        "therapist": therapist,
+                        "key": public,
+                        "start": start,
+                        "created": _stamp(now),
+                        "expires": _stamp(expires),
+                    },
+                )
+        except sqlite3.IntegrityError:
+            raise Refused(409, "duplicate") from None
+        return {"id": invitation, "expires_at": _stamp(expires)}
+
+    def invitations_of(self, therapist: str) -> list[dict]:
+        rows = self.store.all(
+            "SELECT id, created_at, expires_at, client, redeemed_at FROM invitations"
+            " WHERE therapist = :t ORDER BY created_at",
+            t=therapist,
+        )
+        return [dict(row) for row in rows]
+
+    def invitation_for(self, therapist: str, invitation: str) -> dict:
+        row = self.store.one(
+            "SELECT id, therapist, created_at, expires_at, client, client_key, proof, redeemed_at"
+            " FROM invitations WHERE id = :id",
+            id=invitation,
+        )
+        if row is None:
+            raise Refused(404, "no_invitation")
+        if row["therapist"] != therapist:
+            raise Refused(403, "not_yours")
+        found = dict(row)
+        found["client_key"] = crypto.b64(row["client_key"]) if row["client_key"] else None
+        return found
+
+    def redeem(self, client: str, invitation: str, public: bytes, proof: str) -> dict:
+        """Link `client` to the invitation's therapist; one use (the same person, key and proof
+        may ask again, so a reply lost on the way doesn't use a code up)."""
+        now = _stamp(self.clock())
+        with self.store.write() as db:
+            row = db.execute("SELECT * FROM invitations WHERE id = :id", {"id": invitation}).fetchone()
+            if row is None:
+                raise Refused(404, "no_invitation")
+            if row["therapist"] == client:
+                raise Refused(403, "own_invitation")
+            if row["client"] is not None:
+                if (row["client"], row["client_key"], row["proof"]) != (client, public, proof):
+                    raise Refused(409, "used")
+            elif row["expires_at"] <= now:
+                raise Refused(410, "expired")
+            else:
+                db.execute(
+                    "UPDATE invitations SET client = :client, client_key = :key, proof = :proof,"
+                    " redeemed_at = :at WHERE id = :id AND client IS NULL",
+                    {"client": client, "key": public, "proof": proof, "at": now, "id": invitation},
+                )
+        return {
+            "id": invitation,
+            "therapist": row["therapist"],
+            "therapist_key": crypto.b64(row["therapist_key"]),
+            "start": crypto.b64(row["start"]),
+        }
+
+    # envelopes
+    def send(self, sender: str, envelope: str, *, link: str, kind: str, to: str, data: bytes) -> dict:
+        limits = self.limits
+        if len(data) > limits.envelope_bytes:
+            raise Refused(413, "too_large", size=_mib(len(data)), limit=_mib(limits.envelope_bytes))
+        row = self.store.one("SELECT * FROM invitations WHERE id = :id", id=link)
+        if row is None or row["client"] is None:
+            raise Refused(403, "not_linked")
+        # a share goes from the linked client to their therapist; notes the other way
+        if kind == "share":
+            pair, key = (row["client"], row["therapist"]), row["therapist_key"]
+        else:
+            pair, key = (row["therapist"], row["client"]), row["client_key"]
+        if (sender, to) != pair:
+            raise Refused(403, "not_linked")
+        try:
+            named = crypto.envelope_fingerprint(data)
+        except crypto.CryptoError:
+            raise Refused(400, "bad_request", what="not a sealed envelope") from None
+        if named != crypto.fingerprint_bytes(key):
+            raise Refused(403, "wrong_recipient")
+        now = self.clock()
+        if self.store.one("SELECT 1 FROM envelopes WHERE id = :id", id=envelope):
+            raise Refused(409, "replayed")
+        waiting = self.store.one(
+            "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM envelopes"
+            " WHERE sender = :s AND received_at IS NULL",
+            s=sender,
+        )
+        if waiting["n"] >= limits.waiting:
+            raise Refused(429, "too_many_waiting", count=waiting["n"])
+        if waiting["size"] + len(data) > limits.waiting_bytes:
+            raise Refused(429, "too_much_waiting", size=_mib(waiting["size"]))
+        today = self.store.one(
+            "SELECT count(*) AS n FROM envelopes WHERE sender = :s AND sent_at > :since",
+            s=sender,
+            since=_stamp(now - dt.timedelta(days=1)),
+        )["n"]
+        if today >= limits.per_day:
+            raise Refused(429, "too_many_today", count=today)
+        try:
+            with self.store.write() as db:
+                db.execute(
+                    "INSERT INTO envelopes (id, link, kind, sender, recipient, size, data, sent_at)"
+                    " VALUES (:id, :link, :kind, :sender, :recipient, :size, :data, :at)",
+                    {
+                        "id": envelope,
+                        "link": link,
+                        "kind": kind,
+                        "sender": sender,
+                        "recipient": to,
+                        "size": len(data),
+                        "data": data,
+                        "at": _stamp(now),
+                    },
+                )
+        except sqlite3.IntegrityError:
+            raise Refused(409, "replayed") from None
+        return {"id": envelope, "size": len(data)}
+
+    def inbox(self, recipient: str, *, kind: str = "", waiting_only: bool = True) -> list[dict]:
+        rows = self.store.all(
+            "SELECT id, link, kind, sender, size, sent_at, received_at FROM envelopes"
+            " WHERE recipient = :r AND (:kind = '' OR kind = :kind)"
+            " AND (:waiting = 0 OR received_at IS NULL) ORDER BY sent_at",
+            r=recipient,
+            kind=kind,
+            waiting=int(waiting_only),
+        )
+        return [dict(row) for row in rows]
+
+    def _own(self, recipient: str, envelope: str) -> sqlite3.Row:
+        row = self.store.one("SELECT recipient, data, received_at FROM envelopes WHERE id = :id", id=envelope)
+        if row is None:
+            raise Refused(404, "not_found")
+        if row["recipient"] != recipient:
+            raise Refused(403, "not_yours")
+        return row
+
+    def fetch(self, recipient: str, envelope: str) -> bytes:
+        row = self._own(recipient, envelope)
+        if row["received_at"] is not None:
+            raise Refused(410, "not_found")
+        return bytes(row["data"])
+
+    def received(self, recipient: str, envelope: str) -> dict:
+        """Mark an envelope received and drop its sealed bytes (its id stays, so it can't be replayed)."""
+        self._own(recipient, envelope)
+        at = _stamp(self.clock())
+        with self.store.write() as db:
+            db.execute(
+                "UPDATE envelopes SET received_at = coalesce(received_at, :at), data = x''"
+                " WHERE id = :id AND recipient = :r",
+                {"at": at, "id": envelope, "r": recipient},
+            )
+        return {"id": envelope, "received": True}
+
+
+def _mib(size: int) -> str:
+    return f"{size / MiB:.1f}".removesuffix(".0")
+
+
+# -- the app ----------------------------------------------------------------------------------
+def make_app(service: Exchange, *, prefix: str = "/", hub_auth=None) -> web.Application:
+    """The Tornado app for `service` under `prefix`; with `hub_auth` (a HubOAuth), also the
+    OAuth callback and a page a browser can open to log in."""
+    prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    args = {"service": service}
+    routes = [
+        (f"{prefix}api/health", Health, args),
+        (f"{prefix}api/me", Me, args),
+        (f"{prefix}api/key", Key, args),
+        (f"{prefix}api/invitations", Invitations, args),
+        (f"{prefix}api/invitations/{ID}", Invitation, args),
+        (f"{prefix}api/invitations/{ID}/redeem", Redeem, args),
+        (f"{prefix}api/envelopes", Envelopes, args),
+        (f"{prefix}api/envelopes/{ID}", Envelope, args),
+        (f"{prefix}api/envelopes/{ID}/received", Received, args),
+    ]
+    settings: dict = {
+        # room for the largest envelope; larger bodies get a plain 413 from the handler
+        "max_body_size": 2 * service.limits.envelope_bytes + MiB,
+        "default_handler_class": NotFound,
+        "default_handler_args": args,
+    }
+    if hub_auth is not None:
+        from jupyterhub.services.auth import HubOAuthCallbackHandler
+
+        routes.append((f"{prefix}oauth_callback", HubOAuthCallbackHandler))
+        routes.append((prefix, _landing()))
+        settings["hub_auth"] = hub_auth
+        settings["cookie_secret"] = os.urandom(32)
+    return web.Application(routes, **settings)
+
+
+def _landing():
+    from jupyterhub.services.auth import HubOAuthenticated
+
+    class Landing(HubOAuthenticated, web.RequestHandler):
+        """A browser's way in: the hub's login first, then who the person is."""
+
+        @web.authenticated
+        def get(self):
+            self.finish({"name": self.current_user["name"]})
+
+    return Landing
+
+
+class Running:
+    """A service served on a thread of its own (for tests and benchmarks): `url`, `stop()`."""
+
+    def __init__(self, service: Exchange, *, prefix: str = "/", host: str = "127.0.0.1"):
+        import threading
+
+        from tornado.httpserver import HTTPServer
+        from tornado.netutil import bind_sockets
+
+        self.service = service
+        sockets = bind_sockets(0, host)
+        port = sockets[0].getsockname()[1]
+        self.url = f"http://{host}:{port}{'/' + prefix.strip('/') + '/' if prefix.strip('/') else '/'}"
+        ready = threading.Event()
+
+        async def serve():
+            app = make_app(service, prefix=prefix)
+            self._server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
+            self._server.add_sockets(sockets)
+            self._loop = asyncio.get_running_loop()
+            self._stopped = asyncio.Event()
+            ready.set()
+            await self._stopped.wait()
+            self._server.stop()
+            await self._server.close_all_connections()
+
+        self._thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+
+    def stop(self) -> None:
+        """Stop serving and close the service's files."""
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(10)
+        self.service.close()
+
+
+def main() -> None:
+    """Run as a hub-managed service (see the module docstring for the settings it reads)."""
+    from jupyterhub.services.auth import HubOAuth
+    from tornado.httpserver import HTTPServer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
+    hub_auth = HubOAuth.instance(cache_max_age=60)
+    service = Exchange(
+        os.environ.get(DB_ENV, "exchange.sqlite"),
+        identify=HubIdentity(hub_auth),
+        audit_path=os.environ.get(AUDIT_ENV) or None,
+    )
+    app = make_app(service, prefix=prefix, hub_auth=hub_auth)
+
+    async def serve():
+        server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
+        server.listen(url.port or 80, url.hostname or "127.0.0.1")
+        log.info("rejection-exchange listening on %s%s", url.geturl().rstrip("/"), prefix)
+        stop = asyncio.Event()
+        # the hub stops its services with SIGTERM: finish what is under way, then close the files
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        server.stop()
+        await server.close_all_connections()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()
+
+
+if __name__ == "__main__":
+    main()
