@@ -55,7 +55,8 @@ def test_one_server_opens_the_app_for_each_person_and_runs_the_exchange(hub_conf
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles[facts.SERVICE_NAME]["scopes"] == list(facts.SERVICE_SCOPES)
     assert roles[facts.SERVICE_NAME]["services"] == [facts.SERVICE_NAME]
-    assert f"access:services!service={facts.SERVICE_NAME}" in roles["user"]["scopes"]
+    reach = f"access:services!service={facts.SERVICE_NAME}"
+    assert reach in c.JupyterHub.extra_user_scopes and reach in c.Spawner.server_token_scopes
     assert any("jupyterhub_idle_culler" in s.get("command", []) for s in c.JupyterHub.services)
     assert c.PAMAuthenticator.allowed_groups == {facts.PEOPLE_GROUP, facts.THERAPISTS_GROUP}
 
@@ -70,7 +71,9 @@ def test_kubernetes_values_parse_and_name_the_same_app_command_and_service(value
     assert set(values["hub"]["services"]) == {facts.SERVICE_NAME}
     roles = values["hub"]["loadRoles"]
     assert roles[facts.SERVICE_NAME]["scopes"] == list(facts.SERVICE_SCOPES)
-    assert f"access:services!service={facts.SERVICE_NAME}" in roles["user"]["scopes"]
+    config = values["hub"]["config"]
+    assert config["JupyterHub"]["extra_user_scopes"] == sorted(hub_config.JupyterHub.extra_user_scopes)
+    assert config["Spawner"]["server_token_scopes"] == hub_config.Spawner.server_token_scopes
     assert f'"{facts.THERAPISTS_GROUP}"' in values["hub"]["extraConfig"]["therapists"]
 
 

@@ -105,10 +105,15 @@ c.JupyterHub.services = [
         "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={settings.idle_seconds}"],
     },
 ]
+# People reach the exchange with their login and with their server's token (which the app's
+# kernel uses); neither JupyterHub's default user role nor that token carries it by default.
+c.JupyterHub.extra_user_scopes = {f"access:services!service={facts.SERVICE_NAME}"}
+c.Spawner.server_token_scopes = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={facts.SERVICE_NAME}",
+]
 c.JupyterHub.load_roles = [
-    # people reach their own server and the exchange (JupyterHub's default user role
-    # doesn't include services)
-    {"name": "user", "scopes": ["self", f"access:services!service={facts.SERVICE_NAME}"]},
     # the exchange may only learn who a person is and whether they are a therapist
     {"name": facts.SERVICE_NAME, "scopes": list(facts.SERVICE_SCOPES), "services": [facts.SERVICE_NAME]},
     {
