@@ -8,6 +8,7 @@ from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
 from ..text import labels
+from . import hubshare
 from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
 from .sharing import TherapistSection
 
@@ -44,6 +45,8 @@ class StartPage:
         )
         self.progress = w.HTML()
         page.section(t["progress_title"], "", self.progress)
+        if hubshare.on_hub():  # on a practice server: join, send and notes through the exchange
+            self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
         self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes
         self.refresh()
         self.widget = page.show()
