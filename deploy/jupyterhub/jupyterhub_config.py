@@ -83,6 +83,9 @@ c.Spawner.cmd = facts.singleuser_command(python)
 c.Spawner.default_url = facts.DEFAULT_URL
 c.Spawner.pre_spawn_hook = private_home
 c.Spawner.http_timeout = 60
+# a bookmark to the app after the server was stopped (idle, or a restart) starts it again
+# rather than showing "Launch Server"
+c.JupyterHub.implicit_spawn_seconds = 1
 c.Spawner.environment = {
     # the app finds the exchange here (the service's own address, on this machine)
     "REJECTION_WORKBOOK_EXCHANGE_URL": settings.service_url + f"/services/{facts.SERVICE_NAME}/",
