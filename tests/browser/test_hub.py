@@ -58,14 +58,40 @@ def _open_to_everyone(path: Path) -> bool:
     return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
 
 
-@pytest.fixture(scope="module")
-def shared_python():
+@contextlib.contextmanager
+def everyone_python():
     """A Python every user of this machine can run, with this environment's packages.
 
     This environment's own interpreter may sit under a private home (pyenv under /root,
     0700: other users can't run it). Then a thin venv of the system's Python of the same
     version is made in /tmp whose site-packages, share and etc are this environment's.
+    Also used by benchmarks/hub_login.py.
     """
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    packages = Path(sys.prefix) / "lib" / version / "site-packages"
+    if _open_to_everyone(Path(os.path.realpath(sys.executable))):
+        yield sys.executable
+        return
+    system = shutil.which(version, path="/usr/bin:/usr/local/bin")
+    if system is None:
+        raise RuntimeError(f"No system {version} that every user can run.")
+    folder = Path(tempfile.mkdtemp(prefix="rw-hub-python-"))
+    try:
+        folder.chmod(0o755)
+        venv = folder / "venv"
+        subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True)
+        shutil.rmtree(venv / "lib" / version / "site-packages")
+        (venv / "lib" / version / "site-packages").symlink_to(packages)
+        for name in ("share", "etc"):
+            if (Path(sys.prefix) / name).is_dir():
+                (venv / name).symlink_to(Path(sys.prefix) / name)
+        yield str(venv / "bin" / "python")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_python():
     need(os.geteuid() == 0, "The practice-server test runs as root (it makes system users).")
     need(
         shutil.which(hubsetup.PROXY),
@@ -77,25 +103,15 @@ def shared_python():
         _open_to_everyone(site) and _open_to_everyone(packages / "site-packages"),
         f"{site} and {packages} must be readable by every user for the hub's people to run them.",
     )
-    if _open_to_everyone(Path(os.path.realpath(sys.executable))):
-        yield sys.executable
-        return
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    system = shutil.which(version, path="/usr/bin:/usr/local/bin")
-    need(system, f"No system {version} that every user can run.")
-    folder = Path(tempfile.mkdtemp(prefix="rw-hub-python-"))
-    try:
-        folder.chmod(0o755)
-        venv = folder / "venv"
-        subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True)
-        shutil.rmtree(venv / "lib" / version / "site-packages")
-        (venv / "lib" / version / "site-packages").symlink_to(packages / "site-packages")
-        for name in ("share", "etc"):
-            if (Path(sys.prefix) / name).is_dir():
-                (venv / name).symlink_to(Path(sys.prefix) / name)
-        yield str(venv / "bin" / "python")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    need(
+        _open_to_everyone(Path(os.path.realpath(sys.executable)))
+        or shutil.which(
+            f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin"
+        ),
+        "No Python of this version that every user can run.",
+    )
+    with everyone_python() as python:
+        yield python
 
 
 @dataclass
@@ -205,12 +221,12 @@ class Hub:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(int(pid), signal.SIGKILL)  # the hub ran in a session of its own
 
-    def token(self, person: Person) -> str:
+    def token(self, person: Person, scopes: tuple[str, ...] = ()) -> str:
         """An API token for `person`, asked for with their password (as a script would)."""
         body = json.dumps(
             {
                 "auth": {"username": person.name, "password": person.password},
-                "scopes": [f"access:services!service={hubfacts.SERVICE_NAME}"],
+                "scopes": [f"access:services!service={hubfacts.SERVICE_NAME}", *scopes],
                 "note": "test",
             }
         ).encode()
