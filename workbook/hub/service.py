@@ -75,8 +75,7 @@ DB_ENV = "REJECTION_EXCHANGE_DB"
 AUDIT_ENV = "REJECTION_EXCHANGE_AUDIT"
 SERVICE_NAME = "rejection-exchange"
 THERAPISTS = "therapists"
-ID = r"([0-9a-f]{32})"
-ID_RE = re.compile(ID)
+ID = r"([0-9a-f]{32})"  # in routes; values are checked with share.ID_RE (the same ids)
 KINDS = ("share", "notes")
 MiB = 2**20
 log = logging.getLogger("workbook.hub.service")
@@ -361,7 +360,7 @@ class Invitations(Handler):
         me = self.therapist()
         body = self.body_json()
         invitation = body.get("id")
-        if not isinstance(invitation, str) or not ID_RE.fullmatch(invitation):
+        if not isinstance(invitation, str) or not share.ID_RE.fullmatch(invitation):
             raise Refused(400, "bad_request", what="id")
         self.target = invitation
         public = _public_key(body.get("public_key"))
@@ -405,7 +404,12 @@ class Envelopes(Handler):
         link = self.get_query_argument("link", "")
         kind = self.get_query_argument("kind", "")
         to = self.get_query_argument("to", "")
-        if not ID_RE.fullmatch(envelope) or not ID_RE.fullmatch(link) or kind not in KINDS or not to:
+        if (
+            not share.ID_RE.fullmatch(envelope)
+            or not share.ID_RE.fullmatch(link)
+            or kind not in KINDS
+            or not to
+        ):
             raise Refused(400, "bad_request", what="id, link, kind and to")
         self.target = envelope
         data = self.request.body or b""
