@@ -112,6 +112,13 @@ def test_off_a_hub_the_pages_are_exactly_as_before(homes, monkeypatch):
     assert "Bring in a client&#x27;s share file" in _texts(desk.widget)  # file hand-over as it was
 
 
+def test_on_a_hub_the_start_page_says_where_the_words_are_kept(homes, fake):
+    _therapist, client = homes
+    shown = _texts(start.StartPage(home=client.path).widget)
+    assert "your own folder on this server" in shown
+    assert "on this computer only" not in shown
+
+
 def test_invite_join_send_collect_notes_and_back(homes, fake):
     therapist, client = homes
     desk = practice.Practice(home=therapist.path)
