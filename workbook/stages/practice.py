@@ -15,6 +15,7 @@ from .. import exchange, registry, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from ..text import labels
+from . import hubshare
 from .kit import (
     Page,
     Session,
@@ -71,6 +72,11 @@ class Practice:
         self.practice = exchange.practice_home(self.home)
         self.t = words()["practice"]
         self.stage_names = words()["stages"]
+        self.on_hub = hubshare.on_hub()
+        if self.on_hub:  # on a practice server: the key, invitations and the inbox
+            self.hub = hubshare.TherapistHub(
+                self.page, self.practice, on_change=lambda slug: self.refresh(select=slug)
+            )
         self._prepare_section()
         self._import_section()
         self.clients_html = w.HTML()
@@ -258,6 +264,8 @@ class Practice:
             parts.append(self._stage_review(slug, name, 0, report.whole_workbook_notes(wb)))
             for stage in shared:
                 parts.append(self._stage_review(slug, name, stage, report.build(wb, [stage], title=False)))
+            if self.on_hub:
+                parts.append(hubshare.send_notes_part(self.page, self.practice, slug, name))
             parts.append(self._return_part(slug, name))
             parts.append(self._report_part(slug, name))
         self.review_box.children = parts

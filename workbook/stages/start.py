@@ -8,6 +8,7 @@ from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
 from ..text import labels
+from . import hubshare
 from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
 from .sharing import TherapistSection
 
@@ -22,7 +23,9 @@ class StartPage:
         page = self.page
         self.note = w.HTML()
         page.section(t["welcome_title"], "", w.HTML(t["welcome"]), self.note)
-        page.section(t["privacy_title"], "", w.HTML(t["privacy"]))
+        on_hub = hubshare.on_hub()  # on a practice server the words live on the server, not here
+        privacy = hubshare.words()["client"]["privacy"] if on_hub else t["privacy"]
+        page.section(t["privacy_title"], "", w.HTML(privacy))
         page.section(t["disclaimer_title"], "", w.HTML(t["disclaimer"]))
 
         self.choose = dropdown(t["choose_label"], [])
@@ -44,6 +47,8 @@ class StartPage:
         )
         self.progress = w.HTML()
         page.section(t["progress_title"], "", self.progress)
+        if on_hub:  # on a practice server: join, send and notes through the exchange
+            self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
         self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes
         self.refresh()
         self.widget = page.show()

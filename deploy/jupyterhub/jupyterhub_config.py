@@ -1,0 +1,127 @@
+# JupyterHub for a practice on one server: `python -m workbook.hubsetup start` (or
+# deploy/jupyterhub/setup.sh on a fresh Debian machine) runs the hub with this file.
+#
+# - Each person is a system user of this machine (PAM log-in) with a home only they can
+#   read (0700); their workbooks live in it. Who may log in: members of the Unix groups
+#   `rejection-workbook` (clients) and `therapists` (therapists).
+# - A person's own server opens the app page (Voilà) first; JupyterLab is at /lab.
+# - The exchange service `rejection-exchange` moves end-to-end encrypted work between a
+#   client and their therapist; it only sees sealed envelopes.
+# - Idle servers are stopped by jupyterhub-idle-culler.
+#
+# Every setting a practice may want to change is an environment variable (see
+# workbook/hubsetup.py, `Settings`); the facts shared with Kubernetes are in
+# workbook/hubfacts.py.
+
+import grp
+import os
+import pwd
+import sys
+
+from jupyterhub.auth import PAMAuthenticator
+
+from workbook import hubfacts as facts
+from workbook.hubsetup import Settings
+
+c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
+settings = Settings.from_environment()
+python = sys.executable  # the shared environment every user can run (/opt/rejection-workbook)
+
+# -- the hub, its proxy and its state: on 127.0.0.1 only (put TLS in front to go further)
+c.JupyterHub.ip = settings.ip
+c.JupyterHub.port = settings.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = settings.hub_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+c.JupyterHub.db_url = f"sqlite:///{settings.state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(settings.state / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(settings.state / "jupyterhub-proxy.pid")
+# The hub's own state (database, cookie secret, the exchange's envelopes) is the hub's alone.
+settings.state.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+# -- who may log in, and who is a therapist -------------------------------------------------
+class WorkbookPAM(PAMAuthenticator):
+    """PAM log-in; the hub group `therapists` follows the Unix group of that name (and the
+    names in $REJECTION_WORKBOOK_THERAPISTS), looked up again at every log-in."""
+
+    async def authenticate(self, handler, data):
+        name = await super().authenticate(handler, data)
+        if name is None:
+            return None
+        return {"name": name, "groups": [facts.THERAPISTS_GROUP] if is_therapist(name) else []}
+
+
+def is_therapist(name: str) -> bool:
+    if name in settings.therapists:
+        return True
+    try:
+        group = grp.getgrnam(facts.THERAPISTS_GROUP)
+        user = pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return name in group.gr_mem or user.pw_gid == group.gr_gid
+
+
+c.JupyterHub.authenticator_class = WorkbookPAM
+c.Authenticator.manage_groups = True
+c.PAMAuthenticator.allowed_groups = {facts.PEOPLE_GROUP, facts.THERAPISTS_GROUP}
+c.Authenticator.admin_users = set(settings.admins)
+
+
+# -- each person's own server -------------------------------------------------------------
+def private_home(spawner):
+    """Before a server starts: the person's home is theirs alone (new homes are 0755)."""
+    home = pwd.getpwnam(spawner.user.name).pw_dir
+    if os.path.isdir(home):
+        os.chmod(home, 0o700)
+
+
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.cmd = facts.singleuser_command(python)
+c.Spawner.default_url = facts.DEFAULT_URL
+c.Spawner.pre_spawn_hook = private_home
+c.Spawner.http_timeout = 60
+# a bookmark to the app after the server was stopped (idle, or a restart) starts it again
+# rather than showing "Launch Server"
+c.JupyterHub.implicit_spawn_seconds = 1
+c.Spawner.environment = {
+    # the app finds the exchange here (the service's own address, on this machine)
+    "REJECTION_WORKBOOK_EXCHANGE_URL": settings.service_url + f"/services/{facts.SERVICE_NAME}/",
+}
+if settings.crisis_line:
+    c.Spawner.environment["REJECTION_WORKBOOK_CRISIS_LINE"] = settings.crisis_line
+
+# -- services: the exchange and the idle culler --------------------------------------------
+c.JupyterHub.services = [
+    {
+        "name": facts.SERVICE_NAME,
+        "url": settings.service_url,
+        "command": facts.service_command(python),
+        "environment": {facts.DB_ENV: str(settings.state / "exchange.sqlite")},
+        "oauth_no_confirm": True,
+        "display": False,
+    },
+    {
+        "name": "idle-culler",
+        "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={settings.idle_seconds}"],
+    },
+]
+# People reach the exchange with their login and with their server's token (which the app's
+# kernel uses); neither JupyterHub's default user role nor that token carries it by default.
+c.JupyterHub.extra_user_scopes = {f"access:services!service={facts.SERVICE_NAME}"}
+c.Spawner.server_token_scopes = [
+    "users:activity!user",
+    "access:servers!server",
+    f"access:services!service={facts.SERVICE_NAME}",
+]
+c.JupyterHub.load_roles = [
+    # the exchange may only learn who a person is and whether they are a therapist
+    {"name": facts.SERVICE_NAME, "scopes": list(facts.SERVICE_SCOPES), "services": [facts.SERVICE_NAME]},
+    {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    },
+]

@@ -1,0 +1,366 @@
+"""The practice server end to end: JupyterHub on 127.0.0.1 with the exchange service, three
+real system users (a therapist and two clients) logging in with Chromium.
+
+The hub is started the way a practice starts it (`python -m workbook.hubsetup start` with
+deploy/jupyterhub/jupyterhub_config.py), on free ports, with its state in a temporary folder.
+The users are made with `useradd` and removed with `userdel -r` afterwards, even when the
+test fails. It needs root (the hub starts each person's server as that person) and
+configurable-http-proxy; in CI a missing one is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import workbook
+from workbook import hubfacts, hubsetup
+
+from .helpers import ARTIFACTS, READY, screenshot, wait_for_stage
+
+pytestmark = pytest.mark.browser
+
+SPAWN_TIMEOUT_MS = 180_000  # log-in, a person's server starting, the app drawn (2 busy cores)
+MARKER = "We stopped talking after the move"
+NOTE = "It took courage to write this down."
+
+
+def need(condition, why: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(why)
+    pytest.skip(why)
+
+
+def _open_to_everyone(path: Path) -> bool:
+    """Every folder above `path` can be entered by other users, and `path` read by them."""
+    path = path.resolve()
+    if not path.exists() or not path.stat().st_mode & stat.S_IROTH:
+        return False
+    return all(parent.stat().st_mode & stat.S_IXOTH for parent in path.parents)
+
+
+@contextlib.contextmanager
+def everyone_python():
+    """A Python every user of this machine can run, with this environment's packages.
+
+    This environment's own interpreter may sit under a private home (pyenv under /root,
+    0700: other users can't run it). Then a thin venv of the system's Python of the same
+    version is made in /tmp whose site-packages, share and etc are this environment's.
+    Also used by benchmarks/hub_login.py.
+    """
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    packages = Path(sys.prefix) / "lib" / version / "site-packages"
+    if _open_to_everyone(Path(os.path.realpath(sys.executable))):
+        yield sys.executable
+        return
+    system = shutil.which(version, path="/usr/bin:/usr/local/bin")
+    if system is None:
+        raise RuntimeError(f"No system {version} that every user can run.")
+    folder = Path(tempfile.mkdtemp(prefix="rw-hub-python-"))
+    try:
+        folder.chmod(0o755)
+        venv = folder / "venv"
+        subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True)
+        shutil.rmtree(venv / "lib" / version / "site-packages")
+        (venv / "lib" / version / "site-packages").symlink_to(packages)
+        for name in ("share", "etc"):
+            if (Path(sys.prefix) / name).is_dir():
+                (venv / name).symlink_to(Path(sys.prefix) / name)
+        yield str(venv / "bin" / "python")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_python():
+    need(os.geteuid() == 0, "The practice-server test runs as root (it makes system users).")
+    need(
+        shutil.which(hubsetup.PROXY),
+        "configurable-http-proxy is missing (npm install -g configurable-http-proxy).",
+    )
+    site = Path(workbook.__file__).resolve().parent
+    packages = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    need(
+        _open_to_everyone(site) and _open_to_everyone(packages / "site-packages"),
+        f"{site} and {packages} must be readable by every user for the hub's people to run them.",
+    )
+    need(
+        _open_to_everyone(Path(os.path.realpath(sys.executable)))
+        or shutil.which(
+            f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin"
+        ),
+        "No Python of this version that every user can run.",
+    )
+    with everyone_python() as python:
+        yield python
+
+
+@dataclass
+class Person:
+    name: str
+    password: str
+
+
+def _stop_processes_of(name: str) -> None:
+    """The processes the hub started for this person (their server, its kernels), by PID."""
+    found = subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def people(shared_python):
+    """A therapist and two clients, real users with 0700 homes; removed afterwards."""
+    tag = uuid.uuid4().hex[:6]
+    made: list[Person] = []
+    try:
+        for role, therapist in (("t", True), ("a", False), ("b", False)):
+            person = Person(f"rw{tag}{role}", secrets.token_urlsafe(12))
+            made.append(person)
+            hubsetup.add_person(person.name, person.password, therapist=therapist)
+        yield made
+    finally:
+        for person in made:
+            _stop_processes_of(person.name)
+            hubsetup.remove_person(person.name)
+
+
+def _free_ports(n: int) -> list[int]:
+    import socket
+
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes | None = None):
+    request = urllib.request.Request(url, method=method, data=data)
+    if token:
+        request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, OSError):  # not listening (yet)
+        return 0, b""
+
+
+class Hub:
+    """The practice server, started and stopped as a practice does (by PID)."""
+
+    def __init__(self, python: str, state: Path):
+        port, hub_port, proxy_port, service_port = _free_ports(4)
+        self.python, self.state = python, state
+        self.base = f"http://127.0.0.1:{port}"
+        self.settings = hubsetup.Settings(
+            port=port, hub_port=hub_port, proxy_api_port=proxy_port, service_port=service_port, state=state
+        )
+        self.process: subprocess.Popen | None = None
+        self.log = state.parent / "hub.log"
+
+    def start(self) -> None:
+        env = dict(os.environ, **self.settings.environment())
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.python, "-m", "workbook.hubsetup", "start"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text(errors="replace")[-3000:]
+            hub_up = _get(f"{self.base}/hub/api/")[0] == 200
+            if hub_up and _get(f"{self.base}/services/{hubfacts.SERVICE_NAME}/api/health")[0] == 200:
+                return
+            time.sleep(0.5)
+        raise AssertionError("the hub did not start:\n" + self.log.read_text(errors="replace")[-3000:])
+
+    def stop(self) -> None:
+        """SIGTERM to our `hubsetup start`, which stops the hub; the hub stops its proxy,
+        services and people's servers. Anything left after a minute is killed, by PID."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        hub = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for pid in hub:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(int(pid), signal.SIGKILL)  # the hub ran in a session of its own
+
+    def token(self, person: Person, scopes: tuple[str, ...] = ()) -> str:
+        """An API token for `person`, asked for with their password (as a script would)."""
+        body = json.dumps(
+            {
+                "auth": {"username": person.name, "password": person.password},
+                "scopes": [f"access:services!service={hubfacts.SERVICE_NAME}", *scopes],
+                "note": "test",
+            }
+        ).encode()
+        status, answer = _get(f"{self.base}/hub/api/users/{person.name}/tokens", method="POST", data=body)
+        assert status == 201, answer
+        return json.loads(answer)["token"]
+
+    def service(self, path: str) -> str:
+        return f"{self.base}/services/{hubfacts.SERVICE_NAME}/{path}"
+
+
+@pytest.fixture(scope="module")
+def hub(shared_python, people):
+    folder = Path(tempfile.mkdtemp(prefix="rw-hub-"))
+    running = Hub(shared_python, folder / "state")
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        if running.log.exists():  # kept for a look after a failure
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copyfile(running.log, ARTIFACTS / "hub.log")
+        for person in people:  # a server the hub did not stop
+            _stop_processes_of(person.name)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def log_in(browser, hub: Hub, person: Person, path: str = ""):
+    """A browser of `person`'s own: log in and wait for the app (or `path`) to be drawn."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{hub.base}/hub/login?next=" + urllib.request.quote(f"/hub/user/{person.name}/{path}"))
+    tab.fill("#username_input", person.name)
+    tab.fill("#password_input", person.password)
+    tab.click("#login_submit")
+    try:
+        tab.wait_for_selector(READY, timeout=SPAWN_TIMEOUT_MS)
+    except Exception:
+        screenshot(tab, f"FAILED-hub-login-{person.name[-1]}")
+        raise
+    return tab
+
+
+def said(tab, text: str) -> None:
+    try:
+        tab.get_by_text(text).first.wait_for(timeout=60_000)
+    except Exception:
+        screenshot(tab, "FAILED-hub-said")
+        shown = " | ".join(tab.locator(".wb-status-near, .wb-problem").all_inner_texts())
+        raise AssertionError(f"{text!r} was not shown; the page said: {shown}") from None
+
+
+def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, people, shared_python):
+    therapist, client_a, client_b = people
+    practice_page = "voila/render/07_practice.ipynb"
+
+    # the therapist makes their key and invites client A; the code is handed over in person
+    t_tab = log_in(browser, hub, therapist, practice_page)
+    t_tab.get_by_role("button", name="Make my key").click()
+    said(t_tab, "Your key is ready")
+    t_tab.get_by_label("What you call this client").fill("Client A")
+    t_tab.get_by_role("button", name="Make the invitation").click()
+    code = t_tab.locator(".wb-hub-code code").inner_text(timeout=60_000).strip()
+    screenshot(t_tab, "hub-therapist-invitation")
+
+    # client A logs in: the app opens; A joins with the code and sends stages 1 and 2
+    a_tab = log_in(browser, hub, client_a)
+    assert "/voila/render/app.ipynb" in a_tab.url  # the app is the default page
+    mine = a_tab.locator(".wb-hub-client")
+    mine.get_by_label("Code").fill(code)
+    mine.get_by_role("button", name="Join").click()
+    said(a_tab, "linked with your therapist")
+    script = (
+        "from workbook.store import Home; h = Home(); wb = h.open(h.current()); "
+        f"wb.put('rejection', {{'kind': 'friend', 'description': {MARKER!r}}}); "
+        "wb.put('letter', {'text': 'A PRIVATE LETTER'}); wb.close()"
+    )
+    subprocess.run(["su", "-", client_a.name, "-c", f"{shared_python} -c {json.dumps(script)}"], check=True)
+    mine.get_by_label("1. Feel it").check()
+    mine.get_by_label("2. Look at the reason").check()
+    mine.get_by_role("button", name="Send to my therapist").click()
+    said(a_tab, "Sent.")
+    screenshot(a_tab, "hub-client-sent")
+
+    # the hub and the service stop and start again: nothing is lost
+    for tab in (t_tab, a_tab):
+        tab.context.close()
+    hub.stop()
+    hub.start()
+
+    # the therapist brings in what A sent, writes a note on stage 1 and sends it
+    t_tab = log_in(browser, hub, therapist, practice_page)
+    t_tab.get_by_role("button", name="Bring in what clients sent").click()
+    said(t_tab, "Client A:")
+    review = t_tab.locator(".wb-review-stage")
+    review.nth(2).wait_for(timeout=60_000)
+    text = " ".join(review.all_inner_texts())
+    assert MARKER in text and "A PRIVATE LETTER" not in text
+    t_tab.get_by_label("Your note for Client A on Feel it").fill(NOTE)
+    t_tab.locator(".wb-review").nth(1).get_by_role("button", name="Add the note").click()
+    said(t_tab, "Saved your note")
+    t_tab.locator(".wb-review-stage", has_text=NOTE).wait_for()  # the review is redrawn
+    t_tab.wait_for_timeout(500)
+    t_tab.get_by_role("button", name="Send notes to Client A").click()
+    said(t_tab, "on their way to Client A")
+    screenshot(t_tab, "hub-therapist-inbox")
+
+    # A sees the note
+    a_tab = log_in(browser, hub, client_a)
+    a_tab.locator(".wb-hub-client").get_by_role("button", name="Look for new notes").click()
+    said(a_tab, "A new note from your therapist")
+    a_tab.goto(f"{hub.base}/user/{client_a.name}/voila/render/app.ipynb#feel")
+    wait_for_stage(a_tab, "feel", timeout=SPAWN_TIMEOUT_MS)
+    said(a_tab, NOTE)
+
+    # client B: not A's server, not A's envelopes, and can't send as A
+    b_tab = log_in(browser, hub, client_b)
+    answer = b_tab.goto(f"{hub.base}/user/{client_a.name}/voila/render/app.ipynb")
+    assert answer.status == 403
+    with sqlite3.connect(hub.state / "exchange.sqlite") as db:
+        envelope, link = db.execute(
+            "SELECT id, link FROM envelopes WHERE recipient = ? LIMIT 1", (client_a.name,)
+        ).fetchone()
+    b_token = hub.token(client_b)
+    assert _get(hub.service(f"api/envelopes/{envelope}"), token=b_token)[0] == 403
+    status, _ = _get(
+        hub.service(f"api/envelopes?id={uuid.uuid4().hex}&link={link}&kind=share&to={therapist.name}"),
+        token=b_token,
+        method="POST",
+        data=b"sealed as if by A",
+    )
+    assert status == 403
+    a_token = hub.token(client_a)
+    assert _get(hub.service(f"api/envelopes/{envelope}"), token=a_token)[0] != 403  # A's own
+    for tab in (t_tab, a_tab, b_tab):
+        tab.context.close()

@@ -1,0 +1,215 @@
+"""The app's practice-server parts, driven in Python as a page would be, with the exchange
+(`workbook.hub.client`) replaced by a small in-memory stand-in that moves the same files."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbook import exchange
+from workbook.hub import client as hub
+from workbook.stages import hubshare, practice, start
+from workbook.store import Home
+
+CODE = "ABCD-EFGH-JKLM"
+
+
+class FakeExchange:
+    """The contract's verbs, carrying today's share and notes files in memory."""
+
+    def __init__(self):
+        self.start_file = None
+        self.shares: list[bytes] = []
+        self.notes: list[bytes] = []
+        self.keys = None
+        self.calls: list[str] = []
+
+    def install(self, monkeypatch, *, on_hub: bool = True):
+        monkeypatch.setattr(hub, "on_hub", lambda: on_hub)
+        for name in ("join", "send", "receive", "linked", "ensure_keys", "key_backup", "key_restore"):
+            monkeypatch.setattr(hub, name, getattr(self, name))
+        for name in ("invite", "collect", "send_notes"):
+            monkeypatch.setattr(hub, name, getattr(self, name))
+
+    # the client's side
+    def join(self, home, code, *, name=None):
+        self.calls.append("join")
+        if code != CODE or self.start_file is None:
+            raise hub.HubError("There's no invitation with that code. Please check it with your therapist.")
+        wb = exchange.start_from(home, self.start_file, name=name)
+        wb.set_meta("hub", {"link": "inv-1"})
+        return wb
+
+    def linked(self, wb):
+        return bool(wb.meta("hub"))
+
+    def send(self, wb, stages):
+        self.shares.append(exchange.share_file(wb, stages))
+        return 1
+
+    def receive(self, wb):
+        counts = {"added": 0}
+        while self.notes:
+            counts = exchange.open_return(wb, self.notes.pop(0))
+        return counts
+
+    # the therapist's side
+    def ensure_keys(self, passphrase=None, *, home=None):
+        self.keys = self.keys or "fp-1234"
+        return self.keys
+
+    def key_backup(self, passphrase, *, unlock=None, home=None):
+        if self.keys is None:
+            raise hub.HubError("Your practice key hasn't been made yet.")
+        return b"BACKUP:" + passphrase.encode()
+
+    def key_restore(self, data, passphrase, *, home=None):
+        if data != b"BACKUP:" + passphrase.encode():
+            raise hub.HubError("That passphrase doesn't open this key. Please check it and try again.")
+        self.keys = "fp-1234"
+        return self.keys
+
+    def invite(self, practice_home, *, name, stages, welcome=""):
+        _slug, self.start_file = exchange.prepare(practice_home, name, welcome_note=welcome, stages_on=stages)
+        return CODE
+
+    def collect(self, practice_home, *, passphrase=None):
+        results = [exchange.import_share(practice_home, data) for data in self.shares]
+        self.shares.clear()
+        return results
+
+    def send_notes(self, client_wb):
+        self.notes.append(exchange.return_notes(client_wb))
+        return 1
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    found = FakeExchange()
+    found.install(monkeypatch)
+    return found
+
+
+@pytest.fixture
+def homes(tmp_path, monkeypatch):
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    return Home(tmp_path / "therapist"), Home(tmp_path / "client")
+
+
+def _texts(widget) -> str:
+    found = [getattr(widget, "value", "") if isinstance(getattr(widget, "value", ""), str) else ""]
+    found += [_texts(child) for child in getattr(widget, "children", ())]
+    return "\n".join(found)
+
+
+def test_off_a_hub_the_pages_are_exactly_as_before(homes, monkeypatch):
+    FakeExchange().install(monkeypatch, on_hub=False)
+    therapist, client = homes
+    page = start.StartPage(home=client.path)
+    assert not hasattr(page, "hub")
+    assert "on this server" not in _texts(page.widget)
+    desk = practice.Practice(home=therapist.path)
+    assert not hasattr(desk, "hub") and "Invite a client" not in _texts(desk.widget)
+    assert "Bring in a client&#x27;s share file" in _texts(desk.widget)  # file hand-over as it was
+
+
+def test_on_a_hub_the_start_page_says_where_the_words_are_kept(homes, fake):
+    _therapist, client = homes
+    shown = _texts(start.StartPage(home=client.path).widget)
+    assert "your own folder on this server" in shown
+    assert "on this computer only" not in shown
+
+
+def test_invite_join_send_collect_notes_and_back(homes, fake):
+    therapist, client = homes
+    desk = practice.Practice(home=therapist.path)
+    desk.hub.key_button.click()
+    assert "fp-1234" in desk.hub.key_status.value
+    assert desk.hub.backup_box.layout.display is None  # the backup is offered at once
+
+    desk.hub.invite_name.value = "Robin <i>"
+    desk.hub.invite_button.click()
+    shown = desk.hub.invite_out.value
+    assert CODE in shown and "A B C D" in shown  # the code, and how to read it aloud
+    assert "Robin &lt;i&gt;" in shown  # the therapist's words are escaped
+
+    page = start.StartPage(home=client.path)
+    page.hub.code.value = "WRONG-CODE"
+    page.hub.join_button.click()
+    assert "no invitation with that code" in page.hub.join_status.value
+    page.hub.code.value = CODE
+    page.hub.join_button.click()
+    assert "linked with your therapist" in page.hub.join_status.value
+    wb = page.page.wb
+    wb.put("rejection", {"kind": "friend", "description": "We drifted apart"})
+    wb.put("letter", {"text": "PRIVATE LETTER"})
+    page.hub.stages[1].value = page.hub.stages[2].value = True
+    page.hub.send_button.click()
+    assert "Sent" in page.hub.send_status.value
+    assert len(fake.shares) == 1
+
+    desk.hub.inbox_button.click()
+    assert "Robin" in desk.hub.inbox_status.value and "1 (Feel it), 2" in desk.hub.inbox_status.value
+    review = _texts(desk.review_box)
+    assert "We drifted apart" in review and "PRIVATE LETTER" not in review
+
+    notes = [b for b in desk.review_box.children if "wb-hub-notes" in b._dom_classes]
+    assert len(notes) == 1
+    with desk.practice.open(desk.choose.value) as copy:
+        exchange.annotate(copy, 1, "Lovely work on naming it.")
+    notes[0].children[1].click()
+    assert "on their way" in notes[0].children[2].value
+
+    page.hub.notes_button.click()
+    assert "new note" in page.hub.notes_status.value
+    assert list(page.page.wb.frame("therapist_note")["text"]) == ["Lovely work on naming it."]
+
+
+def test_sending_needs_a_linked_workbook_and_a_chosen_stage(homes, fake):
+    _therapist, client = homes
+    with client.create("Mine") as wb:
+        client.set_current(wb.path.stem)
+    page = start.StartPage(home=client.path)
+    page.hub.stages[1].value = True
+    page.hub.send_button.click()
+    assert "linked to a therapist here yet" in page.hub.send_status.value
+    assert fake.shares == []
+
+
+def test_a_backup_needs_a_passphrase_typed_twice_and_restores(homes, fake):
+    therapist, _client = homes
+    desk = practice.Practice(home=therapist.path)
+    desk.hub.key_button.click()
+    box = desk.hub.backup_passphrase
+    box.first.value, box.again.value = "one", "two"
+    desk.hub.backup_button.click()
+    assert "differ" in desk.hub.backup_out.value or "match" in desk.hub.backup_out.value
+    box.first.value = box.again.value = "river stone"
+    desk.hub.backup_button.click()
+    assert "practice-key-backup.rwkey" in desk.hub.backup_out.value
+
+    from tests.test_practice import upload
+
+    upload(desk.hub.restore_upload, b"BACKUP:river stone", name="practice-key-backup.rwkey")
+    desk.hub.restore_passphrase.value = "wrong"
+    desk.hub.restore_button.click()
+    assert "open this key" in desk.hub.restore_status.value
+    upload(desk.hub.restore_upload, b"BACKUP:river stone", name="practice-key-backup.rwkey")
+    desk.hub.restore_passphrase.value = "river stone"
+    desk.hub.restore_button.click()
+    assert "Your key is back" in desk.hub.restore_status.value
+
+
+def test_an_inbox_with_a_refused_envelope_still_lists_what_came_in(homes, fake, monkeypatch):
+    therapist, _client = homes
+    desk = practice.Practice(home=therapist.path)
+
+    def partly(practice_home, *, passphrase=None):
+        raise hub.HubError("1 of the messages in your inbox couldn't be opened.", results=[])
+
+    monkeypatch.setattr(hub, "collect", partly)
+    desk.hub.inbox_button.click()
+    assert "be opened" in desk.hub.inbox_status.value
+
+
+def test_the_code_is_read_aloud_one_character_at_a_time():
+    assert hubshare.spoken("AB12-CD") == "A B 1 2 — C D"

@@ -1,0 +1,34 @@
+"""The facts the one-server JupyterHub config and the Kubernetes values share.
+
+`deploy/jupyterhub/jupyterhub_config.py` and `deploy/kubernetes/values.yaml` must agree on
+these (a test reads both and compares), so they are written down once, here.
+"""
+
+from __future__ import annotations
+
+SERVICE_NAME = "rejection-exchange"  # the hub-managed exchange service (workbook.hub.service)
+SERVICE_MODULE = "workbook.hub.service"
+SERVICE_PORT = 10101  # where the service listens ($JUPYTERHUB_SERVICE_URL)
+# The narrowest role that lets the service tell who is asking and who is a therapist.
+SERVICE_SCOPES = ("read:users:groups", "read:users:name")
+DB_ENV = "REJECTION_EXCHANGE_DB"  # the service's SQLite file
+THERAPISTS_GROUP = "therapists"
+PEOPLE_GROUP = "rejection-workbook"  # the Unix group of clients allowed to log in
+THERAPISTS_ENV = "REJECTION_WORKBOOK_THERAPISTS"  # comma-separated user names put in the group
+
+# Each person's server: the app first, JupyterLab one click away (/lab).
+SINGLEUSER_MODULE = "workbook.hubsetup"  # `python -m workbook.hubsetup singleuser ...` (see there)
+DEFAULT_URL = "/voila/render/app.ipynb"
+IDLE_CULL_SECONDS = 60 * 60  # a person's server stops after an hour without use
+
+# The image for Kubernetes: the package and its Python, as /opt/rejection-workbook on one server.
+IMAGE_NAME = "ghcr.io/rejection-workbook/rejection-workbook"
+IMAGE_TAG = "0.1.0"
+
+
+def service_command(python: str = "python") -> list[str]:
+    return [python, "-m", SERVICE_MODULE]
+
+
+def singleuser_command(python: str = "python") -> list[str]:
+    return [python, "-m", SINGLEUSER_MODULE, "singleuser"]

@@ -1,0 +1,255 @@
+"""A practice server on one machine: JupyterHub with the app, set up and started.
+
+    python -m workbook.hubsetup start [--port 8000]    # the hub (run as root)
+    python -m workbook.hubsetup add-person NAME [--therapist]
+    python -m workbook.hubsetup singleuser ...         # what the hub runs for each person
+
+`deploy/jupyterhub/setup.sh` installs what `start` needs on a fresh Debian machine; the
+hub reads `deploy/jupyterhub/jupyterhub_config.py`, which reads its settings from the
+environment through `Settings` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import grp
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import hubfacts as facts
+from .paths import _shipped
+
+CONFIG = _shipped("deploy") / "jupyterhub" / "jupyterhub_config.py"  # in the wheel, or the checkout
+PROXY = "configurable-http-proxy"
+STATE = Path("/var/lib/rejection-workbook")
+# share files (at most 16 MiB, base64 on the way) must fit through the widget websocket,
+# as in `serve`
+WEBSOCKET_MAX = 32 * 2**20
+
+
+class SetupError(Exception):
+    """Something missing on this machine, said in one plain sentence."""
+
+
+def _env_int(env, name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SetupError(f"${name} must be a port number (1-65535), not {value!r}.")
+    return int(value)
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a practice may change, each from an environment variable (defaults in brackets)."""
+
+    ip: str = "127.0.0.1"  # REJECTION_WORKBOOK_HUB_IP
+    port: int = 8000  # REJECTION_WORKBOOK_HUB_PORT: where people open the hub
+    hub_port: int = 8081  # REJECTION_WORKBOOK_HUB_API_PORT
+    proxy_api_port: int = 8001  # REJECTION_WORKBOOK_PROXY_API_PORT
+    service_port: int = facts.SERVICE_PORT  # REJECTION_EXCHANGE_PORT
+    state: Path = STATE  # REJECTION_WORKBOOK_HUB_STATE: hub database, cookie secret, envelopes
+    therapists: tuple[str, ...] = ()  # REJECTION_WORKBOOK_THERAPISTS (besides the Unix group)
+    admins: tuple[str, ...] = ()  # REJECTION_WORKBOOK_HUB_ADMINS
+    idle_seconds: int = facts.IDLE_CULL_SECONDS  # REJECTION_WORKBOOK_IDLE_SECONDS
+    crisis_line: str = ""  # REJECTION_WORKBOOK_CRISIS_LINE
+
+    @property
+    def service_url(self) -> str:
+        return f"http://127.0.0.1:{self.service_port}"
+
+    @classmethod
+    def from_environment(cls, env: dict | None = None) -> Settings:
+        env = os.environ if env is None else env
+        idle = env.get("REJECTION_WORKBOOK_IDLE_SECONDS", "").strip()
+        return cls(
+            ip=env.get("REJECTION_WORKBOOK_HUB_IP", "127.0.0.1"),
+            port=_env_int(env, "REJECTION_WORKBOOK_HUB_PORT", 8000),
+            hub_port=_env_int(env, "REJECTION_WORKBOOK_HUB_API_PORT", 8081),
+            proxy_api_port=_env_int(env, "REJECTION_WORKBOOK_PROXY_API_PORT", 8001),
+            service_port=_env_int(env, "REJECTION_EXCHANGE_PORT", facts.SERVICE_PORT),
+            state=Path(env.get("REJECTION_WORKBOOK_HUB_STATE") or STATE),
+            therapists=_names(env.get(facts.THERAPISTS_ENV, "")),
+            admins=_names(env.get("REJECTION_WORKBOOK_HUB_ADMINS", "")),
+            idle_seconds=int(idle) if idle.isdigit() else facts.IDLE_CULL_SECONDS,
+            crisis_line=env.get("REJECTION_WORKBOOK_CRISIS_LINE", ""),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the environment variables `from_environment` reads."""
+        return {
+            "REJECTION_WORKBOOK_HUB_IP": self.ip,
+            "REJECTION_WORKBOOK_HUB_PORT": str(self.port),
+            "REJECTION_WORKBOOK_HUB_API_PORT": str(self.hub_port),
+            "REJECTION_WORKBOOK_PROXY_API_PORT": str(self.proxy_api_port),
+            "REJECTION_EXCHANGE_PORT": str(self.service_port),
+            "REJECTION_WORKBOOK_HUB_STATE": str(self.state),
+            facts.THERAPISTS_ENV: ",".join(self.therapists),
+            "REJECTION_WORKBOOK_HUB_ADMINS": ",".join(self.admins),
+            "REJECTION_WORKBOOK_IDLE_SECONDS": str(self.idle_seconds),
+            **({"REJECTION_WORKBOOK_CRISIS_LINE": self.crisis_line} if self.crisis_line else {}),
+        }
+
+
+# -- each person's server ----------------------------------------------------------------------
+def singleuser_arguments(notebooks: Path) -> list[str]:
+    """jupyter_server options for a person's server: the app through Voilà's server extension
+    with our template, no sources, idle kernels culled (as `serve` does), JupyterLab in the
+    person's own notebooks folder."""
+    from .cli import IDLE_KERNEL_SECONDS, TEMPLATE
+
+    arguments = [
+        f"--ServerApp.root_dir={notebooks}",
+        # the app and JupyterLab, even when this Python's own jupyter config isn't read
+        "--ServerApp.jpserver_extensions={'voila': True, 'jupyterlab': True}",
+        f"--VoilaConfiguration.template={TEMPLATE}",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
+        f"--ServerApp.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX}}}",
+    ]
+    if os.geteuid() == 0:  # only when someone runs the hub's person as root (tests, containers)
+        arguments.append("--ServerApp.allow_root=True")
+    return arguments
+
+
+def singleuser(argv: list[str]) -> None:
+    """Become the person's Jupyter server (exec): their workbook home and notebooks first."""
+    from .cli import LAB_CONFIG, app_environment, lab_notebooks
+    from .store import Home
+
+    home = Home()
+    home.ensure()
+    notebooks = lab_notebooks(home)  # the shipped notebooks, copied once, the person's to change
+    env = app_environment(home.path)
+    configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
+    command = [sys.executable, "-m", "jupyterhub.singleuser", *singleuser_arguments(notebooks), *argv]
+    os.execve(sys.executable, command, env)
+
+
+# -- the machine: groups, people, the proxy ---------------------------------------------------
+def ensure_groups() -> None:
+    """The Unix groups of people who may log in: clients and therapists."""
+    for name in (facts.PEOPLE_GROUP, facts.THERAPISTS_GROUP):
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            subprocess.run(["groupadd", "--system", name], check=True)
+
+
+def add_person(name: str, password: str | None = None, *, therapist: bool = False) -> None:
+    """A system user with a home only they can read (0700), in the group that may log in."""
+    ensure_groups()
+    group = facts.THERAPISTS_GROUP if therapist else facts.PEOPLE_GROUP
+    subprocess.run(
+        [
+            "useradd",
+            "--create-home",
+            "--key",
+            "HOME_MODE=0700",
+            "--groups",
+            group,
+            "--shell",
+            "/bin/bash",
+            name,
+        ],
+        check=True,
+    )
+    home = Path(os.path.expanduser(f"~{name}"))
+    home.chmod(0o700)  # older useradd ignore HOME_MODE
+    if password is not None:
+        subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
+
+
+def remove_person(name: str) -> None:
+    """The user and their home, gone (used by tests; a practice keeps its people's homes)."""
+    subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+
+
+def find_proxy() -> str:
+    found = shutil.which(PROXY)
+    if not found:
+        raise SetupError(
+            f"{PROXY} is not installed. Install it with: npm install -g {PROXY} "
+            "(deploy/jupyterhub/setup.sh does this)."
+        )
+    return found
+
+
+def hub_command(config: Path = CONFIG) -> list[str]:
+    return [sys.executable, "-m", "jupyterhub", "-f", str(config)]
+
+
+def hub_environment(settings: Settings) -> dict[str, str]:
+    """The hub's environment: ours, the settings, and this Python's folder first on PATH
+    (so the services and each person's server run the same shared environment)."""
+    env = dict(os.environ)
+    env.update(settings.environment())
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def start(settings: Settings, config: Path = CONFIG) -> int:
+    """Run the hub until Ctrl+C or SIGTERM; it stops its proxy, services and servers."""
+    if os.geteuid() != 0:
+        raise SetupError("The hub starts each person's server as that person, so it must run as root.")
+    find_proxy()
+    ensure_groups()
+    process = subprocess.Popen(hub_command(config), env=hub_environment(settings), start_new_session=True)
+    print(f"The practice server is starting at http://{settings.ip}:{settings.port}/", flush=True)
+
+    def stop(_signum=None, _frame=None):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop()
+        return process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["singleuser"]:  # everything after it is the hub's, for jupyter_server
+        singleuser(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m workbook.hubsetup", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("start", help="start the practice server (as root)")
+    run.add_argument("--port", type=int, help="where people open it (default 8000)")
+    run.add_argument("--config", type=Path, default=CONFIG, help="the jupyterhub_config.py to use")
+    person = sub.add_parser("add-person", help="make a system user who can log in")
+    person.add_argument("name")
+    person.add_argument("--therapist", action="store_true", help="put them in the therapists group")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "add-person":
+            add_person(args.name, therapist=args.therapist)
+            print(f"Made {args.name}. Set their password with: passwd {args.name}")
+            return 0
+        settings = Settings.from_environment()
+        if args.port:
+            os.environ["REJECTION_WORKBOOK_HUB_PORT"] = str(args.port)
+            settings = Settings.from_environment()
+        return start(settings, args.config)
+    except (SetupError, subprocess.CalledProcessError) as exc:
+        print(f"rejection-workbook hub: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,322 @@
+"""The app's practice-server parts: shown only on a hub with the exchange (`on_hub()`).
+
+- `ClientHub(page, on_workbook=...)` — on the start page: join a therapist with the code
+  they handed over, send chosen stages to them, bring in the notes they sent back.
+- `TherapistHub(page, practice, on_change=...)` — on the practice page: the practice key
+  (made once, with a backup offered at once, and restore), invite a client (a code to hand
+  over in person), the inbox. `send_notes_part(...)` is the "send notes" box per client.
+
+Outside a hub none of this is built, and file hand-over stays exactly as it is. All the
+sealing and talking to the service is `workbook.hub.client`'s; this module only asks it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from .. import content, exchange
+from ..hub import client as hub
+from ..model import InvalidEntry
+from ..store import Home, WorkbookError, check_slug
+from .kit import Page, button, esc, stacked, text_area, text_line
+from .sharing import NewPassphrase, download_link, file_picker, passphrase_box, uploaded
+
+BACKUP_FILE = "practice-key-backup.rwkey"
+
+
+def words() -> dict:
+    return content.text("practice_server")
+
+
+def on_hub() -> bool:
+    """True when the app runs on a practice server with the exchange."""
+    return hub.on_hub()
+
+
+def plainly(callback: Callable) -> Callable:
+    """The exchange's refusals (HubError, one plain sentence) shown like any other problem."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except hub.HubError as exc:
+            raise InvalidEntry(str(exc)) from None
+
+    return run
+
+
+def stage_boxes(value: bool = False) -> dict[int, w.Checkbox]:
+    names = content.text("sharing")["stages"]
+    return {
+        s: w.Checkbox(value=value, description=f"{s}. {names[str(s)]}", indent=False) for s in exchange.STAGES
+    }
+
+
+def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
+    return exchange.check_stages([s for s, box in boxes.items() if box.value is True])
+
+
+def spoken(code: str) -> str:
+    """The code as it is read aloud: each character on its own, groups apart."""
+    return " — ".join(" ".join(group) for group in code.split("-"))
+
+
+class ClientHub:
+    """The start page's 'you and your therapist, on this server' section."""
+
+    def __init__(self, page: Page, *, on_workbook: Callable[[], None] | None = None):
+        self.page = page
+        self.on_workbook = on_workbook or (lambda: None)
+        t = self.t = words()["client"]
+        self.code = text_line(t["code_label"], placeholder=t["code_placeholder"])
+        self.name = text_line(t["name_label"])
+        self.join_button = button(t["join_button"], primary=True)
+        self.join_status = page.status_line()
+        page.on_click(self.join_button, plainly(self.join), near=self.join_status)
+        self.stages = stage_boxes()
+        self.send_button = button(t["send_button"], primary=True)
+        self.send_status = page.status_line()
+        page.on_click(self.send_button, plainly(self.send), near=self.send_status)
+        self.notes_button = button(t["notes_button"])
+        self.notes_status = page.status_line()
+        page.on_click(self.notes_button, plainly(self.receive), near=self.notes_status)
+        self.widget = page.section(
+            t["title"],
+            esc(t["intro"]),
+            w.HTML(f"<h3>{esc(t['join_title'])}</h3><p>{esc(t['join_help'])}</p>"),
+            self.code,
+            self.name,
+            self.join_button,
+            self.join_status,
+            w.HTML(
+                f"<h3>{esc(t['send_title'])}</h3><p>{esc(t['send_help'])}</p>"
+                f"<p><strong>{esc(t['send_stages'])}</strong></p>"
+            ),
+            w.VBox(list(self.stages.values())),
+            self.send_button,
+            self.send_status,
+            w.HTML(f"<h3>{esc(t['notes_title'])}</h3><p>{esc(t['notes_help'])}</p>"),
+            self.notes_button,
+            self.notes_status,
+        )
+        self.widget.add_class("wb-hub-client")
+
+    def _linked_workbook(self):
+        wb = self.page.wb
+        if wb is None:
+            raise WorkbookError(content.text("sharing")["sharing"]["need_workbook"])
+        if not hub.linked(wb):
+            raise InvalidEntry(self.t["not_linked"])
+        return wb
+
+    def join(self) -> None:
+        code = (self.code.value or "").strip()
+        if not code:
+            raise InvalidEntry(self.t["need_code"])
+        wb = hub.join(self.page.session.home, code, name=(self.name.value or "").strip() or None)
+        slug, name = wb.path.stem, wb.name
+        wb.close()
+        self.code.value = self.name.value = ""
+        self.page.switch(check_slug(slug))
+        self.on_workbook()
+        self.page.say(esc(self.t["joined"].format(name=name)))
+
+    def send(self) -> None:
+        wb = self._linked_workbook()
+        stages = chosen(self.stages)
+        hub.send(wb, stages)
+        for box in self.stages.values():
+            box.value = False
+        self.page.say(esc(self.t["sent"]))
+
+    def receive(self) -> dict[str, int]:
+        counts = hub.receive(self._linked_workbook())
+        added = int(counts.get("added", 0))
+        message = self.t["notes_one"] if added == 1 else self.t["notes_added"].format(n=added)
+        self.page.say(esc(message if added else self.t["notes_none"]))
+        self.on_workbook()
+        return counts
+
+
+class TherapistHub:
+    """The practice page's key, invitation and inbox sections."""
+
+    def __init__(self, page: Page, practice: Home, *, on_change: Callable[[str | None], None]):
+        self.page = page
+        self.practice = practice
+        self.on_change = on_change  # refresh the practice page's client list (select a slug)
+        t = self.t = words()["therapist"]
+        self._key_section(t)
+        self._invite_section(t)
+        self._inbox_section(t)
+
+    # -- the key -------------------------------------------------------------------------------
+    def _key_section(self, t: dict) -> None:
+        self.key_passphrase = passphrase_box(t["key_passphrase"])
+        self.key_button = button(t["key_button"], primary=True)
+        self.key_status = self.page.status_line()
+        self.page.on_click(self.key_button, plainly(self.make_key), near=self.key_status)
+        # the backup is offered as soon as the key is made (hidden until then)
+        self.backup_passphrase = NewPassphrase()
+        self.backup_passphrase.first.description = t["backup_passphrase"]
+        self.backup_unlock = passphrase_box(t["backup_unlock"])
+        self.backup_button = button(t["backup_button"], primary=True)
+        self.backup_out = self.page.status_line()
+        self.page.on_click(self.backup_button, plainly(self.backup), near=self.backup_out)
+        self.backup_box = w.VBox(
+            [
+                w.HTML(f"<h3>{esc(t['backup_title'])}</h3><p>{esc(t['backup_help'])}</p>"),
+                *self.backup_passphrase.widgets,
+                self.backup_unlock,
+                self.backup_button,
+                self.backup_out,
+            ],
+            layout=w.Layout(display="none"),
+        )
+        self.restore_upload = file_picker()
+        self.restore_upload.accept = ".rwkey"
+        self.restore_passphrase = passphrase_box(t["backup_passphrase"])
+        self.restore_button = button(t["restore_button"])
+        self.restore_status = self.page.status_line()
+        self.page.on_click(self.restore_button, plainly(self.restore), near=self.restore_status)
+        self.page.section(
+            t["keys_title"],
+            esc(t["keys_help"]),
+            self.key_passphrase,
+            self.key_button,
+            self.key_status,
+            self.backup_box,
+            w.HTML(f"<h3>{esc(t['restore_title'])}</h3><p>{esc(t['restore_help'])}</p>"),
+            self.restore_upload,
+            self.restore_passphrase,
+            self.restore_button,
+            self.restore_status,
+        )
+
+    def make_key(self) -> str:
+        fingerprint = hub.ensure_keys(self.key_passphrase.value or None, home=self._owner())
+        self.key_passphrase.value = ""
+        self.page.say(esc(self.t["key_ready"].format(fingerprint=fingerprint)))
+        self.backup_box.layout.display = None
+        return fingerprint
+
+    def backup(self) -> bytes:
+        passphrase = self.backup_passphrase.value()
+        if not passphrase:
+            raise InvalidEntry(content.text("hub")["errors"]["no_passphrase"])
+        data = hub.key_backup(passphrase, unlock=self.backup_unlock.value or None, home=self._owner())
+        self.backup_passphrase.clear()
+        self.backup_unlock.value = ""
+        self.page.say(
+            f"{esc(self.t['backup_ready'])} "
+            f"{download_link(data, BACKUP_FILE, self.t['backup_file'].format(file=BACKUP_FILE))}"
+        )
+        return data
+
+    def restore(self) -> str:
+        data = uploaded(self.restore_upload, self.t["need_backup"])
+        fingerprint = hub.key_restore(data, self.restore_passphrase.value or "", home=self._owner())
+        self.restore_upload.value = ()
+        self.restore_passphrase.value = ""
+        self.page.say(esc(self.t["restored"].format(fingerprint=fingerprint)))
+        return fingerprint
+
+    def _owner(self) -> Home:
+        """The therapist's own workbook home (the practice folder is inside it)."""
+        return self.page.session.home
+
+    # -- inviting --------------------------------------------------------------------------------
+    def _invite_section(self, t: dict) -> None:
+        self.invite_name = text_line(t["invite_name"])
+        self.invite_welcome = stacked(text_area(t["invite_welcome"], rows=3))
+        self.invite_stages = stage_boxes(value=True)
+        self.invite_button = button(t["invite_button"], primary=True)
+        self.invite_out = self.page.status_line()
+        self.page.on_click(self.invite_button, plainly(self.invite), near=self.invite_out)
+        self.page.section(
+            t["invite_title"],
+            esc(t["invite_help"]),
+            self.invite_name,
+            self.invite_welcome,
+            w.HTML(f"<p><strong>{esc(t['invite_stages'])}</strong></p>"),
+            w.VBox(list(self.invite_stages.values())),
+            self.invite_button,
+            self.invite_out,
+        )
+
+    def invite(self) -> str:
+        name = (self.invite_name.value or "").strip()
+        stages = chosen(self.invite_stages)
+        code = hub.invite(self.practice, name=name, stages=stages, welcome=self.invite_welcome.value or "")
+        self.invite_name.value = self.invite_welcome.value = ""
+        self.page.say(
+            f"{esc(self.t['invite_code'].format(name=name))}"
+            f'<p class="wb-hub-code"><code>{esc(code)}</code></p>'
+            f"<p>{esc(self.t['invite_spoken'].format(spoken=spoken(code)))}</p>"
+        )
+        self.on_change(None)
+        return code
+
+    # -- the inbox ------------------------------------------------------------------------------
+    def _inbox_section(self, t: dict) -> None:
+        self.inbox_unlock = passphrase_box(t["backup_unlock"])
+        self.inbox_button = button(t["inbox_button"], primary=True)
+        self.inbox_status = self.page.status_line()
+        self.page.on_click(self.inbox_button, self.collect, near=self.inbox_status)
+        self.page.section(
+            t["inbox_title"], esc(t["inbox_help"]), self.inbox_unlock, self.inbox_button, self.inbox_status
+        )
+
+    def collect(self) -> list[exchange.ImportResult]:
+        """Bring in every waiting envelope; what came in is listed even when some were refused."""
+        problem = None
+        try:
+            results = hub.collect(self.practice, passphrase=self.inbox_unlock.value or None)
+        except hub.HubError as exc:
+            results, problem = list(exc.results or []), str(exc)
+        names = content.text("sharing")["stages"]
+        lines = [
+            self.t["inbox_item"].format(
+                name=r.alias,
+                added=r.added,
+                known=r.known,
+                stages=", ".join(f"{s} ({names[str(s)]})" for s in r.stages),
+            )
+            for r in results
+        ]
+        listed = "".join(f"<li>{esc(line)}</li>" for line in lines)
+        self.page.say(f"<ul>{listed}</ul>" if lines else esc(self.t["inbox_none"]))
+        if results:
+            self.on_change(results[-1].slug)
+        if problem:
+            self.page.problem(problem)
+        return results
+
+
+def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widget:
+    """The 'send your notes' box for one client copy (on the practice page's review)."""
+    t = words()["therapist"]
+    send = button(t["send_notes_button"].format(name=name), primary=True)
+    out = page.status_line()
+
+    def run():
+        with practice.open(check_slug(slug)) as wb:
+            hub.send_notes(wb)
+        page.say(esc(t["notes_sent"].format(name=name)))
+
+    page.on_click(send, plainly(run), near=out)
+    box = w.VBox(
+        [
+            w.HTML(
+                f"<h3>{esc(t['send_notes_title'])}</h3><p>{esc(t['send_notes_help'].format(name=name))}</p>"
+            ),
+            send,
+            out,
+        ]
+    )
+    box.add_class("wb-hub-notes")
+    return box
