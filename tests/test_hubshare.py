@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workbook import exchange
+from workbook.frames import frame
 from workbook.hub import client as hub
 from workbook.stages import hubshare, practice, start
 from workbook.store import Home
@@ -161,7 +162,7 @@ def test_invite_join_send_collect_notes_and_back(homes, fake):
 
     page.hub.notes_button.click()
     assert "new note" in page.hub.notes_status.value
-    assert list(page.page.wb.frame("therapist_note")["text"]) == ["Lovely work on naming it."]
+    assert list(frame(page.page.wb, "therapist_note")["text"]) == ["Lovely work on naming it."]
 
 
 def test_sending_needs_a_linked_workbook_and_a_chosen_stage(homes, fake):

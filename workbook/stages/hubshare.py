@@ -21,7 +21,7 @@ from .. import content, exchange
 from ..hub import client as hub
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
-from .kit import Page, button, esc, stacked, text_area, text_line
+from .kit import Page, button, esc, stacked, stage_boxes, text_area, text_line
 from .sharing import NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 
 BACKUP_FILE = "practice-key-backup.rwkey"
@@ -49,13 +49,6 @@ def plainly(callback: Callable) -> Callable:
     return run
 
 
-def stage_boxes(value: bool = False) -> dict[int, w.Checkbox]:
-    names = content.text("sharing")["stages"]
-    return {
-        s: w.Checkbox(value=value, description=f"{s}. {names[str(s)]}", indent=False) for s in exchange.STAGES
-    }
-
-
 def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
     return exchange.check_stages([s for s, box in boxes.items() if box.value is True])
 
@@ -77,7 +70,7 @@ class ClientHub:
         self.join_button = button(t["join_button"], primary=True)
         self.join_status = page.status_line()
         page.on_click(self.join_button, plainly(self.join), near=self.join_status)
-        self.stages = stage_boxes()
+        self.stages = stage_boxes(checked=False)
         self.send_button = button(t["send_button"], primary=True)
         self.send_status = page.status_line()
         page.on_click(self.send_button, plainly(self.send), near=self.send_status)
@@ -233,7 +226,7 @@ class TherapistHub:
     def _invite_section(self, t: dict) -> None:
         self.invite_name = text_line(t["invite_name"])
         self.invite_welcome = stacked(text_area(t["invite_welcome"], rows=3))
-        self.invite_stages = stage_boxes(value=True)
+        self.invite_stages = stage_boxes(checked=True)
         self.invite_button = button(t["invite_button"], primary=True)
         self.invite_out = self.page.status_line()
         self.page.on_click(self.invite_button, plainly(self.invite), near=self.invite_out)

@@ -770,6 +770,15 @@ def dropdown(label: str, options, value=None) -> w.Dropdown:
     return widget
 
 
+def stage_boxes(*, checked: bool) -> dict[int, w.Checkbox]:
+    """One checkbox per stage of the method ("2. Look at the reason"), by stage number."""
+    names = content.text("sharing")["stages"]
+    return {
+        s: w.Checkbox(value=checked, description=f"{s}. {names[str(s)]}", indent=False)
+        for s in registry.method_numbers()
+    }
+
+
 def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
     """A labelled date picker (the browser's own calendar input)."""
     picker = w.DatePicker(description=label, value=value)

@@ -26,6 +26,7 @@ from .kit import (
     esc,
     page_link,
     stacked,
+    stage_boxes,
     text_area,
     text_line,
     when,
@@ -90,10 +91,7 @@ class Practice:
         t = self.t
         self.alias = text_line(t["alias"])
         self.welcome = text_area(t["welcome"], rows=3)
-        self.stages_on = {
-            s: w.Checkbox(value=True, description=f"{s}. {self.stage_names[str(s)]}", indent=False)
-            for s in registry.method_numbers()
-        }
+        self.stages_on = stage_boxes(checked=True)
         self.prompts = {
             s: text_area(t["prompts"].format(stage=self.stage_names[str(s)]), rows=2)
             for s in registry.method_numbers()

@@ -16,11 +16,11 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from .. import content, exchange, registry, share
+from .. import content, exchange, share
 from ..model import InvalidEntry
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
-from .kit import Page, button, esc, stacked, text_line
+from .kit import Page, button, esc, stacked, stage_boxes, text_line
 
 MiB = 2**20
 PRACTICE_PAGE = "07_practice.ipynb"
@@ -110,10 +110,7 @@ class ShareBox:
         self.page = page
         t = words()["sharing"]
         self.t = t
-        self.stages = {
-            s: w.Checkbox(value=False, description=f"{s}. {words()['stages'][str(s)]}", indent=False)
-            for s in registry.method_numbers()
-        }
+        self.stages = stage_boxes(checked=False)
         self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
