@@ -47,17 +47,13 @@ from tests.browser.helpers import stop_server as stop  # noqa: E402
 from workbook import __version__
 from workbook.cli import app_environment, free_port, voila_command
 from workbook.paths import notebooks_dir
+from workbook.registry import page_notebooks
 from workbook.store import Home
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "one_button.ipynb"
 READY = ".app-ready"
 SAVES = 200
-
-
-def page_notebooks() -> list[str]:
-    """Every page notebook that exists now (00_start.ipynb, 01_feel.ipynb, ...)."""
-    return sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb"))
 
 
 def serve(folder: Path, home: Path) -> tuple[subprocess.Popen, str, str]:

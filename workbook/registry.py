@@ -16,8 +16,11 @@ import re
 from dataclasses import dataclass
 
 from . import content
+from .paths import notebooks_dir
 
 APP_NOTEBOOK = "app.ipynb"  # the one-page app that holds every stage (see stages/app.py)
+# Plain code to read and change in JupyterLab, not a page of the app (no widgets to serve).
+EXPLORE_NOTEBOOK = "08_explore.ipynb"
 
 
 @dataclass(frozen=True)
@@ -110,3 +113,8 @@ def stage_of(entry, prompt_stages: dict[str, int] | None = None) -> int:
 def question_stages(entries) -> dict[str, int]:
     """entry_id -> stage of every therapist question among `entries` (entries or revisions)."""
     return {e.entry_id: int(e.data["stage"]) for e in entries if e.kind == "therapist_prompt"}
+
+
+def page_notebooks() -> list[str]:
+    """The numbered notebooks that are pages (each stage, the practice page), in order."""
+    return sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb") if p.name != EXPLORE_NOTEBOOK)

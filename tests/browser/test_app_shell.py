@@ -10,14 +10,13 @@ import re
 
 import pytest
 
-from workbook.paths import notebooks_dir
-from workbook.registry import STAGES
+from workbook.registry import STAGES, page_notebooks
 
 from .helpers import READY, READY_TIMEOUT_MS, axe_problems, here, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb"))
+NOTEBOOKS = page_notebooks()
 ROUTES = [f"app.ipynb#{stage.key}" for stage in STAGES]  # every stage inside the one-page app
 LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from workbook.paths import notebooks_dir
+from workbook.registry import page_notebooks
 
 from .helpers import open_ready, screenshot
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = sorted(p.name for p in notebooks_dir().glob("[0-9]*.ipynb"))
+NOTEBOOKS = page_notebooks()
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 320, "height": 568}
 LAPTOP = {"width": 1280, "height": 900}

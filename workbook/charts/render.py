@@ -132,7 +132,17 @@ class _Plot(anywidget.AnyWidget):
         narrow = now;
         model.send({ event: "width", width: Math.round(width) });
       };
-      const observer = new ResizeObserver((entries) => report(entries[0].contentRect.width));
+      // A chart whose place changed width while it was hidden (the window resized on
+      // another page) takes the new width when it is shown; otherwise it is left alone.
+      let drawnWidth = null;
+      const observer = new ResizeObserver((entries) => {
+        const width = entries[0].contentRect.width;
+        report(width);
+        if (width > 0 && drawnWidth !== null && Math.abs(width - drawnWidth) > 1 && window.Plotly) {
+          drawnWidth = width;
+          window.Plotly.Plots.resize(plot);
+        }
+      });
       observer.observe(el);
       const draw = async () => {
         const spec = model.get("spec");
@@ -140,6 +150,7 @@ class _Plot(anywidget.AnyWidget):
         const Plotly = await library(model);
         if (stopped) return;
         await Plotly.react(plot, spec.data, spec.layout, spec.config);
+        drawnWidth = el.getBoundingClientRect().width;
         const body = document.body.dataset;  // read by benchmarks/chart_redraw.py
         body.wbChartDraws = String(Number(body.wbChartDraws || 0) + 1);
         body.wbChartDrawnAt = String(performance.now());

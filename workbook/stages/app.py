@@ -94,12 +94,6 @@ class Router(anywidget.AnyWidget):
         document.documentElement.dataset.wbShow = key;
         sessionStorage.setItem("wb-route", key);
         if (title) document.title = title;
-        // Charts drawn while their page was hidden take their size now.
-        requestAnimationFrame(() => {
-          if (document.querySelector(`.wb-stage-${key} .js-plotly-plot`)) {
-            window.dispatchEvent(new Event("resize"));
-          }
-        });
         if (moved) {
           window.scrollTo(0, 0);
           requestAnimationFrame(() => {
