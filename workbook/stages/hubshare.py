@@ -21,7 +21,7 @@ from .. import content, exchange
 from ..hub import client as hub
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
-from .kit import Page, button, esc, stacked, stage_boxes, text_area, text_line
+from .kit import Page, StagePicker, button, esc, stacked, text_area, text_line
 from .sharing import NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 
 BACKUP_FILE = "practice-key-backup.rwkey"
@@ -70,7 +70,12 @@ class ClientHub:
         self.join_button = button(t["join_button"], primary=True)
         self.join_status = page.status_line()
         page.on_click(self.join_button, plainly(self.join), near=self.join_status)
-        self.stages = stage_boxes(checked=False)
+        self.picker = StagePicker(
+            f"<h3>{esc(t['send_title'])}</h3><p>{esc(t['send_help'])}</p>"
+            f"<p><strong>{esc(t['send_stages'])}</strong></p>",
+            checked=False,
+        )
+        self.stages = self.picker.boxes
         self.send_button = button(t["send_button"], primary=True)
         self.send_status = page.status_line()
         page.on_click(self.send_button, plainly(self.send), near=self.send_status)
@@ -85,11 +90,7 @@ class ClientHub:
             self.name,
             self.join_button,
             self.join_status,
-            w.HTML(
-                f"<h3>{esc(t['send_title'])}</h3><p>{esc(t['send_help'])}</p>"
-                f"<p><strong>{esc(t['send_stages'])}</strong></p>"
-            ),
-            w.VBox(list(self.stages.values())),
+            self.picker.widget,
             self.send_button,
             self.send_status,
             w.HTML(f"<h3>{esc(t['notes_title'])}</h3><p>{esc(t['notes_help'])}</p>"),
@@ -226,7 +227,8 @@ class TherapistHub:
     def _invite_section(self, t: dict) -> None:
         self.invite_name = text_line(t["invite_name"])
         self.invite_welcome = stacked(text_area(t["invite_welcome"], rows=3))
-        self.invite_stages = stage_boxes(checked=True)
+        self.invite_picker = StagePicker(f"<p><strong>{esc(t['invite_stages'])}</strong></p>", checked=True)
+        self.invite_stages = self.invite_picker.boxes
         self.invite_button = button(t["invite_button"], primary=True)
         self.invite_out = self.page.status_line()
         self.page.on_click(self.invite_button, plainly(self.invite), near=self.invite_out)
@@ -235,8 +237,7 @@ class TherapistHub:
             esc(t["invite_help"]),
             self.invite_name,
             self.invite_welcome,
-            w.HTML(f"<p><strong>{esc(t['invite_stages'])}</strong></p>"),
-            w.VBox(list(self.invite_stages.values())),
+            self.invite_picker.widget,
             self.invite_button,
             self.invite_out,
         )

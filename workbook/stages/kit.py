@@ -770,13 +770,18 @@ def dropdown(label: str, options, value=None) -> w.Dropdown:
     return widget
 
 
-def stage_boxes(*, checked: bool) -> dict[int, w.Checkbox]:
-    """One checkbox per stage of the method ("2. Look at the reason"), by stage number."""
-    names = content.text("sharing")["stages"]
-    return {
-        s: w.Checkbox(value=checked, description=f"{s}. {names[str(s)]}", indent=False)
-        for s in registry.method_numbers()
-    }
+class StagePicker:
+    """A label and one checkbox per stage of the method ("2. Look at the reason").
+    `boxes` holds the checkboxes by stage number; `widget` is what the page shows."""
+
+    def __init__(self, label_html: str, *, checked: bool):
+        names = content.text("sharing")["stages"]
+        self.boxes = {
+            s: w.Checkbox(value=checked, description=f"{s}. {names[str(s)]}", indent=False)
+            for s in registry.method_numbers()
+        }
+        self.widget = w.VBox([w.HTML(label_html), *self.boxes.values()])
+        self.widget.add_class("wb-stage-picker")
 
 
 def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:

@@ -19,6 +19,7 @@ from . import hubshare
 from .kit import (
     Page,
     Session,
+    StagePicker,
     button,
     crisis_link_html,
     default_links,
@@ -26,7 +27,6 @@ from .kit import (
     esc,
     page_link,
     stacked,
-    stage_boxes,
     text_area,
     text_line,
     when,
@@ -91,7 +91,8 @@ class Practice:
         t = self.t
         self.alias = text_line(t["alias"])
         self.welcome = text_area(t["welcome"], rows=3)
-        self.stages_on = stage_boxes(checked=True)
+        self.stages_on_picker = StagePicker(f"<p><strong>{esc(t['stages_on'])}</strong></p>", checked=True)
+        self.stages_on = self.stages_on_picker.boxes
         self.prompts = {
             s: text_area(t["prompts"].format(stage=self.stage_names[str(s)]), rows=2)
             for s in registry.method_numbers()
@@ -104,8 +105,7 @@ class Practice:
             esc(t["prepare_help"]),
             self.alias,
             self.welcome,
-            w.HTML(f"<p><strong>{esc(t['stages_on'])}</strong></p>"),
-            w.VBox(list(self.stages_on.values())),
+            self.stages_on_picker.widget,
             *self.prompts.values(),
             self.prepare_button,
             self.prepared,

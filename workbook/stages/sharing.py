@@ -20,7 +20,7 @@ from .. import content, exchange, share
 from ..model import InvalidEntry
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
-from .kit import Page, button, esc, stacked, stage_boxes, text_line
+from .kit import Page, StagePicker, button, esc, stacked, text_line
 
 MiB = 2**20
 PRACTICE_PAGE = "07_practice.ipynb"
@@ -110,15 +110,18 @@ class ShareBox:
         self.page = page
         t = words()["sharing"]
         self.t = t
-        self.stages = stage_boxes(checked=False)
+        self.picker = StagePicker(
+            f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>", checked=False
+        )
+        self.picker.widget.layout.margin = "0 0 0.6em 0"
+        self.stages = self.picker.boxes
         self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
         page.on_click(self.button, self.make, near=self.working.text)
         self.widget = w.VBox(
             [
-                w.HTML(f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>"),
-                w.VBox(list(self.stages.values()), layout=w.Layout(margin="0 0 0.6em 0")),
+                self.picker.widget,
                 *self.passphrase.widgets,
                 w.HTML(f'<p class="wb-hint">{esc(t["passphrase_help"])}</p>'),
                 self.button,
