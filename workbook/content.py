@@ -15,6 +15,42 @@ from dataclasses import dataclass
 from .paths import data_dir
 
 CRISIS_ENV = "REJECTION_WORKBOOK_CRISIS_LINE"
+LANGUAGE_ENV = "REJECTION_WORKBOOK_LANGUAGE"
+LANGUAGES = ("en", "es")  # English is the source; every other language has `data/text/<code>/`
+
+# The language in use, by who chose it: the person on the start page (saved with their
+# workbook) wins over the server's --language / $REJECTION_WORKBOOK_LANGUAGE, which wins
+# over what their browser says. One kernel serves one person, so this is per process.
+_chosen: dict[str, str] = {}
+
+
+def language_code(value: object) -> str | None:
+    """ "es", "es-MX", "es_AR.UTF-8" -> "es"; None for anything not offered."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].split(".")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+def set_language(value: object, *, by: str = "person") -> str:
+    """Use `value`'s language (by "person" or "browser"); None or unknown forgets that choice.
+    Returns the language now in use."""
+    code = language_code(value)
+    if code:
+        _chosen[by] = code
+    else:
+        _chosen.pop(by, None)
+    return language()
+
+
+def language() -> str:
+    """The language pages are built in now ("en" or "es")."""
+    return (
+        _chosen.get("person")
+        or language_code(os.environ.get(LANGUAGE_ENV))
+        or _chosen.get("browser")
+        or LANGUAGES[0]
+    )
 
 
 @dataclass(frozen=True)
