@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import __version__
-from .content import CRISIS_ENV
+from .content import CRISIS_ENV, LANGUAGE_ENV, LANGUAGES
 from .model import InvalidEntry
 from .paths import HOME_ENV, TOKEN_ENV, jupyter_data_dir, notebooks_dir
 from .registry import APP_NOTEBOOK
@@ -315,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--home",
         help=f"folder that holds the workbooks (default: ${HOME_ENV} or your user data folder)",
     )
+    common.add_argument(
+        "--language", choices=LANGUAGES, help=f"en or es (default: ${LANGUAGE_ENV} or your browser's)"
+    )
     server = argparse.ArgumentParser(add_help=False)
     server.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
     server.add_argument("--workbook", help="open this workbook (its name)")
@@ -355,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["serve", *argv]  # `serve` is the default command
     args = parser.parse_args(argv)
+    if getattr(args, "language", None):  # this process, the server and its kernels
+        os.environ[LANGUAGE_ENV] = args.language
     try:
         return args.func(args)
     except (CliError, WorkbookError, InvalidEntry) as exc:

@@ -74,7 +74,7 @@ class Router(anywidget.AnyWidget):
         let key = keyOf(location.hash);
         if (key === null && !initial) return;  // an anchor inside a page, not a route
         if (key === null) key = sessionStorage.getItem("wb-route") || "";
-        model.send({ event: "location", hash: key, search: location.search });
+        model.send({ event: "location", hash: key, search: location.search, language: navigator.language });
       };
       const onHash = () => report(false);
       window.addEventListener("hashchange", onHash);
@@ -243,6 +243,7 @@ class App:
             if event == "ping":
                 self.router.send({"event": "pong"})
             elif event == "location":
+                self._browser_language(message.get("language"))
                 self.go(message.get("hash"), message.get("search"))
             elif event == "idle" and self.connected:
                 self.build_ahead()
@@ -250,6 +251,15 @@ class App:
                 self._drawn(self.shown[message["key"]].widget)
         except Exception:  # never a traceback on the page; the log says what happened
             log.exception("app: handling %r", message)
+
+    def _browser_language(self, tag: object) -> None:
+        """The browser's language ("es-MX") is the default language and country; pages built
+        before it was known (a preheated kernel) are built again if it changes them."""
+        before = (content.language(), content.country())
+        content.set_language(tag if isinstance(tag, str) and len(tag) < 40 else None, by="browser")
+        content.set_country(tag if isinstance(tag, str) and len(tag) < 40 else None, by="browser")
+        if (content.language(), content.country()) != before:
+            self._forget_all()
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.

@@ -25,7 +25,7 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from .. import content
+from .. import content, formats
 from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
 from ..registry import APP_NOTEBOOK, STAGES, by_number
@@ -60,10 +60,7 @@ def when(iso: str | None, *, time: bool = True) -> str:
     """A stored UTC timestamp or date as a friendly local date (and time)."""
     if not iso:
         return ""
-    if len(iso) == 10:
-        return dt.date.fromisoformat(iso).strftime("%-d %b %Y")
-    local = dt.datetime.fromisoformat(iso).astimezone()
-    return local.strftime("%-d %b %Y, %H:%M" if time else "%-d %b %Y")
+    return formats.day_time(iso) if time and len(iso) > 10 else formats.day(iso)
 
 
 # Saves waiting for a pause in the typing; made at once if the kernel exits first.
@@ -171,6 +168,19 @@ class Session:
         self.slug, self.workbook, self.problem = slug, opened, None
         for callback in list(self.on_switch):
             callback()
+
+    def rebuild_pages(self) -> None:
+        """Every page sharing this session is built afresh (the language or country changed)."""
+        for callback in list(self.on_switch):
+            callback()
+
+
+def use_saved_choices(wb: Workbook | None) -> None:
+    """The language and country saved with a workbook (on the start page) apply to every
+    page built for it; a workbook without a choice has the defaults."""
+    if wb is not None:
+        content.set_language(wb.meta("language"))
+        content.set_country(wb.meta("country"))
 
 
 def open_session(home: str | os.PathLike | None = None, slug: str | None = None) -> Session:
@@ -399,6 +409,7 @@ class Page:
     def __init__(self, index: int, session: Session | None = None, *, home=None, slug=None):
         self.index = index
         self.session = session or open_session(home, slug)
+        use_saved_choices(self.session.workbook)  # before any word of the page is read
         self.words = content.text("common")
         self.status = w.HTML(layout=w.Layout(min_height="1.6em"))
         self.status.add_class("wb-status")
@@ -436,7 +447,7 @@ class Page:
     # -- messages ------------------------------------------------------------------
     def saved(self, what: str = "") -> None:
         """Say, visibly and to screen readers, that a change was saved."""
-        stamp = dt.datetime.now().strftime("%H:%M")
+        stamp = formats.clock()
         text = self.words["saved"].format(what=esc(what) or self.words["saved_default"], time=stamp)
         self.say(f"✓ {text}")
 
