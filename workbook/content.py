@@ -165,6 +165,16 @@ def rejection_kinds() -> dict[str, str]:
     return _rejection_kinds(language())
 
 
+def area_name(domain: str) -> str:
+    """A trait area's name on its own ("Skills and experience"); an unknown area as written."""
+    return text("reason")["areas"].get(domain, domain)
+
+
+def area_word(domain: str) -> str:
+    """A trait area's name inside a line ("skills and experience")."""
+    return text("reason")["area_words"].get(domain, domain)
+
+
 def text(page: str) -> dict:
     """The words of one page (`data/text/<page>.toml`, or `data/text/<lang>/<page>.toml`) as
     a nested dict, in the language in use."""

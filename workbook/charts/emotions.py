@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import formats
 from .render import CALM_LAYOUT, legend_below
 
 # Okabe-Ito colours (safe for colour-blind eyes), each line also has its own dash.
@@ -50,7 +51,7 @@ def local_times(stamps: pd.Series) -> pd.Series:
 
 
 def _day(stamp) -> str:
-    return pd.Timestamp(stamp).strftime("%-d %b")
+    return formats.short_day(pd.Timestamp(stamp).date())
 
 
 def moves(emotions: pd.DataFrame) -> list[Move]:

@@ -12,7 +12,7 @@ import functools
 
 import ipywidgets as w
 
-from .. import content
+from .. import content, formats
 from ..charts.render import ChartView
 from ..progress import stage_progress
 from ..store import Entry
@@ -41,7 +41,7 @@ WRITING_KINDS = {  # kind -> (the field holding the writing, the stage it belong
 
 
 def plural(n: int, forms) -> str:
-    return f"{n} {forms[0] if n == 1 else forms[1]}"
+    return formats.plural(forms, n)
 
 
 class JourneyPage:
