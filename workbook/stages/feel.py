@@ -25,7 +25,7 @@ from .kit import (
     when,
 )
 
-PERSPECTIVE_LABELS = (("as “I”", "I"), ("as “you”", "you"), ("by my name", "my name"))
+PERSPECTIVES = ("I", "you", "my name")  # as kept; the words are feel.toml's session.perspectives
 SESSION_MINUTES = (10, 15, 20)
 SECONDS_PER_TICK = 1
 
@@ -131,7 +131,9 @@ class FeelPage:
         t = self.t["session"]
         self.minutes = dropdown(t["minutes_label"], list(SESSION_MINUTES), 15)
         self.perspective = w.ToggleButtons(
-            options=PERSPECTIVE_LABELS, value="I", description=t["perspective_label"]
+            options=[(t["perspectives"][p], p) for p in PERSPECTIVES],
+            value="I",
+            description=t["perspective_label"],
         )
         self.perspective.style.description_width = "initial"
         self.topic = text_line(t["topic_label"], placeholder=t["topic_placeholder"])
@@ -169,8 +171,16 @@ class FeelPage:
         preview = text[:160] + ("…" if len(text) > 160 else "")
         topic = f" · {esc(e['topic'])}" if e["topic"] else ""
         return (
-            f'<span class="wb-date">{esc(when(e.created_at))}</span> — {e["minutes"] or "?"} min, '
-            f'as “{esc(e["perspective"])}”{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
+            f'<span class="wb-date">{esc(when(e.created_at))}</span> — '
+            + esc(
+                self.t["session"]["past_line"].format(
+                    minutes=e["minutes"] or "?",
+                    perspective=self.t["session"]["perspective_words"].get(
+                        e["perspective"], e["perspective"]
+                    ),
+                )
+            )
+            + f'{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
         )
 
     def _session_data(self, *, finished: bool = False) -> dict:
@@ -184,7 +194,7 @@ class FeelPage:
 
     def start_session(self) -> None:
         if self.page.wb is None:
-            raise InvalidEntry("Choose or create a workbook on the start page first.")
+            raise InvalidEntry(content.text("common")["need_workbook"])
         self.writing.value = ""
         # The session becomes an entry with its first words, not before: an unused one leaves nothing.
         self.session_id = None

@@ -205,7 +205,7 @@ class HealPage:
     def save_letter(self, text) -> Entry | None:
         """Save the letter being written (the first words make a new letter)."""
         if self.page.wb is None:
-            raise model.InvalidEntry("Choose or create a workbook on the start page first.")
+            raise model.InvalidEntry(content.text("common")["need_workbook"])
         if not isinstance(text, str) or not text.strip():
             return None
         if self.letter_id is not None and self.page.wb.get(self.letter_id).deleted:

@@ -222,8 +222,8 @@ class JourneyPage:
 
         t = self.t["healing"]
         frames = {kind: frame(self.page.wb, kind) for kind in chart.PRACTICES}
-        forms = {kind: tuple(form.split(" (")[0] for form in t[kind]) for kind in chart.PRACTICES}
-        labels = {kind: many for kind, (_one, many) in forms.items()}
+        forms = {kind: t["short"][kind] for kind in chart.PRACTICES}  # without "(walking, talking…)"
+        labels = {kind: t["legend"][kind] for kind in chart.PRACTICES}
         if chart.figure(frames, labels) is None:
             self.charts["healing"].widget.layout.display = "none"
             return

@@ -40,11 +40,6 @@ TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
 CSS_FILE = jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
 
-UNEXPECTED = (
-    "Something went wrong on our side, so that last change wasn't saved. What you wrote is "
-    "still here on the page; you can try again. (The details went to the workbook's log file.)"
-)
-
 
 def esc(text: object) -> str:
     """User text made safe to show inside an HTML widget: it is data, never markup."""
@@ -487,7 +482,7 @@ class Page:
                 self.problem(str(exc))
             except Exception:
                 log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
-                self.problem(UNEXPECTED)
+                self.problem(self.words["unexpected"])
             finally:
                 self._near = outer
 
@@ -841,7 +836,7 @@ class SingleForm:
     def save(self, field: str | None = None) -> Entry | None:
         """Save one changed `field` over the saved entry, or (no field) every field."""
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         current = self.page.wb.single(self.kind)
         if field is None or current is None:
             data = self.values() if field is None else {field: widget_value(self.widgets[field])}
@@ -889,7 +884,7 @@ class KeyedText:
 
     def save(self, text: str) -> Entry:
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         found = self._entry()
         entry = self.page.wb.put(
             self.kind,
@@ -1011,7 +1006,7 @@ class AddForm:
 
     def add(self) -> Entry:
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         data = {name: widget_value(widget) for name, widget in self.widgets.items()}
         entry = self.page.wb.put(self.kind, {**data, **self.fixed})
         for widget in self.widgets.values():

@@ -40,12 +40,11 @@ from .search import shown_choice
 
 SEARCH_MAX = 60
 ALL = "all"  # the area filter's "all areas" (a dropdown shows None as a blank box)
-NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
 
 
 def _need(page: Page) -> None:
     if page.wb is None:
-        raise WorkbookError(NO_WORKBOOK)
+        raise WorkbookError(content.text("common")["need_workbook_save"])
 
 
 def scale_label(value: int, word: str) -> str:
