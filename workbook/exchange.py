@@ -39,7 +39,8 @@ from . import model, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import say as store_say
 from .text import clean_text
 
 PRACTICE_DIR = "practice"
@@ -399,6 +400,8 @@ def save_file(data: bytes, path: str | os.PathLike, *, force: bool = False) -> P
         ) from None
     except OSError as exc:
         raise WorkbookError(
-            DISK_FULL if disk_full(exc) else f"The file {path} could not be saved ({exc.strerror})."
+            store_say("disk_full")
+            if disk_full(exc)
+            else f"The file {path} could not be saved ({exc.strerror})."
         ) from exc
     return path

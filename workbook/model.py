@@ -83,12 +83,16 @@ class Field:
 
 
 def say(key: str, **values) -> str:
-    """A message from data/text/messages.toml, filled in (numbers in the person's language)."""
+    """A message from data/text/messages.toml ("store.busy": the [store] table's `busy`),
+    filled in; numbers are written in the person's language."""
     values = {
         k: formats.number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
         for k, v in values.items()
     }
-    return content.text("messages")[key].format(**values)
+    found = content.text("messages")
+    for part in key.split("."):
+        found = found[part]
+    return found.format(**values)
 
 
 @dataclass(frozen=True)
