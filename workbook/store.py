@@ -48,7 +48,6 @@ def say(key: str, **values) -> str:
     return model.say(f"store.{key}", **values)
 
 
-
 def disk_full(exc: BaseException) -> bool:
     """True when `exc` means there is no space left on the disk."""
     return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
