@@ -73,7 +73,7 @@ def rated(traits) -> list[Rated]:
         touched = bool(touched) if touched is not None and str(touched) != "<NA>" else False
         domain = getattr(row, "domain", None)
         domain = domain if isinstance(domain, str) and domain in TRAIT_DOMAINS else "other"
-        name = " ".join(str(row.name).split()) or "?"
+        name = content.trait_label(" ".join(str(row.name).split())) or "?"  # in the person's language
         rows.append((name, domain, rating, touched))
     rows.sort(key=lambda r: (-r[2], r[0].casefold()))
     seen: dict[str, int] = {}
@@ -373,7 +373,7 @@ def count(n: int, forms) -> str:
 
 
 def _names(items: list[Rated]) -> str:
-    return formats.word_list(content.trait_label(r.name) for r in items)
+    return formats.word_list(r.name for r in items)
 
 
 def trait_summary(traits) -> str:

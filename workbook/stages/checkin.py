@@ -23,7 +23,9 @@ DEFAULT_INTENSITY = 5
 def describe_checkin(entry) -> str:
     """A past check-in as one line of escaped HTML."""
     ratings = sorted(entry.data["ratings"].items(), key=lambda kv: -kv[1])
-    feelings = " · ".join(f"{esc(word)} <strong>{value}</strong>" for word, value in ratings)
+    feelings = " · ".join(
+        f"{esc(content.emotion_label(word))} <strong>{value}</strong>" for word, value in ratings
+    )
     words = entry.data.get("own_words")
     extra = f'<br><span class="wb-quote">{paragraphs(words)}</span>' if words else ""
     return f'<span class="wb-date">{esc(when(entry.created_at))}</span> — {feelings}{extra}'

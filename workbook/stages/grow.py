@@ -217,7 +217,8 @@ class GrowPage:
             key=lambda e: (not e.data.get("touched"), e.data.get("rating") or 0, e["name"].casefold())
         )
         self.goal_trait.options = [(t["trait_none"], NONE)] + [
-            (f"{e['name']} ({self.scale[(e.data.get('rating') or 0) + 3]})", e.entry_id) for e in traits
+            (f"{content.trait_label(e['name'])} ({self.scale[(e.data.get('rating') or 0) + 3]})", e.entry_id)
+            for e in traits
         ]
         self.goal_trait.value = NONE
 
@@ -226,7 +227,7 @@ class GrowPage:
         if not trait_id:
             return None
         found = _alive(self.page.wb, trait_id, "trait")
-        return found["name"] if found else self.t["goals"]["trait_gone"]
+        return content.trait_label(found["name"]) if found else self.t["goals"]["trait_gone"]
 
     def goal_title_of(self, goal_id) -> str:
         found = _alive(self.page.wb, goal_id, "goal")

@@ -103,7 +103,7 @@ class HealPage:
         if not found:
             return f'<p class="wb-empty">{esc(t["traits_none"])}</p>'
         items = "".join(
-            f"<li><strong>{esc(e['name'])}</strong> — {esc(t['strength_' + str(min(3, e['rating']))])}</li>"
+            f"<li><strong>{esc(content.trait_label(e['name']))}</strong> — {esc(t['strength_' + str(min(3, e['rating']))])}</li>"
             for e in found
         )
         return f'<h3>{esc(t["from_traits"])}</h3><ul class="wb-strengths">{items}</ul>'
