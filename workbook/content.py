@@ -215,6 +215,10 @@ def resources() -> dict:
     if override:
         return _over(found, {"crisis": {"line": override[:300]}})
     line = crisis_lines().get(country() or "")
+    # A country guessed from the browser leaves the usual words alone when they already
+    # name its line (US English: 988); one the person picked is always said plainly.
+    if line and not _country.get("person") and line.number in found["crisis"]["line"]:
+        line = None
     if line:
         crisis = found["crisis"]
         hours = crisis["hours"].format(hours=line.hours) if line.hours else ""

@@ -255,11 +255,17 @@ class App:
     def _browser_language(self, tag: object) -> None:
         """The browser's language ("es-MX") is the default language and country; pages built
         before it was known (a preheated kernel) are built again if it changes them."""
-        before = (content.language(), content.country())
-        content.set_language(tag if isinstance(tag, str) and len(tag) < 40 else None, by="browser")
-        content.set_country(tag if isinstance(tag, str) and len(tag) < 40 else None, by="browser")
-        if (content.language(), content.country()) != before:
+        tag = tag if isinstance(tag, str) and len(tag) < 40 else None
+        language, country = content.language(), content.country()
+        content.set_language(tag, by="browser")
+        content.set_country(tag, by="browser")
+        if content.language() != language:
             self._forget_all()
+        elif content.country() != country:  # only the crisis line at the top and foot changes
+            for shown in self.shown.values():
+                page = getattr(shown.widget, "wb_page", None)
+                if page is not None:
+                    page.refresh_frame()
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.

@@ -544,6 +544,10 @@ class Page:
         self._next = (index, label or PAGES[index][1])
         self.footer.value = self._footer()
 
+    def refresh_frame(self) -> None:
+        """Draw the header and footer again (the crisis line of another country)."""
+        self._render_frame()
+
     def _render_frame(self) -> None:
         self.header.value = self._header()
         self.footer.value = self._footer()
