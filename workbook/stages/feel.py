@@ -66,12 +66,13 @@ class FeelPage:
     # -- ways to process -------------------------------------------------------------------
     def _process(self) -> None:
         t = self.t["process"]
-        ways = list(model.PROCESS_WAYS)
+        names = t["ways"]  # the kept way -> the words shown
+        ways = [w if names[w] == w else (names[w], w) for w in model.PROCESS_WAYS]
         self.plan_form = AddForm(
             self.page,
             "process_plan",
             {
-                "way": dropdown(t["way_label"], ways, ways[0]),
+                "way": dropdown(t["way_label"], ways, model.PROCESS_WAYS[0]),
                 "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"]),
             },
             t["plan_button"],
@@ -80,7 +81,7 @@ class FeelPage:
         self.plans = EntryList(
             self.page,
             "process_plan",
-            lambda e: f"<strong>{esc(e['way'])}</strong> — {paragraphs(e['plan'])}",
+            lambda e: f"<strong>{esc(names.get(e['way'], e['way']))}</strong> — {paragraphs(e['plan'])}",
             empty=t["plans_none"],
         )
         self.plan_form.on_added.append(lambda _e: self.plans.refresh())
@@ -88,7 +89,7 @@ class FeelPage:
             self.page,
             "process_log",
             {
-                "way": dropdown(t["log_way_label"], ways, ways[0]),
+                "way": dropdown(t["log_way_label"], ways, model.PROCESS_WAYS[0]),
                 "done_on": date_picker(t["log_date_label"], dt.date.today()),
                 "note": text_area(t["log_note_label"], rows=2),
             },
@@ -99,7 +100,7 @@ class FeelPage:
             self.page,
             "process_log",
             lambda e: (
-                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(e["way"])}</strong>'
+                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(names.get(e["way"], e["way"]))}</strong>'
                 + (f" — {paragraphs(e['note'])}" if e["note"] else "")
             ),
             empty=t["logs_none"],
