@@ -261,11 +261,18 @@ class App:
         content.set_country(tag, by="browser")
         if content.language() != language:
             self._forget_all()
+            self._reword()
         elif content.country() != country:  # only the crisis line at the top and foot changes
             for shown in self.shown.values():
                 page = getattr(shown.widget, "wb_page", None)
                 if page is not None:
                     page.refresh_frame()
+
+    def _reword(self) -> None:
+        """The shell's own words (page title, lost-connection note) in the language in use."""
+        self.words = content.text("common")
+        self.router.lost_text = self.words["connection_lost"]
+        self.router.reload_label = self.words["connection_reload"]
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.
@@ -393,6 +400,7 @@ class App:
         """The start page opened or made another workbook: the other pages belong to the
         old one, so they go; the address bar now names the new one."""
         self._forget_all(but=self.current)
+        self._reword()  # the start page may have changed the language
         self.request = (self.session.slug, None)
         self.router.send({"event": "workbook", "param": "workbook", "slug": self.session.slug})
 

@@ -16,7 +16,7 @@ import html
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -33,8 +33,19 @@ from ..store import Entry, Home, Workbook, WorkbookError, check_slug
 
 log = logging.getLogger("workbook")
 
-# (notebook file, short name) in journey order, from the registry; the start page is 0.
-PAGES = tuple((stage.notebook, stage.title) for stage in STAGES)
+
+class _Pages(Sequence):
+    """(notebook, title) of each page by number; the title read when asked for, so it is
+    in the language in use then (not the one the module was imported in)."""
+
+    def __getitem__(self, index):
+        return (STAGES[index].notebook, STAGES[index].title)
+
+    def __len__(self) -> int:
+        return len(STAGES)
+
+
+PAGES = _Pages()  # (notebook file, short name) in journey order, from the registry; start is 0
 READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
