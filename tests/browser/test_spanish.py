@@ -146,9 +146,9 @@ def test_the_start_page_switches_the_language_and_keeps_it(browser, spanish):
         wait_for_stage(tab, "start")
         start = tab.locator(".wb-stage-start")
         start.get_by_role("heading", name="Empieza aquí").wait_for(timeout=READY_TIMEOUT_MS)
-        start.get_by_label("Idioma").select_option("en")
+        start.get_by_label("Idioma").select_option(label="English")
         start.get_by_role("heading", name="Start here").wait_for(timeout=READY_TIMEOUT_MS)
-        start.get_by_label("Country").select_option("GB")
+        start.get_by_label("Country").select_option(label="United Kingdom")
         tab.get_by_text("Saved your language and country").first.wait_for(timeout=READY_TIMEOUT_MS)
         tab.goto(app.app_url("feel", slug))  # another page, opened afresh: English, the UK's line
         wait_for_stage(tab, "feel")
