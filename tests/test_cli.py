@@ -194,3 +194,15 @@ def test_lab_opens_the_persons_own_notebooks_without_news_and_stops_when_killed(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # never leave a JupyterLab behind
+
+
+def test_language_is_chosen_for_the_command_and_the_app(capsys, home, monkeypatch):
+    from workbook import content
+
+    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
+    assert cli.main(["new", "--language", "es", "a/b"]) == 2
+    assert "El nombre de un cuaderno es solo un nombre" in capsys.readouterr().err
+    assert cli.app_environment(home.path)[content.LANGUAGE_ENV] == "es"  # the app's kernels too
+    monkeypatch.delenv(content.LANGUAGE_ENV)
+    with pytest.raises(SystemExit):
+        cli.main(["list", "--language", "klingon"])
