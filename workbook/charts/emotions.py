@@ -21,10 +21,17 @@ MAX_LINES = len(COLOURS)
 # Tick labels of a time axis: the day, and the time too when ticks are less than a day
 # apart (check-ins on one day would otherwise all read "28 Nov").
 DAY_MS = 86_400_000
-TIME_TICKS = [
-    {"dtickrange": [None, DAY_MS], "value": "%H:%M<br>%-d %b"},
-    {"dtickrange": [DAY_MS, None], "value": "%-d %b"},
-]
+
+
+def time_ticks() -> list[dict]:
+    """Date ticks for a time axis, in the formats of the person's language (charts.toml)."""
+    axis = content.text("charts")["axis"]
+    return [
+        {"dtickrange": [None, DAY_MS], "value": axis["time_day"]},
+        {"dtickrange": [DAY_MS, None], "value": axis["day"]},
+    ]
+
+
 NARROW_BOTTOM = 110  # px under a phone's plot: the dates, then the legend
 
 
@@ -152,7 +159,9 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
         hovermode="closest",
     )
     fig.update_yaxes(range=[-0.5, 10.5], dtick=2, title_text=t["y_title"], gridcolor="rgba(128,128,128,0.25)")
-    fig.update_xaxes(title_text=t["x_title"], gridcolor="rgba(128,128,128,0.15)", tickformatstops=TIME_TICKS)
+    fig.update_xaxes(
+        title_text=t["x_title"], gridcolor="rgba(128,128,128,0.15)", tickformatstops=time_ticks()
+    )
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
         fig.update_layout(

@@ -179,7 +179,7 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
             "type": "date",
             "range": [start.isoformat(), end.isoformat()],
             "gridcolor": "#e6e6e6",
-            "tickformat": "%-d %b",
+            "tickformat": content.text("charts")["axis"]["day"],
             "fixedrange": True,
         },
         yaxis={

@@ -91,7 +91,7 @@ def figure(
             "traceorder": "normal",
         },
     )
-    fig.update_xaxes(tickformat="%-d %b", fixedrange=True)
+    fig.update_xaxes(tickformat=content.text("charts")["axis"]["day"], fixedrange=True)
     fig.update_yaxes(
         title_text=t["y_title"], dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
     )
