@@ -14,6 +14,7 @@ from workbook.charts import goals as goal_charts
 from workbook.charts import journey as journey_charts
 from workbook.charts import traits as trait_charts
 from workbook.charts.render import CONFIG, NARROW_BELOW, PLOTLY_MIME, ChartView, mimebundle, wrap
+from workbook.frames import frame
 
 LONG_TRAIT = "staying calm and kind with people who are upset on the phone"
 CLOUD_WORDS = ("cloud", "share", "studio", "plotly.com", "http")
@@ -23,7 +24,7 @@ def _traits(wb):
     wb.put("trait", {"name": "kindness", "domain": "personality", "rating": 3})
     wb.put("trait", {"name": LONG_TRAIT, "domain": "skills and experience", "rating": -2, "touched": True})
     wb.put("trait", {"name": "humour", "domain": "personality", "rating": 0})
-    return wb.frame("trait")
+    return frame(wb, "trait")
 
 
 def _annotation_texts(fig) -> list[str]:
@@ -80,7 +81,7 @@ def test_on_a_phone_each_trait_is_named_above_its_bar_and_the_legend_is_below(wb
     # each row has room for its name: more traits, a taller chart
     more = wb.put("trait", {"name": "patience", "domain": "personality", "rating": 1})
     assert more is not None
-    assert trait_charts.by_trait(wb.frame("trait"), narrow=True).layout.height > fig.layout.height
+    assert trait_charts.by_trait(frame(wb, "trait"), narrow=True).layout.height > fig.layout.height
 
 
 def test_on_a_phone_each_area_is_named_above_its_bars(wb):
@@ -99,7 +100,7 @@ def test_the_wide_trait_chart_is_as_it_was(wb):
 
 
 def test_nothing_rated_yet_fits_a_phone(wb):
-    fig = trait_charts.by_trait(wb.frame("trait"), narrow=True)
+    fig = trait_charts.by_trait(frame(wb, "trait"), narrow=True)
     assert all(len(line) <= 30 for line in fig.layout.annotations[0].text.split("<br>"))
 
 
@@ -107,7 +108,7 @@ def test_on_a_phone_goal_progress_uses_the_whole_width(wb):
     goal = wb.put("goal", {"title": "Lead the weekly stand-up meeting twice", "target_on": "2027-03-01"})
     for day in ("2026-11-02", "2026-11-09", "2026-11-20"):
         wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": day, "text": "did it"})
-    frames = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
+    frames = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
 
     fig = goal_charts.progress(*frames, narrow=True)
 
@@ -124,14 +125,14 @@ def test_on_a_phone_goal_progress_uses_the_whole_width(wb):
 def test_check_ins_on_one_day_get_distinct_times_on_the_axis(wb):
     for n in range(3):
         wb.put("checkin", {"ratings": {"sadness": 6 - n}})
-    fig = emotion_charts.figure(wb.frame("emotions"))
+    fig = emotion_charts.figure(frame(wb, "emotions"))
 
     assert fig.layout.xaxis.tickformat is None  # one fixed "28 Nov" for every tick no more
     stops = {tuple(s.dtickrange): s.value for s in fig.layout.xaxis.tickformatstops}
     under_a_day = stops[(None, emotion_charts.DAY_MS)]
     assert "%H:%M" in under_a_day  # ticks less than a day apart show the time
     assert stops[(emotion_charts.DAY_MS, None)] == "%-d %b"
-    narrow = emotion_charts.figure(wb.frame("emotions"), narrow=True)
+    narrow = emotion_charts.figure(frame(wb, "emotions"), narrow=True)
     assert narrow.layout.legend.yref == "container" and narrow.layout.legend.orientation == "h"
     assert narrow.layout.xaxis.fixedrange and narrow.layout.yaxis.fixedrange
     assert narrow.layout.xaxis.nticks == 4
@@ -139,7 +140,7 @@ def test_check_ins_on_one_day_get_distinct_times_on_the_axis(wb):
 
 def test_the_practices_chart_puts_its_legend_below_on_a_phone(wb):
     wb.put("kind_act", {"text": "a walk", "done_on": "2026-11-20"})
-    frames = {kind: wb.frame(kind) for kind in journey_charts.PRACTICES}
+    frames = {kind: frame(wb, kind) for kind in journey_charts.PRACTICES}
     labels = {kind: kind for kind in journey_charts.PRACTICES}
     assert journey_charts.figure(frames, labels, narrow=True).layout.legend.yref == "container"
     assert journey_charts.figure(frames, labels).layout.legend.yref is None
@@ -148,7 +149,7 @@ def test_the_practices_chart_puts_its_legend_below_on_a_phone(wb):
 def test_narrow_labels_stay_text_not_markup(wb):
     xss = '<a href="https://example.org">click</a> and more words here'
     wb.put("trait", {"name": xss, "domain": "other", "rating": 2})
-    spec = trait_charts.by_trait(wb.frame("trait"), narrow=True).to_json()
+    spec = trait_charts.by_trait(frame(wb, "trait"), narrow=True).to_json()
     assert "<a href" not in spec and "&lt;a href" in spec
 
 

@@ -10,6 +10,7 @@ import pytest
 from workbook.charts import goals as goal_charts
 from workbook.charts import traits as trait_charts
 from workbook.charts.render import STRENGTH, WEAKNESS
+from workbook.frames import frame
 
 
 def _trait(wb, name, rating, domain="personality", touched=False):
@@ -29,7 +30,7 @@ def test_by_trait_puts_strengths_right_weaknesses_left_sorted_and_marked(wb):
     _trait(wb, "removed one", 2)
     wb.delete(wb.entries("trait")[-1].entry_id)
 
-    fig = trait_charts.by_trait(wb.frame("trait"))
+    fig = trait_charts.by_trait(frame(wb, "trait"))
 
     assert isinstance(fig, go.Figure)
     traces = _by_name(fig)
@@ -60,15 +61,15 @@ def test_by_trait_puts_strengths_right_weaknesses_left_sorted_and_marked(wb):
 def test_by_trait_keeps_two_traits_of_the_same_name_apart(wb):
     _trait(wb, "patience", 2)
     _trait(wb, "patience", 2)
-    fig = trait_charts.by_trait(wb.frame("trait"))
+    fig = trait_charts.by_trait(frame(wb, "trait"))
     assert list(fig.data[0].y) == ["patience", "patience (2)"]
 
 
 def test_by_trait_with_nothing_rated_says_so_kindly(wb):
-    fig = trait_charts.by_trait(wb.frame("trait"))
+    fig = trait_charts.by_trait(frame(wb, "trait"))
     assert len(fig.data) == 0
     assert "Rate a few traits" in fig.layout.annotations[0].text
-    assert "Rate a few traits" in trait_charts.trait_summary(wb.frame("trait"))
+    assert "Rate a few traits" in trait_charts.trait_summary(frame(wb, "trait"))
 
 
 def test_by_domain_balances_strength_and_weakness_points_per_area(wb):
@@ -77,8 +78,8 @@ def test_by_domain_balances_strength_and_weakness_points_per_area(wb):
     _trait(wb, "coding", -2, "skills and experience")
     _trait(wb, "degree", 2, "education")
 
-    frame = wb.frame("trait")
-    fig = trait_charts.by_domain(frame)
+    df = frame(wb, "trait")
+    fig = trait_charts.by_domain(df)
 
     traces = _by_name(fig)
     assert list(traces["Strengths"].y) == ["Personality", "Skills and experience", "Education"]
@@ -86,7 +87,7 @@ def test_by_domain_balances_strength_and_weakness_points_per_area(wb):
     assert list(traces["Weaknesses"].x) == [-1, -2, 0]
     assert list(traces["Balance"].x) == [2, -2, 2]
     assert fig.layout.barmode == "relative"
-    summary = trait_charts.domain_summary(frame)
+    summary = trait_charts.domain_summary(df)
     assert "Personality: 3 strength points and 1 weakness point, leaning to strength." in summary
     assert "Skills and experience: no strength points and 2 weakness points, leaning to weakness." in summary
 
@@ -94,7 +95,7 @@ def test_by_domain_balances_strength_and_weakness_points_per_area(wb):
 def test_trait_summary_names_strengths_weaknesses_and_what_the_reason_touches(wb):
     _trait(wb, "kindness", 3)
     _trait(wb, "listening", -2, touched=True)
-    summary = trait_charts.trait_summary(wb.frame("trait"))
+    summary = trait_charts.trait_summary(frame(wb, "trait"))
     assert summary.startswith("You have rated 2 traits: 1 strength and 1 weakness.")
     assert "Strongest: kindness." in summary
     assert "Clearest weaknesses: listening." in summary
@@ -121,7 +122,7 @@ def test_progress_puts_steps_chances_and_celebrations_on_one_time_axis(wb):
     wb.put("celebration", {"done_on": "2026-05-06", "accomplishment": "a good week", "how": "cake"})
     wb.delete(gone.entry_id)
 
-    goals, steps, cheers = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
+    goals, steps, cheers = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
     fig = goal_charts.progress(goals, steps, cheers)
 
     traces = _by_name(fig)
@@ -147,7 +148,7 @@ def test_progress_puts_steps_chances_and_celebrations_on_one_time_axis(wb):
 def test_progress_without_anything_logged_invites_gently(wb, with_goal):
     if with_goal:
         _goal(wb, "Listen more")
-    fig = goal_charts.progress(wb.frame("goal"), wb.frame("step"), wb.frame("celebration"))
+    fig = goal_charts.progress(frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration"))
     assert len(fig.data) == 0
     expected = "Log a step" if with_goal else "Add a goal"
     assert expected in fig.layout.annotations[0].text
@@ -164,9 +165,9 @@ def test_names_in_charts_are_text_not_markup(wb):
     wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": "2026-11-01", "text": "a step"})
     wb.put("checkin", {"ratings": {"<b>mine</b>": 4}})
     figures = [
-        trait_charts.by_trait(wb.frame("trait")),
-        goal_charts.progress(wb.frame("goal"), wb.frame("step"), wb.frame("celebration")),
-        emotion_charts.figure(wb.frame("emotions")),
+        trait_charts.by_trait(frame(wb, "trait")),
+        goal_charts.progress(frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")),
+        emotion_charts.figure(frame(wb, "emotions")),
     ]
     for fig in figures:
         spec = fig.to_json()

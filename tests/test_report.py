@@ -56,7 +56,7 @@ def test_only_the_shared_stages_and_nothing_else(filled):
 
 def test_user_text_is_escaped(filled):
     page = report.report_html(filled, [1])
-    assert XSS not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert XSS not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
 
 
 def test_pdf_holds_the_same_stages(filled):
@@ -120,3 +120,18 @@ def test_a_pdf_heading_never_stands_alone_at_the_foot_of_a_page(wb):
     for i, block in enumerate(blocks[:-1]):
         if block.kind in ("h2", "h3", "rule"):
             assert pages[i] == pages[i + 1], f"'{block.text or block.label}' is alone at a page's foot"
+
+
+def test_the_page_is_a_template_with_its_words_in_report_toml(filled, monkeypatch):
+    from workbook import content
+
+    words = content.text
+
+    def text(page, *args, **kwargs):
+        found = words(page, *args, **kwargs)
+        return {**found, "title": "REPORT-TITLE {name}"} if page == "report" else found
+
+    monkeypatch.setattr(content, "text", text)
+    page = report.report_html(filled)
+    assert "<title>REPORT-TITLE Test</title>" in page and "<h1>REPORT-TITLE Test</h1>" in page
+    assert XSS not in page  # autoescaped: a person's text is never markup

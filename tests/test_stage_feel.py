@@ -7,6 +7,7 @@ import html
 
 import pytest
 
+from workbook.frames import frame
 from workbook.stages import feel, kit, start
 from workbook.stages.checkin import CheckIn, describe_checkin
 
@@ -186,7 +187,7 @@ def test_check_in_from_the_vocabulary_and_own_words(wb):
     }
     assert checkin.chosen == {}
     assert "loneliness <strong>8</strong>" in checkin.past.box.children[0].children[0].value
-    emotions = wb.frame("emotions")
+    emotions = frame(wb, "emotions")
     assert set(emotions["emotion"]) == {"loneliness", "gutted"}
 
 
@@ -195,9 +196,9 @@ def test_check_ins_repeat_and_each_keeps_its_date(wb):
     for word in ("anger", "relief"):
         page.checkin.add(word, 6)
         page.checkin.save_button.click()
-    frame = wb.frame("checkin")
-    assert len(frame) == 2
-    assert frame["created_at"].is_monotonic_increasing
+    df = frame(wb, "checkin")
+    assert len(df) == 2
+    assert df["created_at"].is_monotonic_increasing
     assert len(page.checkin.past.box.children) == 2
 
 

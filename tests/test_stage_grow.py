@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from workbook.frames import frame
 from workbook.stages.grow import GrowPage
 
 
@@ -83,7 +84,7 @@ def test_goals_steps_and_celebrations_are_saved_and_charted(wb, stage):
     stage.goal_target.value = dt.date(2026, 6, 1)
     stage.goal_button.click()
 
-    goals = wb.frame("goal")
+    goals = frame(wb, "goal")
     assert list(goals["title"]) == ["Listen without interrupting"]
     assert goals["trait_id"].iloc[0] == trait.entry_id
     assert goals["target_on"].iloc[0] == dt.datetime(2026, 6, 1)
@@ -105,10 +106,10 @@ def test_goals_steps_and_celebrations_are_saved_and_charted(wb, stage):
     stage.cheer_how.value = "Ice cream"
     stage.cheer_button.click()
 
-    steps = wb.frame("step")
+    steps = frame(wb, "step")
     assert list(steps["kind"]) == ["step", "chance taken"]
     assert str(steps["done_on"].dtype).startswith("datetime64")
-    assert list(wb.frame("celebration")["how"]) == ["Ice cream"]
+    assert list(frame(wb, "celebration")["how"]) == ["Ice cream"]
     names = {t.name: list(t.x) for t in stage.chart.figure.data}
     assert names["Steps"] == [dt.date(2026, 5, 2)]
     assert names["Chances taken"] == [dt.date(2026, 5, 4)]

@@ -6,6 +6,7 @@ import ipywidgets as w
 import pandas as pd
 import pytest
 
+from workbook.frames import frame
 from workbook.model import InvalidEntry
 from workbook.stages.reason import ReasonPage
 
@@ -70,7 +71,7 @@ def test_rate_mark_note_and_see_the_frame(wb, stage):
     juggling.touched.value = True
     juggling.note.value = "I was stretched thin."
 
-    traits = wb.frame("trait")
+    traits = frame(wb, "trait")
     assert list(traits["name"]) == ["patience", "Juggling three jobs"]
     assert list(traits["rating"]) == [3, -2]
     assert str(traits["rating"].dtype) == "Int64"
@@ -79,7 +80,7 @@ def test_rate_mark_note_and_see_the_frame(wb, stage):
     assert list(traits["domain"]) == ["personality", "skills and experience"]
     assert traits["note"].iloc[1] == "I was stretched thin."
     # every rating is kept in the history
-    history = wb.frame("trait", history=True)
+    history = frame(wb, "trait", history=True)
     assert list(history[history["name"] == "patience"]["rating"]) == [0, 3]
     # and the suggestions no longer offer what is already on the list
     stage.search.value = "patience"
@@ -157,7 +158,7 @@ def test_case_points_for_and_against_are_separate_entries(wb, stage):
     form_against.widgets["text"].value = "<script>alert(1)</script>"
     form_against.button.click()
 
-    points = wb.frame("case_point")
+    points = frame(wb, "case_point")
     assert list(points["side"]) == ["for", "against", "against"]
     assert len(stage.case_lists["for"].box.children) == 1
     against_html = " ".join(row.children[0].value for row in stage.case_lists["against"].box.children)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from workbook import store
+from workbook.frames import frame
 from workbook.model import InvalidEntry
 from workbook.store import SCHEMA_VERSION, Home, Workbook, WorkbookError
 
@@ -72,7 +73,7 @@ def test_editing_keeps_every_earlier_version(wb):
     assert current["rating"] == 2
     assert current.created_at == first.created_at
     assert [r.data["rating"] for r in wb.history(first.entry_id)] == [-1, 2]
-    history = wb.frame("trait", history=True)
+    history = frame(wb, "trait", history=True)
     assert list(history["rating"]) == [-1, 2]
 
 
@@ -122,19 +123,19 @@ def test_frames_have_real_dtypes(wb):
     wb.put("rejection", {"kind": "friend", "happened_on": "2026-10-02", "description": "We drifted."})
     wb.put("checkin", {"ratings": {"sadness": 7, "my own word": 3}, "stage": 1})
     wb.put("goal", {"title": "Call one friend a week", "done": False})
-    rejection = wb.frame("rejection")
+    rejection = frame(wb, "rejection")
     assert isinstance(rejection["created_at"].dtype, pd.DatetimeTZDtype)
     assert str(rejection["created_at"].dt.tz) == "UTC"
     assert isinstance(rejection["kind"].dtype, pd.CategoricalDtype)
     assert rejection.loc[0, "happened_on"] == pd.Timestamp("2026-10-02")
     assert rejection["description"].dtype == "string"
-    goal = wb.frame("goal")
+    goal = frame(wb, "goal")
     assert goal["done"].dtype == "boolean"
-    emotions = wb.frame("emotions").set_index("emotion")
+    emotions = frame(wb, "emotions").set_index("emotion")
     assert emotions.loc["sadness", "family"] == "sadness"
     assert emotions["intensity"].dtype == "Int64"
     assert pd.isna(emotions.loc["my own word", "pleasantness"])
-    empty = wb.frame("boundary")
+    empty = frame(wb, "boundary")
     assert list(empty.columns)[:4] == ["entry_id", "created_at", "updated_at", "author"]
     assert isinstance(empty["type"].dtype, pd.CategoricalDtype)
 
@@ -260,3 +261,90 @@ def test_a_read_only_workbook_refuses_every_write(home):
                 write()
         assert wb.name == "Shared with me"
     assert path.read_bytes() == before
+
+
+# -- named columns, migrations applied once each, listing that reads only -----------------------
+@pytest.fixture
+def one_more_migration(monkeypatch):
+    """A later version of the app that adds a column to both tables (as a real change would)."""
+    later = store.Migration(
+        "a note on every version",
+        (
+            "ALTER TABLE revisions ADD COLUMN note TEXT",
+            "ALTER TABLE entries ADD COLUMN note TEXT",
+        ),
+    )
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, later))
+    monkeypatch.setattr(store, "SCHEMA_VERSION", len(store.MIGRATIONS))
+    store._expected_schema.cache_clear()
+    yield later
+    store._expected_schema.cache_clear()
+
+
+def test_a_new_column_breaks_no_statement(home, one_more_migration):
+    with home.create("Later") as wb:
+        assert wb.schema_version == 2
+        first = wb.put("quality", {"text": "patient"})
+        wb.put("quality", {"text": "very patient"}, entry_id=first.entry_id)
+        wb.delete(first.entry_id)
+        wb.restore(first.entry_id)
+        assert [e.data["text"] for e in wb.entries("quality")] == ["very patient"]
+        history = wb.history(first.entry_id)
+        assert [r.deleted for r in history] == [False, False, True, False]
+        assert wb.counts() == {"quality": 1}
+    with home.create("Other copy") as other:
+        assert other.apply_revisions(history) == {"added": 4, "known": 0, "entries": 1}
+        assert other.get(first.entry_id).data == {"text": "very patient"}
+
+
+def test_a_migration_runs_once_and_an_older_file_is_brought_up_to_date(home, monkeypatch):
+    path = home.create("Older").path
+    later = store.Migration("one more table", ("CREATE TABLE extra (k TEXT PRIMARY KEY)",))
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, later))
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    store._expected_schema.cache_clear()
+    try:
+        for _ in range(2):  # the second opening finds it done and runs nothing again
+            with Workbook.open(path) as wb:
+                assert wb.schema_version == 2
+                assert wb.name == "Older"
+    finally:
+        store._expected_schema.cache_clear()
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_listing_workbooks_leaves_every_file_byte_identical(home, one_more_migration, monkeypatch):
+    # three made by "this" version of the app, one of them open in another window...
+    with home.create("Closed") as wb:
+        wb.put("quality", {"text": "kind"})
+    home.create("Also closed").close()
+    still_open = home.create("Open elsewhere")
+    still_open.put("letter", {"text": "Dear me"})
+    # ...one made by an older version (before the later migration) and one damaged file
+    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
+    store._expected_schema.cache_clear()
+    home.create("Made by an older version").close()
+    (home.path / f"broken{store.SUFFIX}").write_bytes(b"not a database" * 200)
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, one_more_migration))
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    store._expected_schema.cache_clear()
+    try:
+        before = _files(home.path)
+        listed = {info.name: info for info in home.list()}
+        assert _files(home.path) == before  # same files, same bytes: nothing written, nothing added
+        assert set(listed) == {
+            "Closed",
+            "Also closed",
+            "Open elsewhere",
+            "Made by an older version",
+            "broken (can't be opened)",
+        }
+        assert listed["Open elsewhere"].updated_at == still_open.last_change()
+        assert "damaged" in listed["broken (can't be opened)"].problem
+    finally:
+        still_open.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import os
 import secrets
@@ -17,12 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from . import __version__
-from .content import CRISIS_ENV, LANGUAGE_ENV, LANGUAGES
-from .model import InvalidEntry
+import click
+
+from . import __version__, exchange_cli, portable
+from .clikit import PROG, helps, home_option, problem, runs, say, words
+from .content import CRISIS_ENV
+from .errors import CliError
 from .paths import HOME_ENV, TOKEN_ENV, jupyter_data_dir, notebooks_dir
 from .registry import APP_NOTEBOOK
-from .store import Home, WorkbookError
+from .store import Home
 from .text import labels
 
 TEMPLATE = "rejection-workbook"
@@ -38,10 +40,6 @@ LAB_DIR = "notebooks"  # JupyterLab's folder, inside the person's home
 LAB_CONFIG = Path(__file__).resolve().parent / "jupyter_config"
 
 
-class CliError(Exception):
-    """A problem to report in one plain sentence, without a traceback."""
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing is listening on right now."""
     with socket.socket() as sock:
@@ -52,14 +50,12 @@ def free_port() -> int:
 def check_port(port: int) -> int:
     """`port` if it can be used on 127.0.0.1; CliError if it is taken or out of range."""
     if not 1 <= port <= 65535:
-        raise CliError(f"Port {port} is not a valid port number (1-65535).")
+        raise problem("bad_port", port=port)
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
-            raise CliError(
-                f"Port {port} is already in use. Leave out --port to pick a free one, or choose another."
-            ) from None
+            raise problem("port_taken", port=port) from None
     return port
 
 
@@ -129,7 +125,7 @@ def wait_for_server(port: int, process: subprocess.Popen, timeout: float = START
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerExited("The app stopped while starting. Run again with --verbose to see why.")
+            raise ServerExited(words()["errors"]["stopped_starting"])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             connection.request("GET", "/voila/static/")
@@ -140,7 +136,7 @@ def wait_for_server(port: int, process: subprocess.Popen, timeout: float = START
         finally:
             connection.close()
         time.sleep(0.1)
-    raise CliError(f"The app did not start within {timeout:.0f} seconds.")
+    raise problem("too_slow", seconds=f"{timeout:.0f}")
 
 
 def _home(args) -> Home:
@@ -154,7 +150,7 @@ def _resolve_workbook(home: Home, name: str | None) -> str | None:
         return None
     found = home.find(name)
     if found is None:
-        raise CliError(f"There is no workbook called '{name}'. `rejection-workbook list` shows them.")
+        raise problem("no_such_workbook", name=name)
     home.set_current(found.slug)
     return found.slug
 
@@ -186,10 +182,11 @@ def cmd_serve(args) -> int:
 
     def started() -> None:
         if process.poll() is not None:
-            raise ServerExited("The app stopped while starting. Run again with --verbose to see why.")
+            raise ServerExited(words()["errors"]["stopped_starting"])
         url = start_url(port, token, slug)
-        print(f"The workbook is open at:\n\n    {url}\n\nWorkbooks are kept in {home.path}")
-        print("Press Ctrl+C here to stop.", flush=True)
+        say("open_at", url=url, home=home.path)
+        say("stop")
+        sys.stdout.flush()
         if not args.no_browser:
             webbrowser.open(url)
 
@@ -256,7 +253,7 @@ def cmd_lab(args) -> int:
         command.append(f"--ServerApp.port={check_port(args.port)}")
     if args.no_browser:
         command.append("--no-browser")
-    if os.geteuid() == 0:  # JupyterLab refuses root unless told; the person chose to run as root
+    if portable.running_as_root():  # JupyterLab refuses root unless told; the person chose to run as root
         command.append("--allow-root")
     return supervise(subprocess.Popen(command, env=env))
 
@@ -266,19 +263,17 @@ def cmd_list(args) -> int:
     home.check()  # a home that can't be read or written says so, rather than "No workbooks yet"
     infos = home.list()
     if not infos:
-        print(f"No workbooks yet in {home.path}. Make one with: rejection-workbook new NAME")
+        say("no_workbooks", home=home.path)
         return 0
     current = home.current()
     names = labels((info.name, info.slug) for info in infos)
     for info in infos:
         mark = "*" if info.slug == current else " "
         if info.problem:
-            print(f"! {names[info.slug]}: {info.problem}")
+            say("listed_problem", name=names[info.slug], problem=info.problem)
             continue
-        print(
-            f"{mark} {names[info.slug]}  ({info.slug}, last change "
-            f"{info.updated_at[:16].replace('T', ' ') or 'never'})"
-        )
+        when = info.updated_at[:16].replace("T", " ") or words()["say"]["never"]
+        say("listed", mark=mark, name=names[info.slug], slug=info.slug, when=when)
     return 0
 
 
@@ -286,7 +281,7 @@ def cmd_new(args) -> int:
     home = _home(args)
     with home.create(args.name) as wb:
         home.set_current(wb.path.stem)
-        print(f"Created the workbook '{wb.name}' in {home.path}.")
+        say("created", name=wb.name, home=home.path)
     return 0
 
 
@@ -297,74 +292,105 @@ def cmd_export(args) -> int:
     home.check()  # ...rather than "There is no workbook called"
     found = home.find(args.name)
     if found is None:
-        raise CliError(f"There is no workbook called '{args.name}'. `rejection-workbook list` shows them.")
+        raise problem("no_such_workbook", name=args.name)
     with home.open(found.slug) as wb:
         path = write_export(wb, args.path)
-    print(f"Saved everything in '{found.name}' to {path} (readable by you only).")
+    say("exported", name=found.name, path=path)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rejection-workbook",
-        description="A calm, private workbook for working through rejection. Runs on this computer only.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--home",
-        help=f"folder that holds the workbooks (default: ${HOME_ENV} or your user data folder)",
-    )
-    common.add_argument(
-        "--language", choices=LANGUAGES, help=f"en or es (default: ${LANGUAGE_ENV} or your browser's)"
-    )
-    server = argparse.ArgumentParser(add_help=False)
-    server.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
-    server.add_argument("--workbook", help="open this workbook (its name)")
-    server.add_argument("--no-browser", action="store_true", help="don't open a browser")
-    server.add_argument("--crisis-line", help="the crisis line to show on every page, for your country")
-    sub = parser.add_subparsers(dest="command")
+HELP = ("-h", "--help")
 
-    serve = sub.add_parser("serve", parents=[common, server], help="start the app (the default)")
-    serve.add_argument("--dark", action="store_true", help="use the dark theme")
-    serve.add_argument("--demo", action="store_true", help="open a filled-in demo workbook")
-    serve.add_argument("--verbose", action="store_true", help="show the server's log")
-    serve.set_defaults(func=cmd_serve)
 
-    lab = sub.add_parser("lab", parents=[common, server], help="open the notebooks in JupyterLab")
-    lab.set_defaults(func=cmd_lab)
+class DefaultGroup(click.Group):
+    """A group that runs `serve` when no command is named: bare `rejection-workbook`, or
+    options first (`rejection-workbook --port 8000`)."""
 
-    listing = sub.add_parser("list", parents=[common], help="list the workbooks")
-    listing.set_defaults(func=cmd_list)
+    default_command = "serve"
 
-    new = sub.add_parser("new", parents=[common], help="create a workbook")
-    new.add_argument("name", help="the workbook's name, e.g. 'After the interview'")
-    new.set_defaults(func=cmd_new)
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0].startswith("-") and args[0] not in (*HELP, "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
 
-    export = sub.add_parser("export", parents=[common], help="save a workbook as a zip of CSV and JSON files")
-    export.add_argument("name", help="the workbook's name (see `rejection-workbook list`)")
-    export.add_argument("path", help="the zip file to create, e.g. my-workbook.zip")
-    export.set_defaults(func=cmd_export)
 
-    from .exchange_cli import add_commands  # prepare, share, import, annotate, return, report...
+@click.group(
+    cls=DefaultGroup,
+    help=words()["description"],
+    context_settings={"help_option_names": list(HELP)},
+)
+@click.version_option(__version__, prog_name=PROG, message="%(prog)s %(version)s")
+def app() -> None:
+    pass
 
-    add_commands(sub, common)
-    return parser
+
+def server_options(command):
+    """The options `serve` and `lab` share."""
+    for option in reversed(
+        (
+            home_option,
+            click.option("--port", type=int, help=helps("port")),
+            click.option("--workbook", help=helps("workbook")),
+            click.option("--no-browser", is_flag=True, help=helps("no_browser")),
+            click.option("--crisis-line", help=helps("crisis_line")),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+# The commands: one block each; a new one is a function `cmd_x(args)` and a block here
+# (the therapist exchange's are in workbook/exchange_cli.py).
+@app.command("serve", help=helps("serve"))
+@server_options
+@click.option("--dark", is_flag=True, help=helps("dark"))
+@click.option("--demo", is_flag=True, help=helps("demo"))
+@click.option("--verbose", is_flag=True, help=helps("verbose"))
+def _serve(**options) -> int:
+    return runs(cmd_serve)(**options)
+
+
+@app.command("lab", help=helps("lab"))
+@server_options
+def _lab(**options) -> int:
+    return runs(cmd_lab)(**options)
+
+
+@app.command("list", help=helps("list"))
+@home_option
+def _list(**options) -> int:
+    return runs(cmd_list)(**options)
+
+
+@app.command("new", help=helps("new"))
+@click.argument("name")
+@home_option
+def _new(**options) -> int:
+    return runs(cmd_new)(**options)
+
+
+@app.command("export", help=helps("export"))
+@click.argument("name")
+@click.argument("path")
+@home_option
+def _export(**options) -> int:
+    return runs(cmd_export)(**options)
+
+
+exchange_cli.add_commands(app)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    """Run the command line; returns the exit code (2 for a problem told in one sentence)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
-        argv = ["serve", *argv]  # `serve` is the default command
-    args = parser.parse_args(argv)
-    if getattr(args, "language", None):  # this process, the server and its kernels
-        os.environ[LANGUAGE_ENV] = args.language
     try:
-        return args.func(args)
-    except (CliError, WorkbookError, InvalidEntry) as exc:
-        print(f"rejection-workbook: {exc}", file=sys.stderr)
-        return 2
+        return app.main(args=argv, prog_name=PROG, standalone_mode=False) or 0
+    except click.ClickException as exc:  # ours (Problem) and click's own (a wrong option...)
+        exc.show()
+        return exc.exit_code
+    except click.Abort:  # Ctrl+C at a question
+        click.echo("", err=True)
+        return 1
 
 
 if __name__ == "__main__":

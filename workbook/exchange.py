@@ -35,22 +35,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model, share
+from . import messages, model, registry, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
 from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import practice_home as practice_home  # lives with Home; the exchange's callers find it here
 from .store import say as store_say
 from .text import clean_text
 
 
 def say(key: str, **values) -> str:
     """A message about share, start and notes files (data/text/messages.toml, [exchange])."""
-    return model.say(f"exchange.{key}", **values)
+    return messages.say(f"exchange.{key}", **values)
 
 
-PRACTICE_DIR = "practice"
-STAGES = (1, 2, 3, 4, 5)
 MAX_PROMPTS_PER_STAGE = 20
 
 
@@ -79,26 +78,20 @@ class ClientSummary:
     problem: str = ""  # why the copy can't be opened, or ""
 
 
-def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
-    """The practice folder (a Home of client copies) inside the workbook home."""
-    base = home if isinstance(home, Home) else Home(home)
-    return Home(base.path / PRACTICE_DIR)
-
-
 def exchange_id(wb: Workbook) -> str:
     """The id files use to find this workbook (set by a start file, else the workbook's own id)."""
     return wb.meta("exchange_id") or wb.meta("id")
 
 
 def check_stages(stages: Iterable, *, what: str = "share") -> list[int]:
-    """Stages 1-5 as a sorted list; InvalidEntry when none are chosen or one is not a stage."""
+    """Stages of the method (see workbook.registry) as a sorted list; InvalidEntry when none are chosen or one is not a stage."""
     try:
         chosen = sorted({int(s) for s in stages})
     except (TypeError, ValueError):
         raise InvalidEntry(say("stage_numbers")) from None
     if not chosen:
         raise InvalidEntry(say(f"choose_stage_{what}"))
-    if any(s not in STAGES for s in chosen):
+    if any(s not in registry.method_numbers() for s in chosen):
         raise InvalidEntry(say("stage_numbers"))
     return chosen
 
@@ -131,7 +124,7 @@ def prepare(
     alias: str,
     *,
     welcome_note: str = "",
-    stages_on: Iterable[int] = STAGES,
+    stages_on: Iterable[int] | None = None,
     prompts: dict[int, Iterable[str]] | None = None,
     deliver: Callable[[bytes], object] | None = None,
 ) -> tuple[str, bytes]:
@@ -141,7 +134,7 @@ def prepare(
     fails, no client copy is left behind, so trying again works.
     """
     alias = check_name(alias)
-    stages_on = check_stages(stages_on, what="turn_on")
+    stages_on = check_stages(registry.method_numbers() if stages_on is None else stages_on, what="turn_on")
     welcome_note = clean_text(welcome_note or "", what=say("welcome_word")).strip()
     if len(welcome_note) > share.MAX_WELCOME:
         raise InvalidEntry(say("welcome_long", n=share.MAX_WELCOME))
@@ -172,7 +165,7 @@ def prepare(
 def start_file(wb: Workbook) -> bytes:
     """The start file of a client copy: welcome note, stages that are on, the therapist's prompts."""
     prompts = [r for r in wb.history(kind="therapist_prompt") if r.author == "therapist"]
-    stages_on = wb.meta("stages_on") or list(STAGES)
+    stages_on = wb.meta("stages_on") or list(registry.method_numbers())
     return share.write(
         "start",
         exchange_id=exchange_id(wb),
@@ -201,7 +194,7 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
         wb.set_meta("exchange_id", bundle.exchange_id)
         wb.set_meta("alias", bundle.name)
         wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
-        wb.set_meta("stages_on", bundle.meta.get("stages_on", list(STAGES)))
+        wb.set_meta("stages_on", bundle.meta.get("stages_on", list(registry.method_numbers())))
         wb.apply_revisions(bundle.revisions)
     return Workbook.open(wb.path)
 
@@ -218,14 +211,14 @@ def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: boo
     removed = (
         set() if include_removed else {e.entry_id for e in wb.entries(include_deleted=True) if e.deleted}
     )
-    prompts = share.prompt_stages(history)
+    prompts = registry.question_stages(history)
     return [
         r
         for r in history
         if r.author == share.AUTHOR_OF["share"]
-        and r.kind in share.ALLOWED_KINDS["share"]
+        and r.kind in share.allowed_kinds("share")
         and r.entry_id not in removed
-        and share.stage_of(r.kind, r.data, prompts) in chosen
+        and registry.stage_of(r, prompts) in chosen
     ]
 
 
@@ -306,9 +299,9 @@ def add_prompt(wb: Workbook, stage: int, text: str) -> Entry:
 def return_notes(wb: Workbook, *, passphrase: str | None = None) -> bytes:
     """The notes file for a client copy: every version of the therapist's notes and prompts."""
     revisions = [
-        r for r in wb.history() if r.kind in share.ALLOWED_KINDS["return"] and r.author == "therapist"
+        r for r in wb.history() if r.kind in share.allowed_kinds("return") and r.author == "therapist"
     ]
-    stages = {int(r.data["stage"]) for r in revisions} & set(STAGES)
+    stages = {int(r.data["stage"]) for r in revisions} & set(registry.method_numbers())
     return share.write(
         "return",
         exchange_id=exchange_id(wb),

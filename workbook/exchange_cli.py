@@ -17,25 +17,22 @@ asks for it, or it is read from $REJECTION_WORKBOOK_PASSPHRASE.
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 
-from . import exchange, report, share, text
-from .share import NeedsPassphrase, ShareError
+import click
+
+from . import exchange, registry, report, share, text
+from .clikit import helps, home_option, problem, runs, say, words
+from .share import NeedsPassphrase
 from .store import Home
 
 PASSPHRASE_ENV = "REJECTION_WORKBOOK_PASSPHRASE"
 
 
-class _Problem(Exception):
-    pass
-
-
-def _cli_error():
-    from .cli import CliError
-
-    return CliError
+def _ask(key: str) -> str:
+    """A passphrase typed at the terminal, not shown; empty means none."""
+    return click.prompt(words()["ask"][key], hide_input=True, default="", show_default=False)
 
 
 def _passphrase(args, *, confirm: bool = False) -> str | None:
@@ -43,9 +40,9 @@ def _passphrase(args, *, confirm: bool = False) -> str | None:
         return os.environ[PASSPHRASE_ENV]
     if not getattr(args, "passphrase", False):
         return None
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("The same passphrase again: ") != first:
-        raise _cli_error()("The two passphrases were different; nothing was saved.")
+    first = _ask("passphrase")
+    if confirm and _ask("passphrase_again") != first:
+        raise problem("passphrases_differ")
     return first or None
 
 
@@ -60,20 +57,14 @@ def _opened(args, open_file):
         return open_file(given)
     except NeedsPassphrase:
         if given is not None or not sys.stdin.isatty():
-            raise _cli_error()(
-                "This file is protected with a passphrase. Run the command again with --passphrase "
-                f"to type it, or set ${PASSPHRASE_ENV}."
-            ) from None
-    return open_file(getpass.getpass("This file is protected. Type its passphrase: ") or None)
+            raise problem("needs_passphrase", env=PASSPHRASE_ENV) from None
+    return open_file(_ask("protected") or None)
 
 
 def _stages(text: str | None) -> list[int]:
     if not text:
-        return list(exchange.STAGES)
-    try:
-        return exchange.check_stages(part for part in text.split(",") if part.strip())
-    except Exception as exc:
-        raise _cli_error()(str(exc)) from None
+        return list(registry.method_numbers())
+    return exchange.check_stages(part for part in text.split(",") if part.strip())
 
 
 def _read(path: str) -> bytes:
@@ -81,15 +72,15 @@ def _read(path: str) -> bytes:
     try:
         return share.read_file(path)
     except IsADirectoryError:
-        raise _cli_error()(f"{path} is a folder, not a file.") from None
+        raise problem("folder_not_file", path=path) from None
     except OSError as exc:
-        raise _cli_error()(f"The file {path} can't be read ({exc.strerror}).") from None
+        raise problem("unreadable", path=path, reason=exc.strerror) from None
 
 
 def _open(home: Home, name: str):
     found = home.find(name)
     if found is None:
-        raise _cli_error()(f"There is no workbook called '{name}' in {home.path}.")
+        raise problem("no_such_workbook_in", name=name, home=home.path)
     return home.open(found.slug)
 
 
@@ -99,24 +90,12 @@ def _home(args) -> Home:
     return home
 
 
-def _guarded(func):
-    def run(args):
-        try:
-            return func(args)
-        except ShareError as exc:
-            raise _cli_error()(str(exc)) from None
-
-    return run
-
-
 def cmd_prepare(args) -> int:
     prompts: dict[int, list[str]] = {}
     for item in args.prompt or []:
         stage, _, text = item.partition(":")
         if not stage.strip().isdigit() or not text.strip():
-            raise _cli_error()(
-                f"Write each question as STAGE:TEXT, for example 2:What felt unfair? (got {item!r})."
-            )
+            raise problem("prompt_form", item=repr(item))
         prompts.setdefault(int(stage), []).append(text)
     practice = exchange.practice_home(_home(args))
     out = exchange.check_out(args.out or exchange.file_name(args.alias, "start"), force=args.force)
@@ -129,7 +108,7 @@ def cmd_prepare(args) -> int:
         prompts=prompts,
         deliver=lambda data: exchange.save_file(data, out, force=args.force),
     )
-    print(f"Made a client copy '{slug}' in {practice.path} and the start file {out}.")
+    say("prepared", slug=slug, practice=practice.path, out=out)
     return 0
 
 
@@ -137,7 +116,7 @@ def cmd_start_from(args) -> int:
     home = _home(args)
     with exchange.start_from(home, _read(args.file), name=args.name) as wb:
         home.set_current(wb.path.stem)
-        print(f"Made the workbook '{wb.name}' from the start file.")
+        say("started_from", name=wb.name)
     return 0
 
 
@@ -153,7 +132,7 @@ def cmd_share(args) -> int:
             include_removed=args.include_removed,
         )
         out = exchange.save_file(data, out, force=args.force)
-    print(f"Saved the share file {out} (only you can read it on this computer).")
+    say("shared", out=out)
     return 0
 
 
@@ -161,10 +140,8 @@ def cmd_import(args) -> int:
     practice = exchange.practice_home(_home(args))
     data = _read(args.file)
     result = _opened(args, lambda passphrase: exchange.import_share(practice, data, passphrase=passphrase))
-    print(
-        f"Brought in {result.alias}: {result.added} new, {result.known} already here. "
-        f"Shared stages: {', '.join(map(str, result.stages))}."
-    )
+    stages = ", ".join(map(str, result.stages))
+    say("imported", alias=result.alias, added=result.added, known=result.known, stages=stages)
     return 0
 
 
@@ -174,16 +151,21 @@ def cmd_clients(args) -> int:
     practice = exchange.practice_home(home)
     found = exchange.clients(practice)
     if not found:
-        print("No clients yet.")
+        say("no_clients")
     names = text.labels((c.alias, c.slug) for c in found)
     for c in found:
         if c.problem:
-            print(f"{names[c.slug]} ({c.slug}): {c.problem}")
+            say("client_problem", name=names[c.slug], slug=c.slug, problem=c.problem)
             continue
-        print(
-            f"{names[c.slug]} ({c.slug}): last activity {c.last_activity[:16].replace('T', ' ') or 'none yet'}; "
-            f"shared {', '.join(map(str, c.shared_stages)) or 'nothing yet'}; "
-            f"done {', '.join(map(str, c.stages_done)) or 'none'}; notes {c.notes}"
+        w = words()["say"]
+        say(
+            "client",
+            name=names[c.slug],
+            slug=c.slug,
+            last=c.last_activity[:16].replace("T", " ") or w["none_yet"],
+            shared=", ".join(map(str, c.shared_stages)) or w["nothing_yet"],
+            done=", ".join(map(str, c.stages_done)) or w["none"],
+            notes=c.notes,
         )
     return 0
 
@@ -191,8 +173,8 @@ def cmd_clients(args) -> int:
 def cmd_annotate(args) -> int:
     practice = exchange.practice_home(_home(args))
     with _open(practice, args.client) as wb:
-        exchange.annotate(wb, args.stage, args.text)
-    print(f"Saved your note on stage {args.stage}.")
+        exchange.annotate(wb, int(args.stage), args.text)
+    say("annotated", stage=args.stage)
     return 0
 
 
@@ -202,7 +184,7 @@ def cmd_return(args) -> int:
         out = exchange.check_out(args.out or exchange.file_name(wb.name, "notes"), force=args.force)
         data = exchange.return_notes(wb, passphrase=_passphrase(args, confirm=True))
         out = exchange.save_file(data, out, force=args.force)
-    print(f"Saved the notes file {out}.")
+    say("returned", out=out)
     return 0
 
 
@@ -210,7 +192,7 @@ def cmd_open_return(args) -> int:
     with _open(_home(args), args.workbook) as wb:
         data = _read(args.file)
         counts = _opened(args, lambda passphrase: exchange.open_return(wb, data, passphrase=passphrase))
-    print(f"Added {counts['added']} notes and questions from your therapist.")
+    say("opened_return", added=counts["added"])
     return 0
 
 
@@ -227,68 +209,74 @@ def cmd_report(args) -> int:
         else:
             data = report.report_html(wb, stages).encode("utf-8")
     exchange.save_file(data, out, force=args.force)
-    print(f"Saved the report {out}.")
+    say("reported", out=out)
     return 0
 
 
-def add_commands(sub, common) -> None:
-    """Add the round-trip verbs to the `rejection-workbook` parser."""
+def _output(what: str, *, required: bool = False):
+    """--out and --force, for a command that saves a file."""
 
-    def add(name, func, help_text):
-        parser = sub.add_parser(name, parents=[common], help=help_text)
-        parser.set_defaults(func=_guarded(func))
-        return parser
+    def add(command):
+        command = click.option("--force", is_flag=True, help=helps("force"))(command)
+        return click.option("--out", required=required, help=helps("out", what=helps(what)))(command)
 
-    def output(parser, *, required=False, what="the file"):
-        parser.add_argument("--out", required=required, help=f"where to save {what}")
-        parser.add_argument("--force", action="store_true", help="replace a file that is already there")
+    return add
 
-    def protect(parser):
-        parser.add_argument(
-            "--passphrase", action="store_true", help=f"ask for a passphrase (or set ${PASSPHRASE_ENV})"
-        )
 
-    p = add("prepare", cmd_prepare, "therapist: make a start file for a new client")
-    p.add_argument("alias", help="the client's name or alias")
-    p.add_argument("--welcome", help="a welcome note")
-    p.add_argument("--stages", help="stages that are on, e.g. 1,2,3 (default: all)")
-    p.add_argument("--prompt", action="append", help="a question of your own, as STAGE:TEXT (repeatable)")
-    output(p, what="the start file")
+_protect = click.option("--passphrase", is_flag=True, help=helps("passphrase", env=PASSPHRASE_ENV))
 
-    p = add("start-from", cmd_start_from, "client: make a workbook from a therapist's start file")
-    p.add_argument("file")
-    p.add_argument("--name", help="a name for the new workbook")
 
-    p = add("share", cmd_share, "client: save chosen stages as a share file")
-    p.add_argument("workbook", help="the workbook's name")
-    p.add_argument("--stages", required=True, help="stages to share, e.g. 1,2")
-    p.add_argument("--include-removed", action="store_true", help="also send entries you removed")
-    output(p, what="the share file")
-    protect(p)
+def add_commands(app: click.Group) -> None:
+    """Add the round-trip verbs to the `rejection-workbook` command group."""
 
-    p = add("import", cmd_import, "therapist: bring a client's share file into the practice folder")
-    p.add_argument("file")
-    protect(p)
+    def command(name: str, func, *options):
+        """A click command `name` running `func(args)` with these options (first = leftmost)."""
+        callback = runs(func)
+        for option in reversed((*options, home_option)):
+            callback = option(callback)
+        app.command(name, help=helps(name.replace("-", "_")))(callback)
 
-    add("clients", cmd_clients, "therapist: list the clients in the practice folder")
-
-    p = add("annotate", cmd_annotate, "therapist: write a note on a stage of a client's copy")
-    p.add_argument("client", help="the client's name or alias")
-    p.add_argument("stage", type=int, choices=range(0, 6), help="the stage (0 = the whole workbook)")
-    p.add_argument("text")
-
-    p = add("return", cmd_return, "therapist: save a notes file for a client")
-    p.add_argument("client")
-    output(p, what="the notes file")
-    protect(p)
-
-    p = add("open-return", cmd_open_return, "client: add the notes from a therapist's notes file")
-    p.add_argument("workbook")
-    p.add_argument("file")
-    protect(p)
-
-    p = add("report", cmd_report, "a printable report (.html, .pdf, or .zip with CSV tables)")
-    p.add_argument("workbook", help="a workbook's name (with --client, a client's name)")
-    output(p, required=True, what="the report: report.html, report.pdf or report.zip")
-    p.add_argument("--stages", help="only these stages, e.g. 1,2")
-    p.add_argument("--client", action="store_true", help="a client copy from the practice folder")
+    command(
+        "prepare",
+        cmd_prepare,
+        click.argument("alias"),
+        click.option("--welcome", help=helps("welcome")),
+        click.option("--stages", help=helps("stages_on")),
+        click.option("--prompt", multiple=True, help=helps("prompt")),
+        _output("start_file"),
+    )
+    command(
+        "start-from",
+        cmd_start_from,
+        click.argument("file"),
+        click.option("--name", help=helps("start_name")),
+    )
+    command(
+        "share",
+        cmd_share,
+        click.argument("workbook"),
+        click.option("--stages", required=True, help=helps("stages_shared")),
+        click.option("--include-removed", is_flag=True, help=helps("include_removed")),
+        _output("share_file"),
+        _protect,
+    )
+    command("import", cmd_import, click.argument("file"), _protect)
+    command("clients", cmd_clients)
+    stages = [str(n) for n in (0, *registry.method_numbers())]
+    command(
+        "annotate",
+        cmd_annotate,
+        click.argument("client"),
+        click.argument("stage", type=click.Choice(stages)),
+        click.argument("text"),
+    )
+    command("return", cmd_return, click.argument("client"), _output("notes_file"), _protect)
+    command("open-return", cmd_open_return, click.argument("workbook"), click.argument("file"), _protect)
+    command(
+        "report",
+        cmd_report,
+        click.argument("workbook"),
+        _output("report_file", required=True),
+        click.option("--stages", help=helps("stages_only")),
+        click.option("--client", is_flag=True, help=helps("client")),
+    )

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, portable
 from .frames import all_frames
-from .model import say as _say
+from .messages import say as _say
 from .store import Workbook, WorkbookError
 
 
@@ -240,7 +240,7 @@ def write_private(path: str | os.PathLike, data: bytes) -> Path:
     except OSError as exc:
         raise WorkbookError(say("not_saved", path=str(path), reason=exc.strerror)) from exc
     try:
-        os.fchmod(fd, 0o600)
+        portable.owner_only(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     except OSError as exc:

@@ -1,7 +1,7 @@
 """A workbook read back as pandas frames, with real dtypes.
 
 Every kind of entry (see `workbook.model.KINDS`) is one frame named for the kind —
-`wb.frame("trait")`, `wb.frame("goal")` ... — with these columns, in order:
+`frames.frame(wb, "trait")`, `frames.frame(wb, "goal")` ... — with these columns, in order:
 
 - ``entry_id`` (string), ``created_at`` and ``updated_at`` (datetime64, UTC),
   ``author`` (category: me / therapist);
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import content, model
+from . import content, model, registry
 from .store import Workbook
 
 UTC_COLUMNS = ("created_at", "updated_at", "written_at", "checked_at")
@@ -101,7 +101,7 @@ def emotions(wb: Workbook) -> pd.DataFrame:
                 [
                     e.entry_id,
                     e.created_at,
-                    e.data.get("stage") or 1,
+                    registry.stage_of(e),
                     word,
                     intensity,
                     known.family if known else None,

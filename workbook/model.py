@@ -14,8 +14,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import content, formats
+from . import content, registry
 from . import text as _text_rule
+from .errors import InvalidEntry
+from .messages import say
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -49,12 +51,9 @@ PERSPECTIVES = ("I", "you", "my name")
 WEIGHING_SPANS = ("days", "weeks", "months", "a year or more")
 YES_NO = ("no", "a little", "yes")
 SELF_HARM = ("no", "not sure", "yes")
-STAGES = (0, 1, 2, 3, 4, 5)
+FIRST_STAGE, LAST_STAGE = registry.method_numbers()[0], registry.method_numbers()[-1]
+STAGES = (0, *registry.method_numbers())  # 0: the whole workbook, no stage in particular
 AUTHORS = ("me", "therapist")
-
-
-class InvalidEntry(ValueError):
-    """A value that cannot be saved; the message is written for the person, not a developer."""
 
 
 @dataclass(frozen=True)
@@ -82,25 +81,13 @@ class Field:
         return title[:1].upper() + title[1:]
 
 
-def say(key: str, **values) -> str:
-    """A message from data/text/messages.toml ("store.busy": the [store] table's `busy`),
-    filled in; numbers are written in the person's language."""
-    values = {
-        k: formats.number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-        for k, v in values.items()
-    }
-    found = content.text("messages")
-    for part in key.split("."):
-        found = found[part]
-    return found.format(**values)
-
-
 @dataclass(frozen=True)
 class Kind:
-    """One kind of entry: its name, stage, fields, and whether a workbook keeps just one."""
+    """One kind of entry: its name, fields, and whether a workbook keeps just one.
+
+    The stage that owns it is in `workbook.registry` (one list of stages for everything)."""
 
     name: str
-    stage: int
     fields: tuple[Field, ...]
     single: bool = False
     doc: str = ""
@@ -108,6 +95,11 @@ class Kind:
 
     def __post_init__(self):
         object.__setattr__(self, "field_map", {f.name: f for f in self.fields})
+
+    @property
+    def stage(self) -> int:
+        """The stage whose page makes this kind of entry (0 for none in particular)."""
+        return registry.owner(self.name)
 
 
 def _text(name, label="", *, required=False, max_len=LONG_TEXT):
@@ -134,7 +126,6 @@ _KINDS = (
     # Stage 1 — feel it
     Kind(
         "rejection",
-        1,
         (
             _choice("kind", REJECTION_KINDS, "what kind", required=False),
             _date("happened_on", "when it happened"),
@@ -145,17 +136,15 @@ _KINDS = (
     ),
     Kind(
         "checkin",
-        1,
         (
             Field("ratings", "ratings", "feelings", required=True),
             _text("own_words", "in my own words", max_len=4000),
-            Field("stage", "int", "stage", low=1, high=5),
+            Field("stage", "int", "stage", low=FIRST_STAGE, high=LAST_STAGE),
         ),
         doc="An emotion check-in: emotion -> intensity 0-10, plus the person's own words.",
     ),
     Kind(
         "process_plan",
-        1,
         (
             _choice("way", PROCESS_WAYS, "way to process"),
             _text("plan", "my plan", max_len=2000),
@@ -164,7 +153,6 @@ _KINDS = (
     ),
     Kind(
         "process_log",
-        1,
         (
             _choice("way", PROCESS_WAYS, "way to process"),
             _date("done_on", "when"),
@@ -174,7 +162,6 @@ _KINDS = (
     ),
     Kind(
         "reflection",
-        1,
         (
             _short("prompt", "prompt", required=True),
             _text("text", "writing"),
@@ -183,7 +170,6 @@ _KINDS = (
     ),
     Kind(
         "writing_session",
-        1,
         (
             Field("minutes", "int", "minutes planned", low=1, high=60),
             _choice("perspective", PERSPECTIVES, "written as"),
@@ -196,7 +182,6 @@ _KINDS = (
     # Stage 2 — look at the reason
     Kind(
         "reason",
-        2,
         (
             _choice("status", REASON_STATUS, "was a reason given"),
             _text("text", "the reason", max_len=4000),
@@ -206,7 +191,6 @@ _KINDS = (
     ),
     Kind(
         "trait",
-        2,
         (
             _short("name", "trait", required=True),
             _choice("domain", TRAIT_DOMAINS, "domain"),
@@ -218,7 +202,6 @@ _KINDS = (
     ),
     Kind(
         "case_point",
-        2,
         (
             _choice("side", CASE_SIDES, "side"),
             _text("text", "point", required=True, max_len=2000),
@@ -227,7 +210,6 @@ _KINDS = (
     ),
     Kind(
         "verdict",
-        2,
         (
             _choice("value", VERDICTS, "verdict"),
             _text("note", "note", max_len=2000),
@@ -238,7 +220,6 @@ _KINDS = (
     # Stage 3 — decide, and grow if you choose to
     Kind(
         "path_choice",
-        3,
         (
             _choice("path", PATHS, "path"),
             _text("note", "note", max_len=2000),
@@ -248,7 +229,6 @@ _KINDS = (
     ),
     Kind(
         "goal",
-        3,
         (
             _short("title", "goal", required=True),
             _ref("trait_id", "trait", "linked trait"),
@@ -260,7 +240,6 @@ _KINDS = (
     ),
     Kind(
         "step",
-        3,
         (
             _ref("goal_id", "goal", "goal", required=True),
             _choice("kind", STEP_KINDS, "kind"),
@@ -271,7 +250,6 @@ _KINDS = (
     ),
     Kind(
         "celebration",
-        3,
         (
             _ref("goal_id", "goal", "goal"),
             _date("done_on", "when", required=True),
@@ -283,20 +261,17 @@ _KINDS = (
     # Stage 4 — heal
     Kind(
         "acceptance",
-        4,
         (_text("text", "accepting what happened", max_len=4000),),
         single=True,
         doc="The acceptance exercise, in the person's own words.",
     ),
     Kind(
         "quality",
-        4,
         (_short("text", "a good quality", required=True),),
         doc="A good quality the person brings (Stage 2 strengths are added to these).",
     ),
     Kind(
         "boundary",
-        4,
         (
             _choice("type", BOUNDARY_TYPES, "kind of distance"),
             _text("plan", "my plan", required=True, max_len=2000),
@@ -306,7 +281,6 @@ _KINDS = (
     ),
     Kind(
         "compassion_pause",
-        4,
         (
             _text("noticing", "noticing the hurt", max_len=2000),
             _text("common", "part of being human", max_len=2000),
@@ -316,13 +290,11 @@ _KINDS = (
     ),
     Kind(
         "letter",
-        4,
         (_text("text", "letter", required=True),),
         doc="A letter to oneself, written as a kind friend would.",
     ),
     Kind(
         "kind_act",
-        4,
         (
             _date("done_on", "when", required=True),
             _text("text", "what I did", required=True, max_len=2000),
@@ -332,7 +304,6 @@ _KINDS = (
     # Stage 5 — support
     Kind(
         "weighing",
-        5,
         (
             _choice("how_long", WEIGHING_SPANS, "how long it has weighed on me", required=False),
             _choice("sleep", YES_NO, "sleep affected", required=False),
@@ -344,7 +315,6 @@ _KINDS = (
     ),
     Kind(
         "support_plan",
-        5,
         (
             _short("option", "option", required=True),
             _text("note", "note", max_len=2000),
@@ -354,25 +324,22 @@ _KINDS = (
     # Across stages
     Kind(
         "stage_done",
-        0,
         (
-            Field("stage", "int", "stage", required=True, low=1, high=5),
+            Field("stage", "int", "stage", required=True, low=FIRST_STAGE, high=LAST_STAGE),
             Field("done", "bool", "done"),
         ),
         doc="The person's own mark that a stage is done for now.",
     ),
     Kind(
         "therapist_prompt",
-        0,
         (
-            Field("stage", "int", "stage", required=True, low=1, high=5),
+            Field("stage", "int", "stage", required=True, low=FIRST_STAGE, high=LAST_STAGE),
             _text("text", "prompt", required=True, max_len=2000),
         ),
         doc="An extra prompt a therapist added for a stage.",
     ),
     Kind(
         "prompt_answer",
-        0,
         (
             _ref("prompt_id", "therapist_prompt", "prompt", required=True),
             _text("text", "answer"),
@@ -381,9 +348,8 @@ _KINDS = (
     ),
     Kind(
         "therapist_note",
-        0,
         (
-            Field("stage", "int", "stage", required=True, low=0, high=5),
+            Field("stage", "int", "stage", required=True, low=0, high=LAST_STAGE),
             _text("text", "note", required=True, max_len=4000),
         ),
         doc="A therapist's note for a stage.",

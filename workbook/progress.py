@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import model
+from . import registry
 from .store import Workbook
 
-STAGE_NUMBERS = (1, 2, 3, 4, 5)
+# a stage's 'done' mark and a therapist's words there are not entries the person made
+NOT_COUNTED = ("stage_done", "therapist_prompt", "therapist_note")
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,29 @@ class StageProgress:
 
 
 def stage_progress(wb: Workbook) -> list[StageProgress]:
-    """One StageProgress per stage 1-5: entries made there, and the person's own 'done' mark."""
+    """One StageProgress per stage of the method: entries the person made there (by the
+    registry's one rule, `registry.stage_of`), and their own 'done' mark."""
+    numbers = registry.method_numbers()
+    per_stage = dict.fromkeys(numbers, 0)
     counts = wb.counts()
-    per_stage = dict.fromkeys(STAGE_NUMBERS, 0)
+    # most kinds count where their stage is without reading them; only those whose stage
+    # depends on what they hold are read
+    looked_at = (*registry.CARRIES_STAGE, registry.ANSWER_KIND)
     for kind_name, count in counts.items():
-        stage = model.KINDS[kind_name].stage
-        if stage in per_stage:
+        stage = registry.owner(kind_name)
+        if kind_name not in looked_at and stage in per_stage:
             per_stage[stage] += count
-    checkins = wb.entries("checkin") if counts.get("checkin") else []
-    later = sum(1 for e in checkins if (e.data.get("stage") or 1) != 1)
-    per_stage[1] -= later  # check-ins made in Stage 4 count there
-    per_stage[4] += later
-    done = {e.data["stage"]: bool(e.data.get("done")) for e in wb.entries("stage_done")}
-    return [StageProgress(s, per_stage[s], done.get(s, False)) for s in STAGE_NUMBERS]
+    read = {k: wb.entries(k) if counts.get(k) else [] for k in (*looked_at, "therapist_prompt")}
+    questions = registry.question_stages(read["therapist_prompt"])
+    for kind_name in looked_at:
+        if kind_name in NOT_COUNTED:
+            continue
+        for e in read[kind_name]:
+            stage = registry.stage_of(e, questions)
+            if stage in per_stage:
+                per_stage[stage] += 1
+    done = {e.data["stage"]: bool(e.data.get("done")) for e in read["stage_done"]}
+    return [StageProgress(s, per_stage[s], done.get(s, False)) for s in numbers]
 
 
 def mark_done(wb: Workbook, stage: int, done: bool = True):

@@ -15,6 +15,7 @@ of code that writes CSV).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import io
 import re
@@ -23,10 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import content, model, share
+from . import content, model, registry
 from .store import Entry, Workbook
 
-ALL_STAGES = (1, 2, 3, 4, 5)
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",
     "/usr/share/fonts/dejavu",
@@ -49,15 +49,15 @@ class Block:
 
 
 def _words() -> dict:
-    return content.text("sharing")
+    return content.text("report")
 
 
 def _stage_name(stage: int) -> str:
-    return _words()["stages"][str(stage)]
+    return registry.by_number(stage).title
 
 
 def _show(value, f: model.Field) -> str:
-    words = _words()["report"]
+    words = _words()
     if value is None or value == "":
         return ""
     if f.type == "bool":
@@ -79,16 +79,11 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
     With `title` the report opens with its title lines and the therapist's notes on the
     whole workbook (stage 0); without, it is just the stages (the practice page's review).
     """
-    chosen = sorted(set(stages)) if stages is not None else list(ALL_STAGES)
-    words = _words()
-    t = words["report"]
+    every = list(registry.method_numbers())
+    chosen = sorted(set(stages)) if stages is not None else every
+    words = t = _words()
     entries = wb.entries()
-    prompts = {e.entry_id: int(e.data["stage"]) for e in entries if e.kind == "therapist_prompt"}
-    by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
-    for e in entries:
-        stage = share.stage_of(e.kind, e.data, prompts)
-        if stage in by_stage:
-            by_stage[stage].append(e)
+    by_stage = _by_stage(entries, chosen)
     blocks = []
     if title:
         blocks = [
@@ -97,7 +92,7 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
             Block(
                 "p",
                 t["all_stages"]
-                if chosen == list(ALL_STAGES)
+                if chosen == every
                 else t["some_stages"].format(stages=", ".join(f"{s} ({_stage_name(s)})" for s in chosen)),
             ),
             Block("p", t["private"]),
@@ -120,12 +115,23 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
     return blocks
 
 
+def _by_stage(entries: list[Entry], chosen: Iterable[int]) -> dict[int, list[Entry]]:
+    """`entries` of each chosen stage, by the registry's one rule."""
+    questions = registry.question_stages(entries)
+    by_stage: dict[int, list[Entry]] = {s: [] for s in chosen}
+    for e in entries:
+        stage = registry.stage_of(e, questions)
+        if stage in by_stage:
+            by_stage[stage].append(e)
+    return by_stage
+
+
 def whole_workbook_notes(wb: Workbook) -> list[Block]:
     """The therapist's notes on the whole workbook (stage 0), under their own heading."""
     notes = [e for e in wb.entries("therapist_note") if int(e.data["stage"]) == 0]
     if not notes:
         return []
-    heading = Block("h2", _words()["report"]["whole_notes"])
+    heading = Block("h2", _words()["whole_notes"])
     return [heading, *(Block("note", e.data["text"], label=_when(e.created_at)) for e in notes)]
 
 
@@ -138,8 +144,8 @@ SKIPPED_FIELDS = {("checkin", "stage"), ("trait", "domain")}
 def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
     """Each entry with its date and its filled-in fields (blank and 'no' ones left out)."""
     prompt_text = {e.entry_id: e.data["text"] for e in everything if e.kind == "therapist_prompt"}
-    choices = _words()["report"].get("choices", {})
-    labels = _words()["report"].get("labels", {})
+    choices = _words().get("choices", {})
+    labels = _words().get("labels", {})
     blocks = []
     for e in group:
         if e.kind == "therapist_note":
@@ -177,7 +183,7 @@ def _reflections(group: list[Entry], _everything: list[Entry]) -> list[Block]:
 def _traits(group: list[Entry], _everything: list[Entry]) -> list[Block]:
     """Traits as a summary: strengths, weaknesses and the rest, each with its rating and note;
     then which of them the reason touches."""
-    t = _words()["report"]
+    t = _words()
     scale = content.text("reason")["traits"]["scale"]
     low = model.TRAIT_SCALE[0]
 
@@ -206,7 +212,7 @@ def _traits(group: list[Entry], _everything: list[Entry]) -> list[Block]:
 
 def _case(group: list[Entry], _everything: list[Entry]) -> list[Block]:
     """The case for and against the reason, side by side in words."""
-    t = _words()["report"]
+    t = _words()
     blocks = []
     for side, label in (("for", t["case_for"]), ("against", t["case_against"])):
         points = [f"• {e.data['text']}" for e in group if e.data.get("side") == side]
@@ -220,7 +226,7 @@ _DESCRIBE = {"reflection": _reflections, "trait": _traits, "case_point": _case}
 
 # -- charts (inline SVG, drawn here) ---------------------------------------------------------
 def _charts(stage: int, found: list[Entry]) -> list[Block]:
-    t = _words()["report"]
+    t = _words()
     blocks = []
     checkins = [e for e in found if e.kind == "checkin"]
     if len(checkins) > 1:  # one check-in is no line: its feelings are listed in words below
@@ -315,60 +321,35 @@ def svg_line(points: list[tuple[str, float]], title: str, *, high: float = 10) -
 
 
 # -- HTML --------------------------------------------------------------------------------------
-CSS = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;color:#2b2d42;max-width:46rem;margin:2rem auto;
-padding:0 1rem;line-height:1.5}
-h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #4a6fa5;padding-bottom:.2rem;
-margin-top:2.2rem;page-break-after:avoid}h3{margin:1.4rem 0 .4rem;color:#4a6fa5}
-.when{color:#555;font-size:.85rem;margin:1rem 0 .2rem;border-top:1px solid #d9dee7;padding-top:.4rem}
-.field{margin:0 0 .6rem 0;page-break-inside:avoid}.field p{margin:0}
-.field .label{font-weight:bold;font-size:.9rem}
-.note{background:#f3f1e7;border-left:4px solid #c9a227;padding:.6rem .9rem;margin:.6rem 0}
-figure{margin:1rem 0;page-break-inside:avoid}figcaption{font-size:.9rem;color:#444}
-svg{max-width:100%;height:auto}
-@media print{body{margin:0;max-width:none}a{color:inherit}}
-"""
+# The page is a Jinja2 template (workbook/templates/report.html.j2, its blocks in
+# report_body.html.j2), autoescaped: every piece of text is escaped unless marked safe, and
+# only the charts (SVG drawn above, their text escaped there) are.
+@functools.cache
+def _templates():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("workbook", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _title(blocks: list[Block]) -> str:
+    return next((b.text for b in blocks if b.kind == "h1"), _words()["fallback_title"])
 
 
 def render_html(blocks: list[Block]) -> str:
     """The blocks as one self-contained HTML page (no scripts, no outside files)."""
-    title = next((b.text for b in blocks if b.kind == "h1"), "Workbook")
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
-            render_body(blocks),
-            "</main></body></html>",
-        ]
-    )
+    page = _templates().get_template("report.html.j2")
+    return page.render(blocks=blocks, shift=0, title=_title(blocks), lang=_words()["lang"])
 
 
 def render_body(blocks: list[Block], *, shift: int = 0) -> str:
     """The blocks as an HTML fragment (headings moved `shift` levels down), user text escaped."""
-    out: list[str] = []
-    for b in blocks:
-        if b.kind == "field":
-            # the label above its text, one under the other: nothing to zig-zag between columns
-            out.append(f'<div class="field"><p class="label">{_e(b.label)}</p><p>{_para(b.text)}</p></div>')
-        elif b.kind in ("h1", "h2", "h3"):
-            level = min(int(b.kind[1]) + shift, 6)
-            out.append(f"<h{level}>{_e(b.text)}</h{level}>")
-        elif b.kind == "p":
-            out.append(f"<p>{_e(b.text)}</p>")
-        elif b.kind == "rule":
-            out.append(f'<p class="when">{_e(b.label)}</p>')
-        elif b.kind == "note":
-            out.append(f'<div class="note"><p class="when">{_e(b.label)}</p><p>{_para(b.text)}</p></div>')
-        elif b.kind == "chart":
-            out.append(f"<figure>{b.svg}<figcaption>{_e(b.text)}</figcaption></figure>")
-    return "\n".join(out)
-
-
-def _para(text: str) -> str:
-    return "<br>".join(_e(line) for line in str(text).splitlines())
+    return _templates().get_template("report_body.html.j2").render(blocks=blocks, shift=shift)
 
 
 def report_html(wb: Workbook, stages: Iterable[int] | None = None) -> str:
@@ -404,8 +385,7 @@ def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
     else:  # pragma: no cover - depends on the machine's fonts
         family = "helvetica"
         clean = lambda s: s.encode("latin-1", "replace").decode("latin-1")  # noqa: E731
-    title = next((b.text for b in blocks if b.kind == "h1"), "Workbook")
-    pdf.set_title(clean(title))
+    pdf.set_title(clean(_title(blocks)))
     pdf.add_page()
     width = pdf.epw
     sizes = {"h1": 18, "h2": 14, "h3": 12}
@@ -490,31 +470,16 @@ def report_pdf(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:
 # -- CSV tables ----------------------------------------------------------------------------------
 def stage_frames(wb: Workbook, stages: Iterable[int] | None = None) -> dict:
     """Every frame (see `workbook.frames.all_frames`), keeping only rows from `stages`."""
-    import pandas as pd
-
     from .frames import all_frames
 
-    chosen = set(stages) if stages is not None else set(ALL_STAGES)
     frames = all_frames(wb)
-    if chosen == set(ALL_STAGES):
+    if stages is None or set(stages) >= set(registry.method_numbers()):
         return frames
-    prompts = {e.entry_id: int(e.data["stage"]) for e in wb.entries("therapist_prompt")}
-    kept = {}
-    for name, df in frames.items():
-        if name == "emotions":
-            kept[name] = df[df["stage"].fillna(1).isin(chosen)].reset_index(drop=True)
-            continue
-        k = model.KINDS[name]
-        if name == "checkin":
-            mask = df["stage"].fillna(1).astype(int).isin(chosen)
-        elif name in ("stage_done", "therapist_prompt", "therapist_note"):
-            mask = df["stage"].fillna(0).astype(int).isin(chosen)
-        elif name == "prompt_answer":
-            mask = df["prompt_id"].map(lambda p: prompts.get(p, 0)).isin(chosen)
-        else:
-            mask = pd.Series(k.stage in chosen, index=df.index, dtype=bool)
-        kept[name] = df[mask.astype(bool)].reset_index(drop=True)
-    return kept
+    kept_ids = {e.entry_id for found in _by_stage(wb.entries(), set(stages)).values() for e in found}
+    return {
+        name: df[df["entry_id"].isin(kept_ids).astype(bool)].reset_index(drop=True)
+        for name, df in frames.items()
+    }
 
 
 def report_zip(wb: Workbook, stages: Iterable[int] | None = None) -> bytes:

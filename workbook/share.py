@@ -4,31 +4,14 @@ A file is data we parse and check, never a database we open or code we run. Ever
 record is checked (`model.validate` and the rules below) before anything is written,
 so a broken or hostile file changes nothing.
 
-FORMAT, version 1 (`FORMAT` / `VERSION` below)
-==============================================
-A plain file is a ZIP archive (stored or deflated members, no folders) holding exactly:
+The format (version `VERSION`) is published as a JSON Schema in `workbook/share_schema.py`,
+written out as docs/share-format.md and docs/share-format.schema.json; every header and
+record is checked against it, and by hand only for what a schema can't say.
 
-``header.json`` — one UTF-8 JSON object (at most 64 KiB)::
-
-    {"format": "rejection-workbook-exchange", "version": 1,
-     "type": "start" | "share" | "return",
-     "created_at": "<ISO 8601 UTC>", "app": "<app version>",
-     "exchange_id": "<32 hex digits: the client workbook this belongs to>",
-     "name": "<the workbook's name or the client's alias, up to 80 characters>",
-     "stages": [<the stages 1-5 this file carries>],
-     "meta": {"welcome_note": "<text>", "stages_on": [1, 2, ...]},   # start files only
-     "records": <number of lines in records.jsonl>,
-     "sha256": "<hex SHA-256 of records.jsonl>"}
-
-``records.jsonl`` — one saved version of an entry per line, as the store keeps them::
-
-    {"rev_id": "<32 hex>", "entry_id": "<32 hex>", "kind": "<a kind in workbook.model>",
-     "parent_rev": "<32 hex>" | null, "author": "me" | "therapist",
-     "written_at": "<ISO 8601 UTC>", "deleted": false, "data": {<the kind's fields>}}
-
-The three types: a *start* file (therapist -> client: welcome note, stages, the
-therapist's prompts), a *share* file (client -> therapist: the stages the client chose),
-a *return* file (therapist -> client: the therapist's notes and prompts).
+A plain file is a ZIP archive holding ``header.json`` and ``records.jsonl`` (one saved
+version of an entry per line). The three types: a *start* file (therapist -> client:
+welcome note, stages, the therapist's prompts), a *share* file (client -> therapist: the
+stages the client chose), a *return* file (therapist -> client: notes and prompts).
 
 With a passphrase the file is a ZIP holding ``header.json``::
 
@@ -59,12 +42,10 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import __version__, model, text
-from .store import NAME_MAX, Revision, check_name
+from . import __version__, content, model, registry, share_schema, text
+from .share_schema import FORMAT, MAX_RECORDS, MAX_WELCOME, SCRYPT_LIMITS, TYPES, VERSION, Mismatch
+from .store import Revision, check_name
 
-FORMAT = "rejection-workbook-exchange"
-VERSION = 1
-TYPES = ("start", "share", "return")
 SUFFIX = ".rwshare"
 HEADER = "header.json"
 RECORDS = "records.jsonl"
@@ -75,33 +56,41 @@ PAYLOAD = "payload.bin"
 MAX_FILE = 16 * 1024 * 1024  # bytes of the file as sent
 MAX_HEADER = 64 * 1024
 MAX_RECORDS_BYTES = 24 * 1024 * 1024  # records.jsonl once unpacked
-MAX_RECORDS = 50_000
 MAX_LINE = 256 * 1024
 MAX_DEPTH = 3  # JSON objects and lists inside each other in a record: the record, its data, ratings
 MAX_DIRECTORY = 4096  # bytes of the zip's table of contents: three short names fit many times
 MAX_RATIO = 100  # unpacked / packed size of a member; JSON lines of ours stay far below
-MAX_WELCOME = 4000
 ID_RE = re.compile(r"[0-9a-f]{32}")  # always used with fullmatch
 CHUNK = 1024 * 1024  # records.jsonl is unpacked this much at a time
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-SCRYPT_LIMITS = {"n": (2**14, 2**17), "r": (1, 16), "p": (1, 4)}
 
 # Which kinds each type of file may carry, and who must have written them: a client's file
 # carries only the client's own writing, a therapist's only the therapist's.
 THERAPIST_KINDS = frozenset({"therapist_note", "therapist_prompt"})
-ALLOWED_KINDS = {
-    "start": frozenset({"therapist_prompt"}),
-    "return": THERAPIST_KINDS,
-    "share": frozenset(model.KINDS) - THERAPIST_KINDS,
-}
+
+
+def allowed_kinds(type: str) -> frozenset[str]:
+    """The kinds of entry a file of `type` may carry (read when asked: a stage added to the
+    registry, with its kinds in workbook.model, travels in share files with no change here)."""
+    if type == "start":
+        return frozenset({"therapist_prompt"})
+    if type == "return":
+        return THERAPIST_KINDS
+    return frozenset(model.KINDS) - THERAPIST_KINDS
+
+
 AUTHOR_OF = {"start": "therapist", "return": "therapist", "share": "me"}
-TYPE_NAMES = {
-    "start": "a start file from a therapist",
-    "share": "a share file from a client",
-    "return": "a notes file from a therapist",
-}
+
+
+def _say(part: str, which: str, /, **values) -> str:
+    """One of the sentences in data/text/share.toml."""
+    return content.text("share")[part][which].format(**values)
+
+
+def _problem(part: str, which: str, /, **values) -> ShareError:
+    return ShareError(_say(part, which, **values))
 
 
 class ShareError(model.InvalidEntry):
@@ -127,39 +116,9 @@ class Bundle:
     created_at: str = ""
 
 
-# -- stages ----------------------------------------------------------------------------------
-def stage_of(kind: str, data: dict, prompt_stages: dict[str, int] | None = None) -> int:
-    """The stage (1-5) an entry belongs to, or 0 when it belongs to none in particular.
-
-    Most kinds belong to their kind's stage; check-ins, 'done' marks, therapist prompts and
-    notes carry their stage; an answer to a therapist's prompt belongs to the prompt's stage.
-    """
-    if kind in ("checkin",):
-        return int(data.get("stage") or 1)
-    if kind in ("stage_done", "therapist_prompt", "therapist_note"):
-        return int(data.get("stage") or 0)
-    if kind == "prompt_answer":
-        return (prompt_stages or {}).get(data.get("prompt_id"), 0)
-    return model.KINDS[kind].stage
-
-
-def prompt_stages(revisions: Iterable[Revision]) -> dict[str, int]:
-    """entry_id -> stage of every therapist prompt among `revisions`."""
-    return {r.entry_id: int(r.data["stage"]) for r in revisions if r.kind == "therapist_prompt"}
-
-
 # -- writing ---------------------------------------------------------------------------------
 def _record(r: Revision) -> dict:
-    return {
-        "rev_id": r.rev_id,
-        "entry_id": r.entry_id,
-        "kind": r.kind,
-        "parent_rev": r.parent_rev,
-        "author": r.author,
-        "written_at": r.written_at,
-        "deleted": bool(r.deleted),
-        "data": r.data,
-    }
+    return {**vars(r), "deleted": bool(r.deleted)}  # the fields, named as the store names them
 
 
 def write(
@@ -246,20 +205,6 @@ def seal(plain: bytes, passphrase: str) -> bytes:
 
 
 # -- reading ---------------------------------------------------------------------------------
-NOT_OURS = (
-    "This isn't a file from the workbook — it doesn't begin the way a workbook file does. "
-    "Please check you picked the file ending in .rwshare."
-)
-DAMAGED = (
-    "This file is damaged or cut short (perhaps it didn't finish downloading). "
-    "Please ask for it to be saved and sent again."
-)
-CHANGED = (
-    "This file was changed after it was saved — at least one byte is different — so it "
-    "can't be trusted. Please ask for a fresh copy."
-)
-
-
 def read(data: bytes, *, passphrase: str | None = None, expect: str | Iterable[str] | None = None) -> Bundle:
     """Check a file completely and return what it carries; ShareError names any problem.
 
@@ -270,56 +215,50 @@ def read(data: bytes, *, passphrase: str | None = None, expect: str | Iterable[s
         plain = _unseal(header, members, passphrase)
         header, members = _open(plain)
         if "encrypted" in header:
-            raise ShareError("This file is sealed twice over, which the workbook never does.")
+            raise _problem("file", "sealed_twice")
     return _bundle(header, members, expect)
 
 
 def _open(data: bytes) -> tuple[dict, dict[str, bytes]]:
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ShareError(NOT_OURS)
+        raise _problem("file", "not_ours")
     data = bytes(data)
     if not data:
-        raise ShareError("This file is empty — it has nothing in it at all.")
+        raise _problem("file", "empty")
     if len(data) > MAX_FILE:
         raise ShareError(_too_large(len(data)))
     if not data.startswith(b"PK\x03\x04"):
-        raise ShareError(NOT_OURS)
+        raise _problem("file", "not_ours")
     _check_directory(data)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
-        raise ShareError(DAMAGED) from None
+        raise _problem("file", "damaged") from None
     if len(infos) > 3:
-        raise ShareError(f"This file holds {len(infos)} parts; a workbook file has two.")
+        raise _problem("file", "too_many_parts", count=len(infos))
     seen: set[str] = set()
     for info in infos:
         name = info.filename
         if "/" in name or "\\" in name or ".." in name or ":" in name or name.startswith("."):
-            raise ShareError(
-                f"This file holds a path name ({name[:60]!r}). Workbook files never do, so it was refused."
-            )
+            raise _problem("file", "path_name", name=repr(name[:60]))
         if name not in (HEADER, RECORDS, PAYLOAD):
-            raise ShareError(f"This file holds a part a workbook file never has ({name[:60]!r}).")
+            raise _problem("file", "unknown_part", name=repr(name[:60]))
         if name in seen:
-            raise ShareError(f"This file holds the part {name!r} twice, so it can't be read safely.")
+            raise _problem("file", "part_twice", name=repr(name))
         seen.add(name)
         if info.flag_bits & 0x1:
-            raise ShareError("This file uses a kind of zip password the workbook doesn't use.")
+            raise _problem("file", "zip_password")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ShareError("This file is packed in a way the workbook doesn't use.")
+            raise _problem("file", "packed_oddly")
         if info.file_size > 64 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ShareError(
-                "This file unpacks to far more than its size (a 'zip bomb'), so it was not opened."
-            )
+            raise _problem("file", "zip_bomb")
         limit = _limit(name)
         if info.file_size > limit:
-            raise ShareError(
-                f"A part of this file ({name}) is too large once unpacked "
-                f"({info.file_size / 2**20:.1f} MiB; up to {limit / 2**20:.1f} MiB fit)."
-            )
+            size, most = f"{info.file_size / 2**20:.1f}", f"{limit / 2**20:.1f}"
+            raise _problem("file", "part_too_large", name=name, size=size, limit=most)
     if HEADER not in seen:
-        raise ShareError("This file has no header, so it isn't a workbook file (or it is damaged).")
+        raise _problem("file", "no_header")
     # the header and a sealed payload are read whole (both are small or bounded by MAX_FILE);
     # the records are left in the zip and streamed line by line by `_records`
     members: dict = {}
@@ -331,19 +270,16 @@ def _open(data: bytes) -> tuple[dict, dict[str, bytes]]:
         with _unpacking(), zf.open(info) as fh:
             raw = fh.read(limit + 1)
         if len(raw) > limit:
-            raise ShareError(f"A part of this file ({info.filename}) is too large once unpacked.")
+            raise _problem("file", "part_too_large_short", name=info.filename)
         members[info.filename] = raw
-    header = _json_object(members[HEADER], "header")
+    header = _json_object(members[HEADER], _say("file", "header"))
     if header.get("format") != FORMAT:
-        raise ShareError(NOT_OURS)
+        raise _problem("file", "not_ours")
     version = header.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ShareError("This file's header doesn't say which format version it is, so it can't be read.")
+        raise _problem("file", "no_version")
     if version > VERSION:
-        raise ShareError(
-            f"This file was made by a newer version of the workbook (file format {version}; this "
-            f"app reads format {VERSION}). Please update the app, then open it again."
-        )
+        raise _problem("file", "newer", version=version, ours=VERSION)
     return header, members
 
 
@@ -363,7 +299,7 @@ def _unpacking():
     except ShareError:
         raise  # a limit reached while unpacking: its own message
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
-        raise ShareError(DAMAGED) from None
+        raise _problem("file", "damaged") from None
 
 
 def _check_directory(data: bytes) -> None:
@@ -373,14 +309,12 @@ def _check_directory(data: bytes) -> None:
     """
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or len(data) < end + 22:
-        raise ShareError(DAMAGED)
+        raise _problem("file", "damaged")
     _disk, _directory_disk, here, total, size = struct.unpack("<HHHHI", data[end + 4 : end + 16])
     if data[max(0, end - 20) : end - 16] == b"PK\x06\x07" or max(here, total) > 3:
-        raise ShareError(f"This file holds {max(here, total):,} parts; a workbook file has two.")
+        raise _problem("file", "too_many_parts", count=f"{max(here, total):,}")
     if size > MAX_DIRECTORY:
-        raise ShareError(
-            "This file's table of contents is far larger than a workbook file's; it was refused."
-        )
+        raise _problem("file", "big_directory")
 
 
 def read_file(path: str | os.PathLike) -> bytes:
@@ -396,7 +330,7 @@ def read_file(path: str | os.PathLike) -> bytes:
 
 
 def _too_large(size: int) -> str:
-    return f"This file is too large ({size / 2**20:.0f} MiB; up to {MAX_FILE // 2**20} MiB fit)."
+    return _say("file", "too_large", size=f"{size / 2**20:.0f}", limit=MAX_FILE // 2**20)
 
 
 def _limit(name: str) -> int:
@@ -408,11 +342,11 @@ def _json_object(raw: bytes, what: str) -> dict:
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except RecursionError:
-        raise ShareError(f"This file's {what} is nested far deeper than a workbook file is.") from None
+        raise _problem("file", "too_deep", what=what) from None
     except (UnicodeDecodeError, ValueError):
-        raise ShareError(f"This file's {what} can't be read (it isn't valid JSON text).") from None
+        raise _problem("file", "not_json", what=what) from None
     if not isinstance(value, dict):
-        raise ShareError(f"This file's {what} can't be read (it isn't a JSON object).")
+        raise _problem("file", "not_object", what=what)
     return value
 
 
@@ -435,124 +369,143 @@ def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> 
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    spec = header["encrypted"]
     if PAYLOAD not in members or RECORDS in members:
-        raise ShareError("This protected file is missing its sealed part, or has extra parts.")
+        raise _problem("sealed", "missing_part")
     if not isinstance(passphrase, str | None):
-        raise ShareError("The passphrase should be text.")
-    if not isinstance(spec, dict) or spec.get("cipher") != "AES-256-GCM" or spec.get("kdf") != "scrypt":
-        raise ShareError("This file is protected in a way this app doesn't know.")
-    params = {}
-    for key, (low, high) in SCRYPT_LIMITS.items():
-        value = spec.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ShareError(f"This file's protection settings are out of range ({key}), so it was refused.")
-        params[key] = value
-    if params["n"] & (params["n"] - 1):
-        raise ShareError("This file's protection settings are out of range (n), so it was refused.")
+        raise _problem("sealed", "passphrase_not_text")
+    try:
+        share_schema.check("sealed", header)
+    except Mismatch as exc:
+        key = exc.path[1] if len(exc.path) > 1 else ""
+        if len(exc.path) < 2 or key in ("cipher", "kdf"):
+            raise _problem("sealed", "unknown") from None
+        if key in SCRYPT_LIMITS:
+            raise _problem("sealed", "out_of_range", key=key) from None
+        raise _problem("sealed", "unreadable") from None
+    spec = header["encrypted"]
+    params = {key: spec[key] for key in SCRYPT_LIMITS}
+    for key, value in params.items():  # JSON Schema takes 2.0 for an integer; scrypt doesn't
+        if type(value) is not int:
+            raise _problem("sealed", "out_of_range", key=key)
+    if params["n"] & (params["n"] - 1):  # a power of two
+        raise _problem("sealed", "out_of_range", key="n")
     try:
         salt, nonce, check = (base64.b64decode(spec[k], validate=True) for k in ("salt", "nonce", "check"))
     except (KeyError, TypeError, ValueError):
-        raise ShareError("This file's protection settings can't be read.") from None
+        raise _problem("sealed", "unreadable") from None
     if len(salt) < 16 or len(nonce) != 12 or len(check) != 16:
-        raise ShareError("This file's protection settings can't be read.")
+        raise _problem("sealed", "unreadable")
     if not passphrase:
-        raise NeedsPassphrase("This file is protected with a passphrase. Please type the passphrase in.")
+        raise NeedsPassphrase(_say("sealed", "needs_passphrase"))
     # NFC first; then the passphrase as typed, which files sealed by earlier versions used
     for form in text.passphrase_forms(passphrase):
         key, expected = _scrypt(form, salt, params["n"], params["r"], params["p"])
         if hmac.compare_digest(expected, check):
             break
     else:
-        raise ShareError("That passphrase doesn't open this file. Please check it and try again.")
+        raise _problem("sealed", "wrong_passphrase")
     try:
         # the header's exact bytes are the associated data: re-read them from the zip
         return AESGCM(key).decrypt(nonce, members[PAYLOAD], _raw_header(members))
     except InvalidTag:
-        raise ShareError(CHANGED) from None
+        raise _problem("file", "changed") from None
 
 
 def _raw_header(members: dict[str, bytes]) -> bytes:
     return members[HEADER]
 
 
+def _header_problem(exc: Mismatch, header: dict) -> ShareError:
+    """What to say when the header and the schema differ, by the part that differs."""
+    stages = registry.method_numbers()
+    meta = header.get("meta")
+    simple = {
+        "type": ("header", "no_purpose", {}),
+        "exchange_id": ("header", "no_exchange_id", {}),
+        "name": ("header", "bad_name", {}),
+        "stages": ("header", "bad_stages", {"first": stages[0], "last": stages[-1]}),
+        "sha256": ("file", "changed", {}),
+        "format": ("file", "not_ours", {}),
+        "version": ("file", "no_version", {}),
+    }
+    if exc.field in simple:
+        part, key, values = simple[exc.field]
+        return _problem(part, key, **values)
+    if exc.field == "records":
+        if exc.rule == "maximum":
+            return _problem("file", "too_many_records", limit=f"{MAX_RECORDS:,}")
+        return _problem("file", "changed")
+    if exc.field == "meta":
+        inner = exc.path[1] if len(exc.path) > 1 else ""
+        if inner == "welcome_note":
+            return _problem("header", "welcome_too_long", limit=MAX_WELCOME)
+        if inner == "stages_on":
+            return _problem("header", "bad_stages_on")
+        if exc.rule == "additionalProperties" and isinstance(meta, dict):
+            unknown = sorted(set(meta) - {"welcome_note", "stages_on"})
+            return _problem("header", "unknown_setting", name=repr(unknown[0][:40]))
+        return _problem("header", "settings_unreadable")
+    return _problem("header", "unreadable")
+
+
 def _bundle(header: dict, members: dict[str, bytes], expect) -> Bundle:
-    kind = header.get("type")
-    if kind not in TYPES:
-        raise ShareError("This file doesn't say what it is for (start, share or notes), so it can't be used.")
+    # the published schema (workbook/share_schema.py) checks the header's shape; the rest
+    # here is what it can't say: the text rule, settings per type, the digest, the limits
+    try:
+        share_schema.check("header", header)
+    except Mismatch as exc:
+        raise _header_problem(exc, header) from None
+    kind = header["type"]
     if expect is not None:
         wanted = (expect,) if isinstance(expect, str) else tuple(expect)
         if kind not in wanted:
-            raise ShareError(
-                f"This is {TYPE_NAMES[kind]}, not {' or '.join(TYPE_NAMES[w] for w in wanted)}. "
-                "Nothing was changed."
-            )
-    exchange_id = header.get("exchange_id")
-    if not isinstance(exchange_id, str) or not ID_RE.fullmatch(exchange_id):
-        raise ShareError("This file doesn't say which workbook it belongs to, so it can't be used.")
-    name = header.get("name")
+            types = content.text("share")["types"]
+            either = _say("header", "or").join(types[w] for w in wanted)
+            raise _problem("header", "wrong_type", this=types[kind], wanted=either)
     try:
-        name = check_name(name) if isinstance(name, str) and len(name) <= 4 * NAME_MAX else None
+        name = check_name(header["name"])
     except model.InvalidEntry:
-        name = None
-    if name is None:
-        raise ShareError("The name in this file is missing or not a plain name.")
-    stages = header.get("stages")
-    if (
-        not isinstance(stages, list)
-        or len(stages) > 5
-        or any(not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5 for s in stages)
-        or len(set(stages)) != len(stages)
-    ):
-        raise ShareError("The list of stages in this file isn't one the workbook knows (stages are 1 to 5).")
+        raise _problem("header", "bad_name") from None
+    stages = header["stages"]
+    if not _whole_numbers(stages):
+        raise _header_problem(Mismatch(["stages"], "type"), header)
+    if not _whole_numbers([header["records"]]):
+        raise _problem("file", "changed")
     meta = _check_meta(header.get("meta", {}), kind)
     if RECORDS not in members or PAYLOAD in members:
-        raise ShareError("This file has no entries part, so it is damaged or not a workbook file.")
-    digest, count = header.get("sha256"), header.get("records")
-    if not isinstance(digest, str) or not isinstance(count, int) or isinstance(count, bool):
-        raise ShareError(CHANGED)
-    if count > MAX_RECORDS:
-        raise ShareError(f"This file holds more than {MAX_RECORDS:,} entries, which is more than it can.")
-    revisions = _records(members[RECORDS], kind, stages, digest)
-    if count != len(revisions):
-        raise ShareError("This file holds a different number of entries than its header says; it is damaged.")
+        raise _problem("file", "no_entries")
+    revisions = _records(members[RECORDS], kind, stages, header["sha256"])
+    if header["records"] != len(revisions):
+        raise _problem("file", "count_differs")
     created = header.get("created_at")
-    return Bundle(kind, exchange_id, name, sorted(stages), revisions, meta, str(created or ""))
+    return Bundle(kind, header["exchange_id"], name, sorted(stages), revisions, meta, str(created or ""))
 
 
-def _check_meta(meta, kind: str) -> dict:
-    if not isinstance(meta, dict):
-        raise ShareError("The settings in this file can't be read.")
-    unknown = set(meta) - {"welcome_note", "stages_on"}
-    if unknown:
-        raise ShareError(
-            f"This file holds a setting the workbook doesn't know ({sorted(unknown)[0][:40]!r})."
-        )
+def _whole_numbers(values: list) -> bool:
+    """JSON Schema counts 2.0 as an integer; the workbook's numbers are only ever 2."""
+    return all(type(v) is int for v in values)
+
+
+def _check_meta(meta: dict, kind: str) -> dict:
+    """A start file's settings (their shape already checked by the schema), cleaned."""
     if meta and kind != "start":
-        raise ShareError("Only a start file from a therapist carries settings; this one was refused.")
+        raise _problem("header", "settings_not_start")
     clean = {}
     note = meta.get("welcome_note")
     if note is not None:
         try:
             note = text.clean_text(note, what="welcome note")
         except model.InvalidEntry as exc:
-            raise ShareError(f"The welcome note in this file can't be used: {exc}") from None
+            raise _problem("header", "welcome_unusable", problem=exc) from None
         if len(note) > MAX_WELCOME:
-            raise ShareError(f"The welcome note in this file is not text of up to {MAX_WELCOME} characters.")
+            raise _problem("header", "welcome_too_long", limit=MAX_WELCOME)
         clean["welcome_note"] = note
     on = meta.get("stages_on")
     if on is not None:
-        if not isinstance(on, list) or any(
-            not isinstance(s, int) or isinstance(s, bool) or not 1 <= s <= 5 for s in on
-        ):
-            raise ShareError("The list of stages that are on, in this file, isn't one the workbook knows.")
+        if not _whole_numbers(on):
+            raise _problem("header", "bad_stages_on")
         clean["stages_on"] = sorted(set(on))
     return clean
-
-
-RECORD_KEYS = frozenset(
-    {"rev_id", "entry_id", "kind", "parent_rev", "author", "written_at", "deleted", "data"}
-)
 
 
 def _lines(member: _Member, digest: str):
@@ -564,17 +517,14 @@ def _lines(member: _Member, digest: str):
         nonlocal count
         count += 1
         if count > MAX_RECORDS:
-            raise ShareError(f"This file holds more than {MAX_RECORDS:,} entries, which is more than it can.")
+            raise _problem("file", "too_many_records", limit=f"{MAX_RECORDS:,}")
         return count, line
 
     with _unpacking(), member.zf.open(member.info) as fh:
         while chunk := fh.read(CHUNK):
             total += len(chunk)
             if total > MAX_RECORDS_BYTES:
-                raise ShareError(
-                    "The entries in this file are too large once unpacked "
-                    f"(up to {MAX_RECORDS_BYTES // 2**20} MiB fit)."
-                )
+                raise _problem("file", "records_too_large", limit=MAX_RECORDS_BYTES // 2**20)
             hasher.update(chunk)
             *lines, rest = (rest + chunk).split(b"\n")
             if len(rest) > MAX_LINE:  # a line that never ends: handed on to be reported as too long
@@ -585,7 +535,7 @@ def _lines(member: _Member, digest: str):
     if rest:  # a last line without a newline
         yield numbered(rest)
     if not hmac.compare_digest(digest, hasher.hexdigest()):
-        raise ShareError(CHANGED)
+        raise _problem("file", "changed")
     yield None
 
 
@@ -608,74 +558,87 @@ def _records(member: _Member, type: str, stages: list[int], digest: str) -> list
     if problem is not None:
         raise problem
     if type == "share":
-        prompts = prompt_stages(revisions)
+        prompts = registry.question_stages(revisions)
         for number, r in enumerate(revisions, start=1):
-            stage = stage_of(r.kind, r.data, prompts)
+            stage = registry.stage_of(r, prompts)
             if stage and stage not in stages:
-                raise ShareError(
-                    f"Entry {number} in this file belongs to stage {stage}, which the file says "
-                    "isn't shared, so the file was refused."
-                )
+                raise _problem("entry", "not_shared", number=number, stage=stage)
     return revisions
 
 
+# The part of a record that differs from the schema -> what to say about it.
+RECORD_PROBLEMS = {
+    "rev_id": "no_id",
+    "entry_id": "no_entry_id",
+    "parent_rev": "bad_parent",
+    "kind": "unknown_kind",
+    "author": "unknown_author",
+    "deleted": "not_plain_deleted",
+    "written_at": "no_date",
+}
+
+
 def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.datetime) -> Revision:
-    where = f"Entry {number} in this file"
+    where = _say("entry", "where", number=number)
     if len(line) > MAX_LINE:
-        raise ShareError(f"{where} is far too long to be one entry (more than {MAX_LINE:,} bytes).")
-    rec = _json_object(line, f"entry {number}")
+        raise _problem("entry", "too_long", where=where, limit=f"{MAX_LINE:,}")
+    rec = _json_object(line, _say("file", "entry", number=number))
     if _depth(rec) > MAX_DEPTH:
-        raise ShareError(f"{where} is nested far deeper than an entry is, so it was refused.")
-    if set(rec) != RECORD_KEYS:
-        raise ShareError(f"{where} doesn't have the parts an entry has, so it can't be read.")
-    rev_id, entry_id, parent = rec["rev_id"], rec["entry_id"], rec["parent_rev"]
-    if not isinstance(rev_id, str) or not ID_RE.fullmatch(rev_id):
-        raise ShareError(f"{where} has no proper id.")
-    if not isinstance(entry_id, str) or not ID_RE.fullmatch(entry_id):
-        raise ShareError(f"{where} has no proper entry id.")
-    if parent is not None and (not isinstance(parent, str) or not ID_RE.fullmatch(parent)):
-        raise ShareError(f"{where} points to an earlier version with an id that isn't one.")
+        raise _problem("entry", "too_deep", where=where)
+    try:
+        share_schema.check("record", rec)
+    except Mismatch as exc:
+        if exc.rule in ("required", "additionalProperties") and len(exc.path) <= 1:
+            raise _problem("entry", "no_parts", where=where) from None
+        if exc.field == "data":
+            raise _problem("entry", "unusable", where=where, problem=_data_problem(rec)) from None
+        kind = rec.get("kind")
+        shown = repr(kind[:40] if isinstance(kind, str) else kind)
+        raise _problem("entry", RECORD_PROBLEMS[exc.field], where=where, kind=shown) from None
+    rev_id, entry_id, parent, kind, author = (
+        rec[k] for k in ("rev_id", "entry_id", "parent_rev", "kind", "author")
+    )
     if rev_id in seen:
-        raise ShareError(f"{where} repeats an id used earlier in the file (duplicate id), so it was refused.")
+        raise _problem("entry", "duplicate", where=where)
     seen.add(rev_id)
-    kind = rec["kind"]
-    if not isinstance(kind, str) or kind not in model.KINDS:
-        shown = kind[:40] if isinstance(kind, str) else kind
-        raise ShareError(
-            f"{where} is of a kind this app doesn't know ({shown!r}). It may come from a newer "
-            "version of the workbook; please update the app."
+    types, who = content.text("share")["types"], content.text("share")["who"]
+    if kind not in allowed_kinds(type):
+        raise _problem(
+            "entry", "kind_not_carried", where=where, kind=kind.replace("_", " "), type=types[type]
         )
-    author = rec["author"]
-    if author not in model.AUTHORS:
-        raise ShareError(f"{where} has an author this app doesn't know.")
-    if kind not in ALLOWED_KINDS[type]:
-        raise ShareError(f"{where} is a {kind.replace('_', ' ')}, which {TYPE_NAMES[type]} never carries.")
     if author != AUTHOR_OF[type]:
-        raise ShareError(
-            f"{where} is marked as written by {'the therapist' if author == 'therapist' else 'the client'}, "
-            f"but {TYPE_NAMES[type]} never carries that: only "
-            f"{'the therapist' if AUTHOR_OF[type] == 'therapist' else 'the client'}'s own writing. "
-            "Nothing was brought in."
+        raise _problem(
+            "entry",
+            "wrong_author",
+            where=where,
+            author=who[author],
+            type=types[type],
+            carrier=who[AUTHOR_OF[type]],
         )
-    if not isinstance(rec["deleted"], bool):
-        raise ShareError(f"{where} doesn't say plainly whether it was removed.")
     written = rec["written_at"]
     try:
-        stamp = dt.datetime.fromisoformat(written) if isinstance(written, str) and len(written) < 40 else None
+        stamp = dt.datetime.fromisoformat(written)
     except ValueError:
         stamp = None
     if stamp is None or stamp.tzinfo is None:
-        raise ShareError(f"{where} has no proper date and time.")
+        raise _problem("entry", "no_date", where=where)
     if not EARLIEST <= stamp <= latest:
-        raise ShareError(
-            f"{where} has a date out of range ({stamp.year}); entries are dated from 2000 to today."
-        )
+        raise _problem("entry", "date_out_of_range", where=where, year=stamp.year)
     try:
         data = model.validate(kind, rec["data"])
     except model.InvalidEntry as exc:
-        raise ShareError(f"{where} can't be used: {exc}") from None
+        raise _problem("entry", "unusable", where=where, problem=exc) from None
     stamp_text = stamp.astimezone(dt.UTC).isoformat(timespec="microseconds")
     return Revision(rev_id, entry_id, kind, parent, author, stamp_text, rec["deleted"], data)
+
+
+def _data_problem(rec: dict) -> str:
+    """The model's own words for a record's data that isn't an object (or can't be used)."""
+    try:
+        model.validate(rec.get("kind"), rec.get("data"))
+    except model.InvalidEntry as exc:
+        return str(exc)
+    return ""
 
 
 def looks_protected(data: bytes) -> bool:

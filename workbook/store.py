@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model, text
+from . import messages, model, portable, text
 from .model import InvalidEntry
 from .paths import home_dir
 
@@ -45,7 +45,7 @@ def read_only_folder(folder: str | os.PathLike) -> str:
 
 def say(key: str, **values) -> str:
     """A message of the store (data/text/messages.toml, [store]) in the person's language."""
-    return model.say(f"store.{key}", **values)
+    return messages.say(f"store.{key}", **values)
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -53,12 +53,22 @@ def disk_full(exc: BaseException) -> bool:
     return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
 
 
-MIGRATIONS: list[tuple[str, str]] = [
-    (
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: its statements, one SQL statement each, run in order in one
+    transaction. A file's `PRAGMA user_version` counts the steps already applied to it, so
+    each runs once; a new column is a new Migration at the end, never an edit of an old one."""
+
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
         "initial",
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE revisions (
+        (
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """CREATE TABLE revisions (
             rev_id TEXT PRIMARY KEY,
             entry_id TEXT NOT NULL,
             kind TEXT NOT NULL,
@@ -67,9 +77,9 @@ MIGRATIONS: list[tuple[str, str]] = [
             written_at TEXT NOT NULL,
             deleted INTEGER NOT NULL DEFAULT 0,
             data TEXT NOT NULL
-        );
-        CREATE INDEX revisions_by_entry ON revisions(entry_id, written_at);
-        CREATE TABLE entries (
+            )""",
+            "CREATE INDEX revisions_by_entry ON revisions(entry_id, written_at)",
+            """CREATE TABLE entries (
             entry_id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,
             rev_id TEXT NOT NULL,
@@ -78,12 +88,16 @@ MIGRATIONS: list[tuple[str, str]] = [
             author TEXT NOT NULL,
             deleted INTEGER NOT NULL DEFAULT 0,
             data TEXT NOT NULL
-        );
-        CREATE INDEX entries_by_kind ON entries(kind, deleted, created_at);
-        """,
+            )""",
+            "CREATE INDEX entries_by_kind ON entries(kind, deleted, created_at)",
+        ),
     ),
-]
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+# The columns, named, in every statement that reads or writes a whole entry or revision
+# (rows are read by name, with sqlite3.Row): a column added later breaks none of them.
+ENTRY_COLUMNS = "entry_id, kind, data, created_at, updated_at, author, rev_id, deleted"
+REVISION_COLUMNS = "rev_id, entry_id, kind, parent_rev, author, written_at, deleted, data"
 
 
 class WorkbookError(Exception):
@@ -202,10 +216,9 @@ class Workbook:
             raise WorkbookError(say("gone"))
         conn = None
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn = _connect(path)
             # check the file before anything is written to it (a damaged file is kept as it is)
-            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            if not _sound(conn):
                 raise WorkbookError(damaged(path))
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
@@ -238,7 +251,7 @@ class Workbook:
     def _checkpoint(self) -> None:
         """Move everything from the write-ahead log into the file itself (before it is renamed)."""
         try:
-            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()["busy"]
         except sqlite3.Error as exc:
             raise WorkbookError(say("disk_full") if disk_full(exc) else damaged(self.path)) from exc
         if busy:
@@ -280,14 +293,11 @@ class Workbook:
             self._conn.execute("ROLLBACK")
 
     def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise WorkbookError(say("newer"))
-        for number, (_name, sql) in enumerate(MIGRATIONS[version:], start=version + 1):
+        version = _version(self._conn)
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             with self._write() as conn:
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in migration.statements:
+                    conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
 
     def _init_meta(self, name: str) -> None:
@@ -301,18 +311,18 @@ class Workbook:
 
     @property
     def schema_version(self) -> int:
-        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return _version(self._conn)
 
     # -- meta ------------------------------------------------------------------
     def meta(self, key: str, default=None):
         """A workbook setting (JSON value) or `default`."""
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        return json.loads(row["value"]) if row else default
 
     def all_meta(self) -> dict:
         """Every workbook setting, by key (for exports)."""
         rows = self._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
-        return {key: json.loads(value) for key, value in rows}
+        return {row["key"]: json.loads(row["value"]) for row in rows}
 
     def set_meta(self, key: str, value) -> None:
         """Save a workbook setting (any JSON value)."""
@@ -338,9 +348,7 @@ class Workbook:
 
     def _current_row(self, entry_id: str):
         return self._conn.execute(
-            "SELECT entry_id, kind, data, created_at, updated_at, author, rev_id, deleted "
-            "FROM entries WHERE entry_id = ?",
-            (entry_id,),
+            f"SELECT {ENTRY_COLUMNS} FROM entries WHERE entry_id = ?", (entry_id,)
         ).fetchone()
 
     def put(
@@ -363,23 +371,40 @@ class Workbook:
             row = self._current_row(entry_id) if entry_id else None
             if entry_id and row is None:
                 raise WorkbookError(say("entry_gone"))
-            if row is not None and row[1] != kind:
+            if row is not None and row["kind"] != kind:
                 raise InvalidEntry(say("other_kind"))
-            if row is not None and row[2] == payload and not row[7]:
+            if row is not None and row["data"] == payload and not row["deleted"]:
                 return _entry(row)
             stamp = self._stamp() if at is None else _replayed_stamp(at)
             entry_id = entry_id or uuid.uuid4().hex
             rev_id = uuid.uuid4().hex
             conn.execute(
-                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                (rev_id, entry_id, kind, row[6] if row else None, author, stamp, payload),
+                f"INSERT INTO revisions ({REVISION_COLUMNS}) "
+                "VALUES (:rev_id, :entry_id, :kind, :parent_rev, :author, :written_at, 0, :data)",
+                {
+                    "rev_id": rev_id,
+                    "entry_id": entry_id,
+                    "kind": kind,
+                    "parent_rev": row["rev_id"] if row else None,
+                    "author": author,
+                    "written_at": stamp,
+                    "data": payload,
+                },
             )
             conn.execute(
-                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, 0, ?) "
+                f"INSERT INTO entries ({ENTRY_COLUMNS}) "
+                "VALUES (:entry_id, :kind, :data, :at, :at, :author, :rev_id, 0) "
                 "ON CONFLICT(entry_id) DO UPDATE SET rev_id = excluded.rev_id, "
                 "updated_at = excluded.updated_at, author = excluded.author, deleted = 0, "
                 "data = excluded.data",
-                (entry_id, kind, rev_id, stamp, stamp, author, payload),
+                {
+                    "entry_id": entry_id,
+                    "kind": kind,
+                    "data": payload,
+                    "at": stamp,
+                    "author": author,
+                    "rev_id": rev_id,
+                },
             )
         return self.get(entry_id)
 
@@ -388,13 +413,23 @@ class Workbook:
             row = self._current_row(entry_id)
             if row is None:
                 raise WorkbookError(say("entry_gone"))
-            if bool(row[7]) == deleted:
+            if bool(row["deleted"]) == deleted:
                 return _entry(row)
             stamp = self._stamp()
             rev_id = uuid.uuid4().hex
             conn.execute(
-                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (rev_id, entry_id, row[1], row[6], row[5], stamp, int(deleted), row[2]),
+                f"INSERT INTO revisions ({REVISION_COLUMNS}) "
+                "VALUES (:rev_id, :entry_id, :kind, :parent_rev, :author, :written_at, :deleted, :data)",
+                {
+                    "rev_id": rev_id,
+                    "entry_id": entry_id,
+                    "kind": row["kind"],
+                    "parent_rev": row["rev_id"],
+                    "author": row["author"],
+                    "written_at": stamp,
+                    "deleted": int(deleted),
+                    "data": row["data"],
+                },
             )
             conn.execute(
                 "UPDATE entries SET rev_id = ?, updated_at = ?, deleted = ? WHERE entry_id = ?",
@@ -422,26 +457,26 @@ class Workbook:
         """
         revisions = revisions if isinstance(revisions, list) else list(revisions)
         rows = (  # made one at a time as SQLite takes them: a large merge holds no second copy
-            (
-                r.rev_id,
-                r.entry_id,
-                r.kind,
-                r.parent_rev,
-                r.author,
-                r.written_at,
-                int(r.deleted),
-                json.dumps(r.data, ensure_ascii=False, sort_keys=True),
-            )
+            {
+                **vars(r),
+                "deleted": int(r.deleted),
+                "data": json.dumps(r.data, ensure_ascii=False, sort_keys=True),
+            }
             for r in revisions
         )
         with self._write() as conn:
             before = conn.total_changes
-            conn.executemany("INSERT OR IGNORE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany(
+                f"INSERT OR IGNORE INTO revisions ({REVISION_COLUMNS}) VALUES (:rev_id, :entry_id, "
+                ":kind, :parent_rev, :author, :written_at, :deleted, :data)",
+                rows,
+            )
             added = conn.total_changes - before
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS merge_touched (entry_id TEXT PRIMARY KEY)")
             conn.execute("DELETE FROM temp.merge_touched")
             conn.executemany(
-                "INSERT OR IGNORE INTO temp.merge_touched VALUES (?)", ((r.entry_id,) for r in revisions)
+                "INSERT OR IGNORE INTO temp.merge_touched (entry_id) VALUES (?)",
+                ((r.entry_id,) for r in revisions),
             )
             clash = conn.execute(
                 "SELECT entry_id FROM revisions WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched) "
@@ -454,13 +489,13 @@ class Workbook:
                 "row_number() OVER (PARTITION BY entry_id ORDER BY written_at DESC, rev_id DESC) AS n, "
                 "min(written_at) OVER (PARTITION BY entry_id) AS first_at FROM revisions "
                 "WHERE entry_id IN (SELECT entry_id FROM temp.merge_touched)) "
-                "INSERT INTO entries SELECT entry_id, kind, rev_id, first_at, written_at, author, "
-                "deleted, data FROM ranked WHERE n = 1 "
+                f"INSERT INTO entries ({ENTRY_COLUMNS}) SELECT entry_id, kind, data, first_at, written_at, "
+                "author, rev_id, deleted FROM ranked WHERE n = 1 "
                 "ON CONFLICT(entry_id) DO UPDATE SET rev_id = excluded.rev_id, "
                 "created_at = excluded.created_at, updated_at = excluded.updated_at, "
                 "author = excluded.author, deleted = excluded.deleted, data = excluded.data"
             )
-            touched = conn.execute("SELECT count(*) FROM temp.merge_touched").fetchone()[0]
+            touched = conn.execute("SELECT count(*) AS n FROM temp.merge_touched").fetchone()["n"]
             conn.execute("DELETE FROM temp.merge_touched")
         return {"added": added, "known": len(revisions) - added, "entries": touched}
 
@@ -474,10 +509,7 @@ class Workbook:
 
     def entries(self, kind: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
         """Current entries, oldest first; of one kind when `kind` is given."""
-        sql = (
-            "SELECT entry_id, kind, data, created_at, updated_at, author, rev_id, deleted "
-            "FROM entries WHERE 1 = 1"
-        )
+        sql = f"SELECT {ENTRY_COLUMNS} FROM entries WHERE 1 = 1"
         args: list = []
         if kind is not None:
             model.kind(kind)
@@ -495,10 +527,7 @@ class Workbook:
 
     def history(self, entry_id: str | None = None, *, kind: str | None = None) -> list[Revision]:
         """Every saved version, oldest first: of one entry, of one kind, or of everything."""
-        sql = (
-            "SELECT rev_id, entry_id, kind, parent_rev, author, written_at, deleted, data "
-            "FROM revisions WHERE 1 = 1"
-        )
+        sql = f"SELECT {REVISION_COLUMNS} FROM revisions WHERE 1 = 1"
         args: list = []
         if entry_id is not None:
             sql += " AND entry_id = ?"
@@ -508,31 +537,34 @@ class Workbook:
             args.append(kind)
         sql += " ORDER BY written_at, rev_id"
         return [
-            Revision(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), json.loads(r[7]))
+            Revision(
+                rev_id=r["rev_id"],
+                entry_id=r["entry_id"],
+                kind=r["kind"],
+                parent_rev=r["parent_rev"],
+                author=r["author"],
+                written_at=r["written_at"],
+                deleted=bool(r["deleted"]),
+                data=json.loads(r["data"]),
+            )
             for r in self._conn.execute(sql, args)
         ]
 
     def last_change(self) -> str | None:
         """When anything in the workbook last changed (ISO UTC), or None if nothing has."""
-        return self._conn.execute("SELECT max(written_at) FROM revisions").fetchone()[0]
+        return _last_change(self._conn)
 
     def version(self) -> tuple[int, int]:
         """A marker that changes whenever anything is written to the workbook, by any window:
         an entry (the newest revision) or a setting or draft (a hash of them all; they are few)."""
-        newest = self._conn.execute("SELECT max(rowid) FROM revisions").fetchone()[0] or 0
+        newest = self._conn.execute("SELECT max(rowid) AS newest FROM revisions").fetchone()["newest"] or 0
         settings = self._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
-        return newest, hash(tuple(settings))
+        return newest, hash(tuple((row["key"], row["value"]) for row in settings))
 
     def counts(self) -> dict[str, int]:
         """How many current entries there are of each kind."""
-        rows = self._conn.execute("SELECT kind, count(*) FROM entries WHERE deleted = 0 GROUP BY kind")
-        return dict(rows.fetchall())
-
-    def frame(self, kind: str, **options):
-        """Entries of `kind` as a pandas DataFrame (see `workbook.frames.frame`)."""
-        from . import frames
-
-        return frames.frame(self, kind, **options)
+        rows = self._conn.execute("SELECT kind, count(*) AS n FROM entries WHERE deleted = 0 GROUP BY kind")
+        return {row["kind"]: row["n"] for row in rows}
 
 
 def _replayed_stamp(at: str) -> str:
@@ -540,15 +572,50 @@ def _replayed_stamp(at: str) -> str:
     return dt.datetime.fromisoformat(at).astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection whose rows are read by column name. `read_only` opens the file so that
+    nothing at all is written: not the file, and no SQLite files beside it that weren't there
+    (an open workbook has its write-ahead log beside it, which is read as it is; a closed one
+    has none and is read as a file no one is changing)."""
+    if read_only:
+        wal_open = Path(f"{path}-wal").exists()
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro{'' if wal_open else '&immutable=1'}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _sound(conn: sqlite3.Connection) -> bool:
+    return conn.execute("PRAGMA quick_check").fetchone()["quick_check"] == "ok"
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    """How many migrations the file has had; WorkbookError when a newer app made it."""
+    version = conn.execute("PRAGMA user_version").fetchone()["user_version"]
+    if version > SCHEMA_VERSION:
+        raise WorkbookError(say("newer"))
+    return version
+
+
+def _last_change(conn: sqlite3.Connection) -> str | None:
+    return conn.execute("SELECT max(written_at) AS last FROM revisions").fetchone()["last"]
+
+
 def _schema_of(conn: sqlite3.Connection) -> dict:
     names = conn.execute(
         "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
     ).fetchall()
     return {
-        (kind, name): conn.execute(
-            f"PRAGMA {'table' if kind == 'table' else 'index'}_info('{name}')"
-        ).fetchall()
-        for kind, name in names
+        (row["type"], row["name"]): [
+            tuple(column)
+            for column in conn.execute(
+                f"PRAGMA {'table' if row['type'] == 'table' else 'index'}_info('{row['name']}')"
+            )
+        ]
+        for row in names
     }
 
 
@@ -556,11 +623,32 @@ def _schema_of(conn: sqlite3.Connection) -> dict:
 def _expected_schema() -> dict:
     """The schema every migration together makes (built once, in memory, to compare with)."""
     conn = sqlite3.connect(":memory:")
-    for _name, sql in MIGRATIONS:
-        conn.executescript(sql)
+    conn.row_factory = sqlite3.Row
+    for migration in MIGRATIONS:
+        for statement in migration.statements:
+            conn.execute(statement)
     found = _schema_of(conn)
     conn.close()
     return found
+
+
+def _peek(path: Path) -> WorkbookInfo:
+    """What the start page lists about a workbook file, read without writing anything to it:
+    no migration, no change of journal; a file an older version made is listed as it is."""
+    conn = _connect(path, read_only=True)
+    try:
+        if not _sound(conn):
+            raise WorkbookError(damaged(path))
+        if _version(conn) == SCHEMA_VERSION and _schema_of(conn) != _expected_schema():
+            raise WorkbookError(damaged(path))
+        rows = conn.execute("SELECT key, value FROM meta WHERE key IN ('name', 'created_at')").fetchall()
+        meta = {row["key"]: json.loads(row["value"]) for row in rows}
+        name = meta.get("name") or path.stem
+        if not isinstance(name, str):
+            raise WorkbookError(damaged(path))
+        return WorkbookInfo(path.stem, name, path, _last_change(conn) or meta.get("created_at", ""))
+    finally:
+        conn.close()
 
 
 def _empty_leftover(path: Path) -> bool:
@@ -569,24 +657,23 @@ def _empty_leftover(path: Path) -> bool:
     return path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
 
 
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
-
-
 def _remove_files(path: Path) -> None:
     """A workbook file and SQLite's files beside it."""
     for extra in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{extra}").unlink(missing_ok=True)
 
 
-def _entry(row) -> Entry:
-    return Entry(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], bool(row[7]))
+def _entry(row: sqlite3.Row) -> Entry:
+    return Entry(
+        entry_id=row["entry_id"],
+        kind=row["kind"],
+        data=json.loads(row["data"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        author=row["author"],
+        rev_id=row["rev_id"],
+        deleted=bool(row["deleted"]),
+    )
 
 
 class Home:
@@ -617,7 +704,7 @@ class Home:
         """The log file, created readable by its owner only (and made so if it already exists)."""
         fd = os.open(self.log_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
         try:
-            os.fchmod(fd, 0o600)
+            portable.owner_only(fd)
         finally:
             os.close(fd)
         return self.log_path
@@ -626,7 +713,8 @@ class Home:
         return self.path / f"{check_slug(slug)}{SUFFIX}"
 
     def list(self) -> list[WorkbookInfo]:
-        """Every workbook in the home, most recently changed first."""
+        """Every workbook in the home, most recently changed first (read only: listing
+        changes no file, see `_peek`)."""
         found = []
         if not self.check(write=False):
             return found
@@ -636,10 +724,7 @@ class Home:
             try:
                 if _empty_leftover(path):
                     continue  # left by a write on a full disk with an older version: holds nothing
-                with Workbook.open(path) as wb:
-                    found.append(
-                        WorkbookInfo(path.stem, wb.name, path, wb.last_change() or wb.meta("created_at", ""))
-                    )
+                found.append(_peek(path))
             except (WorkbookError, *OPEN_ERRORS) as exc:
                 problem = str(exc) if isinstance(exc, WorkbookError) else damaged(path)
                 found.append(
@@ -725,7 +810,7 @@ class Home:
         """Remove workbooks left half-made by a process that no longer runs."""
         for path in self.path.glob(f".*{STAGING}"):
             pid = path.name.removesuffix(STAGING).rsplit(".", 2)[-2]  # .slug.PID.random.creating
-            if not pid.isdigit() or not _running(int(pid)):
+            if not pid.isdigit() or not portable.process_running(int(pid)):
                 _remove_files(path)
         for path in self.path.glob(f"*{SUFFIX}"):
             if SLUG_RE.fullmatch(path.stem) and _empty_leftover(path):
@@ -767,3 +852,12 @@ class Home:
         tmp.write_text(slug, encoding="utf-8")
         os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
         os.replace(tmp, self._current_file)
+
+
+PRACTICE_DIR = "practice"
+
+
+def practice_home(home: Home | str | os.PathLike | None = None) -> Home:
+    """The practice folder (a Home of client copies) inside the workbook home."""
+    base = home if isinstance(home, Home) else Home(home)
+    return Home(base.path / PRACTICE_DIR)

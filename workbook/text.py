@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import model  # InvalidEntry (model uses this module too, so only at call time)
+from .errors import InvalidEntry
+from .messages import say
 
 # C0 and C1 controls and DEL (newline, carriage return and tab are decided per kind of text),
 # and the embeddings, overrides and isolates that reorder how text displays ("Trojan source").
@@ -31,28 +32,28 @@ def clean_text(value: str, *, what: str | None = None, multiline: bool = True) -
     With `multiline=False` line breaks and tabs become spaces.
     """
     if not isinstance(value, str):
-        raise model.InvalidEntry(model.say("should_be_text", field=what or model.say("this_text")))
+        raise InvalidEntry(say("should_be_text", field=what or say("this_text")))
     if value.isascii() and value.isprintable():
         return value  # the common case, with nothing to remove (checked quickly)
     try:
         value.encode("utf-8")  # only a lone surrogate can't be: the quickest way to find one
     except UnicodeEncodeError:
-        raise model.InvalidEntry(model.say("not_text", field=what or model.say("this_text"))) from None
+        raise InvalidEntry(say("not_text", field=what or say("this_text"))) from None
     value = _DROP.sub("", value)
     return value if multiline else _LINE_BREAKS.sub(" ", value)
 
 
 def clean_name(value: object, *, what: str | None = None, empty: str | None = None) -> str:
     """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty."""
-    what = what or model.say("the_name")
+    what = what or say("the_name")
     if not isinstance(value, str):
-        raise model.InvalidEntry(empty or model.say("should_be_text", field=what))
+        raise InvalidEntry(empty or say("should_be_text", field=what))
     if value.isascii():  # NFC leaves ASCII as it is
         name = " ".join(clean_text(value, what=what, multiline=False).split())
     else:
         name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
     if not name:
-        raise model.InvalidEntry(empty or model.say("fill_in", field=what))
+        raise InvalidEntry(empty or say("fill_in", field=what))
     return name
 
 

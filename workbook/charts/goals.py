@@ -1,7 +1,7 @@
 """Stage 3's picture: progress per growth goal over time.
 
 `progress(goals, steps, celebrations)` takes the `goal`, `step` and `celebration` frames
-(`wb.frame(...)`) and returns a complete `go.Figure`: one row per goal, every step, chance
+(`frames.frame(wb, ...)`) and returns a complete `go.Figure`: one row per goal, every step, chance
 taken and celebration as a mark on its day, on one shared time axis, with the goal's
 target date as a hollow tick. Celebrations not tied to a goal get a row of their own.
 `progress_summary` says the same in plain words. Both are pure.

@@ -1,6 +1,6 @@
 """Stage 2's picture: strengths against weaknesses, by trait and by area (domain).
 
-Every function takes the `trait` frame (`wb.frame("trait")`: name, domain, rating -3..+3,
+Every function takes the `trait` frame (`frames.frame(wb, "trait")`: name, domain, rating -3..+3,
 touched, note) and is pure: `by_trait` and `by_domain` return a complete `go.Figure`,
 `trait_summary` and `domain_summary` say the same in plain words for screen readers.
 Strengths point right in blue, weaknesses left in vermillion (a colour-blind-safe pair);

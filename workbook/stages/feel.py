@@ -10,7 +10,6 @@ from .. import content, model
 from ..model import InvalidEntry
 from .checkin import CheckIn
 from .kit import (
-    AddForm,
     EntryList,
     KeyedText,
     Page,
@@ -19,9 +18,11 @@ from .kit import (
     date_picker,
     dropdown,
     esc,
+    form_and_list,
     paragraphs,
     text_area,
     text_line,
+    titled,
     when,
 )
 
@@ -68,24 +69,19 @@ class FeelPage:
         t = self.t["process"]
         names = t["ways"]  # the kept way -> the words shown
         ways = [w if names[w] == w else (names[w], w) for w in model.PROCESS_WAYS]
-        self.plan_form = AddForm(
+        self.plan_form, self.plans = form_and_list(
             self.page,
             "process_plan",
             {
                 "way": dropdown(t["way_label"], ways, model.PROCESS_WAYS[0]),
                 "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"]),
             },
-            t["plan_button"],
-            what=t["plan_saved"],
-        )
-        self.plans = EntryList(
-            self.page,
-            "process_plan",
-            lambda e: f"<strong>{esc(names.get(e['way'], e['way']))}</strong> — {paragraphs(e['plan'])}",
+            lambda e: titled(names.get(e["way"], e["way"]), e["plan"]),
+            button=t["plan_button"],
+            saved=t["plan_saved"],
             empty=t["plans_none"],
         )
-        self.plan_form.on_added.append(lambda _e: self.plans.refresh())
-        self.log_form = AddForm(
+        self.log_form, self.logs = form_and_list(
             self.page,
             "process_log",
             {
@@ -93,19 +89,13 @@ class FeelPage:
                 "done_on": date_picker(t["log_date_label"], dt.date.today()),
                 "note": text_area(t["log_note_label"], rows=2),
             },
-            t["log_button"],
-            what=t["log_saved"],
-        )
-        self.logs = EntryList(
-            self.page,
-            "process_log",
             lambda e: (
-                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — <strong>{esc(names.get(e["way"], e["way"]))}</strong>'
-                + (f" — {paragraphs(e['note'])}" if e["note"] else "")
+                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — {titled(names.get(e["way"], e["way"]), e["note"])}'
             ),
+            button=t["log_button"],
+            saved=t["log_saved"],
             empty=t["logs_none"],
         )
-        self.log_form.on_added.append(lambda _e: self.logs.refresh())
         self.page.section(
             t["title"],
             esc(t["intro"]),

@@ -3,7 +3,7 @@ growth goals tied to Stage 2 traits, small steps, celebrations and progress over
 
 The next link follows the chosen path: growing points to the goals on this page, and
 keeping or letting go points on to healing (Stage 4). Everything is saved the moment it
-changes (kinds `path_choice`, `goal`, `step`, `celebration`; `wb.frame(kind)` reads them
+changes (kinds `path_choice`, `goal`, `step`, `celebration`; `frames.frame(wb, kind)` reads them
 back). The progress chart is drawn once the page is on screen and after every change.
 """
 
@@ -24,12 +24,13 @@ from .kit import (
     date_picker,
     dropdown,
     esc,
+    need_workbook,
     paragraphs,
     text_area,
     text_line,
     when,
 )
-from .reason import ChoiceWithNote, _need, radio
+from .reason import ChoiceWithNote, radio
 
 HEAL = 4
 NONE = ""  # "not tied to anything" in a dropdown (which shows None as a blank box)
@@ -308,7 +309,7 @@ class GrowPage:
 
     def add_goal(self) -> Entry:
         """Save a new goal from the form; a trait that is no longer listed is refused calmly."""
-        _need(self.page)
+        need_workbook(self.page)
         data = {
             "title": self.goal_title.value,
             "trait_id": self.goal_trait.value or None,
@@ -330,7 +331,7 @@ class GrowPage:
 
     def set_done(self, goal_id: str, done: bool) -> Entry:
         """Mark a goal done, or open it again."""
-        _need(self.page)
+        need_workbook(self.page)
         goal = _alive(self.page.wb, goal_id, "goal")
         if goal is None:
             raise InvalidEntry(self.t["steps"]["goal_missing"])
@@ -366,7 +367,7 @@ class GrowPage:
 
     def add_step(self) -> Entry:
         """Log a step (or a chance taken) toward the chosen goal."""
-        _need(self.page)
+        need_workbook(self.page)
         s = self.t["steps"]
         if not self.step_goal.value:
             raise InvalidEntry(s["need_goal"])
@@ -388,7 +389,7 @@ class GrowPage:
 
     def add_celebration(self) -> Entry:
         """Save an accomplishment and how it was celebrated."""
-        _need(self.page)
+        need_workbook(self.page)
         goal_id = self.cheer_goal.value or None
         if goal_id is not None and _alive(self.page.wb, goal_id, "goal") is None:
             raise InvalidEntry(self.t["steps"]["goal_missing"])

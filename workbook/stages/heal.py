@@ -16,7 +16,6 @@ from ..charts.render import ChartView
 from ..store import Entry
 from .checkin import CheckIn
 from .kit import (
-    AddForm,
     EntryList,
     Page,
     SingleForm,
@@ -24,6 +23,7 @@ from .kit import (
     date_picker,
     dropdown,
     esc,
+    form_and_list,
     paragraphs,
     text_area,
     text_line,
@@ -31,6 +31,11 @@ from .kit import (
 )
 
 STAGE = 4
+
+
+def _words(t: dict) -> dict:
+    """A section's Add button, 'saved' and 'nothing yet' words, as `form_and_list` takes them."""
+    return {"button": t["button"], "saved": t["saved"], "empty": t["none"]}
 
 
 def strengths(wb) -> list[Entry]:
@@ -73,21 +78,14 @@ class HealPage:
     def _qualities(self) -> None:
         t = self.t["qualities"]
         self.from_traits = w.HTML(self._strengths_html())
-        self.quality_form = AddForm(
+        self.quality_form, self.qualities = form_and_list(
             self.page,
             "quality",
             {"text": text_line(t["label"], placeholder=t["placeholder"])},
-            t["button"],
-            what=t["saved"],
-        )
-        self.qualities = EntryList(
-            self.page,
-            "quality",
             lambda e: f"<span class='wb-quality'>{esc(e['text'])}</span>",
-            empty=t["none"],
+            **_words(t),
             newest_first=False,
         )
-        self.quality_form.on_added.append(lambda _e: self.qualities.refresh())
         self.page.section(
             t["title"],
             esc(t["intro"]),
@@ -113,7 +111,9 @@ class HealPage:
         t = self.t["boundaries"]
         types = [(t[f"type_{name}"], name) for name in model.BOUNDARY_TYPES]
         spans = [(t["span_now"], "for now"), (t["span_good"], "for good")]
-        self.boundary_form = AddForm(
+        labels = dict((value, label) for label, value in types)
+        span_labels = dict((value, label) for label, value in spans)
+        self.boundary_form, self.boundaries = form_and_list(
             self.page,
             "boundary",
             {
@@ -121,21 +121,12 @@ class HealPage:
                 "plan": text_area(t["plan_label"], rows=3, placeholder=t["plan_placeholder"]),
                 "span": dropdown(t["span_label"], spans, spans[0][1]),
             },
-            t["button"],
-            what=t["saved"],
-        )
-        labels = dict((value, label) for label, value in types)
-        span_labels = dict((value, label) for label, value in spans)
-        self.boundaries = EntryList(
-            self.page,
-            "boundary",
             lambda e: (
                 f"<strong>{esc(labels.get(e['type'], e['type']))}</strong> · "
                 f"{esc(span_labels.get(e['span'], e['span']))}<br>{paragraphs(e['plan'])}"
             ),
-            empty=t["none"],
+            **_words(t),
         )
-        self.boundary_form.on_added.append(lambda _e: self.boundaries.refresh())
         self.page.section(
             t["title"],
             t["intro"],
@@ -162,10 +153,10 @@ class HealPage:
             steps[field] = area
             guidance.append(w.HTML(f"<h4>{esc(t[f'step{n}_title'])}</h4><p>{esc(t[f'step{n}_text'])}</p>"))
             guidance.append(area)
-        self.pause_form = AddForm(self.page, "compassion_pause", steps, t["button"], what=t["saved"])
+        self.pause_form, self.pauses = form_and_list(
+            self.page, "compassion_pause", steps, self._describe_pause, **_words(t)
+        )
         self.pause_form.widget.children = [*guidance, self.pause_form.button]
-        self.pauses = EntryList(self.page, "compassion_pause", self._describe_pause, empty=t["none"])
-        self.pause_form.on_added.append(lambda _e: self.pauses.refresh())
         self.page.section(
             t["title"],
             esc(t["intro"]),
@@ -243,23 +234,16 @@ class HealPage:
 
     def _acts(self) -> None:
         t = self.t["acts"]
-        self.act_form = AddForm(
+        self.act_form, self.acts = form_and_list(
             self.page,
             "kind_act",
             {
                 "done_on": date_picker(t["date_label"], dt.date.today()),
                 "text": text_line(t["text_label"], placeholder=t["placeholder"]),
             },
-            t["button"],
-            what=t["saved"],
-        )
-        self.acts = EntryList(
-            self.page,
-            "kind_act",
             lambda e: f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — {paragraphs(e["text"])}',
-            empty=t["none"],
+            **_words(t),
         )
-        self.act_form.on_added.append(lambda _e: self.acts.refresh())
         self.page.section(t["title"], esc(t["intro"]), self.act_form.widget, self.acts.widget, level=3)
 
     # -- 5. a fresh check-in and how the feelings moved ------------------------------------------

@@ -15,8 +15,9 @@ import ipywidgets as w
 from .. import content, formats
 from ..charts.render import ChartView
 from ..progress import stage_progress
+from ..registry import by_number
 from ..store import Entry
-from .kit import PAGES, Page, esc, paragraphs, when
+from .kit import Page, esc, paragraphs, when
 
 INDEX = 6
 PREVIEW_CHARS = 320
@@ -136,8 +137,9 @@ class JourneyPage:
 
     def draw_traits(self) -> None:
         from ..charts import traits as chart
+        from ..frames import frame
 
-        df = self.page.wb.frame("trait")
+        df = frame(self.page.wb, "trait")
         self.charts["traits"].draw(functools.partial(chart.by_trait, df), chart.trait_summary(df))
 
     # -- goals ---------------------------------------------------------------------------------
@@ -187,9 +189,10 @@ class JourneyPage:
 
     def draw_goals(self) -> None:
         from ..charts import goals as chart
+        from ..frames import frame
 
         wb = self.page.wb
-        g, s, c = wb.frame("goal"), wb.frame("step"), wb.frame("celebration")
+        g, s, c = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
         self.charts["goals"].draw(functools.partial(chart.progress, g, s, c), chart.progress_summary(g, s, c))
 
     # -- healing practices ---------------------------------------------------------------------
@@ -253,7 +256,7 @@ class JourneyPage:
         items = []
         for entry, text, stage in pieces:
             preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
-            more = t["more"].format(link=self.link(stage, PAGES[stage][1]))
+            more = t["more"].format(link=self.link(stage, by_number(stage).title))
             items.append(
                 f"<li><h3>{esc(t[entry.kind])}</h3>"
                 f'<p class="wb-date">{esc(when(entry.updated_at, time=False))}</p>'

@@ -16,7 +16,7 @@ import html
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -25,27 +25,14 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from .. import content, formats
+from .. import content, formats, registry
 from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
-from ..registry import APP_NOTEBOOK, STAGES, by_number
-from ..store import Entry, Home, Workbook, WorkbookError, check_slug
+from ..registry import APP_NOTEBOOK, by_number
+from ..store import Entry, Home, Workbook, WorkbookError, check_slug, practice_home
 
 log = logging.getLogger("workbook")
 
-
-class _Pages(Sequence):
-    """(notebook, title) of each page by number; the title read when asked for, so it is
-    in the language in use then (not the one the module was imported in)."""
-
-    def __getitem__(self, index):
-        return (STAGES[index].notebook, STAGES[index].title)
-
-    def __len__(self) -> int:
-        return len(STAGES)
-
-
-PAGES = _Pages()  # (notebook file, short name) in journey order, from the registry; start is 0
 READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
@@ -60,6 +47,11 @@ def esc(text: object) -> str:
 def paragraphs(text: object) -> str:
     """Escaped user text with its line breaks kept."""
     return "<br>".join(esc(text).splitlines())
+
+
+def titled(title: object, text: object = None) -> str:
+    """A list row's bold title, then its text when there is any (both escaped)."""
+    return f"<strong>{esc(title)}</strong>" + (f" — {paragraphs(text)}" if text else "")
 
 
 def when(iso: str | None, *, time: bool = True) -> str:
@@ -233,8 +225,6 @@ def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
 
     Every write to it is refused (with a calm message), whatever the page sends.
     """
-    from ..exchange import practice_home
-
     try:
         practice = practice_home(home)
         wb = practice.open(check_slug(slug), read_only=True)
@@ -277,7 +267,7 @@ def page_link(
     classes = f' class="{css}"' if css else ""
     if "wb-current" in css.split():
         classes += ' aria-current="page"'  # screen readers say "current page"
-    return f'<a href="{esc(target)}"{classes}>{esc(label or PAGES[index][1])}</a>'
+    return f'<a href="{esc(target)}"{classes}>{esc(label or by_number(index).title)}</a>'
 
 
 @functools.cache
@@ -404,6 +394,12 @@ class Scale(anywidget.AnyWidget):
     @traitlets.validate("value")
     def _check_value(self, proposal):
         return max(self.min, min(self.max, proposal["value"]))
+
+
+def need_workbook(page: Page) -> None:
+    """A calm WorkbookError when the page has no workbook to save to."""
+    if page.wb is None:
+        raise WorkbookError(content.text("common")["need_workbook_save"])
 
 
 class Page:
@@ -552,7 +548,7 @@ class Page:
 
     def set_next(self, index: int, label: str | None = None) -> None:
         """Point the page's "next" link somewhere else (e.g. where the chosen path leads)."""
-        self._next = (index, label or PAGES[index][1])
+        self._next = (index, label or by_number(index).title)
         self.footer.value = self._footer()
 
     def refresh_frame(self) -> None:
@@ -564,8 +560,9 @@ class Page:
         self.footer.value = self._footer()
 
     def _header(self) -> str:
-        name = PAGES[self.index][1]
-        where = self.words["where"].format(n=self.index, total=len(PAGES) - 2) if 0 < self.index < 6 else ""
+        here = by_number(self.index)
+        method = registry.method_stages()
+        where = self.words["where"].format(n=self.index, total=len(method)) if here.in_method else ""
         off = self.stages_off()
         nav = " ".join(
             self.link(
@@ -574,7 +571,7 @@ class Page:
                     c for c in ("wb-current" if i == self.index else "", "wb-off" if i in off else "") if c
                 ),
             )
-            for i in range(len(PAGES))
+            for i in (stage.number for stage in registry.STAGES)
         )
         book = (
             self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
@@ -591,15 +588,17 @@ class Page:
         return (
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
             f'<header class="wb-header"><p class="wb-where">{esc(where)}</p>'
-            f'<h1>{esc(name)}</h1><p class="wb-book">{book}</p>{problem}</header>'
+            f'<h1>{esc(here.title)}</h1><p class="wb-book">{book}</p>{problem}</header>'
         ) + crisis_link_html()
 
     def _footer(self) -> str:
         links = []
-        if self.index > 0:
-            links.append(self.link(self.index - 1, "← " + PAGES[self.index - 1][1]))
+        numbers = [stage.number for stage in registry.STAGES]  # in journey order
+        at = numbers.index(self.index)
+        if at > 0:
+            links.append(self.link(numbers[at - 1], "← " + by_number(numbers[at - 1]).title))
         nxt = self._next or (
-            (self.index + 1, PAGES[self.index + 1][1]) if self.index + 1 < len(PAGES) else None
+            (numbers[at + 1], by_number(numbers[at + 1]).title) if at + 1 < len(numbers) else None
         )
         if nxt:
             links.append(self.link(nxt[0], nxt[1] + " →", css="wb-next"))
@@ -616,7 +615,7 @@ class Page:
         banner = w.HTML(
             f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
         )
-        if 1 <= self.index <= 5 and self.index not in (self.wb.meta("shared_stages") or []):
+        if by_number(self.index).in_method and self.index not in (self.wb.meta("shared_stages") or []):
             gone = w.HTML(f'<p class="wb-empty">{esc(words["not_shared"].format(name=self.wb.name))}</p>')
             return [style, self.header, banner, gone, self.footer]
         for part in parts:
@@ -648,7 +647,7 @@ class Page:
                 )
                 areas.append(area)
             extras.append(w.VBox([w.HTML(f"<h2>{esc(t['prompts_title'])}</h2>"), *areas]))
-        done_now = stage_progress(self.wb)[self.index - 1].done
+        done_now = any(p.done for p in stage_progress(self.wb) if p.stage == self.index)
         done = w.Checkbox(value=done_now, description=t["done_label"], indent=False)
         self.on_change(
             done,
@@ -665,7 +664,7 @@ class Page:
         chosen = self.wb.meta("stages_on") if self.wb is not None else None
         if not isinstance(chosen, list):
             return set()
-        return {s for s in range(1, 6) if s not in chosen}
+        return {s for s in registry.method_numbers() if s not in chosen}
 
     def link(self, index: int, label: str | None = None, *, css: str = "") -> str:
         """An <a> to page `index` of this session's workbook (or client copy), written the
@@ -682,7 +681,7 @@ class Page:
     def show(self, extra_footer: Iterable[w.Widget] = ()) -> w.VBox:
         """The whole page; its last widget carries the `app-ready` class for tests."""
         style = None if self.session.links == LINKS_APP else page_style()  # the app has one for all
-        extras = self._stage_extras() if self.wb is not None and 1 <= self.index <= 5 else []
+        extras = self._stage_extras() if self.wb is not None and by_number(self.index).in_method else []
         body = list(self.body)
         if self.index in self.stages_off() and not self.session.client:
             body.insert(0, w.HTML(f'<p class="wb-note">{esc(self.words["stage_off"])}</p>'))
@@ -1031,3 +1030,23 @@ class AddForm:
         for callback in self.on_added:
             callback(entry)
         return entry
+
+
+def form_and_list(
+    page: Page,
+    kind: str,
+    widgets: dict[str, w.Widget],
+    describe: Callable[[Entry], str],
+    *,
+    button: str,
+    saved: str,
+    empty: str,
+    fixed: dict | None = None,
+    **list_options,
+) -> tuple[AddForm, EntryList]:
+    """An AddForm for `kind` and the EntryList of what was added, kept in step: the list is
+    redrawn after each add. `list_options` go to the EntryList (keep, newest_first...)."""
+    form = AddForm(page, kind, widgets, button, fixed=fixed, what=saved)
+    shown = EntryList(page, kind, describe, empty=empty, **list_options)
+    form.on_added.append(lambda _entry: shown.refresh())
+    return form, shown

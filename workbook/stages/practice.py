@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import exchange, report
+from .. import exchange, registry, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from ..text import labels
 from .kit import (
-    PAGES,
     Page,
     Session,
     button,
@@ -87,10 +86,11 @@ class Practice:
         self.welcome = text_area(t["welcome"], rows=3)
         self.stages_on = {
             s: w.Checkbox(value=True, description=f"{s}. {self.stage_names[str(s)]}", indent=False)
-            for s in exchange.STAGES
+            for s in registry.method_numbers()
         }
         self.prompts = {
-            s: text_area(t["prompts"].format(stage=self.stage_names[str(s)]), rows=2) for s in exchange.STAGES
+            s: text_area(t["prompts"].format(stage=self.stage_names[str(s)]), rows=2)
+            for s in registry.method_numbers()
         }
         self.prepare_button = button(t["prepare_button"], primary=True)
         self.prepared = w.HTML()
@@ -244,7 +244,10 @@ class Practice:
             name = wb.name
             shared = list(wb.meta("shared_stages") or [])
             links = " · ".join(self._client_link(s, slug, self.stage_names[str(s)]) for s in shared)
-            journey = f" · {self._client_link(6, slug, PAGES[6][1])}" if shared else ""
+            journey_page = registry.by_key("journey")
+            journey = (
+                f" · {self._client_link(journey_page.number, slug, journey_page.title)}" if shared else ""
+            )
             parts: list[w.Widget] = [
                 w.HTML(
                     f"<p>{esc(t['review_intro'].format(name=name))}</p>"

@@ -3,7 +3,7 @@ to clear strength, the picture of strengths against weaknesses, the case for and
 and a verdict.
 
 Everything is saved the moment it changes (kinds `reason`, `trait`, `case_point`,
-`verdict`; read them back with `wb.frame(kind)`). The charts are drawn once the page is
+`verdict`; read them back with `frames.frame(wb, kind)`). The charts are drawn once the page is
 on screen (`Page.after_shown`), so pandas and plotly never slow the page's first paint,
 and redrawn after every change of a rating or a mark.
 """
@@ -21,7 +21,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from .. import content, model
 from ..model import InvalidEntry
-from ..store import Entry, WorkbookError
+from ..store import Entry
 from .kit import (
     AddForm,
     EntryList,
@@ -29,7 +29,9 @@ from .kit import (
     button,
     dropdown,
     esc,
+    form_and_list,
     log,
+    need_workbook,
     paragraphs,
     shared,
     stacked,
@@ -40,11 +42,6 @@ from .search import shown_choice
 
 SEARCH_MAX = 60
 ALL = "all"  # the area filter's "all areas" (a dropdown shows None as a blank box)
-
-
-def _need(page: Page) -> None:
-    if page.wb is None:
-        raise WorkbookError(content.text("common")["need_workbook_save"])
 
 
 def scale_label(value: int, word: str) -> str:
@@ -98,7 +95,7 @@ class ChoiceWithNote:
 
     def save(self) -> Entry | None:
         """Save the choice and text; returns the entry, or None when only a draft was kept."""
-        _need(self.page)
+        need_workbook(self.page)
         wb = self.page.wb
         value, words = self.choice.value, self.text.value
         if value is None:
@@ -203,7 +200,7 @@ class TraitRow:
         A value the scale does not have (a rating of 5, say) raises InvalidEntry, which the
         page shows as a calm message; nothing saved is changed.
         """
-        _need(self.page)
+        need_workbook(self.page)
         current = self.page.wb.get(self.entry_id)
         data = {**current.data, **changed}
         entry = self.page.wb.put("trait", data, entry_id=self.entry_id)
@@ -359,7 +356,7 @@ class ReasonPage:
 
     def add_trait(self, name, domain) -> Entry:
         """Save a new trait rated 0 ('neither'); refused calmly if it is already listed."""
-        _need(self.page)
+        need_workbook(self.page)
         t = self.t["traits"]
         clean = model.validate("trait", {"name": name, "domain": domain, "rating": 0})
         clean["name"] = " ".join(clean["name"].split())
@@ -450,23 +447,18 @@ class ReasonPage:
         self.case_forms: dict[str, AddForm] = {}
         self.case_lists: dict[str, EntryList] = {}
         for side in model.CASE_SIDES:
-            form = AddForm(
+            form, points = form_and_list(
                 self.page,
                 "case_point",
                 {"text": text_area(t[f"{side}_label"], rows=3, placeholder=t[f"{side}_placeholder"])},
-                t[f"add_{side}"],
-                fixed={"side": side},
-                what=t["saved"],
-            )
-            points = EntryList(
-                self.page,
-                "case_point",
                 lambda e: paragraphs(e["text"]),
+                button=t[f"add_{side}"],
+                saved=t["saved"],
                 empty=t[f"{side}_none"],
+                fixed={"side": side},
                 keep=functools.partial(lambda s, e: e.data.get("side") == s, side),
                 newest_first=False,
             )
-            form.on_added.append(lambda _e, points=points: points.refresh())
             self.case_forms[side], self.case_lists[side] = form, points
             column = w.VBox(
                 [w.HTML(f"<h3>{esc(t[f'{side}_title'])}</h3>"), form.widget, points.widget],

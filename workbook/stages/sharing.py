@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from .. import content, exchange, formats, share
+from .. import content, exchange, formats, registry, share
 from ..model import InvalidEntry
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
@@ -114,7 +114,7 @@ class ShareBox:
         self.t = t
         self.stages = {
             s: w.Checkbox(value=False, description=f"{s}. {words()['stages'][str(s)]}", indent=False)
-            for s in exchange.STAGES
+            for s in registry.method_numbers()
         }
         self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)

@@ -13,7 +13,7 @@ import ipywidgets as w
 import traitlets
 
 from .. import content, model
-from .kit import AddForm, EntryList, Page, SingleForm, button, dropdown, esc, paragraphs, text_area
+from .kit import Page, SingleForm, button, dropdown, esc, form_and_list, text_area, titled
 
 STAGE = 5
 URGENT_ANSWERS = ("yes", "not sure")
@@ -163,7 +163,7 @@ class SupportPage:
         options = support["options"]
         cards = "".join(f"<li><h3>{esc(o['title'])}</h3><p>{esc(o['text'])}</p></li>" for o in options)
         titles = {o["key"]: o["title"] for o in options}
-        self.plan_form = AddForm(
+        self.plan_form, self.plans = form_and_list(
             self.page,
             "support_plan",
             {
@@ -172,19 +172,11 @@ class SupportPage:
                 ),
                 "note": text_area(t["note_label"], rows=2, placeholder=t["note_placeholder"]),
             },
-            t["button"],
-            what=t["saved"],
-        )
-        self.plans = EntryList(
-            self.page,
-            "support_plan",
-            lambda e: (
-                f"<strong>{esc(titles.get(e['option'], e['option']))}</strong>"
-                + (f" — {paragraphs(e['note'])}" if e["note"] else "")
-            ),
+            lambda e: titled(titles.get(e["option"], e["option"]), e["note"]),
+            button=t["button"],
+            saved=t["saved"],
             empty=t["none"],
         )
-        self.plan_form.on_added.append(lambda _e: self.plans.refresh())
         self.page.section(
             t["title"],
             esc(support["intro"]),
