@@ -14,7 +14,7 @@ import functools
 
 import ipywidgets as w
 
-from .. import content, model
+from .. import content, formats, model
 from ..model import InvalidEntry
 from ..store import Entry, WorkbookError
 from .kit import (
@@ -410,7 +410,7 @@ class GrowPage:
 
     def _saved(self, what: str, extra: str = "") -> None:
         """Say 'Saved ... at HH:MM.' and then, if given, a kind word of our own."""
-        stamp = dt.datetime.now().strftime("%H:%M")
+        stamp = formats.clock()
         text = self.page.words["saved"].format(what=esc(what), time=stamp)
         self.page.say(f"✓ {text} {esc(extra)}".rstrip())
 
