@@ -234,9 +234,9 @@ def test_a_problem_is_one_sentence_through_click(home):
 def test_language_is_chosen_for_the_command_and_the_app(capsys, home, monkeypatch):
     from workbook import content
 
-    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
+    monkeypatch.setenv(content.LANGUAGE_ENV, "")  # so the end of the test takes it away again
     assert cli.main(["new", "--language", "es", "a/b"]) == 2
     assert "El nombre de un cuaderno es solo un nombre" in capsys.readouterr().err
     assert cli.app_environment(home.path)[content.LANGUAGE_ENV] == "es"  # the app's kernels too
-    monkeypatch.delenv(content.LANGUAGE_ENV)
+    monkeypatch.setenv(content.LANGUAGE_ENV, "")
     assert cli.main(["list", "--language", "klingon"]) == 2  # only the languages there are
