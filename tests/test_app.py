@@ -185,3 +185,52 @@ def test_charts_are_made_only_for_the_page_still_on_screen(home, slug, monkeypat
     assert drawn == []
     app._message(None, {"event": "drawn", "key": "grow"}, [])
     assert drawn == [app.shown["grow"].widget]
+
+
+@pytest.fixture
+def languages(monkeypatch):
+    """Languages and countries chosen in a test are forgotten after it."""
+    from workbook import content
+
+    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
+    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
+    yield content
+    for by in ("person", "browser"):
+        content.set_language(None, by=by)
+        content.set_country(None, by=by)
+
+
+def test_the_browser_language_builds_the_pages_in_it(home, slug, languages):
+    app = shell.App(home=home.path)
+    app.router.send = lambda message: None
+    app._message(None, {"event": "location", "hash": "feel", "search": "", "language": "es-MX"}, None)
+    shown = _titles(app.shown["feel"].widget)
+    assert "Siéntelo" in shown and "Feel it" not in shown
+    assert "800 911 2000" in shown  # Mexico's crisis line at the top of the page
+    assert app.words["app_title"].endswith("Cuaderno para después de un rechazo")
+
+
+def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slug, languages):
+    app = shell.App(home=home.path)
+    app.go("reason", f"?workbook={slug}")
+    app.go("start")
+    picker = next(
+        w
+        for w in shell._reachable(app.shown["start"].widget).values()
+        if getattr(w, "description", "") == "Language"
+    )
+    picker.value = "es"
+    assert "Empieza aquí" in _titles(app.shown["start"].widget)
+    assert set(app.shown) == {"start"}  # the other pages go, to be built again in Spanish
+    country = next(
+        w
+        for w in shell._reachable(app.shown["start"].widget).values()
+        if getattr(w, "description", "") == "País"
+    )
+    country.value = "ES"
+    with home.open(slug) as wb:
+        assert (wb.meta("language"), wb.meta("country")) == ("es", "ES")
+    languages.set_language(None)  # a new visit: the workbook's own choice is used again
+    languages.set_country(None)
+    app.go("feel")
+    assert "024" in _titles(app.shown["feel"].widget) and "Siéntelo" in _titles(app.shown["feel"].widget)

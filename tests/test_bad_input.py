@@ -54,7 +54,7 @@ def test_giant_text_in_every_box_gets_a_calm_answer(filled, name):
     assert boxes
     for box in boxes:
         box.value = GIANT
-        assert kit.UNEXPECTED not in _status(built), box.description
+        assert kit.content.text("common")["unexpected"] not in _status(built), box.description
     if name in SAVED_AS_TYPED:  # elsewhere text boxes only act when a button is pressed
         assert "wb-problem" in _status(built)  # the person was told why it was not saved
     after = {e.entry_id: e.data for e in filled.entries()}
@@ -69,4 +69,4 @@ def test_every_button_on_an_empty_form_answers_calmly(filled, name):
     assert buttons
     for b in buttons:
         b.click()
-        assert kit.UNEXPECTED not in _status(built), b.description
+        assert kit.content.text("common")["unexpected"] not in _status(built), b.description

@@ -229,3 +229,14 @@ def test_a_problem_is_one_sentence_through_click(home):
     result = CliRunner().invoke(cli.app, ["new", "../x", "--home", str(home.path)])
     assert result.exit_code == 2
     assert result.output.startswith("rejection-workbook: ") and "Traceback" not in result.output
+
+
+def test_language_is_chosen_for_the_command_and_the_app(capsys, home, monkeypatch):
+    from workbook import content
+
+    monkeypatch.setenv(content.LANGUAGE_ENV, "")  # so the end of the test takes it away again
+    assert cli.main(["new", "--language", "es", "a/b"]) == 2
+    assert "El nombre de un cuaderno es solo un nombre" in capsys.readouterr().err
+    assert cli.app_environment(home.path)[content.LANGUAGE_ENV] == "es"  # the app's kernels too
+    monkeypatch.setenv(content.LANGUAGE_ENV, "")
+    assert cli.main(["list", "--language", "klingon"]) == 2  # only the languages there are

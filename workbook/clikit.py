@@ -8,6 +8,7 @@ argparse, so each click command is only a list of options in front of it.
 from __future__ import annotations
 
 import functools
+import os
 from types import SimpleNamespace
 
 import click
@@ -65,5 +66,20 @@ def runs(func):
     return callback
 
 
+def _use_language(_ctx, _param, value: str | None) -> str | None:
+    if value:  # this process, and the app's server and kernels (they inherit it)
+        os.environ[content.LANGUAGE_ENV] = value
+    return value
+
+
 def home_option(command):
+    """--home, and --language (every command that reads workbooks speaks the language)."""
+    command = click.option(
+        "--language",
+        type=click.Choice(content.LANGUAGES),
+        expose_value=False,
+        is_eager=True,
+        callback=_use_language,
+        help=helps("language", env=content.LANGUAGE_ENV),
+    )(command)
     return click.option("--home", help=helps("home", env=HOME_ENV))(command)

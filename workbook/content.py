@@ -15,69 +15,279 @@ from dataclasses import dataclass
 from .paths import data_dir
 
 CRISIS_ENV = "REJECTION_WORKBOOK_CRISIS_LINE"
+LANGUAGE_ENV = "REJECTION_WORKBOOK_LANGUAGE"
+LANGUAGES = ("en", "es")  # English is the source; every other language has `data/text/<code>/`
+
+# The language in use, by who chose it: the person on the start page (saved with their
+# workbook) wins over the server's --language / $REJECTION_WORKBOOK_LANGUAGE, which wins
+# over what their browser says. One kernel serves one person, so this is per process.
+_chosen: dict[str, str] = {}
+
+
+def language_code(value: object) -> str | None:
+    """ "es", "es-MX", "es_AR.UTF-8" -> "es"; None for anything not offered."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].split(".")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+def set_language(value: object, *, by: str = "person") -> str:
+    """Use `value`'s language (by "person" or "browser"); None or unknown forgets that choice.
+    Returns the language now in use."""
+    code = language_code(value)
+    if code:
+        _chosen[by] = code
+    else:
+        _chosen.pop(by, None)
+    return language()
+
+
+def language() -> str:
+    """The language pages are built in now ("en" or "es")."""
+    return (
+        _chosen.get("person")
+        or language_code(os.environ.get(LANGUAGE_ENV))
+        or _chosen.get("browser")
+        or LANGUAGES[0]
+    )
 
 
 @dataclass(frozen=True)
 class Emotion:
-    word: str
+    word: str  # the key kept in the workbook (English), the same in every language
     family: str
     pleasantness: int  # -3 very unpleasant .. 3 very pleasant
     energy: int  # -3 very low .. 3 very high
     hint: str
+    label: str = ""  # the word a person reads, in their language
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.word)
 
 
 @dataclass(frozen=True)
 class Trait:
-    name: str
+    name: str  # the key kept in the workbook (English)
     domain: str
     hint: str
+    label: str = ""  # the name a person reads, in their language
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
 
-def _rows(name: str) -> list[dict]:
+def _rows(name: str, lang: str = "en") -> list[dict]:
+    """The rows of `data/<name>`; in another language, each row's words are replaced by the
+    ones in `data/<lang>/<name>` (matched on the first column, the key the workbook keeps)."""
     with open(data_dir() / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    if lang == LANGUAGES[0]:
+        return rows
+    path = data_dir() / lang / name
+    if not path.exists():
+        return rows
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        key = reader.fieldnames[0]
+        words = {r[key]: r for r in reader}
+    return [{**r, **words.get(r[key], {})} | {key: r[key]} for r in rows]
 
 
 @functools.cache
-def emotions() -> tuple[Emotion, ...]:
-    """The emotion vocabulary, in file order."""
+def _emotions(lang: str) -> tuple[Emotion, ...]:
     return tuple(
-        Emotion(r["word"], r["family"], int(r["pleasantness"]), int(r["energy"]), r["hint"])
-        for r in _rows("emotions.csv")
+        Emotion(
+            r["word"], r["family"], int(r["pleasantness"]), int(r["energy"]), r["hint"], r.get("label", "")
+        )
+        for r in _rows("emotions.csv", lang)
     )
 
 
-@functools.cache
+def emotions() -> tuple[Emotion, ...]:
+    """The emotion vocabulary, in file order, in the language in use."""
+    return _emotions(language())
+
+
 def emotion_index() -> dict[str, Emotion]:
-    """Emotion words to their Emotion."""
-    return {e.word: e for e in emotions()}
+    """Emotion words (the kept keys) to their Emotion."""
+    return _emotion_index(language())
 
 
 @functools.cache
+def _emotion_index(lang: str) -> dict[str, Emotion]:
+    return {e.word: e for e in _emotions(lang)}
+
+
+def emotion_label(word: str) -> str:
+    """The word to show for a kept emotion word (a person's own word is shown as written)."""
+    known = emotion_index().get(word)
+    return known.label if known else word
+
+
+def emotion_from_label(label: str) -> str:
+    """The kept word for a word as shown (or typed) in the language in use."""
+    for e in emotions():
+        if label in (e.label, e.word):
+            return e.word
+    return label
+
+
+@functools.cache
+def _traits(lang: str) -> tuple[Trait, ...]:
+    return tuple(
+        Trait(r["name"], r["domain"], r["hint"], r.get("label", "")) for r in _rows("traits.csv", lang)
+    )
+
+
 def traits() -> tuple[Trait, ...]:
-    """The suggested traits, in file order."""
-    return tuple(Trait(r["name"], r["domain"], r["hint"]) for r in _rows("traits.csv"))
+    """The suggested traits, in file order, in the language in use."""
+    return _traits(language())
+
+
+def trait_label(name: str) -> str:
+    """The name to show for a kept trait name (a person's own trait is shown as written)."""
+    for tr in traits():
+        if tr.name == name:
+            return tr.label
+    return name
 
 
 @functools.cache
+def _rejection_kinds(lang: str) -> dict[str, str]:
+    return {r["key"]: r["label"] for r in _rows("rejection_kinds.csv", lang)}
+
+
 def rejection_kinds() -> dict[str, str]:
     """Rejection kind key -> the label a person sees."""
-    return {r["key"]: r["label"] for r in _rows("rejection_kinds.csv")}
+    return _rejection_kinds(language())
+
+
+def area_name(domain: str) -> str:
+    """A trait area's name on its own ("Skills and experience"); an unknown area as written."""
+    return text("reason")["areas"].get(domain, domain)
+
+
+def area_word(domain: str) -> str:
+    """A trait area's name inside a line ("skills and experience")."""
+    return text("reason")["area_words"].get(domain, domain)
+
+
+def text(page: str) -> dict:
+    """The words of one page (`data/text/<page>.toml`, or `data/text/<lang>/<page>.toml`) as
+    a nested dict, in the language in use."""
+    return _text(page, language())
 
 
 @functools.cache
-def text(page: str) -> dict:
-    """The words of one page (`data/text/<page>.toml`) as a nested dict."""
-    with open(data_dir() / "text" / f"{page}.toml", "rb") as fh:
+def _text(page: str, lang: str) -> dict:
+    english = _toml(data_dir() / "text" / f"{page}.toml")
+    if lang == LANGUAGES[0]:
+        return english
+    path = data_dir() / "text" / lang / f"{page}.toml"
+    # a missing word falls back to English rather than failing a page (tests/test_languages.py
+    # fails the build when a word is missing)
+    return _over(english, _toml(path)) if path.exists() else english
+
+
+def _toml(path) -> dict:
+    with open(path, "rb") as fh:
         return tomllib.load(fh)
 
 
-@functools.cache
+def _over(base: dict, top: dict) -> dict:
+    """`base` with every value `top` also has replaced by top's (tables merged key by key)."""
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = (
+            _over(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
+    return out
+
+
 def resources() -> dict:
-    """Crisis and support resources; the crisis line can be set with $REJECTION_WORKBOOK_CRISIS_LINE."""
-    with open(data_dir() / "resources.toml", "rb") as fh:
-        found = tomllib.load(fh)
+    """Crisis and support resources in the language in use. The crisis line is the person's
+    country's (`crisis_lines.csv`); $REJECTION_WORKBOOK_CRISIS_LINE puts another in its place."""
+    found = _resources(language())
     override = os.environ.get(CRISIS_ENV, "").strip()
     if override:
-        found["crisis"]["line"] = override[:300]
+        return _over(found, {"crisis": {"line": override[:300]}})
+    line = crisis_lines().get(country() or "")
+    # A country guessed from the browser leaves the usual words alone when they already
+    # name its line (US English: 988); one the person picked is always said plainly.
+    if line and not _country.get("person") and line.number in found["crisis"]["line"]:
+        line = None
+    if line:
+        crisis = found["crisis"]
+        hours = crisis["hours"].format(hours=line.hours) if line.hours else ""
+        said = crisis["country_line"].format(
+            country=country_name(line.country), number=line.number, name=line.name, hours=hours
+        )
+        return _over(found, {"crisis": {"line": said}})
     return found
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    country: str  # ISO 3166 code, "GB"
+    number: str
+    name: str
+    hours: str
+    source: str  # the public page the line was checked against
+    checked: str  # when (ISO date)
+
+
+@functools.cache
+def crisis_lines() -> dict[str, CrisisLine]:
+    """Country code -> its national crisis line, each checked against a public source."""
+    return {
+        r["country"]: CrisisLine(r["country"], r["number"], r["name"], r["hours"], r["source"], r["checked"])
+        for r in _rows("crisis_lines.csv")
+    }
+
+
+def country_name(code: str) -> str:
+    """A country's name in the language in use (from Babel's copy of CLDR)."""
+    from babel import Locale
+
+    return Locale.parse(language()).territories.get(code, code)
+
+
+def country_code(value: object) -> str | None:
+    """ "GB", "gb", or the region of "en-GB" / "es_MX" -> a code with a crisis line; else None."""
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().replace("_", "-").split(".")[0].split("-")
+    # a bare "es" is a language, not Spain: a code alone must be written as a code ("ES")
+    code = parts[-1].upper() if len(parts) > 1 or parts[0].isupper() else ""
+    return code if code in crisis_lines() else None
+
+
+def set_country(value: object, *, by: str = "person") -> str | None:
+    """Use `value`'s country (by "person", or "browser" from its language tag); None forgets."""
+    code = country_code(value)
+    if code:
+        _country[by] = code
+    else:
+        _country.pop(by, None)
+    return country()
+
+
+def country() -> str | None:
+    """The person's country (the one they picked, else their browser's region), or None."""
+    return _country.get("person") or _country.get("browser")
+
+
+_country: dict[str, str] = {}
+
+
+@functools.cache
+def _resources(lang: str) -> dict:
+    english = _toml(data_dir() / "resources.toml")
+    path = data_dir() / lang / "resources.toml"
+    return _over(english, _toml(path)) if lang != LANGUAGES[0] and path.exists() else english
+
+
+resources.cache_clear = _resources.cache_clear  # the setting is read on every call; kept for callers

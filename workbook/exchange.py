@@ -35,13 +35,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model, registry, share
+from . import messages, model, registry, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import DISK_FULL, NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
 from .store import practice_home as practice_home  # lives with Home; the exchange's callers find it here
+from .store import say as store_say
 from .text import clean_text
+
+
+def say(key: str, **values) -> str:
+    """A message about share, start and notes files (data/text/messages.toml, [exchange])."""
+    return messages.say(f"exchange.{key}", **values)
+
 
 MAX_PROMPTS_PER_STAGE = 20
 
@@ -81,11 +88,11 @@ def check_stages(stages: Iterable, *, what: str = "share") -> list[int]:
     try:
         chosen = sorted({int(s) for s in stages})
     except (TypeError, ValueError):
-        raise InvalidEntry("Stages are numbered 1 to 5.") from None
+        raise InvalidEntry(say("stage_numbers")) from None
     if not chosen:
-        raise InvalidEntry(f"Choose at least one stage to {what}.")
+        raise InvalidEntry(say(f"choose_stage_{what}"))
     if any(s not in registry.method_numbers() for s in chosen):
-        raise InvalidEntry("Stages are numbered 1 to 5.")
+        raise InvalidEntry(say("stage_numbers"))
     return chosen
 
 
@@ -127,15 +134,15 @@ def prepare(
     fails, no client copy is left behind, so trying again works.
     """
     alias = check_name(alias)
-    stages_on = check_stages(registry.method_numbers() if stages_on is None else stages_on, what="turn on")
-    welcome_note = clean_text(welcome_note or "", what="welcome note").strip()
+    stages_on = check_stages(registry.method_numbers() if stages_on is None else stages_on, what="turn_on")
+    welcome_note = clean_text(welcome_note or "", what=say("welcome_word")).strip()
     if len(welcome_note) > share.MAX_WELCOME:
-        raise InvalidEntry(f"Please keep the welcome note to {share.MAX_WELCOME:,} characters.")
+        raise InvalidEntry(say("welcome_long", n=share.MAX_WELCOME))
     clean_prompts: list[tuple[int, str]] = []
     for stage, texts in (prompts or {}).items():
         texts = [t.strip() for t in texts if t and t.strip()]
         if len(texts) > MAX_PROMPTS_PER_STAGE:
-            raise InvalidEntry(f"Up to {MAX_PROMPTS_PER_STAGE} questions fit on one stage.")
+            raise InvalidEntry(say("too_many_prompts", n=MAX_PROMPTS_PER_STAGE))
         for text in texts:
             clean_prompts.append(
                 (int(stage), model.validate("therapist_prompt", {"stage": stage, "text": text})["text"])
@@ -181,9 +188,7 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
     if existing is not None:
         found = existing.name
         existing.close()
-        raise ShareError(
-            f"You already started a workbook from this file: '{found}'. You'll find it on the start page."
-        )
+        raise ShareError(say("already_started", name=found))
     home.ensure()
     with home.creating(_unique_name(home, name)) as wb:
         wb.set_meta("exchange_id", bundle.exchange_id)
@@ -245,10 +250,7 @@ def open_return(wb: Workbook, data: bytes, *, passphrase: str | None = None) -> 
     """Add the therapist's notes from a notes file to `wb`; returns the merge counts."""
     bundle = share.read(data, passphrase=passphrase, expect="return")
     if bundle.exchange_id != exchange_id(wb):
-        raise ShareError(
-            f"These notes were written for another workbook ('{bundle.name}'), not '{wb.name}'. "
-            "Open the workbook they belong to, then try again. Nothing was changed."
-        )
+        raise ShareError(say("other_workbook", theirs=bundle.name, this=wb.name))
     return wb.apply_revisions(bundle.revisions)
 
 
@@ -351,17 +353,13 @@ def check_out(path: str | os.PathLike, *, force: bool = False) -> Path:
     path = Path(path).expanduser()
     folder = path.parent
     if not folder.is_dir():
-        raise WorkbookError(f"The folder {folder} doesn't exist. Make it first, or save somewhere else.")
+        raise WorkbookError(say("no_folder", folder=str(folder)))
     if path.is_dir():
-        raise WorkbookError(
-            f"{path} is a folder. Please give a file name, such as {file_name('alex', 'share')}."
-        )
+        raise WorkbookError(say("is_folder", path=str(path), example=file_name("alex", "share")))
     if path.exists() and not force:
-        raise WorkbookError(
-            f"There is already a file at {path}. Choose another name, or add --force to replace it."
-        )
+        raise WorkbookError(say("file_exists_force", path=str(path)))
     if not os.access(folder, os.W_OK):
-        raise WorkbookError(f"The folder {folder} can't be written to. Please save somewhere else.")
+        raise WorkbookError(say("folder_cant_write", folder=str(folder)))
     return path
 
 
@@ -387,11 +385,11 @@ def save_file(data: bytes, path: str | os.PathLike, *, force: bool = False) -> P
         finally:
             tmp.unlink(missing_ok=True)
     except FileExistsError:
-        raise WorkbookError(
-            f"There is already a file at {path}. Choose another name, or add --force."
-        ) from None
+        raise WorkbookError(say("file_exists", path=str(path))) from None
     except OSError as exc:
         raise WorkbookError(
-            DISK_FULL if disk_full(exc) else f"The file {path} could not be saved ({exc.strerror})."
+            store_say("disk_full")
+            if disk_full(exc)
+            else say("not_saved", path=str(path), reason=exc.strerror)
         ) from exc
     return path

@@ -29,7 +29,14 @@ import pandas as pd
 
 from . import __version__, portable
 from .frames import all_frames
+from .messages import say as _say
 from .store import Workbook, WorkbookError
+
+
+def say(key: str, **values) -> str:
+    """A message of the export (data/text/messages.toml, [export]), README included."""
+    return _say(f"export.{key}", **values)
+
 
 FORMAT = "rejection-workbook-export"
 FORMAT_VERSION = 1
@@ -37,23 +44,6 @@ CSV_ENCODING = "utf-8-sig"
 TABLES = "tables"
 COLUMNS_FILE = f"{TABLES}/columns.json"
 JSON_FILE = "workbook.json"
-
-README = """\
-Your workbook, exported on {date}
-=================================
-
-This folder holds everything in the workbook "{name}".
-
-- workbook.json has every entry, with the date it was made and last changed.
-- The "tables" folder has one spreadsheet (CSV) file for each part of the workbook:
-  for example checkin.csv holds your emotion check-ins, emotions.csv has one row per
-  feeling per check-in, and letter.csv holds the letters you wrote to yourself.
-  Any spreadsheet program can open them.
-
-These files are private, and they are not locked with a password. Keep them somewhere
-only you can reach, and share them only with people you trust.
-"""
-
 
 # -- CSV --------------------------------------------------------------------------------------
 # A text cell a spreadsheet would run as a formula (OWASP, "CSV injection") gets a leading
@@ -213,7 +203,8 @@ def export_zip(wb: Workbook, frames: dict[str, pd.DataFrame] | None = None) -> b
             info.external_attr = 0o600 << 16
             zf.writestr(info, data)
 
-        add("README.txt", README.format(date=today.isoformat(), name=wb.name).encode("utf-8"))
+        readme = say("readme", date=today.isoformat(), name=wb.name)
+        add("README.txt", readme.encode("utf-8"))
         add(JSON_FILE, json.dumps(workbook_json(wb), ensure_ascii=False, indent=1).encode("utf-8"))
         for filename, data in frames_to_csv_files(frames).items():
             add(f"{TABLES}/{filename}", data)
@@ -245,18 +236,16 @@ def write_private(path: str | os.PathLike, data: bytes) -> Path:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise WorkbookError(
-            f"There is already a file at {path}. Choose another name, so nothing is lost."
-        ) from None
+        raise WorkbookError(say("file_exists", path=str(path))) from None
     except OSError as exc:
-        raise WorkbookError(f"The export could not be saved at {path} ({exc.strerror}).") from exc
+        raise WorkbookError(say("not_saved", path=str(path), reason=exc.strerror)) from exc
     try:
         portable.owner_only(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     except OSError as exc:
         path.unlink(missing_ok=True)
-        raise WorkbookError(f"The export could not be saved at {path} ({exc.strerror}).") from exc
+        raise WorkbookError(say("not_saved", path=str(path), reason=exc.strerror)) from exc
     return path
 
 

@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import registry
+from . import content, registry
 from . import text as _text_rule
 from .errors import InvalidEntry
+from .messages import say
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -74,7 +75,9 @@ class Field:
 
     @property
     def title(self) -> str:
+        """The field's name as a person reads it, in their language (data/text/messages.toml)."""
         title = self.label or self.name.replace("_", " ")
+        title = content.text("messages")["fields"].get(title, title)
         return title[:1].upper() + title[1:]
 
 
@@ -364,7 +367,7 @@ def kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except (KeyError, TypeError):
-        raise InvalidEntry(f"There is no kind of entry called {name!r}.") from None
+        raise InvalidEntry(say("no_kind", name=repr(name))) from None
 
 
 def _check_text(f: Field, value: Any) -> str:
@@ -374,25 +377,22 @@ def _check_text(f: Field, value: Any) -> str:
     else:
         value = _text_rule.clean_text(value, what=f.title)
         if not value.strip():
-            raise InvalidEntry(f"Please fill in “{f.title}”.")
+            raise InvalidEntry(say("fill_in", field=f.title))
     if len(value) > f.max_len:
-        raise InvalidEntry(
-            f"What you wrote in “{f.title}” is {len(value):,} characters — more than the "
-            f"{f.max_len:,} that fit in one place. Nothing was changed; you could split it in two."
-        )
+        raise InvalidEntry(say("too_long", field=f.title, length=len(value), most=f.max_len))
     return value
 
 
 def _check_number(f: Field, value: Any, cast) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidEntry(f"“{f.title}” should be a number.")
+        raise InvalidEntry(say("number", field=f.title))
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidEntry(f"“{f.title}” should be a number.")
+        raise InvalidEntry(say("number", field=f.title))
     if cast is int and value != int(value):
-        raise InvalidEntry(f"“{f.title}” should be a whole number.")
+        raise InvalidEntry(say("whole_number", field=f.title))
     value = cast(value)
     if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
-        raise InvalidEntry(f"“{f.title}” goes from {f.low:g} to {f.high:g}; {value:g} is outside.")
+        raise InvalidEntry(say("out_of_range", field=f.title, low=f.low, high=f.high, value=value))
     return value
 
 
@@ -403,11 +403,11 @@ def _check_date(f: Field, value: Any) -> str:
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(f"“{f.title}” should be a date.") from None
+            raise InvalidEntry(say("date", field=f.title)) from None
     if not isinstance(value, dt.date):
-        raise InvalidEntry(f"“{f.title}” should be a date.")
+        raise InvalidEntry(say("date", field=f.title))
     if not (dt.date(1900, 1, 1) <= value <= dt.date(2200, 12, 31)):
-        raise InvalidEntry(f"“{f.title}” should be a real date ({value.year} is out of range).")
+        raise InvalidEntry(say("real_date", field=f.title, year=str(value.year)))
     return value.isoformat()
 
 
@@ -416,9 +416,9 @@ def _check_datetime(f: Field, value: Any) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(f"“{f.title}” should be a date and time.") from None
+            raise InvalidEntry(say("date_time", field=f.title)) from None
     if not isinstance(value, dt.datetime):
-        raise InvalidEntry(f"“{f.title}” should be a date and time.")
+        raise InvalidEntry(say("date_time", field=f.title))
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
@@ -426,24 +426,26 @@ def _check_datetime(f: Field, value: Any) -> str:
 
 @functools.lru_cache(maxsize=4096)  # feelings come from a small vocabulary: a file repeats them
 def _emotion_name(name: str | None) -> str:
-    return _text_rule.clean_name(name, what="feeling", empty="Each feeling needs a name.").lower()
+    return _text_rule.clean_name(name, what=say("feeling_word"), empty=say("feeling_name")).lower()
 
 
 def check_ratings(value: Any) -> dict[str, int]:
     """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
     if not isinstance(value, dict) or not value:
-        raise InvalidEntry("Pick at least one feeling for this check-in.")
+        raise InvalidEntry(say("pick_feeling"))
     if len(value) > MAX_RATINGS:
-        raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
+        raise InvalidEntry(say("too_many_feelings", n=MAX_RATINGS))
     clean = {}
     for emotion, intensity in value.items():
         emotion = _emotion_name(emotion) if isinstance(emotion, str) else _emotion_name(None)
         if len(emotion) > MAX_EMOTION_LEN:
-            raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
+            raise InvalidEntry(say("feeling_too_long", n=MAX_EMOTION_LEN))
         if isinstance(intensity, bool) or not isinstance(intensity, int | float):
-            raise InvalidEntry(f"How strong '{emotion}' feels should be a number from 0 to 10.")
+            raise InvalidEntry(say("strength_number", feeling=content.emotion_label(emotion)))
         if not (0 <= intensity <= 10) or intensity != int(intensity):
-            raise InvalidEntry(f"How strong '{emotion}' feels goes from 0 to 10; {intensity} is outside.")
+            raise InvalidEntry(
+                say("strength_range", feeling=content.emotion_label(emotion), value=str(intensity))
+            )
         clean[emotion] = int(intensity)
     return clean
 
@@ -457,11 +459,11 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_number(f, value, float)
     if f.type == "bool":
         if not isinstance(value, bool):
-            raise InvalidEntry(f"“{f.title}” should be yes or no.")
+            raise InvalidEntry(say("yes_no", field=f.title))
         return value
     if f.type == "choice":
         if value not in f.choices:
-            raise InvalidEntry(f"“{f.title}” should be one of: {', '.join(map(str, f.choices))}.")
+            raise InvalidEntry(say("one_of", field=f.title, choices=", ".join(map(str, f.choices))))
         return value
     if f.type == "date":
         return _check_date(f, value)
@@ -469,7 +471,7 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_datetime(f, value)
     if f.type == "ref":
         if not isinstance(value, str) or not value or len(value) > 64:
-            raise InvalidEntry(f"“{f.title}” is not one this workbook knows.")
+            raise InvalidEntry(say("unknown_ref", field=f.title))
         return value
     if f.type == "ratings":
         return check_ratings(value)
@@ -494,16 +496,16 @@ def validate(kind_name: str, data: Any) -> dict:
     """
     k = kind(kind_name)
     if not isinstance(data, dict):
-        raise InvalidEntry("This entry could not be read.")
+        raise InvalidEntry(say("unreadable"))
     unknown = set(data) - set(k.field_map)
     if unknown:
-        raise InvalidEntry(f"A {k.name.replace('_', ' ')} has no {sorted(unknown)[0]!r}.")
+        raise InvalidEntry(say("no_field", kind=k.name.replace("_", " "), field=repr(sorted(unknown)[0])))
     clean = {}
     for f in k.fields:
         value = data.get(f.name)
         if _is_empty(value) and f.type not in ("ratings",):
             if f.required:
-                raise InvalidEntry(f"Please fill in “{f.title}” first.")
+                raise InvalidEntry(say("fill_in_first", field=f.title))
             clean[f.name] = None
             continue
         clean[f.name] = _check_field(f, value)

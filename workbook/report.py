@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import content, model, registry
+from . import content, formats, model, registry
 from .store import Entry, Workbook
 
 FONT_DIRS = (
@@ -63,14 +63,15 @@ def _show(value, f: model.Field) -> str:
     if f.type == "bool":
         return words["yes"] if value else words["no"]
     if f.type == "ratings":
-        return ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
+        ranked = sorted(value.items(), key=lambda kv: -kv[1])
+        return ", ".join(f"{content.emotion_label(k)} {v}" for k, v in ranked)
     if f.type == "date":
-        return dt.date.fromisoformat(value).strftime("%-d %b %Y")
+        return formats.day(value)
     return str(value)
 
 
 def _when(iso: str) -> str:
-    return dt.datetime.fromisoformat(iso).astimezone().strftime("%-d %b %Y")
+    return formats.day(iso)
 
 
 def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = True) -> list[Block]:
@@ -88,7 +89,7 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
     if title:
         blocks = [
             Block("h1", t["title"].format(name=wb.name)),
-            Block("p", t["made"].format(date=dt.date.today().strftime("%-d %b %Y"))),
+            Block("p", t["made"].format(date=formats.day(dt.date.today()))),
             Block(
                 "p",
                 t["all_stages"]
@@ -190,7 +191,9 @@ def _traits(group: list[Entry], _everything: list[Entry]) -> list[Block]:
     def line(e: Entry) -> str:
         rating = int(e.data.get("rating") or 0)
         number = "0" if rating == 0 else f"{rating:+d}".replace("-", "−")
-        text = t["trait_line"].format(name=e.data["name"], rating=f"{number}, {scale[rating - low]}")
+        text = t["trait_line"].format(
+            name=content.trait_label(e.data["name"]), rating=f"{number}, {scale[rating - low]}"
+        )
         note = (e.data.get("note") or "").strip()
         return f"{text} — {note}" if note else text
 
@@ -204,7 +207,7 @@ def _traits(group: list[Entry], _everything: list[Entry]) -> list[Block]:
         mine = [line(e) for e in ordered if keep(int(e.data.get("rating") or 0))]
         if mine:
             blocks.append(Block("field", "\n".join(mine), label=label))
-    touched = [e.data["name"] for e in group if e.data.get("touched")]
+    touched = [content.trait_label(e.data["name"]) for e in group if e.data.get("touched")]
     if touched:
         blocks.append(Block("field", ", ".join(touched), label=t["touched"]))
     return blocks
@@ -234,7 +237,7 @@ def _charts(stage: int, found: list[Entry]) -> list[Block]:
         blocks.append(Block("chart", t["chart_checkins"], svg=svg_line(points, t["chart_checkins"])))
     traits = [e for e in found if e.kind == "trait"]
     if len(traits) > 1:  # a chart of one bar says no more than the words below
-        rows = [(e.data["name"], e.data["rating"]) for e in traits]
+        rows = [(content.trait_label(e.data["name"]), e.data["rating"]) for e in traits]
         blocks.append(
             Block("chart", t["chart_traits"], svg=svg_bars(rows, t["chart_traits"], low=-3, high=3))
         )

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model, portable, text
+from . import messages, model, portable, text
 from .model import InvalidEntry
 from .paths import home_dir
 
@@ -29,31 +29,23 @@ SUFFIX = ".workbook"
 NAME_MAX = 80
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # always used with fullmatch
 BUSY_TIMEOUT_MS = 5000
-READ_ONLY = "This workbook is open read-only, so nothing was changed."
 STAGING = ".creating"  # a workbook being made; renamed to `slug.workbook` only once complete
-DISK_FULL = (
-    "The disk is full, so nothing could be saved. Please free some space (empty the bin or "
-    "move large files), then try again. Nothing that was already saved is lost."
-)
 # Errors a damaged or unwritable file gives: SQLite's, and undecodable bytes where text should be.
 OPEN_ERRORS = (sqlite3.Error, UnicodeError, ValueError, OSError)
 
 
 def damaged(file: str | os.PathLike) -> str:
     """What to say about a damaged workbook file, naming it."""
-    return (
-        f"The workbook file {Path(file).name} is damaged and can't be opened. It was left exactly "
-        "as it is (it is never overwritten). If you exported it (a .zip from `rejection-workbook "
-        "export`), your writing is in that export; start a new workbook and copy from it."
-    )
+    return say("damaged", file=Path(file).name)
 
 
 def read_only_folder(folder: str | os.PathLike) -> str:
-    return (
-        f"The workbook folder {folder} is read-only, so its workbooks can't be opened (opening "
-        "one writes a small lock file beside it). Make the folder writable, or choose another "
-        "with --home. Nothing was changed."
-    )
+    return say("read_only_folder", folder=str(folder))
+
+
+def say(key: str, **values) -> str:
+    """A message of the store (data/text/messages.toml, [store]) in the person's language."""
+    return messages.say(f"store.{key}", **values)
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -162,22 +154,18 @@ def now() -> str:
 def check_name(name: object) -> str:
     """A workbook's display name, tidied by the text rule (`workbook.text`); InvalidEntry when
     it is empty or looks like a path."""
-    name = text.clean_name(
-        name, what="name", empty="Please give the workbook a name, for example 'After the interview'."
-    )
+    name = text.clean_name(name, what=say("name_word"), empty=say("name_empty"))
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise InvalidEntry(
-            "A workbook name is just a name, like 'After the interview' — it can't contain /, \\ or '..'."
-        )
+        raise InvalidEntry(say("name_path"))
     if len(name) > NAME_MAX:
-        raise InvalidEntry(f"Please keep the name to {NAME_MAX} characters or fewer.")
+        raise InvalidEntry(say("name_long", n=NAME_MAX))
     return name
 
 
 def check_slug(slug: object) -> str:
     """A workbook's file key as sent by a page or link; WorkbookError if it is not one."""
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
-        raise WorkbookError("That link does not point to a workbook on this computer.")
+        raise WorkbookError(say("bad_link"))
     return slug
 
 
@@ -222,10 +210,10 @@ class Workbook:
                 _private_file(path)
             except OSError as exc:
                 raise WorkbookError(
-                    DISK_FULL if disk_full(exc) else f"{path.parent} can't be written to."
+                    say("disk_full") if disk_full(exc) else say("cant_write", folder=str(path.parent))
                 ) from exc
         elif not path.exists():
-            raise WorkbookError("That workbook isn't here any more. Choose another on the start page.")
+            raise WorkbookError(say("gone"))
         conn = None
         try:
             conn = _connect(path)
@@ -248,14 +236,11 @@ class Workbook:
             if isinstance(exc, WorkbookError):
                 raise
             if disk_full(exc):
-                raise WorkbookError(DISK_FULL) from exc
+                raise WorkbookError(say("disk_full")) from exc
             if not os.access(path.parent, os.W_OK) or "readonly" in str(exc):
                 raise WorkbookError(read_only_folder(path.parent)) from exc
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise WorkbookError(
-                    "This workbook could not be opened — it is in use by another program. "
-                    "Nothing in it was changed; please try again in a moment."
-                ) from exc
+                raise WorkbookError(say("in_use")) from exc
             raise WorkbookError(damaged(path)) from exc
         return wb
 
@@ -268,9 +253,9 @@ class Workbook:
         try:
             busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()["busy"]
         except sqlite3.Error as exc:
-            raise WorkbookError(DISK_FULL if disk_full(exc) else damaged(self.path)) from exc
+            raise WorkbookError(say("disk_full") if disk_full(exc) else damaged(self.path)) from exc
         if busy:
-            raise WorkbookError("The new workbook is still in use, so it wasn't finished; please try again.")
+            raise WorkbookError(say("new_in_use"))
 
     def __enter__(self):
         return self
@@ -282,33 +267,26 @@ class Workbook:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; a locked or failed write raises WorkbookError."""
         if self.read_only:
-            raise WorkbookError(READ_ONLY)
+            raise WorkbookError(say("read_only"))
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if disk_full(exc):
-                raise WorkbookError(DISK_FULL) from exc
-            raise WorkbookError(
-                "The workbook is busy in another window and could not save just now. "
-                "What you wrote is still on the page — please try again in a moment."
-            ) from exc
+                raise WorkbookError(say("disk_full")) from exc
+            raise WorkbookError(say("busy")) from exc
         try:
             yield self._conn
         except BaseException as exc:
             self._rollback()
             if isinstance(exc, sqlite3.Error) and disk_full(exc):
-                raise WorkbookError(DISK_FULL) from exc
+                raise WorkbookError(say("disk_full")) from exc
             raise
         else:
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 self._rollback()
-                raise WorkbookError(
-                    DISK_FULL
-                    if disk_full(exc)
-                    else "The workbook could not save just now. What you wrote is still on the page."
-                ) from exc
+                raise WorkbookError(say("disk_full") if disk_full(exc) else say("not_saved")) from exc
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # SQLite may already have rolled back (disk full)
@@ -384,7 +362,7 @@ class Workbook:
         """
         clean = model.validate(kind, data)
         if author not in model.AUTHORS:
-            raise InvalidEntry(f"Unknown author {author!r}.")
+            raise InvalidEntry(say("unknown_author", author=repr(author)))
         if model.kind(kind).single and entry_id is None:
             existing = self.entries(kind)
             entry_id = existing[0].entry_id if existing else None
@@ -392,9 +370,9 @@ class Workbook:
         with self._write() as conn:
             row = self._current_row(entry_id) if entry_id else None
             if entry_id and row is None:
-                raise WorkbookError("That entry is no longer in this workbook.")
+                raise WorkbookError(say("entry_gone"))
             if row is not None and row["kind"] != kind:
-                raise InvalidEntry("That entry is of another kind.")
+                raise InvalidEntry(say("other_kind"))
             if row is not None and row["data"] == payload and not row["deleted"]:
                 return _entry(row)
             stamp = self._stamp() if at is None else _replayed_stamp(at)
@@ -434,7 +412,7 @@ class Workbook:
         with self._write() as conn:
             row = self._current_row(entry_id)
             if row is None:
-                raise WorkbookError("That entry is no longer in this workbook.")
+                raise WorkbookError(say("entry_gone"))
             if bool(row["deleted"]) == deleted:
                 return _entry(row)
             stamp = self._stamp()
@@ -505,10 +483,7 @@ class Workbook:
                 "GROUP BY entry_id HAVING count(DISTINCT kind) > 1 LIMIT 1"
             ).fetchone()
             if clash:
-                raise WorkbookError(
-                    "One entry in the file is of a different kind than the same entry here, so "
-                    "nothing was brought in."
-                )
+                raise WorkbookError(say("kind_clash"))
             conn.execute(
                 "WITH ranked AS (SELECT entry_id, kind, rev_id, author, written_at, deleted, data, "
                 "row_number() OVER (PARTITION BY entry_id ORDER BY written_at DESC, rev_id DESC) AS n, "
@@ -529,7 +504,7 @@ class Workbook:
         """The current version of an entry (deleted or not); WorkbookError if unknown."""
         row = self._current_row(entry_id)
         if row is None:
-            raise WorkbookError("That entry is no longer in this workbook.")
+            raise WorkbookError(say("entry_gone"))
         return _entry(row)
 
     def entries(self, kind: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
@@ -621,10 +596,7 @@ def _version(conn: sqlite3.Connection) -> int:
     """How many migrations the file has had; WorkbookError when a newer app made it."""
     version = conn.execute("PRAGMA user_version").fetchone()["user_version"]
     if version > SCHEMA_VERSION:
-        raise WorkbookError(
-            "This workbook was made by a newer version of the app. Please update the app "
-            "to open it; the file was left as it is."
-        )
+        raise WorkbookError(say("newer"))
     return version
 
 
@@ -721,10 +693,7 @@ class Home:
             if info.st_mode & 0o077 and hasattr(os, "getuid") and info.st_uid == os.getuid():
                 os.chmod(self.path, 0o700)
         except OSError as exc:
-            raise WorkbookError(
-                f"The workbook folder {self.path} can't be written to. Choose another folder "
-                "with --home or the REJECTION_WORKBOOK_HOME setting."
-            ) from exc
+            raise WorkbookError(say("home_cant_write", folder=str(self.path))) from exc
         return self.path
 
     @property
@@ -758,7 +727,9 @@ class Home:
                 found.append(_peek(path))
             except (WorkbookError, *OPEN_ERRORS) as exc:
                 problem = str(exc) if isinstance(exc, WorkbookError) else damaged(path)
-                found.append(WorkbookInfo(path.stem, f"{path.stem} (can't be opened)", path, "", problem))
+                found.append(
+                    WorkbookInfo(path.stem, say("cant_open_name", name=path.stem), path, "", problem)
+                )
         return sorted(found, key=lambda info: info.updated_at, reverse=True)
 
     def check(self, *, write: bool = True) -> bool:
@@ -775,8 +746,7 @@ class Home:
                 raise WorkbookError(read_only_folder(self.path))
         except OSError as exc:
             raise WorkbookError(
-                f"The workbook folder {self.path} can't be read ({exc.strerror or type(exc).__name__}). "
-                "Check its permissions, or choose another folder with --home."
+                say("home_cant_read", folder=str(self.path), reason=exc.strerror or type(exc).__name__)
             ) from exc
         return True
 
@@ -804,7 +774,7 @@ class Home:
         """
         name = check_name(name)
         if any(info.name.casefold() == name.casefold() for info in self.list()):
-            raise InvalidEntry(f"There is already a workbook called '{name}'. Try another name.")
+            raise InvalidEntry(say("name_taken_try", name=name))
         self.ensure()
         self._sweep()
         base = _slugify(name)
@@ -826,11 +796,9 @@ class Home:
             try:
                 os.link(staged, final)  # never replaces a file that appeared meanwhile
             except FileExistsError:
-                raise WorkbookError(
-                    f"A workbook file {final.name} appeared meanwhile; please try again."
-                ) from None
+                raise WorkbookError(say("appeared", file=final.name)) from None
             except OSError as exc:
-                raise WorkbookError(DISK_FULL if disk_full(exc) else str(exc)) from exc
+                raise WorkbookError(say("disk_full") if disk_full(exc) else str(exc)) from exc
             wb.path = final
         except BaseException:
             wb.close()
@@ -852,14 +820,14 @@ class Home:
         """Open the workbook with this slug; WorkbookError if there is none."""
         path = self.path_for(slug)
         if not path.exists():
-            raise WorkbookError("That workbook isn't on this computer. Choose one on the start page.")
+            raise WorkbookError(say("not_here"))
         return Workbook.open(path, read_only=read_only)
 
     def rename(self, slug: str, new_name: str) -> None:
         """Give a workbook a new display name (its file and links stay the same)."""
         new_name = check_name(new_name)
         if any(i.name.casefold() == new_name.casefold() and i.slug != slug for i in self.list()):
-            raise InvalidEntry(f"There is already a workbook called '{new_name}'.")
+            raise InvalidEntry(say("name_taken", name=new_name))
         with self.open(slug) as wb:
             wb.set_meta("name", new_name)
 

@@ -18,42 +18,42 @@ import re
 import unicodedata
 
 from .errors import InvalidEntry
+from .messages import say
 
 # C0 and C1 controls and DEL (newline, carriage return and tab are decided per kind of text),
 # and the embeddings, overrides and isolates that reorder how text displays ("Trojan source").
 _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("[\n\r\t]")
 
-NOT_TEXT = "“{what}” holds characters that aren't valid text (perhaps a damaged copy and paste)."
 
-
-def clean_text(value: str, *, what: str = "This text", multiline: bool = True) -> str:
+def clean_text(value: str, *, what: str | None = None, multiline: bool = True) -> str:
     """`value` with control and direction-override characters removed; InvalidEntry if not valid text.
 
     With `multiline=False` line breaks and tabs become spaces.
     """
     if not isinstance(value, str):
-        raise InvalidEntry(f"“{what}” should be text.")
+        raise InvalidEntry(say("should_be_text", field=what or say("this_text")))
     if value.isascii() and value.isprintable():
         return value  # the common case, with nothing to remove (checked quickly)
     try:
         value.encode("utf-8")  # only a lone surrogate can't be: the quickest way to find one
     except UnicodeEncodeError:
-        raise InvalidEntry(NOT_TEXT.format(what=what)) from None
+        raise InvalidEntry(say("not_text", field=what or say("this_text"))) from None
     value = _DROP.sub("", value)
     return value if multiline else _LINE_BREAKS.sub(" ", value)
 
 
-def clean_name(value: object, *, what: str = "The name", empty: str | None = None) -> str:
+def clean_name(value: object, *, what: str | None = None, empty: str | None = None) -> str:
     """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty."""
+    what = what or say("the_name")
     if not isinstance(value, str):
-        raise InvalidEntry(empty or f"“{what}” should be text.")
+        raise InvalidEntry(empty or say("should_be_text", field=what))
     if value.isascii():  # NFC leaves ASCII as it is
         name = " ".join(clean_text(value, what=what, multiline=False).split())
     else:
         name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
     if not name:
-        raise InvalidEntry(empty or f"Please fill in “{what}”.")
+        raise InvalidEntry(empty or say("fill_in", field=what))
     return name
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import content, formats
 from .render import CALM_LAYOUT, legend_below
 
 # Okabe-Ito colours (safe for colour-blind eyes), each line also has its own dash.
@@ -20,10 +21,17 @@ MAX_LINES = len(COLOURS)
 # Tick labels of a time axis: the day, and the time too when ticks are less than a day
 # apart (check-ins on one day would otherwise all read "28 Nov").
 DAY_MS = 86_400_000
-TIME_TICKS = [
-    {"dtickrange": [None, DAY_MS], "value": "%H:%M<br>%-d %b"},
-    {"dtickrange": [DAY_MS, None], "value": "%-d %b"},
-]
+
+
+def time_ticks() -> list[dict]:
+    """Date ticks for a time axis, in the formats of the person's language (charts.toml)."""
+    axis = content.text("charts")["axis"]
+    return [
+        {"dtickrange": [None, DAY_MS], "value": axis["time_day"]},
+        {"dtickrange": [DAY_MS, None], "value": axis["day"]},
+    ]
+
+
 NARROW_BOTTOM = 110  # px under a phone's plot: the dates, then the legend
 
 
@@ -50,7 +58,7 @@ def local_times(stamps: pd.Series) -> pd.Series:
 
 
 def _day(stamp) -> str:
-    return pd.Timestamp(stamp).strftime("%-d %b")
+    return formats.short_day(pd.Timestamp(stamp).date())
 
 
 def moves(emotions: pd.DataFrame) -> list[Move]:
@@ -80,21 +88,35 @@ def checkin_count(emotions: pd.DataFrame) -> int:
 
 def summary(emotions: pd.DataFrame, limit: int = MAX_LINES) -> str:
     """The chart in plain words: how many check-ins, and how each feeling moved."""
+    t = _words()
     count = checkin_count(emotions)
     if count == 0:
-        return "No check-ins yet."
+        return t["none"]
     parts = []
     for m in moves(emotions)[:limit]:
+        feeling = content.emotion_label(m.emotion)
         if m.times == 1:
-            parts.append(f"{m.emotion}: {m.last} on {_day(m.last_at)}")
+            parts.append(t["once"].format(feeling=feeling, last=m.last, day=_day(m.last_at)))
         else:
             parts.append(
-                f"{m.emotion}: from {m.first} on {_day(m.first_at)} to {m.last} on {_day(m.last_at)}"
+                t["moved"].format(
+                    feeling=feeling,
+                    first=m.first,
+                    first_day=_day(m.first_at),
+                    last=m.last,
+                    last_day=_day(m.last_at),
+                )
             )
     more = len(moves(emotions)) - limit
-    tail = f" (and {more} more feelings)" if more > 0 else ""
-    start = "One check-in so far" if count == 1 else f"{count} check-ins"
-    return f"{start}, each feeling from 0 (barely) to 10 (overwhelming). " + "; ".join(parts) + tail + "."
+    return t["summary"].format(
+        checkins=formats.plural(t["checkins"], count),
+        moves="; ".join(parts),
+        more=formats.plural(t["more"], more) if more > 0 else "",
+    )
+
+
+def _words() -> dict:
+    return content.text("charts")["emotions"]
 
 
 def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380, narrow: bool = False):
@@ -108,34 +130,38 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
     if emotions.empty:
         return None
     df = emotions.assign(at=local_times(emotions["checked_at"])).sort_values("at", kind="stable")
+    t = _words()
     chosen = [m.emotion for m in moves(emotions)[:limit]]
     fig = go.Figure()
     for n, emotion in enumerate(chosen):
         rows = df[df["emotion"] == emotion]
         stage = rows["stage"].fillna(1).astype(int).astype(str)
+        days = [formats.day(at.date()) for at in rows["at"]]  # in the person's language
         fig.add_trace(
             go.Scatter(
                 x=rows["at"],
                 y=rows["intensity"].astype(int),
-                name=html.escape(emotion, quote=False),  # the person's own words are text, not markup
+                name=html.escape(
+                    content.emotion_label(emotion), quote=False
+                ),  # the person's own words are text, not markup
                 mode="lines+markers",
                 line={"color": COLOURS[n], "dash": DASHES[n], "width": 2.5},
                 marker={"size": 9},
-                customdata=stage,
-                hovertemplate="%{fullData.name}: %{y} of 10<br>%{x|%-d %b %Y} (Stage %{customdata})<extra></extra>",
+                customdata=list(zip(days, stage, strict=True)),
+                hovertemplate=t["hover"] + "<extra></extra>",
             )
         )
     fig.update_layout(
         height=height,
         margin={"l": 50, "r": 20, "t": 20, "b": 40},
         **CALM_LAYOUT,
-        legend={"title": {"text": "Feeling"}},
+        legend={"title": {"text": t["legend"]}},
         hovermode="closest",
     )
-    fig.update_yaxes(
-        range=[-0.5, 10.5], dtick=2, title_text="How strong (0–10)", gridcolor="rgba(128,128,128,0.25)"
+    fig.update_yaxes(range=[-0.5, 10.5], dtick=2, title_text=t["y_title"], gridcolor="rgba(128,128,128,0.25)")
+    fig.update_xaxes(
+        title_text=t["x_title"], gridcolor="rgba(128,128,128,0.15)", tickformatstops=time_ticks()
     )
-    fig.update_xaxes(title_text="Check-in", gridcolor="rgba(128,128,128,0.15)", tickformatstops=TIME_TICKS)
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
         fig.update_layout(

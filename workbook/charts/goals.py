@@ -14,7 +14,7 @@ import html
 
 import plotly.graph_objects as go
 
-from .. import content
+from .. import content, formats
 from .render import CALM_LAYOUT, EMPTY_WRAP, NEUTRAL, STRENGTH, labels_above, legend_below, wrap
 from .traits import count
 
@@ -179,7 +179,7 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
             "type": "date",
             "range": [start.isoformat(), end.isoformat()],
             "gridcolor": "#e6e6e6",
-            "tickformat": "%-d %b",
+            "tickformat": content.text("charts")["axis"]["day"],
             "fixedrange": True,
         },
         yaxis={
@@ -217,7 +217,7 @@ def progress_summary(goals, steps, celebrations) -> str:
         cheers = [c for c in celebrations.itertuples(index=False) if str(c.goal_id) == entry_id]
         n_steps, n_chances = step_tally(s.kind for s in mine)
         days = [d for d in (_day(x.done_on) for x in mine + cheers) if d is not None]
-        last = t["summary_last"].format(day=max(days).strftime("%-d %b %Y")) if days else ""
+        last = t["summary_last"].format(day=formats.day(max(days))) if days else ""
         parts.append(
             t["summary_goal"].format(
                 goal=label.removesuffix(f" {t['done_mark']}"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import content, formats
 from .emotions import COLOURS, local_times
 from .render import CALM_LAYOUT, legend_below
 
@@ -58,6 +59,7 @@ def figure(
     """
     import plotly.graph_objects as go
 
+    t = _words()
     table = weekly(frames)
     if table.empty:
         return None
@@ -71,7 +73,8 @@ def figure(
                 y=table[kind],
                 name=labels.get(kind, kind),
                 marker={"color": COLOURS[n], "line": {"color": "#333333", "width": 0.5}},
-                hovertemplate="Week of %{x|%-d %b}: %{y}<extra>" + labels.get(kind, kind) + "</extra>",
+                customdata=[formats.short_day(week.date()) for week in table.index],
+                hovertemplate=t["hover"] + "<extra>" + labels.get(kind, kind) + "</extra>",
             )
         )
     fig.update_layout(
@@ -88,9 +91,9 @@ def figure(
             "traceorder": "normal",
         },
     )
-    fig.update_xaxes(tickformat="%-d %b", fixedrange=True)
+    fig.update_xaxes(tickformat=content.text("charts")["axis"]["day"], fixedrange=True)
     fig.update_yaxes(
-        title_text="Practices", dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
+        title_text=t["y_title"], dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
     )
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
@@ -99,18 +102,19 @@ def figure(
     return fig
 
 
-def summary(frames: dict[str, pd.DataFrame], forms: dict[str, tuple[str, str]]) -> str:
+def summary(frames: dict[str, pd.DataFrame], forms: dict[str, dict]) -> str:
     """The chart in words: how many of each practice, over how many weeks.
 
-    `forms` maps each kind to its (singular, plural) words."""
+    `forms` maps each kind to its counted words (a plural table, `formats.plural`)."""
+    t = _words()
     table = weekly(frames)
     if table.empty:
-        return "No practices logged yet."
-    parts = []
-    for kind in PRACTICES:
-        if kind in table:
-            n = int(table[kind].sum())
-            singular, many = forms.get(kind, (kind, kind))
-            parts.append(f"{n} {singular if n == 1 else many}")
-    weeks = len(table)
-    return f"Over {weeks} week{'s' if weeks != 1 else ''}: " + ", ".join(parts) + "."
+        return t["none"]
+    parts = [
+        formats.plural(forms.get(kind, kind), int(table[kind].sum())) for kind in PRACTICES if kind in table
+    ]
+    return formats.plural(t["weeks"], len(table), parts=", ".join(parts))
+
+
+def _words() -> dict:
+    return content.text("charts")["practices"]

@@ -12,6 +12,8 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
+from .. import content as shipped  # (`content` is a common local name here)
+
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 # Nothing on a chart may offer to send it anywhere: plotly.js shows a "Share chart..."
 # button that uploads to its cloud unless told not to (showSendToCloud), and its default
@@ -46,7 +48,7 @@ def mimebundle(fig, summary: str = "", *, narrow: bool = False) -> dict:
     """The display data for `fig`: the plotly JSON, plus the summary as plain text."""
     spec = json.loads(fig.to_json())
     spec["config"] = dict(NARROW_CONFIG if narrow else CONFIG)
-    return {PLOTLY_MIME: spec, "text/plain": summary or "A chart."}
+    return {PLOTLY_MIME: spec, "text/plain": summary or shipped.text("charts")["default_summary"]}
 
 
 def legend_below(fig, *, bottom: int) -> None:

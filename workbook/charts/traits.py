@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from .. import content
+from .. import content, formats
 from ..model import TRAIT_DOMAINS, TRAIT_SCALE
 from .render import (
     CALM_LAYOUT,
@@ -73,7 +73,7 @@ def rated(traits) -> list[Rated]:
         touched = bool(touched) if touched is not None and str(touched) != "<NA>" else False
         domain = getattr(row, "domain", None)
         domain = domain if isinstance(domain, str) and domain in TRAIT_DOMAINS else "other"
-        name = " ".join(str(row.name).split()) or "?"
+        name = content.trait_label(" ".join(str(row.name).split())) or "?"  # in the person's language
         rows.append((name, domain, rating, touched))
     rows.sort(key=lambda r: (-r[2], r[0].casefold()))
     seen: dict[str, int] = {}
@@ -297,7 +297,7 @@ def by_domain(traits, *, narrow: bool = False) -> go.Figure:
     rows = domain_balance(traits)
     if not rows:
         return _empty(t["empty"], narrow)
-    labels = [r["domain"].capitalize() for r in rows]
+    labels = [content.area_name(r["domain"]) for r in rows]
     counts = [t["domain_count"].format(count=count(r["count"], t["trait_word"])) for r in rows]
     fig = go.Figure()
     fig.add_trace(
@@ -367,20 +367,13 @@ def by_domain(traits, *, narrow: bool = False) -> go.Figure:
     return fig
 
 
-def count(n: int, forms, none: str = "no") -> str:
-    """'1 strength', '3 strengths', 'no strengths' from a [singular, plural] pair."""
-    return f"{n} {forms[0]}" if n == 1 else f"{n or none} {forms[1]}"
-
-
-def joined(names: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def count(n: int, forms) -> str:
+    """'1 strength', '3 strengths', 'no strengths': a counted word in the person's language."""
+    return formats.plural(forms, n)
 
 
 def _names(items: list[Rated]) -> str:
-    return joined([r.name for r in items])
+    return formats.word_list(r.name for r in items)
 
 
 def trait_summary(traits) -> str:
@@ -401,7 +394,9 @@ def trait_summary(traits) -> str:
         )
         if group
     ]
-    parts = [t["summary_counts"].format(count=count(len(items), t["trait_word"]), parts=joined(counts))]
+    parts = [
+        t["summary_counts"].format(count=count(len(items), t["trait_word"]), parts=formats.word_list(counts))
+    ]
     if strengths:
         parts.append(t["summary_strengths"].format(names=_names(strengths[:5])))
     if weaknesses:
@@ -429,9 +424,9 @@ def domain_summary(traits) -> str:
         )
         parts.append(
             t["summary_domain"].format(
-                domain=r["domain"].capitalize(),
-                strength=count(r["strength"], t["point_strength"], t["none"]),
-                weakness=count(r["weakness"], t["point_weakness"], t["none"]),
+                domain=content.area_name(r["domain"]),
+                strength=count(r["strength"], t["point_strength"]),
+                weakness=count(r["weakness"], t["point_weakness"]),
                 lean=lean,
             )
         )

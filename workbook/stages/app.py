@@ -85,7 +85,7 @@ class Router(anywidget.AnyWidget):
         let key = keyOf(location.hash);
         if (key === null && !initial) return;  // an anchor inside a page, not a route
         if (key === null) key = sessionStorage.getItem("wb-route") || "";
-        send({ event: "location", hash: key, search: location.search });
+        send({ event: "location", hash: key, search: location.search, language: navigator.language });
       };
       // Show the page at `key` (CSS reads the attribute). With `moved`, start at its top:
       // scrolled up, and focus on its heading for keyboard and screen reader users.
@@ -244,14 +244,8 @@ class App:
 
     def __init__(self, *, home=None):
         self.home = Home(home)
-        self.words = content.text("common")
-        self.router = Router(
-            routes=[s.key for s in STAGES],
-            titles={s.key: self.words["app_title"].format(page=s.title) for s in STAGES},
-            lost_text=self.words["connection_lost"],
-            reload_label=self.words["connection_reload"],
-            layout=w.Layout(display="none"),
-        )
+        self.router = Router(routes=[s.key for s in STAGES], layout=w.Layout(display="none"))
+        self._reword()
         self.router.on_msg(self._message)
         self.holder = w.VBox()
         self.shown: dict[str, Shown] = {}
@@ -281,6 +275,7 @@ class App:
             if event == "ping":
                 self.router.send({"event": "pong"})
             elif event == "location":
+                self._browser_language(message.get("language"))
                 self.go(message.get("hash"), message.get("search"))
             elif event == "idle" and self.connected:
                 self.build_ahead()
@@ -288,6 +283,29 @@ class App:
                 self._drawn(self.shown[message["key"]].widget)
         except Exception:  # never a traceback on the page; the log says what happened
             log.exception("app: handling %r", message)
+
+    def _browser_language(self, tag: object) -> None:
+        """The browser's language ("es-MX") is the default language and country; pages built
+        before it was known (a preheated kernel) are built again if it changes them."""
+        tag = tag if isinstance(tag, str) and len(tag) < 40 else None
+        language, country = content.language(), content.country()
+        content.set_language(tag, by="browser")
+        content.set_country(tag, by="browser")
+        if content.language() != language:
+            self._forget_all()
+            self._reword()
+        elif content.country() != country:  # only the crisis line at the top and foot changes
+            for shown in self.shown.values():
+                page = getattr(shown.widget, "wb_page", None)
+                if page is not None:
+                    page.refresh_frame()
+
+    def _reword(self) -> None:
+        """The shell's own words (page titles, lost-connection note) in the language in use."""
+        self.words = content.text("common")
+        self.router.titles = {s.key: self._title(s) for s in STAGES}
+        self.router.lost_text = self.words["connection_lost"]
+        self.router.reload_label = self.words["connection_reload"]
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.
@@ -433,6 +451,7 @@ class App:
         """The start page opened or made another workbook: the other pages belong to the
         old one, so they go; the address bar now names the new one."""
         self._forget_all(but=self.current)
+        self._reword()  # the start page may have changed the language
         self.request = (self.session.slug, None)
         self.router.send({"event": "workbook", "param": "workbook", "slug": self.session.slug})
 

@@ -23,7 +23,9 @@ DEFAULT_INTENSITY = 5
 def describe_checkin(entry) -> str:
     """A past check-in as one line of escaped HTML."""
     ratings = sorted(entry.data["ratings"].items(), key=lambda kv: -kv[1])
-    feelings = " · ".join(f"{esc(word)} <strong>{value}</strong>" for word, value in ratings)
+    feelings = " · ".join(
+        f"{esc(content.emotion_label(word))} <strong>{value}</strong>" for word, value in ratings
+    )
     words = entry.data.get("own_words")
     extra = f'<br><span class="wb-quote">{paragraphs(words)}</span>' if words else ""
     return f'<span class="wb-date">{esc(when(entry.created_at))}</span> — {feelings}{extra}'
@@ -84,20 +86,23 @@ class CheckIn:
     # -- picking -------------------------------------------------------------------------
     def _filter(self, query) -> None:
         query = (query or "")[:SEARCH_MAX].strip().lower()
-        found = [e.word for e in content.emotions() if query in e.word or query == e.family]
+        # searched by the word shown (in the person's language); the English word is what is kept
+        found = [e for e in content.emotions() if query in e.label or query == e.family]
         # The word itself first, then words that start with it, then the rest (its family).
-        found.sort(key=lambda word: (word != query, not word.startswith(query)))
-        self.choices.options = found
-        self.choices.value = shown_choice(query, found)
+        found.sort(key=lambda e: (e.label != query, not e.label.startswith(query)))
+        self.choices.options = [e.word if e.label == e.word else (e.label, e.word) for e in found]
+        labels = [e.label for e in found]
+        picked = shown_choice(query, labels)
+        self.choices.value = found[labels.index(picked)].word if picked else None
         self._show_hint(self.choices.value)
-        own = query and query not in content.emotion_index()
+        own = query and content.emotion_from_label(query) not in content.emotion_index()
         self.add_button.description = (
             self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
         )
 
     def _show_hint(self, word) -> None:
         known = content.emotion_index().get(word)
-        self.hint.value = f"<p><strong>{esc(known.word)}</strong>: {esc(known.hint)}</p>" if known else ""
+        self.hint.value = f"<p><strong>{esc(known.label)}</strong>: {esc(known.hint)}</p>" if known else ""
 
     def add_selected(self) -> None:
         """Add the highlighted feeling, or the searched word as the person's own."""
@@ -105,13 +110,13 @@ class CheckIn:
         if word is None and self.choices.options:
             raise InvalidEntry(self.t["pick_first"])
         if word is None:
-            word = " ".join(self.search.value[:SEARCH_MAX].split()).lower()
+            word = content.emotion_from_label(" ".join(self.search.value[:SEARCH_MAX].split()).lower())
         if not word:
-            raise InvalidEntry("Pick a feeling from the list first, or type your own word.")
+            raise InvalidEntry(self.t["pick_or_type"])
         if word not in content.emotion_index() and self.choices.value is not None:
-            raise InvalidEntry("That feeling isn't in the list.")
+            raise InvalidEntry(self.t["not_listed"])
         if len(word) > MAX_EMOTION_LEN:
-            raise InvalidEntry(f"A feeling's name can be up to {MAX_EMOTION_LEN} characters.")
+            raise InvalidEntry(self.t["too_long"].format(n=MAX_EMOTION_LEN))
         self.add(word)
         self.search.value = ""
 
@@ -119,10 +124,13 @@ class CheckIn:
         if word in self.chosen:
             return
         if len(self.chosen) >= MAX_RATINGS:
-            raise InvalidEntry(f"A check-in can hold up to {MAX_RATINGS} feelings.")
+            raise InvalidEntry(self.t["too_many"].format(n=MAX_RATINGS))
         # A native, labelled range input: ipywidgets' IntSlider handle has no accessible name.
         slider = Scale(
-            value=intensity, min=0, max=10, description=self.t["intensity_label"].format(word=word)
+            value=intensity,
+            min=0,
+            max=10,
+            description=self.t["intensity_label"].format(word=content.emotion_label(word)),
         )
         self.page.on_change(slider, lambda _v: self._save_draft())
         self.chosen[word] = slider
@@ -137,7 +145,7 @@ class CheckIn:
     def _render_chosen(self) -> None:
         rows = []
         for word, slider in self.chosen.items():
-            drop = button(self.t["remove_feeling"].format(word=word))
+            drop = button(self.t["remove_feeling"].format(word=content.emotion_label(word)))
             self.page.on_click(drop, functools.partial(self.remove, word))
             rows.append(w.HBox([slider, drop]))
         if not rows:
@@ -151,7 +159,7 @@ class CheckIn:
     def save(self):
         """Save the check-in with today's date; the form is then cleared for the next one."""
         if self.page.wb is None:
-            raise InvalidEntry("Choose or create a workbook on the start page first.")
+            raise InvalidEntry(content.text("common")["need_workbook"])
         entry = self.page.wb.put(
             "checkin",
             {"ratings": self.ratings(), "own_words": self.own_words.value, "stage": self.stage},

@@ -26,7 +26,7 @@ from .kit import (
     when,
 )
 
-PERSPECTIVE_LABELS = (("as “I”", "I"), ("as “you”", "you"), ("by my name", "my name"))
+PERSPECTIVES = ("I", "you", "my name")  # as kept; the words are feel.toml's session.perspectives
 SESSION_MINUTES = (10, 15, 20)
 SECONDS_PER_TICK = 1
 
@@ -67,15 +67,16 @@ class FeelPage:
     # -- ways to process -------------------------------------------------------------------
     def _process(self) -> None:
         t = self.t["process"]
-        ways = list(model.PROCESS_WAYS)
+        names = t["ways"]  # the kept way -> the words shown
+        ways = [w if names[w] == w else (names[w], w) for w in model.PROCESS_WAYS]
         self.plan_form, self.plans = form_and_list(
             self.page,
             "process_plan",
             {
-                "way": dropdown(t["way_label"], ways, ways[0]),
+                "way": dropdown(t["way_label"], ways, model.PROCESS_WAYS[0]),
                 "plan": text_area(t["plan_label"], rows=2, placeholder=t["plan_placeholder"]),
             },
-            lambda e: titled(e["way"], e["plan"]),
+            lambda e: titled(names.get(e["way"], e["way"]), e["plan"]),
             button=t["plan_button"],
             saved=t["plan_saved"],
             empty=t["plans_none"],
@@ -84,12 +85,12 @@ class FeelPage:
             self.page,
             "process_log",
             {
-                "way": dropdown(t["log_way_label"], ways, ways[0]),
+                "way": dropdown(t["log_way_label"], ways, model.PROCESS_WAYS[0]),
                 "done_on": date_picker(t["log_date_label"], dt.date.today()),
                 "note": text_area(t["log_note_label"], rows=2),
             },
             lambda e: (
-                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — {titled(e["way"], e["note"])}'
+                f'<span class="wb-date">{esc(when(e["done_on"]))}</span> — {titled(names.get(e["way"], e["way"]), e["note"])}'
             ),
             button=t["log_button"],
             saved=t["log_saved"],
@@ -121,7 +122,9 @@ class FeelPage:
         t = self.t["session"]
         self.minutes = dropdown(t["minutes_label"], list(SESSION_MINUTES), 15)
         self.perspective = w.ToggleButtons(
-            options=PERSPECTIVE_LABELS, value="I", description=t["perspective_label"]
+            options=[(t["perspectives"][p], p) for p in PERSPECTIVES],
+            value="I",
+            description=t["perspective_label"],
         )
         self.perspective.style.description_width = "initial"
         self.topic = text_line(t["topic_label"], placeholder=t["topic_placeholder"])
@@ -159,8 +162,16 @@ class FeelPage:
         preview = text[:160] + ("…" if len(text) > 160 else "")
         topic = f" · {esc(e['topic'])}" if e["topic"] else ""
         return (
-            f'<span class="wb-date">{esc(when(e.created_at))}</span> — {e["minutes"] or "?"} min, '
-            f'as “{esc(e["perspective"])}”{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
+            f'<span class="wb-date">{esc(when(e.created_at))}</span> — '
+            + esc(
+                self.t["session"]["past_line"].format(
+                    minutes=e["minutes"] or "?",
+                    perspective=self.t["session"]["perspective_words"].get(
+                        e["perspective"], e["perspective"]
+                    ),
+                )
+            )
+            + f'{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
         )
 
     def _session_data(self, *, finished: bool = False) -> dict:
@@ -174,7 +185,7 @@ class FeelPage:
 
     def start_session(self) -> None:
         if self.page.wb is None:
-            raise InvalidEntry("Choose or create a workbook on the start page first.")
+            raise InvalidEntry(content.text("common")["need_workbook"])
         self.writing.value = ""
         # The session becomes an entry with its first words, not before: an unused one leaves nothing.
         self.session_id = None

@@ -14,7 +14,7 @@ import functools
 
 import ipywidgets as w
 
-from .. import content, model
+from .. import content, formats, model
 from ..model import InvalidEntry
 from ..store import Entry, WorkbookError
 from .kit import (
@@ -218,7 +218,8 @@ class GrowPage:
             key=lambda e: (not e.data.get("touched"), e.data.get("rating") or 0, e["name"].casefold())
         )
         self.goal_trait.options = [(t["trait_none"], NONE)] + [
-            (f"{e['name']} ({self.scale[(e.data.get('rating') or 0) + 3]})", e.entry_id) for e in traits
+            (f"{content.trait_label(e['name'])} ({self.scale[(e.data.get('rating') or 0) + 3]})", e.entry_id)
+            for e in traits
         ]
         self.goal_trait.value = NONE
 
@@ -227,7 +228,7 @@ class GrowPage:
         if not trait_id:
             return None
         found = _alive(self.page.wb, trait_id, "trait")
-        return found["name"] if found else self.t["goals"]["trait_gone"]
+        return content.trait_label(found["name"]) if found else self.t["goals"]["trait_gone"]
 
     def goal_title_of(self, goal_id) -> str:
         found = _alive(self.page.wb, goal_id, "goal")
@@ -409,7 +410,7 @@ class GrowPage:
 
     def _saved(self, what: str, extra: str = "") -> None:
         """Say 'Saved ... at HH:MM.' and then, if given, a kind word of our own."""
-        stamp = dt.datetime.now().strftime("%H:%M")
+        stamp = formats.clock()
         text = self.page.words["saved"].format(what=esc(what), time=stamp)
         self.page.say(f"✓ {text} {esc(extra)}".rstrip())
 

@@ -101,7 +101,7 @@ class HealPage:
         if not found:
             return f'<p class="wb-empty">{esc(t["traits_none"])}</p>'
         items = "".join(
-            f"<li><strong>{esc(e['name'])}</strong> — {esc(t['strength_' + str(min(3, e['rating']))])}</li>"
+            f"<li><strong>{esc(content.trait_label(e['name']))}</strong> — {esc(t['strength_' + str(min(3, e['rating']))])}</li>"
             for e in found
         )
         return f'<h3>{esc(t["from_traits"])}</h3><ul class="wb-strengths">{items}</ul>'
@@ -196,7 +196,7 @@ class HealPage:
     def save_letter(self, text) -> Entry | None:
         """Save the letter being written (the first words make a new letter)."""
         if self.page.wb is None:
-            raise model.InvalidEntry("Choose or create a workbook on the start page first.")
+            raise model.InvalidEntry(content.text("common")["need_workbook"])
         if not isinstance(text, str) or not text.strip():
             return None
         if self.letter_id is not None and self.page.wb.get(self.letter_id).deleted:

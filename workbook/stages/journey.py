@@ -12,7 +12,7 @@ import functools
 
 import ipywidgets as w
 
-from .. import content
+from .. import content, formats
 from ..charts.render import ChartView
 from ..progress import stage_progress
 from ..registry import by_number
@@ -42,7 +42,7 @@ WRITING_KINDS = {  # kind -> (the field holding the writing, the stage it belong
 
 
 def plural(n: int, forms) -> str:
-    return f"{n} {forms[0] if n == 1 else forms[1]}"
+    return formats.plural(forms, n)
 
 
 class JourneyPage:
@@ -225,8 +225,8 @@ class JourneyPage:
 
         t = self.t["healing"]
         frames = {kind: frame(self.page.wb, kind) for kind in chart.PRACTICES}
-        forms = {kind: tuple(form.split(" (")[0] for form in t[kind]) for kind in chart.PRACTICES}
-        labels = {kind: many for kind, (_one, many) in forms.items()}
+        forms = {kind: t["short"][kind] for kind in chart.PRACTICES}  # without "(walking, talking…)"
+        labels = {kind: t["legend"][kind] for kind in chart.PRACTICES}
         if chart.figure(frames, labels) is None:
             self.charts["healing"].widget.layout.display = "none"
             return

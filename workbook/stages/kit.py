@@ -25,7 +25,7 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from .. import content, registry
+from .. import content, formats, registry
 from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
 from ..registry import APP_NOTEBOOK, by_number
@@ -37,11 +37,6 @@ READY_CLASS = "app-ready"
 TYPING_PAUSE = 1.5  # seconds of quiet before long writing is saved
 LIST_LIMIT = 8  # rows a list shows before "show all": every row costs widgets and page time
 CSS_FILE = jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
-
-UNEXPECTED = (
-    "Something went wrong on our side, so that last change wasn't saved. What you wrote is "
-    "still here on the page; you can try again. (The details went to the workbook's log file.)"
-)
 
 
 def esc(text: object) -> str:
@@ -63,10 +58,7 @@ def when(iso: str | None, *, time: bool = True) -> str:
     """A stored UTC timestamp or date as a friendly local date (and time)."""
     if not iso:
         return ""
-    if len(iso) == 10:
-        return dt.date.fromisoformat(iso).strftime("%-d %b %Y")
-    local = dt.datetime.fromisoformat(iso).astimezone()
-    return local.strftime("%-d %b %Y, %H:%M" if time else "%-d %b %Y")
+    return formats.day_time(iso) if time and len(iso) > 10 else formats.day(iso)
 
 
 # Saves waiting for a pause in the typing; made at once if the kernel exits first.
@@ -174,6 +166,19 @@ class Session:
         self.slug, self.workbook, self.problem = slug, opened, None
         for callback in list(self.on_switch):
             callback()
+
+    def rebuild_pages(self) -> None:
+        """Every page sharing this session is built afresh (the language or country changed)."""
+        for callback in list(self.on_switch):
+            callback()
+
+
+def use_saved_choices(wb: Workbook | None) -> None:
+    """The language and country saved with a workbook (on the start page) apply to every
+    page built for it; a workbook without a choice has the defaults."""
+    if wb is not None:
+        content.set_language(wb.meta("language"))
+        content.set_country(wb.meta("country"))
 
 
 def open_session(home: str | os.PathLike | None = None, slug: str | None = None) -> Session:
@@ -391,13 +396,10 @@ class Scale(anywidget.AnyWidget):
         return max(self.min, min(self.max, proposal["value"]))
 
 
-NO_WORKBOOK = "Choose or create a workbook on the start page first, so this can be saved."
-
-
 def need_workbook(page: Page) -> None:
     """A calm WorkbookError when the page has no workbook to save to."""
     if page.wb is None:
-        raise WorkbookError(NO_WORKBOOK)
+        raise WorkbookError(content.text("common")["need_workbook_save"])
 
 
 class Page:
@@ -409,6 +411,7 @@ class Page:
     def __init__(self, index: int, session: Session | None = None, *, home=None, slug=None):
         self.index = index
         self.session = session or open_session(home, slug)
+        use_saved_choices(self.session.workbook)  # before any word of the page is read
         self.words = content.text("common")
         self.status = w.HTML(layout=w.Layout(min_height="1.6em"))
         self.status.add_class("wb-status")
@@ -446,7 +449,7 @@ class Page:
     # -- messages ------------------------------------------------------------------
     def saved(self, what: str = "") -> None:
         """Say, visibly and to screen readers, that a change was saved."""
-        stamp = dt.datetime.now().strftime("%H:%M")
+        stamp = formats.clock()
         text = self.words["saved"].format(what=esc(what) or self.words["saved_default"], time=stamp)
         self.say(f"✓ {text}")
 
@@ -486,7 +489,7 @@ class Page:
                 self.problem(str(exc))
             except Exception:
                 log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
-                self.problem(UNEXPECTED)
+                self.problem(self.words["unexpected"])
             finally:
                 self._near = outer
 
@@ -547,6 +550,10 @@ class Page:
         """Point the page's "next" link somewhere else (e.g. where the chosen path leads)."""
         self._next = (index, label or by_number(index).title)
         self.footer.value = self._footer()
+
+    def refresh_frame(self) -> None:
+        """Draw the header and footer again (the crisis line of another country)."""
+        self._render_frame()
 
     def _render_frame(self) -> None:
         self.header.value = self._header()
@@ -857,7 +864,7 @@ class SingleForm:
     def save(self, field: str | None = None) -> Entry | None:
         """Save one changed `field` over the saved entry, or (no field) every field."""
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         current = self.page.wb.single(self.kind)
         if field is None or current is None:
             data = self.values() if field is None else {field: widget_value(self.widgets[field])}
@@ -905,7 +912,7 @@ class KeyedText:
 
     def save(self, text: str) -> Entry:
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         found = self._entry()
         entry = self.page.wb.put(
             self.kind,
@@ -1027,7 +1034,7 @@ class AddForm:
 
     def add(self) -> Entry:
         if self.page.wb is None:
-            raise WorkbookError("Choose or create a workbook on the start page first, so this can be saved.")
+            raise WorkbookError(content.text("common")["need_workbook_save"])
         data = {name: widget_value(widget) for name, widget in self.widgets.items()}
         entry = self.page.wb.put(self.kind, {**data, **self.fixed})
         for widget in self.widgets.values():

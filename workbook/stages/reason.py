@@ -147,7 +147,8 @@ class TraitRow:
     def __init__(self, stage: ReasonPage, entry: Entry):
         self.stage, self.page, self.t = stage, stage.page, stage.t["traits"]
         self.entry_id = entry.entry_id
-        self.name = entry["name"]
+        self.key = entry["name"]  # as kept (a suggested trait's English name)
+        self.name = content.trait_label(self.key)  # as shown, in the person's language
         self.domain = entry.data.get("domain") or "other"
         t = self.t
         values = range(model.TRAIT_SCALE[0], model.TRAIT_SCALE[1] + 1)
@@ -180,7 +181,7 @@ class TraitRow:
         self.remove = button(t["remove"])
         self.remove.tooltip = t["remove_tip"].format(name=self.name)
         area = w.HTML(
-            f'<div class="wb-trait-area" style="color:#555;text-align:right;padding-right:.6rem">{esc(self.domain)}</div>',
+            f'<div class="wb-trait-area" style="color:#555;text-align:right;padding-right:.6rem">{esc(content.area_word(self.domain))}</div>',
             layout=_row_part("area"),
             style=_row_part("area style"),
         )
@@ -252,7 +253,7 @@ class ReasonPage:
     # -- the trait inventory ---------------------------------------------------------------
     def _traits(self) -> None:
         t = self.t["traits"]
-        areas = [(t["area_all"], ALL)] + [(d.capitalize(), d) for d in model.TRAIT_DOMAINS]
+        areas = [(t["area_all"], ALL)] + [(content.area_name(d), d) for d in model.TRAIT_DOMAINS]
         self.search = stacked(
             w.Text(description=t["search_label"], placeholder=t["search_placeholder"], continuous_update=True)
         )
@@ -266,7 +267,7 @@ class ReasonPage:
         self.own_name = text_line(t["own_label"], placeholder=t["own_placeholder"])
         self.own_name.layout.flex = "2 1 18rem"
         self.own_area = dropdown(
-            t["own_area_label"], [(d.capitalize(), d) for d in model.TRAIT_DOMAINS], "other"
+            t["own_area_label"], [(content.area_name(d), d) for d in model.TRAIT_DOMAINS], "other"
         )
         self.own_area.layout.width = "21rem"
         self.own_button = button(t["own_button"])
@@ -301,7 +302,7 @@ class ReasonPage:
         )
 
     def _my_names(self) -> set[str]:
-        return {row.name.casefold() for row in self.rows.values()}
+        return {row.key.casefold() for row in self.rows.values()}
 
     def _filter(self) -> None:
         query = " ".join((self.search.value or "")[:SEARCH_MAX].split()).casefold()
@@ -311,13 +312,13 @@ class ReasonPage:
             tr
             for tr in content.traits()
             if (area in (None, ALL) or tr.domain == area)
-            and (query in tr.name.casefold() or (query and query in tr.hint.casefold()))
+            and (query in tr.label.casefold() or (query and query in tr.hint.casefold()))
             and tr.name.casefold() not in mine
         ]
         # The name typed first, then names that start with it; only that is picked by itself.
-        found.sort(key=lambda tr: (tr.name.casefold() != query, not tr.name.casefold().startswith(query)))
-        self.suggestions.options = [(f"{tr.name} · {tr.domain}", tr.name) for tr in found]
-        names = [tr.name.casefold() for tr in found]
+        found.sort(key=lambda tr: (tr.label.casefold() != query, not tr.label.casefold().startswith(query)))
+        self.suggestions.options = [(f"{tr.label} · {content.area_word(tr.domain)}", tr.name) for tr in found]
+        names = [tr.label.casefold() for tr in found]
         picked = shown_choice(query, names)
         self.suggestions.value = found[names.index(picked)].name if picked else None
         self._show_hint(self.suggestions.value)
@@ -329,7 +330,7 @@ class ReasonPage:
     def _show_hint(self, name) -> None:
         known = {tr.name: tr for tr in content.traits()}.get(name)
         self.hint.value = (
-            f"<p><strong>{esc(known.name)}</strong> ({esc(known.domain)}): {esc(known.hint)}</p>"
+            f"<p><strong>{esc(known.label)}</strong> ({esc(content.area_word(known.domain))}): {esc(known.hint)}</p>"
             if known
             else ""
         )

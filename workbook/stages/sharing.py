@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from .. import content, exchange, share
+from .. import content, exchange, formats, share
 from ..model import InvalidEntry
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
@@ -39,7 +39,9 @@ def uploaded(upload: w.FileUpload, empty_message: str) -> bytes:
     size = item.get("size") or 0
     if size > share.MAX_FILE:
         raise InvalidEntry(
-            f"That file is too large ({size / MiB:.0f} MiB; up to {share.MAX_FILE // MiB} MiB fit)."
+            words()["sharing"]["too_large"].format(
+                size=formats.number(round(size / MiB)), most=formats.number(share.MAX_FILE // MiB)
+            )
         )
     data = item.get("content")
     return bytes(data) if data is not None else b""

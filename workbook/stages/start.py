@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+from babel import Locale
 
 from .. import content
 from ..progress import stage_progress
@@ -47,6 +48,13 @@ class StartPage:
         )
         self.progress = w.HTML()
         page.section(t["progress_title"], "", self.progress)
+        self.language = dropdown(t["language_label"], language_options(), content.language())
+        self.country = dropdown(
+            t["country_label"], country_options(t["country_none"]), content.country() or ""
+        )
+        page.on_change(self.language, self.choose_place)
+        page.on_change(self.country, self.choose_place)
+        page.section(t["place_title"], esc(t["place_intro"]), w.HBox([self.language, self.country]))
         if on_hub:  # on a practice server: join, send and notes through the exchange
             self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
         self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes
@@ -54,6 +62,24 @@ class StartPage:
         self.widget = page.show()
 
     # -- actions -------------------------------------------------------------------------
+    def choose_place(self, _value=None) -> None:
+        """A language or country picked: saved with the workbook, and every page rebuilt in it."""
+        language = content.language_code(self.language.value)
+        country = content.country_code(self.country.value) or ""
+        if language is None:
+            return  # not one of ours (the widget's value came from the browser)
+        if self.page.wb is not None:
+            self.page.wb.set_meta("language", language)
+            self.page.wb.set_meta("country", country)
+        content.set_language(language)
+        content.set_country(country)
+        fresh = StartPage(session=self.page.session)  # this page, in the new words
+        self.widget.children = fresh.widget.children
+        self.widget.wb_page = fresh.page
+        fresh.widget = self.widget
+        fresh.page.saved(fresh.words["place_saved"])
+        self.page.session.rebuild_pages()
+
     def open_chosen(self) -> None:
         self.page.switch(check_slug(self.choose.value))
         self.page.say(esc(self.words["opened"].format(name=self.page.wb.name)))
@@ -130,6 +156,17 @@ class StartPage:
         nxt = waiting[0].stage
         started = any(p.entries or p.done for p in progress)
         return t["go_on" if started else "begin"].format(link=self.page.link(nxt))
+
+
+def language_options() -> list[tuple[str, str]]:
+    """Each language offered, named in itself ("English", "español")."""
+    return [(Locale.parse(code).get_display_name(code), code) for code in content.LANGUAGES]
+
+
+def country_options(none: str) -> list[tuple[str, str]]:
+    """ "Another country" first, then every country with a crisis line, by name."""
+    named = sorted((content.country_name(code), code) for code in content.crisis_lines())
+    return [(none, ""), *named]
 
 
 def show(*, home=None, slug=None, session=None):

@@ -204,7 +204,7 @@ class SupportPage:
         from ..export import export_zip, file_name
 
         if self.page.wb is None:
-            raise model.InvalidEntry("Choose or create a workbook on the start page first.")
+            raise model.InvalidEntry(content.text("common")["need_workbook"])
         t = self.t["export"]
         data = export_zip(self.page.wb)
         href = "data:application/zip;base64," + base64.b64encode(data).decode("ascii")
