@@ -208,6 +208,10 @@ def test_the_browser_language_builds_the_pages_in_it(home, slug, languages):
     assert "Siéntelo" in shown and "Feel it" not in shown
     assert "800 911 2000" in shown  # Mexico's crisis line at the top of the page
     assert app.words["app_title"].endswith("Cuaderno para después de un rechazo")
+    # the tab's titles, the page's language and the header above every page follow
+    assert app.router.titles["feel"].startswith("Siéntelo")
+    assert (app.router.language, app.router.app_name) == ("es", "Cuaderno para después de un rechazo")
+    assert "ritmo" in app.router.tagline
 
 
 def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slug, languages):

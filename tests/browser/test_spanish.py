@@ -111,7 +111,8 @@ def test_no_page_shows_an_english_sentence_in_spanish(browser, spanish):
             tab.wait_for_timeout(1500)  # charts and lists drawn once the page is on screen
             shown = tab.locator(f".wb-stage-{stage.key}")
             shown.locator("details summary").first.click()  # "¿Necesitas ayuda ahora?" open too
-            text = shown.inner_text()
+            text = tab.locator("body").inner_text()  # the template's header and foot too
+            assert tab.evaluate("document.documentElement.lang") == "es"  # read aloud in Spanish
             if found := english_in(text):
                 problems[stage.key] = found
                 screenshot(tab, f"spanish-{stage.key}")

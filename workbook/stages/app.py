@@ -132,9 +132,15 @@ class Router(anywidget.AnyWidget):
       const wording = () => {
         text.textContent = model.get("lost_text");
         reload.textContent = model.get("reload_label");
+        // The template's header and the page's language follow the language in use.
+        document.documentElement.lang = model.get("language");
+        const name = document.querySelector(".wb-brand-text");
+        const tagline = document.querySelector(".wb-brand-tagline");
+        if (name && model.get("app_name")) name.textContent = model.get("app_name");
+        if (tagline && model.get("tagline")) tagline.textContent = model.get("tagline");
       };
       wording();
-      model.on("change:lost_text", wording);
+      model.on("change", wording);
 
       // Every beat asks the kernel to answer; no answer in time means it has gone.
       let answered = true, late = null;
@@ -221,6 +227,10 @@ class Router(anywidget.AnyWidget):
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
     answer_within = traitlets.Int(ANSWER_SECONDS).tag(sync=True)
     lost_text = traitlets.Unicode("").tag(sync=True)
+    # The page's language, and the app's name and line in the template's header, in it.
+    language = traitlets.Unicode("en").tag(sync=True)
+    app_name = traitlets.Unicode("").tag(sync=True)
+    tagline = traitlets.Unicode("").tag(sync=True)
     reload_label = traitlets.Unicode("").tag(sync=True)
 
 
@@ -306,6 +316,9 @@ class App:
         self.router.titles = {s.key: self._title(s) for s in STAGES}
         self.router.lost_text = self.words["connection_lost"]
         self.router.reload_label = self.words["connection_reload"]
+        self.router.language = content.language()
+        self.router.app_name = self.words["app_name"]
+        self.router.tagline = self.words["tagline"]
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.
