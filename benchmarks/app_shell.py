@@ -70,6 +70,7 @@ WAIT_JS = """
 SWITCH_JS = f"""
 async (key) => {{
   {WAIT_JS}
+  await until(() => document.documentElement.dataset.wbShow);  // the app has said what it shows
   const here = document.documentElement.dataset.wbShow;
   const link = document.querySelector(`.wb-stage-${{here}} .wb-nav a[href="#${{key}}"]`);
   const shown = `html[data-wb-show="${{key}}"] .wb-stages > .wb-stage-${{key}}`;
