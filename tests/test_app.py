@@ -238,3 +238,24 @@ def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slu
     languages.set_country(None)
     app.go("feel")
     assert "024" in _titles(app.shown["feel"].widget) and "Siéntelo" in _titles(app.shown["feel"].widget)
+
+
+def test_hiding_one_text_can_never_hide_every_text_that_shares_its_layout():
+    from workbook.stages import plain
+
+    first, second = plain.HTML("<p>One</p>"), plain.HTML("<p>Two</p>")
+    assert first.layout is second.layout and first.style is second.style
+    with pytest.raises(AttributeError, match="its own"):
+        first.layout.display = "none"
+    assert second.layout.display is None
+
+
+def test_a_page_sends_the_browser_one_layout_for_its_text_not_one_each(home, slug):
+    """Every model is made, sent and set up in the browser: a page's many texts and boxes
+    share one layout and style instead of bringing two models each."""
+    app = shell.App(home=home.path)
+    app.go("heal", f"?workbook={slug}")
+    models = shell._reachable(app.shown["heal"].widget).values()
+    texts = [m for m in models if type(m).__name__ in ("HTML", "VBox", "HBox")]
+    layouts = {id(m.layout) for m in texts}
+    assert len(texts) > 40 and len(layouts) < len(texts) / 4

@@ -7,11 +7,14 @@ which waits for the browser to say how wide a chart is before drawing it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workbook.charts import emotions as emotion_charts
 from workbook.charts import goals as goal_charts
 from workbook.charts import journey as journey_charts
+from workbook.charts import render
 from workbook.charts import traits as trait_charts
 from workbook.charts.render import CONFIG, NARROW_BELOW, PLOTLY_MIME, ChartView, mimebundle, wrap
 from workbook.frames import frame
@@ -216,3 +219,26 @@ def test_the_page_gets_plotly_js_from_the_kernel_when_its_first_chart_needs_it(w
     [(content, [script])] = sent
     assert content == {"event": "plotly"}
     assert b"window.Plotly" in script and len(script) > 1_000_000
+
+
+def test_the_page_gets_the_small_plotly_bundle_of_the_same_version_as_the_plotly_package():
+    """The basic bundle (bars and lines) is ~1 MB against ~5 MB; it is only used when it is
+    the plotly.js version the plotly package makes its figures for."""
+    import plotly
+
+    full = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    render.plotly_js.cache_clear()
+    script = render.plotly_js()
+    assert render._version(script) == render._version(full) is not None
+    assert script == render.BASIC_BUNDLE.read_bytes() and len(script) < len(full) / 3
+
+
+def test_a_plotly_package_of_another_plotly_js_version_gets_its_own_full_bundle(tmp_path, monkeypatch):
+    other = tmp_path / "plotly-basic.min.js"
+    other.write_bytes(b"/**\n* plotly.js (basic - minified) v0.0.1\n*/\nwindow.Plotly = {};")
+    monkeypatch.setattr(render, "BASIC_BUNDLE", other)
+    render.plotly_js.cache_clear()
+    try:
+        assert b"(basic" not in render.plotly_js()[:300] and len(render.plotly_js()) > 3_000_000
+    finally:
+        render.plotly_js.cache_clear()

@@ -54,6 +54,7 @@ def test_the_wheel_ships_content_notebooks_and_template(wheel):
     template = "workbook/jupyter_data/voila/templates/rejection-workbook/"
     assert f"{template}conf.json" in names
     assert f"{template}static/widgets.css" in names
+    assert "workbook/charts/vendor/plotly-basic.min.js" in names  # charts draw offline
     entry_points = wheel.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "rejection-workbook = workbook.cli:main" in entry_points
 

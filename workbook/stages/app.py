@@ -26,6 +26,7 @@ from .. import content
 from ..charts.render import CALM_LAYOUT, mimebundle
 from ..registry import STAGES, Stage, by_key
 from ..store import Home
+from . import plain
 from .kit import (
     LINKS_APP,
     SHARED_WIDGETS,
@@ -257,7 +258,7 @@ class App:
         self.router = Router(routes=[s.key for s in STAGES], layout=w.Layout(display="none"))
         self._reword()
         self.router.on_msg(self._message)
-        self.holder = w.VBox()
+        self.holder = plain.VBox()
         self.shown: dict[str, Shown] = {}
         self.leaving: list[w.Widget] = []  # pages taken off, their widgets to be closed
         self.current: str | None = None
@@ -267,8 +268,8 @@ class App:
         self.session = self._open_session(None, None)
         self.show(STAGES[0].key)
         self.connected = False
-        self.widget = w.VBox(
-            [page_style(), w.HTML(f"<style>{_switch_css()}</style>"), self.router, self.holder]
+        self.widget = plain.VBox(
+            [page_style(), plain.HTML(f"<style>{_switch_css()}</style>"), self.router, self.holder]
         )
         self.widget.add_class("wb-app-shell")
 
@@ -407,7 +408,7 @@ class App:
             return module.show(session=self.session)
         except Exception:
             log.exception("app: building page %s", stage.key)
-            return w.HTML(f'<p class="wb-problem" role="alert">{esc(self.words["page_failed"])}</p>')
+            return plain.HTML(f'<p class="wb-problem" role="alert">{esc(self.words["page_failed"])}</p>')
 
     def _fresh(self, now) -> dict:
         """The pages the browser may show without asking (built, and up to date at `now`),

@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
+from . import plain
 from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
 from .search import shown_choice
 
@@ -46,11 +47,11 @@ class CheckIn:
             )
         )
         self.choices = stacked(w.Select(description=t["list_label"], rows=8))
-        self.hint = w.HTML()
+        self.hint = plain.HTML()
         self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"])
         self.chosen: dict[str, Scale] = {}
-        self.chosen_box = w.VBox()
+        self.chosen_box = plain.VBox()
         self.chosen_box.add_class("wb-chosen")
         self.own_words = text_area(t["own_words_label"], rows=3)
         self.save_button = button(t["save_button"], primary=True)
@@ -68,8 +69,8 @@ class CheckIn:
         page.on_change(self.own_words, lambda _v: self._save_draft())
         self._filter("")
         self._load_draft()
-        past_head = w.HTML(f"<h3>{esc(t['past_title'])}</h3>")
-        self.widget = w.VBox(
+        past_head = plain.HTML(f"<h3>{esc(t['past_title'])}</h3>")
+        self.widget = plain.VBox(
             [
                 self.search,
                 self.choices,
@@ -147,9 +148,9 @@ class CheckIn:
         for word, slider in self.chosen.items():
             drop = button(self.t["remove_feeling"].format(word=content.emotion_label(word)))
             self.page.on_click(drop, functools.partial(self.remove, word))
-            rows.append(w.HBox([slider, drop]))
+            rows.append(plain.HBox([slider, drop]))
         if not rows:
-            rows = [w.HTML(f'<p class="wb-empty">{esc(self.t["chosen_none"])}</p>')]
+            rows = [plain.HTML(f'<p class="wb-empty">{esc(self.t["chosen_none"])}</p>')]
         self.chosen_box.children = rows
 
     # -- saving --------------------------------------------------------------------------

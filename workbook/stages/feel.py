@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from .. import content, model
 from ..model import InvalidEntry
+from . import plain
 from .checkin import CheckIn
 from .kit import (
     EntryList,
@@ -37,7 +38,7 @@ class FeelPage:
     def __init__(self, *, home=None, slug=None, session=None):
         self.page = page = Page(1, session, home=home, slug=slug)
         self.t = t = content.text("feel")
-        page.body.append(w.HTML(t["intro"]))
+        page.body.append(plain.HTML(t["intro"]))
         self._rejection()
         self.checkin = CheckIn(page, stage=1)
         page.section(t["checkin"]["title"], esc(t["checkin"]["intro"]), self.checkin.widget)
@@ -101,7 +102,7 @@ class FeelPage:
             esc(t["intro"]),
             self.plan_form.widget,
             self.plans.widget,
-            w.HTML(f"<h3>{esc(t['log_title'])}</h3>"),
+            plain.HTML(f"<h3>{esc(t['log_title'])}</h3>"),
             self.log_form.widget,
             self.logs.widget,
         )
@@ -129,13 +130,13 @@ class FeelPage:
         self.perspective.style.description_width = "initial"
         self.topic = text_line(t["topic_label"], placeholder=t["topic_placeholder"])
         self.start_button = button(t["start_button"], primary=True)
-        self.stop_button = button(t["stop_button"])
-        self.clock = w.HTML()
+        self.stop_button = button(t["stop_button"], layout=w.Layout())
+        self.clock = plain.HTML()
         self.clock.add_class("wb-clock")
         self.timer = w.Play(value=0, min=0, max=60, interval=1000 * SECONDS_PER_TICK, show_repeat=False)
         self.timer.layout.display = "none"
         self.writing = text_area(t["text_label"], rows=12, live=True)
-        self.editor = w.VBox([self.clock, self.writing, self.stop_button, self.timer])
+        self.editor = plain.VBox([self.clock, self.writing, self.stop_button, self.timer], layout=w.Layout())
         self.editor.layout.display = "none"
         self.session_id: str | None = None  # the entry, once something is written
         self.writing_now = False
@@ -147,13 +148,13 @@ class FeelPage:
         self.page.section(
             t["title"],
             t["intro"],
-            w.HTML(f'<p class="wb-hint">{esc(t["perspective_hint"])}</p>'),
+            plain.HTML(f'<p class="wb-hint">{esc(t["perspective_hint"])}</p>'),
             self.minutes,
             self.perspective,
             self.topic,
             self.start_button,
             self.editor,
-            w.HTML(f"<h3>{esc(t['past_title'])}</h3>"),
+            plain.HTML(f"<h3>{esc(t['past_title'])}</h3>"),
             self.sessions.widget,
         )
 

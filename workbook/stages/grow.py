@@ -17,6 +17,7 @@ import ipywidgets as w
 from .. import content, formats, model
 from ..model import InvalidEntry
 from ..store import Entry, WorkbookError
+from . import plain
 from .kit import (
     EntryList,
     Page,
@@ -64,7 +65,7 @@ class GrowPage:
         self.scale = content.text("reason")["traits"]["scale"]
         self.chart = None
         self._removed_goal: str | None = None
-        page.body.append(w.HTML(t["intro"]))
+        page.body.append(plain.HTML(t["intro"]))
         self._path()
         self._goals()
         self._follow(self.path.value)
@@ -77,11 +78,11 @@ class GrowPage:
         verdict = self.page.wb.single("verdict") if self.page.wb else None
         hint = t["hints"].get(verdict.data.get("value")) if verdict else None
         hint_html = f"<p>{esc(hint)} {esc(t['hint_tail'])}</p>" if hint else f"<p>{esc(t['hint_none'])}</p>"
-        self.hint = w.HTML(hint_html)
+        self.hint = plain.HTML(hint_html)
         self.hint.add_class("wb-hint")
         self.path = radio(t["label"], t["options"])
         self.path_note = text_area(t["note_label"], rows=2, placeholder=t["note_placeholder"], live=True)
-        self.after = w.HTML()
+        self.after = plain.HTML()
         self.after.add_class("wb-path-after")
         self.path_form = ChoiceWithNote(
             self.page,
@@ -131,10 +132,9 @@ class GrowPage:
         self.goal_target = date_picker(t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
         self.page.on_click(self.goal_button, self.add_goal)
-        self.goal_list = w.VBox()
+        self.goal_list = plain.VBox()
         self.goal_list.add_class("wb-list")
-        self.goal_undo = button(t["undo"])
-        self.goal_undo.layout.display = "none"
+        self.goal_undo = button(t["undo"], layout=w.Layout(display="none"))
         self.page.on_click(self.goal_undo, self.undo_remove_goal)
         self._fill_traits()
 
@@ -162,11 +162,13 @@ class GrowPage:
             listing.on_refresh.append(self._after_list_change)
 
         p = self.t["progress"]
-        self.progress_box = w.VBox([w.HTML(f'<p class="wb-hint">{esc(p["loading"])}</p>')])
+        self.progress_box = plain.VBox([plain.HTML(f'<p class="wb-hint">{esc(p["loading"])}</p>')])
         self.refresh_goals()
 
-        head = w.HTML(f'<h2 id="{GOALS_ANCHOR}" tabindex="-1">{esc(t["title"])}</h2><p>{esc(t["intro"])}</p>')
-        self.goals_box = w.VBox(
+        head = plain.HTML(
+            f'<h2 id="{GOALS_ANCHOR}" tabindex="-1">{esc(t["title"])}</h2><p>{esc(t["intro"])}</p>'
+        )
+        self.goals_box = plain.VBox(
             [
                 head,
                 self.goal_title,
@@ -174,26 +176,27 @@ class GrowPage:
                 self.goal_first,
                 self.goal_target,
                 self.goal_button,
-                w.HTML(f"<h3>{esc(t['list_title'])}</h3>"),
+                plain.HTML(f"<h3>{esc(t['list_title'])}</h3>"),
                 self.goal_list,
                 self.goal_undo,
-                w.HTML(f"<h3>{esc(s['title'])}</h3><p>{esc(s['intro'])}</p>"),
+                plain.HTML(f"<h3>{esc(s['title'])}</h3><p>{esc(s['intro'])}</p>"),
                 self.step_goal,
                 self.step_kind,
                 self.step_on,
                 self.step_text,
                 self.step_button,
                 self.steps.widget,
-                w.HTML(f"<h3>{esc(c['title'])}</h3><p>{esc(c['intro'])}</p>"),
+                plain.HTML(f"<h3>{esc(c['title'])}</h3><p>{esc(c['intro'])}</p>"),
                 self.cheer_goal,
                 self.cheer_on,
                 self.cheer_what,
                 self.cheer_how,
                 self.cheer_button,
                 self.cheers.widget,
-                w.HTML(f"<h3>{esc(p['title'])}</h3><p>{esc(p['intro'])}</p>"),
+                plain.HTML(f"<h3>{esc(p['title'])}</h3><p>{esc(p['intro'])}</p>"),
                 self.progress_box,
-            ]
+            ],
+            layout=w.Layout(),  # hidden while the person chose to stay as they are
         )
         self.goals_box.add_class("wb-section")
         self.page.body.append(self.goals_box)
@@ -257,7 +260,7 @@ class GrowPage:
         wb = self.page.wb
         goals = goals if goals is not None else (wb.entries("goal") if wb else [])
         if not goals:
-            self.goal_list.children = [w.HTML(f'<p class="wb-empty">{esc(t["none"])}</p>')]
+            self.goal_list.children = [plain.HTML(f'<p class="wb-empty">{esc(t["none"])}</p>')]
             return
         steps = wb.entries("step")
         cheers = wb.entries("celebration")
@@ -288,7 +291,7 @@ class GrowPage:
             )
             details.append(f'<span class="wb-date">{esc(tally)}</span>')
             badge = f' <span class="wb-done">{esc(t["done_badge"])}</span>' if done else ""
-            text = w.HTML(
+            text = plain.HTML(
                 f"<p><strong>{esc(goal['title'])}</strong>{badge}<br>" + "<br>".join(details) + "</p>",
                 layout=w.Layout(flex="1 1 auto"),
             )
@@ -297,7 +300,7 @@ class GrowPage:
             remove = button(t["remove"])
             remove.tooltip = t["remove_tip"]
             self.page.on_click(remove, functools.partial(self.remove_goal, goal.entry_id))
-            row = w.HBox([text, w.VBox([toggle, remove])])
+            row = plain.HBox([text, plain.VBox([toggle, remove])])
             row.add_class("wb-row")
             row.add_class("wb-goal")
             cards.append(row)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-import ipywidgets as w
-
 from .. import content, model
 from ..charts.render import ChartView
 from ..store import Entry
+from . import plain
 from .checkin import CheckIn
 from .kit import (
     EntryList,
@@ -52,8 +51,8 @@ class HealPage:
     def __init__(self, *, home=None, slug=None, session=None):
         self.page = page = Page(STAGE, session, home=home, slug=slug)
         self.t = t = content.text("heal")
-        page.body.append(w.HTML(t["intro"]))
-        self.letter_back = w.HTML(self._letter_back_html())
+        page.body.append(plain.HTML(t["intro"]))
+        self.letter_back = plain.HTML(self._letter_back_html())
         page.body.append(self.letter_back)
         self._accept()
         self._qualities()
@@ -71,13 +70,13 @@ class HealPage:
         status = reason.data.get("status") if reason else None
         hint = t["hint_unknown"] if status in (None, "unknown", "partly known") else t["hint_known"]
         self.page.section(
-            t["title"], esc(t["intro"]), w.HTML(f'<p class="wb-hint">{esc(hint)}</p>'), self.acceptance
+            t["title"], esc(t["intro"]), plain.HTML(f'<p class="wb-hint">{esc(hint)}</p>'), self.acceptance
         )
 
     # -- 2. good qualities ---------------------------------------------------------------------
     def _qualities(self) -> None:
         t = self.t["qualities"]
-        self.from_traits = w.HTML(self._strengths_html())
+        self.from_traits = plain.HTML(self._strengths_html())
         self.quality_form, self.qualities = form_and_list(
             self.page,
             "quality",
@@ -90,7 +89,7 @@ class HealPage:
             t["title"],
             esc(t["intro"]),
             self.from_traits,
-            w.HTML(f"<h3>{esc(t['own_title'])}</h3>"),
+            plain.HTML(f"<h3>{esc(t['own_title'])}</h3>"),
             self.qualities.widget,
             self.quality_form.widget,
         )
@@ -132,13 +131,13 @@ class HealPage:
             t["intro"],
             self.boundary_form.widget,
             self.boundaries.widget,
-            w.HTML(f'<p class="wb-note wb-professional">{esc(t["professional"])}</p>'),
+            plain.HTML(f'<p class="wb-note wb-professional">{esc(t["professional"])}</p>'),
         )
 
     # -- 4. self-kindness ----------------------------------------------------------------------
     def _kindness(self) -> None:
         t = self.t
-        worthy = w.HTML(f'<p class="wb-worthy"><strong>{esc(t["worthy"])}</strong></p>')
+        worthy = plain.HTML(f'<p class="wb-worthy"><strong>{esc(t["worthy"])}</strong></p>')
         self.page.section(t["kindness"]["title"], esc(t["kindness"]["intro"]), worthy)
         self._pause()
         self._letter()
@@ -151,7 +150,9 @@ class HealPage:
         for n, field in enumerate(("noticing", "common", "kindness"), start=1):
             area = text_area(t[f"step{n}_label"], rows=2)
             steps[field] = area
-            guidance.append(w.HTML(f"<h4>{esc(t[f'step{n}_title'])}</h4><p>{esc(t[f'step{n}_text'])}</p>"))
+            guidance.append(
+                plain.HTML(f"<h4>{esc(t[f'step{n}_title'])}</h4><p>{esc(t[f'step{n}_text'])}</p>")
+            )
             guidance.append(area)
         self.pause_form, self.pauses = form_and_list(
             self.page, "compassion_pause", steps, self._describe_pause, **_words(t)
@@ -161,7 +162,7 @@ class HealPage:
             t["title"],
             esc(t["intro"]),
             self.pause_form.widget,
-            w.HTML(f"<h4>{esc(t['past_title'])}</h4>"),
+            plain.HTML(f"<h4>{esc(t['past_title'])}</h4>"),
             self.pauses.widget,
             level=3,
         )
@@ -185,7 +186,7 @@ class HealPage:
             esc(t["intro"]),
             self.letter,
             self.new_letter,
-            w.HTML(f"<h4>{esc(t['past_title'])}</h4>"),
+            plain.HTML(f"<h4>{esc(t['past_title'])}</h4>"),
             self.letters.widget,
             level=3,
         )
@@ -251,13 +252,13 @@ class HealPage:
         t = self.t["checkin"]
         self.checkin = CheckIn(self.page, stage=STAGE)
         self.chart = ChartView(t["chart_label"])
-        self.chart_note = w.HTML()
+        self.chart_note = plain.HTML()
         self.page.on_click(self.checkin.save_button, self.draw_chart)  # runs after the check-in is saved
         self.page.section(
             t["title"],
             esc(t["intro"]),
             self.checkin.widget,
-            w.HTML(f"<h3>{esc(t['chart_title'])}</h3>"),
+            plain.HTML(f"<h3>{esc(t['chart_title'])}</h3>"),
             self.chart_note,
             self.chart.widget,
         )

@@ -17,6 +17,7 @@ from ..charts.render import ChartView
 from ..progress import stage_progress
 from ..registry import by_number
 from ..store import Entry
+from . import plain
 from .kit import Page, esc, paragraphs, when
 
 INDEX = 6
@@ -52,9 +53,9 @@ class JourneyPage:
         self.page = page = Page(INDEX, session, home=home, slug=slug)
         self.t = t = content.text("journey")
         self.charts: dict[str, ChartView] = {}
-        page.body.append(w.HTML(t["intro"]))
+        page.body.append(plain.HTML(t["intro"]))
         if page.wb is not None:
-            self.since = w.HTML(self._since_html())
+            self.since = plain.HTML(self._since_html())
             page.body.append(self.since)
             self._stages()
             self._feelings()
@@ -69,7 +70,7 @@ class JourneyPage:
         return self.page.link(index, label)
 
     def _note(self, text: str, css: str = "wb-hint") -> w.HTML:
-        return w.HTML(f'<p class="{css}">{text}</p>')
+        return plain.HTML(f'<p class="{css}">{text}</p>')
 
     def _chart(self, key: str, label: str, draw) -> ChartView:
         view = ChartView(label)
@@ -106,7 +107,7 @@ class JourneyPage:
                 f"{(' · ' + esc(count)) if count else ''}</li>"
             )
         cheer = f"<p><strong>{esc(t['all_done'])}</strong></p>" if all(p.done for p in progress) else ""
-        self.stages = w.HTML(f'<ol class="wb-progress">{"".join(rows)}</ol>{cheer}')
+        self.stages = plain.HTML(f'<ol class="wb-progress">{"".join(rows)}</ol>{cheer}')
         self.page.section(t["title"], "", self.stages)
 
     # -- feelings over time ----------------------------------------------------------------------
@@ -150,7 +151,7 @@ class JourneyPage:
         if not goals:
             self.page.section(t["title"], "", self._note(t["none"].format(link=self.link(3)), "wb-empty"))
             return
-        self.goal_list = w.HTML(self._goals_html(goals))
+        self.goal_list = plain.HTML(self._goals_html(goals))
         view = self._chart("goals", t["label"], self.draw_goals)
         self.page.section(t["title"], "", self.goal_list, view.widget)
 
@@ -215,7 +216,7 @@ class JourneyPage:
             none = t["none"].format(feel=self.link(1), heal=self.link(4))
             self.page.section(t["title"], "", self._note(none, "wb-empty"))
             return
-        self.healing = w.HTML(f'<ul class="wb-healing">{"".join(items)}</ul>')
+        self.healing = plain.HTML(f'<ul class="wb-healing">{"".join(items)}</ul>')
         view = self._chart("healing", t["label"], self.draw_healing)
         self.page.section(t["title"], esc(t["intro"]), self.healing, view.widget)
 
@@ -262,7 +263,7 @@ class JourneyPage:
                 f'<p class="wb-date">{esc(when(entry.updated_at, time=False))}</p>'
                 f'<p class="wb-quote">{paragraphs(preview)}</p><p class="wb-hint">{more}</p></li>'
             )
-        self.writing = w.HTML(f'<ul class="wb-writing">{"".join(items)}</ul>')
+        self.writing = plain.HTML(f'<ul class="wb-writing">{"".join(items)}</ul>')
         self.page.section(t["title"], "", self.writing)
 
 

@@ -30,6 +30,8 @@ from ..model import InvalidEntry
 from ..paths import jupyter_data_dir
 from ..registry import APP_NOTEBOOK, by_number
 from ..store import Entry, Home, Workbook, WorkbookError, check_slug, practice_home
+from . import plain
+from .plain import SHARED_WIDGETS, shared  # noqa: F401  (used by the stage modules and the app)
 
 log = logging.getLogger("workbook")
 
@@ -413,10 +415,10 @@ class Page:
         self.session = session or open_session(home, slug)
         use_saved_choices(self.session.workbook)  # before any word of the page is read
         self.words = content.text("common")
-        self.status = w.HTML(layout=w.Layout(min_height="1.6em"))
+        self.status = plain.HTML(layout=w.Layout(min_height="1.6em"))
         self.status.add_class("wb-status")
-        self.header = w.HTML()
-        self.footer = w.HTML()
+        self.header = plain.HTML()
+        self.footer = plain.HTML()
         self.footer.add_class("wb-footer")
         self.body: list[w.Widget] = []
         self._after_shown: list[Callable[[], None]] = []
@@ -463,7 +465,7 @@ class Page:
 
     def status_line(self) -> w.HTML:
         """A small status line to put right under a form's button (see `on_click(near=)`)."""
-        line = w.HTML()
+        line = plain.HTML()
         line.add_class("wb-status-near")  # not .wb-status: that stays the page's own line
         return line
 
@@ -535,8 +537,8 @@ class Page:
     # -- building ------------------------------------------------------------------
     def section(self, title: str, intro: str = "", *children: w.Widget, level: int = 2) -> w.VBox:
         """A titled block of the page; `intro` is our own (trusted) HTML from data/text."""
-        head = w.HTML(f"<h{level}>{esc(title)}</h{level}>" + (f"<p>{intro}</p>" if intro else ""))
-        box = w.VBox([head, *children])
+        head = plain.HTML(f"<h{level}>{esc(title)}</h{level}>" + (f"<p>{intro}</p>" if intro else ""))
+        box = plain.VBox([head, *children])
         box.add_class("wb-section")
         self.body.append(box)
         return box
@@ -612,11 +614,11 @@ class Page:
     def _client_view(self, parts: list, style: w.Widget, extras: list) -> list:
         """A therapist's read-only view: a banner, inputs greyed out, unshared stages left out."""
         words = content.text("sharing")["practice"]
-        banner = w.HTML(
+        banner = plain.HTML(
             f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
         )
         if by_number(self.index).in_method and self.index not in (self.wb.meta("shared_stages") or []):
-            gone = w.HTML(f'<p class="wb-empty">{esc(words["not_shared"].format(name=self.wb.name))}</p>')
+            gone = plain.HTML(f'<p class="wb-empty">{esc(words["not_shared"].format(name=self.wb.name))}</p>')
             return [style, self.header, banner, gone, self.footer]
         for part in parts:
             if part is not self.footer and part is not self.header:
@@ -631,7 +633,7 @@ class Page:
         extras: list[w.Widget] = []
         notes = therapist_notes_html(self.wb, self.index, t["notes_title"])
         if notes:
-            extras.append(w.HTML(notes))
+            extras.append(plain.HTML(notes))
         prompts = [e for e in self.wb.entries("therapist_prompt") if e.data["stage"] == self.index]
         if prompts:
             areas = []
@@ -646,7 +648,7 @@ class Page:
                     what=t["answer_saved"],
                 )
                 areas.append(area)
-            extras.append(w.VBox([w.HTML(f"<h2>{esc(t['prompts_title'])}</h2>"), *areas]))
+            extras.append(plain.VBox([plain.HTML(f"<h2>{esc(t['prompts_title'])}</h2>"), *areas]))
         done_now = any(p.done for p in stage_progress(self.wb) if p.stage == self.index)
         done = w.Checkbox(value=done_now, description=t["done_label"], indent=False)
         self.on_change(
@@ -684,7 +686,7 @@ class Page:
         extras = self._stage_extras() if self.wb is not None and by_number(self.index).in_method else []
         body = list(self.body)
         if self.index in self.stages_off() and not self.session.client:
-            body.insert(0, w.HTML(f'<p class="wb-note">{esc(self.words["stage_off"])}</p>'))
+            body.insert(0, plain.HTML(f'<p class="wb-note">{esc(self.words["stage_off"])}</p>'))
         parts = [style, self.header, *body, *extra_footer, *extras, self.status, self.footer]
         if self.session.client and self.wb is not None:
             parts = self._client_view(parts, style, extras)
@@ -695,7 +697,7 @@ class Page:
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
         self.footer.add_class(READY_CLASS)
-        page = w.VBox(
+        page = plain.VBox(
             [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
         )
         page.add_class("wb-page")
@@ -705,7 +707,7 @@ class Page:
 
 def page_style() -> w.HTML:
     """The widgets' stylesheet as a widget (the app shell puts it on its page once)."""
-    style = w.HTML(f"<style>{_widget_css()}</style>")
+    style = plain.HTML(f"<style>{_widget_css()}</style>")
     style.add_class("wb-style")
     return style
 
@@ -787,7 +789,7 @@ class StagePicker:
             s: w.Checkbox(value=checked, description=f"{s}. {names[str(s)]}", indent=False)
             for s in registry.method_numbers()
         }
-        self.widget = w.VBox([w.HTML(label_html), *self.boxes.values()])
+        self.widget = plain.VBox([plain.HTML(label_html), *self.boxes.values()])
         self.widget.add_class("wb-stage-picker")
 
 
@@ -798,32 +800,15 @@ def date_picker(label: str, value: dt.date | None = None) -> w.DatePicker:
     return picker
 
 
-# Layouts and styles shared by many widgets on many pages: never closed when a page goes.
-SHARED_WIDGETS: dict[int, w.Widget] = {}
-
-
-def shared(widget: w.Widget) -> w.Widget:
-    """Mark `widget` (a layout or style used by many widgets) as shared by every page."""
-    SHARED_WIDGETS[id(widget)] = widget
-    return widget
-
-
-@functools.cache
-def _button_style() -> w.ButtonStyle:
-    # Every button looks the same (the CSS does the rest), so they share one style model:
-    # each model is a message and an object in the browser, and pages have dozens of buttons.
-    return shared(w.ButtonStyle())
-
-
-@functools.cache
-def _row_text_layout() -> w.Layout:
-    return shared(w.Layout(flex="1 1 auto"))  # shared by every list row's text; never changed
-
-
-def button(label: str, *, primary: bool = False) -> w.Button:
-    """A labelled button (`primary` for the one main action of a form)."""
+def button(label: str, *, primary: bool = False, layout: w.Layout | None = None) -> w.Button:
+    """A labelled button (`primary` for the one main action of a form). It shares its
+    layout with other buttons unless given its own (to hide it from Python)."""
     btn = w.Button(
-        description=label, button_style="primary" if primary else "", tooltip=label, style=_button_style()
+        description=label,
+        button_style="primary" if primary else "",
+        tooltip=label,
+        style=plain.button_style(),
+        layout=layout or plain.plain_layout(),
     )
     btn.add_class("wb-button")
     return btn
@@ -942,17 +927,16 @@ class EntryList:
     ):
         self.page, self.kind, self.describe, self.keep = page, kind, describe, keep
         self.empty, self.newest_first, self.limit = empty, newest_first, limit
-        self.box = w.VBox()
+        self.box = plain.VBox()
         self.box.add_class("wb-list")
-        self.undo = button(page.words["undo"])
-        self.undo.layout.display = "none"
+        self.undo = button(page.words["undo"], layout=w.Layout(display="none"))
         self._removed: str | None = None
         page.on_click(self.undo, self._undo)
         self.on_refresh: list[Callable[[], None]] = []  # run after every redraw of the list
         self.expanded = False
-        self.more = button("")
+        self.more = button("", layout=w.Layout())
         page.on_click(self.more, self._toggle)
-        self.widget = w.VBox([self.box, self.more, self.undo])
+        self.widget = plain.VBox([self.box, self.more, self.undo])
         self.refresh()
 
     def entries(self) -> list[Entry]:
@@ -971,12 +955,12 @@ class EntryList:
             remove = button(self.page.words["remove"])
             remove.tooltip = self.page.words["remove_tip"]
             self.page.on_click(remove, functools.partial(self._remove, entry.entry_id))
-            text = w.HTML(self.describe(entry), layout=_row_text_layout())
-            row = w.HBox([text, remove])
+            text = plain.HTML(self.describe(entry), layout=plain.row_text_layout())
+            row = plain.HBox([text, remove])
             row.add_class("wb-row")
             rows.append(row)
         if not rows and self.empty:
-            rows = [w.HTML(f'<p class="wb-empty">{esc(self.empty)}</p>')]
+            rows = [plain.HTML(f'<p class="wb-empty">{esc(self.empty)}</p>')]
         self.box.children = rows
         for callback in self.on_refresh:
             callback()
@@ -1029,7 +1013,7 @@ class AddForm:
         self.button = button(label, primary=True)
         self.status = page.status_line()  # "saved" (or what went wrong) right under the button
         page.on_click(self.button, self.add, near=self.status)
-        self.widget = w.VBox([*widgets.values(), self.button, self.status])
+        self.widget = plain.VBox([*widgets.values(), self.button, self.status])
         self.widget.add_class("wb-addform")
 
     def add(self) -> Entry:

@@ -15,7 +15,7 @@ from .. import exchange, registry, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from ..text import labels
-from . import hubshare
+from . import hubshare, plain
 from .kit import (
     Page,
     Session,
@@ -80,7 +80,7 @@ class Practice:
             )
         self._prepare_section()
         self._import_section()
-        self.clients_html = w.HTML()
+        self.clients_html = plain.HTML()
         self.page.section(self.t["clients_title"], "", self.clients_html)
         self._review_section()
         self.refresh()
@@ -98,7 +98,7 @@ class Practice:
             for s in registry.method_numbers()
         }
         self.prepare_button = button(t["prepare_button"], primary=True)
-        self.prepared = w.HTML()
+        self.prepared = plain.HTML()
         self.page.on_click(self.prepare_button, self.prepare, near=self.prepared)
         self.page.section(
             t["prepare_title"],
@@ -182,11 +182,11 @@ class Practice:
         self.page.on_click(
             self.review_button, lambda: self.review(self.choose.value), near=self.review_status
         )
-        self.review_box = w.VBox()
+        self.review_box = plain.VBox()
         self.page.section(
             t["review_title"],
             "",
-            w.HBox([self.choose, self.review_button]),
+            plain.HBox([self.choose, self.review_button]),
             self.review_status,
             self.review_box,
         )
@@ -229,7 +229,7 @@ class Practice:
         if select:
             self.review(select)
         elif not options:
-            self.review_box.children = [w.HTML(f'<p class="wb-empty">{esc(t["review_none"])}</p>')]
+            self.review_box.children = [plain.HTML(f'<p class="wb-empty">{esc(t["review_none"])}</p>')]
 
     def _client_link(self, stage: int, slug: str, label: str) -> str:
         """A link to the read-only view of one stage of a client's copy (in the app, in Voilà)."""
@@ -253,7 +253,7 @@ class Practice:
                 f" · {self._client_link(journey_page.number, slug, journey_page.title)}" if shared else ""
             )
             parts: list[w.Widget] = [
-                w.HTML(
+                plain.HTML(
                     f"<p>{esc(t['review_intro'].format(name=name))}</p>"
                     + (f"<p>{esc(t['open_pages'].format(name=name))} {links}{journey}</p>" if shared else "")
                 )
@@ -294,13 +294,15 @@ class Practice:
             self.refresh(select=slug)
 
         self.page.on_click(add, save, near=status)
-        box = w.VBox([w.HTML(f'{REVIEW_CSS}<div class="wb-review-stage">{body}</div>'), note, add, status])
+        box = plain.VBox(
+            [plain.HTML(f'{REVIEW_CSS}<div class="wb-review-stage">{body}</div>'), note, add, status]
+        )
         box.add_class("wb-review")
         return box
 
     def _return_part(self, slug, name) -> w.Widget:
         t = self.t
-        out = w.HTML()
+        out = plain.HTML()
         passphrase = NewPassphrase()
         make = button(t["return_button"], primary=True)
 
@@ -316,9 +318,11 @@ class Practice:
             )
 
         self.page.on_click(make, run, near=out)
-        return w.VBox(
+        return plain.VBox(
             [
-                w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"),
+                plain.HTML(
+                    f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"
+                ),
                 *passphrase.widgets,
                 make,
                 out,
@@ -327,7 +331,7 @@ class Practice:
 
     def _report_part(self, slug, name) -> w.Widget:
         t = self.t
-        out = w.HTML()
+        out = plain.HTML()
         working = Working()
         make = button(t["report_button"])
 
@@ -351,9 +355,11 @@ class Practice:
             )
 
         self.page.on_click(make, run, near=out)
-        return w.VBox(
+        return plain.VBox(
             [
-                w.HTML(f"<h3>{esc(t['report_title'])}</h3><p>{esc(t['report_help'].format(name=name))}</p>"),
+                plain.HTML(
+                    f"<h3>{esc(t['report_title'])}</h3><p>{esc(t['report_help'].format(name=name))}</p>"
+                ),
                 make,
                 working.widget,
                 out,

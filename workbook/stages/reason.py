@@ -22,6 +22,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 from .. import content, model
 from ..model import InvalidEntry
 from ..store import Entry
+from . import plain
 from .kit import (
     AddForm,
     EntryList,
@@ -180,7 +181,7 @@ class TraitRow:
         )
         self.remove = button(t["remove"])
         self.remove.tooltip = t["remove_tip"].format(name=self.name)
-        area = w.HTML(
+        area = plain.HTML(
             f'<div class="wb-trait-area" style="color:#555;text-align:right;padding-right:.6rem">{esc(content.area_word(self.domain))}</div>',
             layout=_row_part("area"),
             style=_row_part("area style"),
@@ -189,9 +190,9 @@ class TraitRow:
         self.page.on_change(self.touched, lambda v: self.save(touched=v))
         self.page.on_change(self.note, lambda v: self.save(note=v))
         self.page.on_click(self.remove, lambda: stage.remove_trait(self.entry_id))
-        top = w.HBox([self.rating, self.touched], layout=_row_part("top"))
-        bottom = w.HBox([area, self.note, self.remove], layout=_row_part("bottom"))
-        self.widget = w.VBox([top, bottom], layout=_row_part("row"))
+        top = plain.HBox([self.rating, self.touched], layout=_row_part("top"))
+        bottom = plain.HBox([area, self.note, self.remove], layout=_row_part("bottom"))
+        self.widget = plain.VBox([top, bottom], layout=_row_part("row"))
         self.widget.add_class("wb-trait-row")
 
     def save(self, **changed) -> Entry:
@@ -227,7 +228,7 @@ class ReasonPage:
         self._removed: str | None = None
         self.charts = None
         self.redraw_seconds: float | None = None
-        page.body.append(w.HTML(t["intro"]))
+        page.body.append(plain.HTML(t["intro"]))
         self._reason()
         self._traits()
         self._picture()
@@ -261,7 +262,7 @@ class ReasonPage:
         self.area = dropdown(t["area_label"], areas, ALL)
         self.area.layout.width = "21rem"
         self.suggestions = stacked(w.Select(description=t["list_label"], rows=8))
-        self.hint = w.HTML()
+        self.hint = plain.HTML()
         self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"], primary=True)
         self.own_name = text_line(t["own_label"], placeholder=t["own_placeholder"])
@@ -271,10 +272,9 @@ class ReasonPage:
         )
         self.own_area.layout.width = "21rem"
         self.own_button = button(t["own_button"])
-        self.mine = w.VBox()
+        self.mine = plain.VBox()
         self.mine.add_class("wb-list")
-        self.undo = button(t["undo"])
-        self.undo.layout.display = "none"
+        self.undo = button(t["undo"], layout=w.Layout(display="none"))
         page = self.page
         page.on_change(self.search, lambda _v: self._filter())
         page.on_change(self.area, lambda _v: self._filter())
@@ -289,14 +289,16 @@ class ReasonPage:
         page.section(
             t["title"],
             esc(t["intro"]),
-            w.HBox([self.search, self.area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")),
+            plain.HBox([self.search, self.area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")),
             self.suggestions,
             self.hint,
             self.add_button,
-            w.HTML(f"<h3>{esc(t['own_title'])}</h3>"),
-            w.HBox([self.own_name, self.own_area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")),
+            plain.HTML(f"<h3>{esc(t['own_title'])}</h3>"),
+            plain.HBox(
+                [self.own_name, self.own_area], layout=w.Layout(align_items="flex-end", grid_gap="1rem")
+            ),
             self.own_button,
-            w.HTML(f"<h3>{esc(t['mine_title'])}</h3>"),
+            plain.HTML(f"<h3>{esc(t['mine_title'])}</h3>"),
             self.mine,
             self.undo,
         )
@@ -398,16 +400,16 @@ class ReasonPage:
     def _render_mine(self) -> None:
         rows = [row.widget for row in self.rows.values()]
         if not rows:
-            rows = [w.HTML(f'<p class="wb-empty">{esc(self.t["traits"]["mine_none"])}</p>')]
+            rows = [plain.HTML(f'<p class="wb-empty">{esc(self.t["traits"]["mine_none"])}</p>')]
         self.mine.children = rows
 
     # -- the picture -----------------------------------------------------------------------
     def _picture(self) -> None:
         t = self.t["picture"]
-        self.trait_title = w.HTML(f"<h3>{esc(t['by_trait_title'])}</h3>")
-        self.domain_title = w.HTML(f"<h3>{esc(t['by_domain_title'])}</h3>")
-        self.loading = w.HTML(f'<p class="wb-hint">{esc(t["loading"])}</p>')
-        self.picture_box = w.VBox([self.loading])
+        self.trait_title = plain.HTML(f"<h3>{esc(t['by_trait_title'])}</h3>")
+        self.domain_title = plain.HTML(f"<h3>{esc(t['by_domain_title'])}</h3>")
+        self.loading = plain.HTML(f'<p class="wb-hint">{esc(t["loading"])}</p>')
+        self.picture_box = plain.VBox([self.loading])
         self.picture_box.add_class("wb-picture")
         self.page.section(t["title"], esc(t["intro"]), self.picture_box)
         self.page.after_shown(self._first_draw)
@@ -460,13 +462,13 @@ class ReasonPage:
                 newest_first=False,
             )
             self.case_forms[side], self.case_lists[side] = form, points
-            column = w.VBox(
-                [w.HTML(f"<h3>{esc(t[f'{side}_title'])}</h3>"), form.widget, points.widget],
+            column = plain.VBox(
+                [plain.HTML(f"<h3>{esc(t[f'{side}_title'])}</h3>"), form.widget, points.widget],
                 layout=w.Layout(flex="1 1 20rem", min_width="16rem"),
             )
             column.add_class(f"wb-case-{side}")
             columns.append(column)
-        both = w.HBox(columns, layout=w.Layout(flex_flow="row wrap", grid_gap="1.5rem"))
+        both = plain.HBox(columns, layout=w.Layout(flex_flow="row wrap", grid_gap="1.5rem"))
         self.page.section(t["title"], esc(t["intro"]), both)
 
     # -- the verdict -----------------------------------------------------------------------
@@ -482,7 +484,7 @@ class ReasonPage:
             what=t["saved"],
             kept=t["kept"],
         )
-        kind_note = w.HTML(
+        kind_note = plain.HTML(
             '<p class="wb-kind-note" role="note" style="border-left:4px solid #0072B2;'
             f'padding:.25rem 0 .25rem .9rem">{esc(t["kind_note"])}</p>'
         )
@@ -492,7 +494,7 @@ class ReasonPage:
             self.verdict,
             kind_note,
             self.verdict_note,
-            w.HTML(f"<p>{esc(t['next'])}</p>"),
+            plain.HTML(f"<p>{esc(t['next'])}</p>"),
         )
 
 

@@ -20,6 +20,7 @@ from .. import content, exchange, formats, share
 from ..model import InvalidEntry
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
+from . import plain
 from .kit import Page, StagePicker, button, esc, stacked, text_line
 
 MiB = 2**20
@@ -90,8 +91,8 @@ class Working:
     def __init__(self):
         self.bar = w.FloatProgress(min=0, max=1, value=0, description="", layout=w.Layout(display="none"))
         self.bar.add_class("wb-progress-bar")
-        self.text = w.HTML()
-        self.widget = w.VBox([self.bar, self.text])
+        self.text = plain.HTML()
+        self.widget = plain.VBox([self.bar, self.text])
 
     def step(self, fraction: float, message: str = "") -> None:
         self.bar.layout.display = None
@@ -115,17 +116,16 @@ class ShareBox:
         self.picker = StagePicker(
             f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>", checked=False
         )
-        self.picker.widget.layout.margin = "0 0 0.6em 0"
         self.stages = self.picker.boxes
         self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
         page.on_click(self.button, self.make, near=self.working.text)
-        self.widget = w.VBox(
+        self.widget = plain.VBox(
             [
                 self.picker.widget,
                 *self.passphrase.widgets,
-                w.HTML(f'<p class="wb-hint">{esc(t["passphrase_help"])}</p>'),
+                plain.HTML(f'<p class="wb-hint">{esc(t["passphrase_help"])}</p>'),
                 self.button,
                 self.working.widget,
             ]
@@ -175,9 +175,9 @@ class TherapistSection:
         self.start_button = button(t["start_button"], primary=True)
         self.start_status = page.status_line()  # messages beside the button pressed
         page.on_click(self.start_button, self.start, near=self.start_status)
-        start_box = w.VBox(
+        start_box = plain.VBox(
             [
-                w.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
+                plain.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
                 self.start_upload,
                 self.start_name,
                 self.start_button,
@@ -186,7 +186,7 @@ class TherapistSection:
         )
         # share
         self.share = ShareBox(page)
-        share_box = w.VBox([w.HTML(f"<h3>{esc(t['share_title'])}</h3>"), self.share.widget])
+        share_box = plain.VBox([plain.HTML(f"<h3>{esc(t['share_title'])}</h3>"), self.share.widget])
         # open notes
         self.return_upload = file_picker()
         self.return_passphrase = passphrase_box(t["passphrase"])
@@ -194,9 +194,9 @@ class TherapistSection:
         self.return_working = Working()
         self.return_status = page.status_line()
         page.on_click(self.return_button, self.open_notes, near=self.return_status)
-        return_box = w.VBox(
+        return_box = plain.VBox(
             [
-                w.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
+                plain.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
                 self.return_upload,
                 self.return_passphrase,
                 self.return_button,
@@ -204,7 +204,7 @@ class TherapistSection:
                 self.return_status,
             ]
         )
-        practice = w.HTML(
+        practice = plain.HTML(
             f'<p class="wb-hint">{esc(t["practice_link_intro"])} '
             f'<a href="{PRACTICE_PAGE}">{esc(t["practice_link"])}</a></p>'
         )

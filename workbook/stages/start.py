@@ -9,7 +9,7 @@ from .. import content
 from ..progress import stage_progress
 from ..store import check_slug
 from ..text import labels
-from . import hubshare
+from . import hubshare, plain
 from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
 from .sharing import TherapistSection
 
@@ -22,12 +22,12 @@ class StartPage:
         self.words = content.text("start")
         t = self.words
         page = self.page
-        self.note = w.HTML()
-        page.section(t["welcome_title"], "", w.HTML(t["welcome"]), self.note)
+        self.note = plain.HTML()
+        page.section(t["welcome_title"], "", plain.HTML(t["welcome"]), self.note)
         on_hub = hubshare.on_hub()  # on a practice server the words live on the server, not here
         privacy = hubshare.words()["client"]["privacy"] if on_hub else t["privacy"]
-        page.section(t["privacy_title"], "", w.HTML(privacy))
-        page.section(t["disclaimer_title"], "", w.HTML(t["disclaimer"]))
+        page.section(t["privacy_title"], "", plain.HTML(privacy))
+        page.section(t["disclaimer_title"], "", plain.HTML(t["disclaimer"]))
 
         self.choose = dropdown(t["choose_label"], [])
         self.open_button = button(t["open_button"], primary=True)
@@ -38,15 +38,15 @@ class StartPage:
         self.rename_name = text_line(t["rename_label"])
         self.rename_button = button(t["rename_button"])
         page.on_click(self.rename_button, self.rename)
-        self.rename_box = w.VBox([self.rename_name, self.rename_button])
+        self.rename_box = plain.VBox([self.rename_name, self.rename_button], layout=w.Layout())
         page.section(
             t["choose_title"],
             esc(t["choose_intro"]),
-            w.HBox([self.choose, self.open_button]),
-            w.VBox([self.new_name, self.create_button]),
+            plain.HBox([self.choose, self.open_button]),
+            plain.VBox([self.new_name, self.create_button]),
             self.rename_box,
         )
-        self.progress = w.HTML()
+        self.progress = plain.HTML()
         page.section(t["progress_title"], "", self.progress)
         self.language = dropdown(t["language_label"], language_options(), content.language())
         self.country = dropdown(
@@ -54,7 +54,7 @@ class StartPage:
         )
         page.on_change(self.language, self.choose_place)
         page.on_change(self.country, self.choose_place)
-        page.section(t["place_title"], esc(t["place_intro"]), w.HBox([self.language, self.country]))
+        page.section(t["place_title"], esc(t["place_intro"]), plain.HBox([self.language, self.country]))
         if on_hub:  # on a practice server: join, send and notes through the exchange
             self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
         self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes

@@ -13,6 +13,7 @@ import ipywidgets as w
 import traitlets
 
 from .. import content, model
+from . import plain
 from .kit import Page, SingleForm, button, dropdown, esc, form_and_list, text_area, titled
 
 STAGE = 5
@@ -95,9 +96,9 @@ class SupportPage:
     def __init__(self, *, home=None, slug=None, session=None):
         self.page = page = Page(STAGE, session, home=home, slug=slug)
         self.t = content.text("support")
-        self.urgent = w.HTML(layout=w.Layout(display="none"))
+        self.urgent = plain.HTML(layout=w.Layout(display="none"))
         page.body.append(self.urgent)  # above everything else on the page
-        page.body.append(w.HTML(self.t["intro"]))
+        page.body.append(plain.HTML(self.t["intro"]))
         self._weighing()
         self._options()
         self._export()
@@ -122,7 +123,7 @@ class SupportPage:
             "self_harm": dropdown(t["self_harm_label"], [blank, *((v, k) for k, v in harm.items())], ""),
         }
         self.inline_urgent = NearNote(layout=w.Layout(display="none"))  # right under the question
-        self.reflect = w.HTML()
+        self.reflect = plain.HTML()
         # The crisis resources follow the answer itself, before (and whether or not) it is saved.
         for widget in self.answers.values():
             self.page.on_change(widget, lambda _v: self.update())
@@ -180,7 +181,7 @@ class SupportPage:
         self.page.section(
             t["title"],
             esc(support["intro"]),
-            w.HTML(f'<ul class="wb-options">{cards}</ul>'),
+            plain.HTML(f'<ul class="wb-options">{cards}</ul>'),
             self.plan_form.widget,
             self.plans.widget,
         )
@@ -189,14 +190,14 @@ class SupportPage:
     def _export(self) -> None:
         t = self.t["export"]
         self.export_button = button(t["button"], primary=True)
-        self.download = w.HTML()
+        self.download = plain.HTML()
         self.page.on_click(self.export_button, self.prepare_download)
         self.page.section(
             t["title"],
             esc(t["intro"]),
             self.export_button,
             self.download,
-            w.HTML(f'<p class="wb-hint">{esc(t["private"])}</p>'),
+            plain.HTML(f'<p class="wb-hint">{esc(t["private"])}</p>'),
         )
 
     def prepare_download(self) -> bytes:
