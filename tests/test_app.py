@@ -187,6 +187,25 @@ def test_charts_are_made_only_for_the_page_still_on_screen(home, slug, monkeypat
     assert drawn == [app.shown["grow"].widget]
 
 
+def test_a_page_built_ahead_makes_no_charts_until_the_person_comes_to_it(home):
+    """Drawn hidden in the browser, a page built ahead must not start on its charts: the
+    page the person is on needs the kernel more."""
+    from workbook.demo import DEMO_SLUG, install_demo
+
+    install_demo(home)
+    app = shell.App(home=home.path)
+    app.go("start", f"?workbook={DEMO_SLUG}")
+    while "journey" not in app.shown:
+        app.build_ahead()
+    kinds = {type(m).__name__ for m in shell._reachable(app.shown["journey"].widget).values()}
+    assert "_ShownBeacon" not in kinds  # nothing on the page itself asks for its charts
+    page = app.shown["journey"].widget.wb_page
+    assert page._after_shown  # they wait for the app
+    app.go("journey")
+    app._message(None, {"event": "drawn", "key": "journey"}, [])
+    assert not page._after_shown
+
+
 @pytest.fixture
 def languages(monkeypatch):
     """Languages and countries chosen in a test are forgotten after it."""

@@ -33,6 +33,10 @@ START_PAGE = APP_NOTEBOOK
 # keeps a preheated kernel waiting: one standby kernel, not one per notebook.
 NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
 IDLE_KERNEL_SECONDS = 15 * 60
+# The next standby kernel starts this long after the last one was taken, not at once:
+# starting one (imports, the app notebook) takes seconds of CPU, which the page just opened
+# needs more, on a small machine, while the person takes their first steps in it.
+REFILL_SECONDS = 20
 UNUSED_EXTENSIONS = (
     "jupyterlab-plotly",
     "@voila-dashboards/jupyterlab-preview",
@@ -103,6 +107,7 @@ def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = Non
         "--preheat_kernel=True",
         "--pool_size=1",
         f"--VoilaKernelManager.preheat_denylist={[NOT_PREHEATED]!r}",
+        f"--VoilaKernelManager.fill_delay={REFILL_SECONDS}",
         # Charts load plotly.js themselves, when the first one is drawn (charts/render.py);
         # plotly's lab extension would load its own ~5 MB copy before every first page.
         f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",

@@ -437,6 +437,8 @@ class App:
         self.leaving.append(old)
 
     def _close_leaving(self) -> None:
+        if not self.leaving:
+            return  # (walking every widget of the app is not free)
         keep = _reachable(self.widget)
         leaving, self.leaving = self.leaving, []
         for page in leaving:

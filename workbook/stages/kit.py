@@ -430,7 +430,9 @@ class Page:
     def after_shown(self, callback: Callable[[], None]) -> None:
         """Run `callback` (guarded) once the page is on screen: for charts and other slow parts."""
         self._after_shown.append(self.guard(callback))
-        if self._beacon is None:
+        # In the app, the app says when a page is on screen (a page built ahead is drawn
+        # hidden, and its charts should wait until the person comes to it).
+        if self._beacon is None and self.session.links != LINKS_APP:
             self._beacon = _ShownBeacon(layout=w.Layout(display="none"))
             self._beacon.on_msg(lambda _w, _content, _buffers: self.run_after_shown())
 
