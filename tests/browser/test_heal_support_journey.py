@@ -59,6 +59,14 @@ def test_the_demo_dashboard_shows_its_charts(start_app, tmp_path, page):
     slug = demo.home.find("Demo — Sam").slug  # in the demo's own home
     open_ready(page, demo.url("06_journey.ipynb", slug))
     page.get_by_text("Writing to the workbook Demo — Sam").wait_for()
+    places = page.locator(".wb-chart")
+    places.first.locator(".js-plotly-plot").wait_for(timeout=30_000)
+    assert places.count() == 4
+    # A chart far down the page is drawn when it comes near the screen, not before.
+    last = places.nth(3)
+    assert last.bounding_box()["y"] > page.viewport_size["height"] + 600
+    assert last.locator(".js-plotly-plot").count() == 0
+    last.scroll_into_view_if_needed()
     charts = page.locator(".wb-chart .js-plotly-plot")
     charts.nth(3).wait_for(timeout=30_000)
     assert charts.count() == 4
@@ -68,9 +76,14 @@ def test_the_demo_dashboard_shows_its_charts(start_app, tmp_path, page):
     screenshot(page, "journey-demo")
     assert axe_problems(page) == []
 
-    for notebook, name in (("04_heal.ipynb", "heal-demo"), ("05_support.ipynb", "support-demo")):
+    for notebook, name, drawn in (
+        ("04_heal.ipynb", "heal-demo", ".wb-chart"),
+        ("05_support.ipynb", "support-demo", ".wb-options"),
+    ):
         open_ready(page, demo.url(notebook, slug))
-        page.locator(".wb-chart .js-plotly-plot, .wb-options").first.wait_for(timeout=30_000)
+        place = page.locator(drawn).first
+        place.scroll_into_view_if_needed()
+        (place.locator(".js-plotly-plot") if drawn == ".wb-chart" else place).wait_for(timeout=30_000)
         screenshot(page, name)
         assert axe_problems(page) == [], notebook
     page.get_by_role("button", name="Prepare my download").click()

@@ -177,12 +177,24 @@ class _Plot(anywidget.AnyWidget):
         body.wbChartDraws = String(Number(body.wbChartDraws || 0) + 1);
         body.wbChartDrawnAt = String(performance.now());
       };
-      model.on("change:spec", draw);
-      draw();
+      // A chart is drawn once it comes near the screen, not before: loading plotly.js and
+      // drawing hold the page up for a moment, which a chart further down need not cost
+      // someone who is moving on (or still reading the top of the page).
+      let near = false;
+      const whenNear = new IntersectionObserver((entries) => {
+        if (near || !entries.some((entry) => entry.isIntersecting)) return;
+        near = true;
+        whenNear.disconnect();
+        draw();
+      }, { rootMargin: "600px 0px" });
+      whenNear.observe(el);
+      const onSpec = () => { if (near) draw(); };
+      model.on("change:spec", onSpec);
       return () => {
         stopped = true;
         observer.disconnect();
-        model.off("change:spec", draw);
+        whenNear.disconnect();
+        model.off("change:spec", onSpec);
         if (window.Plotly) window.Plotly.purge(plot);
       };
     } };
