@@ -40,6 +40,7 @@ REFILL_SECONDS = 20
 UNUSED_EXTENSIONS = (
     "jupyterlab-plotly",
     "@voila-dashboards/jupyterlab-preview",
+    "jupyterlab_pygments",  # colours for code, and the app page shows none
 )  # lab extensions the app page does without
 STARTUP_TIMEOUT = 60.0
 STARTS = 3  # tries, each on a new free port, before giving up

@@ -114,8 +114,16 @@ def open_tab(browser, request):
 
 
 def _open(tab, url: str):
+    """Open a page with every chart drawn: each is drawn when it comes near the screen,
+    so the page is scrolled past each one, then back to the top."""
     open_ready(tab, url)
+    places = tab.locator(".wb-chart")
+    for n in range(places.count()):
+        if places.nth(n).is_visible():
+            places.nth(n).scroll_into_view_if_needed()
+            places.nth(n).locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
     tab.wait_for_function(CHARTS_DRAWN_JS, timeout=30_000)
+    tab.evaluate("window.scrollTo(0, 0)")
     return tab
 
 

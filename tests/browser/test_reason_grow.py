@@ -18,12 +18,16 @@ CHART_WAIT_MS = 30_000
 
 
 def _chart_data(tab, n: int):
-    """The traces plotly drew in the page's n-th chart, as {name: {x, y}}."""
+    """The traces plotly drew in the page's n-th chart, as {name: {x, y}} (scrolled to,
+    as a chart is drawn when it comes near the screen)."""
     return tab.evaluate(
         """n => {
-            const plots = document.querySelectorAll('.wb-chart .js-plotly-plot');
-            if (plots.length <= n || !plots[n].data) return null;
-            return Object.fromEntries(plots[n].data.map(t => [t.name, {x: t.x, y: t.y}]));
+            const places = document.querySelectorAll('.wb-chart');
+            if (places.length <= n) return null;
+            places[n].scrollIntoView({ block: 'nearest' });
+            const plot = places[n].querySelector('.js-plotly-plot');
+            if (!plot || !plot.data) return null;
+            return Object.fromEntries(plot.data.map(t => [t.name, {x: t.x, y: t.y}]));
         }""",
         n,
     )

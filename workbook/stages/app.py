@@ -476,12 +476,7 @@ def _switch_css() -> str:
     """Only the page the app is showing is displayed. The browser says which in an attribute
     on the document (so it can switch without asking Python); until it has, the holder's
     class does."""
-    rules = [
-        ".wb-stages > .wb-stage { display: none; }",
-        # The browser lays out only the sections near the screen: showing a page again
-        # takes a quarter of the time (5 ms instead of 20 for the longest pages).
-        ".wb-stages > .wb-stage > .wb-section { content-visibility: auto; contain-intrinsic-size: auto 30rem; }",
-    ]
+    rules = [".wb-stages > .wb-stage { display: none; }"]
     for s in STAGES:
         rules.append(
             f"html:not([data-wb-show]) .wb-stages.wb-show-{s.key} > .wb-stage-{s.key} {{ display: flex; }}"

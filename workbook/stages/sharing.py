@@ -49,7 +49,10 @@ def uploaded(upload: w.FileUpload, empty_message: str) -> bytes:
 
 
 def file_picker() -> w.FileUpload:
-    upload = w.FileUpload(accept=share.SUFFIX, multiple=False, description=words()["sharing"]["choose_file"])
+    # No icon: the app page loads no icon font (see the template), and the words say it.
+    upload = w.FileUpload(
+        accept=share.SUFFIX, multiple=False, description=words()["sharing"]["choose_file"], icon=""
+    )
     upload.add_class("wb-upload")
     return upload
 
