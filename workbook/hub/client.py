@@ -42,8 +42,9 @@ TIMEOUT = 60  # seconds; the largest envelope over a slow link
 META = "hub"
 
 
-class HubError(Exception):
+class HubError(InvalidEntry):
     """Refused or failed; str(err) is one calm, plain sentence for the person (from data/text).
+    (An InvalidEntry, so pages show it as a calm message like any other.)
 
     `status` is the service's HTTP status when it answered; `results` what was done before
     some part failed (for `collect` and `receive`)."""
@@ -297,8 +298,9 @@ def receive(wb: Workbook) -> dict[str, int]:
     for envelope in _inbox("notes"):
         if envelope.get("link") != hub["link"]:
             continue  # notes for another of this person's workbooks
+        sealed = _fetch(envelope)  # the service failing stops here: it is not a refused note
         try:
-            counts = exchange.open_return(wb, crypto.open_sealed(private, _fetch(envelope)))
+            counts = exchange.open_return(wb, crypto.open_sealed(private, sealed))
         except (crypto.CryptoError, InvalidEntry):
             refused += 1
         else:
@@ -339,6 +341,8 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
         )
         with practice.open(slug) as wb:
             wb.set_meta(META, {"link": link, "secret": secret.hex()})
+    except HubError:
+        raise  # the service's refusal, as it said it (with its status)
     except (InvalidEntry, WorkbookError) as exc:
         raise _plainly(exc) from None
     return crypto.make_code(secret, crypto.fingerprint_bytes(public))
@@ -371,8 +375,9 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     results: list[ImportResult] = []
     refused = 0
     for envelope in envelopes:
+        sealed = _fetch(envelope)  # the service failing stops here: it is not a refused share
         try:
-            plain = crypto.open_sealed(private, _fetch(envelope))
+            plain = crypto.open_sealed(private, sealed)
             if share.read(plain, expect="share").exchange_id != copies.get(envelope.get("link")):
                 raise InvalidEntry(_say("wrong_workbook"))
             results.append(exchange.import_share(practice, plain))

@@ -12,7 +12,6 @@ sealing and talking to the service is `workbook.hub.client`'s; this module only 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -36,19 +35,6 @@ def on_hub() -> bool:
     return hub.on_hub()
 
 
-def plainly(callback: Callable) -> Callable:
-    """The exchange's refusals (HubError, one plain sentence) shown like any other problem."""
-
-    @functools.wraps(callback)
-    def run(*args, **kwargs):
-        try:
-            return callback(*args, **kwargs)
-        except hub.HubError as exc:
-            raise InvalidEntry(str(exc)) from None
-
-    return run
-
-
 def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
     return exchange.check_stages([s for s, box in boxes.items() if box.value is True])
 
@@ -69,7 +55,7 @@ class ClientHub:
         self.name = text_line(t["name_label"])
         self.join_button = button(t["join_button"], primary=True)
         self.join_status = page.status_line()
-        page.on_click(self.join_button, plainly(self.join), near=self.join_status)
+        page.on_click(self.join_button, self.join, near=self.join_status)
         self.picker = StagePicker(
             f"<h3>{esc(t['send_title'])}</h3><p>{esc(t['send_help'])}</p>"
             f"<p><strong>{esc(t['send_stages'])}</strong></p>",
@@ -78,10 +64,10 @@ class ClientHub:
         self.stages = self.picker.boxes
         self.send_button = button(t["send_button"], primary=True)
         self.send_status = page.status_line()
-        page.on_click(self.send_button, plainly(self.send), near=self.send_status)
+        page.on_click(self.send_button, self.send, near=self.send_status)
         self.notes_button = button(t["notes_button"])
         self.notes_status = page.status_line()
-        page.on_click(self.notes_button, plainly(self.receive), near=self.notes_status)
+        page.on_click(self.notes_button, self.receive, near=self.notes_status)
         self.widget = page.section(
             t["title"],
             esc(t["intro"]),
@@ -153,14 +139,14 @@ class TherapistHub:
         self.key_passphrase = passphrase_box(t["key_passphrase"])
         self.key_button = button(t["key_button"], primary=True)
         self.key_status = self.page.status_line()
-        self.page.on_click(self.key_button, plainly(self.make_key), near=self.key_status)
+        self.page.on_click(self.key_button, self.make_key, near=self.key_status)
         # the backup is offered as soon as the key is made (hidden until then)
         self.backup_passphrase = NewPassphrase()
         self.backup_passphrase.first.description = t["backup_passphrase"]
         self.backup_unlock = passphrase_box(t["backup_unlock"])
         self.backup_button = button(t["backup_button"], primary=True)
         self.backup_out = self.page.status_line()
-        self.page.on_click(self.backup_button, plainly(self.backup), near=self.backup_out)
+        self.page.on_click(self.backup_button, self.backup, near=self.backup_out)
         self.backup_box = w.VBox(
             [
                 w.HTML(f"<h3>{esc(t['backup_title'])}</h3><p>{esc(t['backup_help'])}</p>"),
@@ -176,7 +162,7 @@ class TherapistHub:
         self.restore_passphrase = passphrase_box(t["backup_passphrase"])
         self.restore_button = button(t["restore_button"])
         self.restore_status = self.page.status_line()
-        self.page.on_click(self.restore_button, plainly(self.restore), near=self.restore_status)
+        self.page.on_click(self.restore_button, self.restore, near=self.restore_status)
         self.page.section(
             t["keys_title"],
             esc(t["keys_help"]),
@@ -231,7 +217,7 @@ class TherapistHub:
         self.invite_stages = self.invite_picker.boxes
         self.invite_button = button(t["invite_button"], primary=True)
         self.invite_out = self.page.status_line()
-        self.page.on_click(self.invite_button, plainly(self.invite), near=self.invite_out)
+        self.page.on_click(self.invite_button, self.invite, near=self.invite_out)
         self.page.section(
             t["invite_title"],
             esc(t["invite_help"]),
@@ -302,7 +288,7 @@ def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widge
             hub.send_notes(wb)
         page.say(esc(t["notes_sent"].format(name=name)))
 
-    page.on_click(send, plainly(run), near=out)
+    page.on_click(send, run, near=out)
     box = w.VBox(
         [
             w.HTML(
