@@ -133,7 +133,8 @@ CREATE TABLE IF NOT EXISTS invitations (
     client TEXT,
     client_key BLOB,
     proof TEXT,
-    redeemed_at TEXT
+    redeemed_at TEXT,
+    withdrawn_at TEXT
 );
 CREATE INDEX IF NOT EXISTS invitations_by_therapist ON invitations(therapist, redeemed_at);
 CREATE INDEX IF NOT EXISTS invitations_by_client ON invitations(client);
@@ -175,6 +176,13 @@ class Store:
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA busy_timeout = 5000")
         self.conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file made by an earlier version up to SCHEMA (columns added since)."""
+        columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(invitations)")}
+        if "withdrawn_at" not in columns:
+            self.conn.execute("ALTER TABLE invitations ADD COLUMN withdrawn_at TEXT")
 
     def close(self) -> None:
         self.conn.close()
@@ -381,6 +389,11 @@ class Invitation(Handler):
         self.target = invitation
         self.finish(self.service.invitation_for(self.therapist().name, invitation))
 
+    def delete(self, invitation: str):
+        self.action = "withdraw"
+        self.target = invitation
+        self.finish(self.service.withdraw(self.therapist().name, invitation))
+
 
 class Redeem(Handler):
     action = "redeem"
@@ -507,7 +520,8 @@ class Exchange:
             raise Refused(409, "no_key")
         now = self.clock()
         open_now = self.store.one(
-            "SELECT count(*) AS n FROM invitations WHERE therapist = :t AND client IS NULL AND expires_at > :now",
+            "SELECT count(*) AS n FROM invitations WHERE therapist = :t AND client IS NULL"
+            " AND withdrawn_at IS NULL AND expires_at > :now",
             t=therapist,
             now=_stamp(now),
         )["n"]
@@ -534,7 +548,7 @@ class Exchange:
 
     def invitations_of(self, therapist: str) -> list[dict]:
         rows = self.store.all(
-            "SELECT id, created_at, expires_at, client, redeemed_at FROM invitations"
+            "SELECT id, created_at, expires_at, client, redeemed_at, withdrawn_at FROM invitations"
             " WHERE therapist = :t ORDER BY created_at",
             t=therapist,
         )
@@ -542,7 +556,7 @@ class Exchange:
 
     def invitation_for(self, therapist: str, invitation: str) -> dict:
         row = self.store.one(
-            "SELECT id, therapist, created_at, expires_at, client, client_key, proof, redeemed_at"
+            "SELECT id, therapist, created_at, expires_at, client, client_key, proof, redeemed_at, withdrawn_at"
             " FROM invitations WHERE id = :id",
             id=invitation,
         )
@@ -553,6 +567,26 @@ class Exchange:
         found = dict(row)
         found["client_key"] = crypto.b64(row["client_key"]) if row["client_key"] else None
         return found
+
+    def withdraw(self, therapist: str, invitation: str) -> dict:
+        """Take back an invitation nobody has used: its code no longer works and its sealed start
+        file is dropped. One already used can't be (the client stays linked); asking twice is fine."""
+        with self.store.write() as db:
+            row = db.execute(
+                "SELECT therapist, client, withdrawn_at FROM invitations WHERE id = :id", {"id": invitation}
+            ).fetchone()
+            if row is None:
+                raise Refused(404, "no_invitation")
+            if row["therapist"] != therapist:
+                raise Refused(403, "not_your_invitation")
+            if row["client"] is not None:
+                raise Refused(409, "already_redeemed")
+            at = row["withdrawn_at"] or _stamp(self.clock())
+            db.execute(
+                "UPDATE invitations SET withdrawn_at = :at, start = x'' WHERE id = :id",
+                {"at": at, "id": invitation},
+            )
+        return {"id": invitation, "withdrawn_at": at}
 
     def redeem(self, client: str, invitation: str, public: bytes, proof: str) -> dict:
         """Link `client` to the invitation's therapist; one use (the same person, key and proof
@@ -567,6 +601,8 @@ class Exchange:
             if row["client"] is not None:
                 if (row["client"], row["client_key"], row["proof"]) != (client, public, proof):
                     raise Refused(409, "used")
+            elif row["withdrawn_at"] is not None:
+                raise Refused(410, "withdrawn")
             elif row["expires_at"] <= now:
                 raise Refused(410, "expired")
             else:
