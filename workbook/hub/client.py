@@ -19,6 +19,7 @@ home that holds the practice folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -27,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .. import exchange, share
 from ..content import text
@@ -348,18 +349,49 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
     return crypto.make_code(secret, crypto.fingerprint_bytes(public))
 
 
-def _copies_by_link(practice: Home) -> dict[str, str]:
-    """invitation id -> the exchange id of the client copy made with it."""
+def _copies_by_link(practice: Home, what: Callable[[Workbook], str] = exchange.exchange_id) -> dict[str, str]:
+    """invitation id -> `what` of the client copy made with it (its exchange id, say)."""
     found = {}
     for info in practice.list():
         try:
             with practice.open(info.slug, read_only=True) as wb:
                 hub = wb.meta(META)
                 if isinstance(hub, dict) and hub.get("link"):
-                    found[hub["link"]] = exchange.exchange_id(wb)
+                    found[hub["link"]] = what(wb)
         except WorkbookError:
             continue
     return found
+
+
+def open_invitations(practice: Home) -> list[dict]:
+    """The invitations nobody has used yet that still work, oldest first: dicts of `id`,
+    `name` (the client copy's, "" if it isn't in this practice), `created_at`, `expires_at`."""
+    now = dt.datetime.now(dt.UTC)
+    found = [
+        i
+        for i in _request("GET", "api/invitations").get("invitations") or []
+        if not i.get("client")
+        and not i.get("withdrawn_at")
+        and dt.datetime.fromisoformat(i["expires_at"]) > now
+    ]
+    names = _copies_by_link(practice, lambda wb: wb.name) if found else {}  # each copy opened: only if needed
+    return [
+        {
+            "id": i["id"],
+            "name": names.get(i["id"], ""),
+            "created_at": i["created_at"],
+            "expires_at": i["expires_at"],
+        }
+        for i in found
+    ]
+
+
+def withdraw(invitation: str) -> None:
+    """Take back an invitation nobody has used: its code stops working. One already used
+    can't be (HubError says so; the client stays linked)."""
+    if not isinstance(invitation, str) or not share.ID_RE.fullmatch(invitation):
+        raise HubError(_say("no_such_invitation"))
+    _request("DELETE", f"api/invitations/{invitation}")
 
 
 def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResult]:
