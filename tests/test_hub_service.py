@@ -18,6 +18,7 @@ import uuid
 
 import pytest
 
+from tests.hubcalls import call
 from workbook.hub import crypto
 from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
 
@@ -58,22 +59,6 @@ def start(tmp_path, clock):
     for server in running:
         if server._thread.is_alive():
             server.stop()
-
-
-def call(server, token, method, path, *, body=None, data=None, query=None, headers=None):
-    """(status, answer) where answer is the JSON (or bytes of an envelope)."""
-    url = server.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-    sent = {"Authorization": f"token {token}"} if token else {}
-    sent.update(headers or {})
-    if body is not None:
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=sent, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw, status, kind = response.read(), response.status, response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        raw, status, kind = exc.read(), exc.code, exc.headers.get_content_type()
-    return status, (raw if kind == "application/octet-stream" else json.loads(raw))
 
 
 class World:

@@ -525,25 +525,20 @@ class Exchange:
             t=therapist,
             now=_stamp(now),
         )["n"]
-        if open_now >= self.limits.open_invitations:
-            raise Refused(429, "too_many_invitations", count=open_now)
+        _within(open_now, self.limits.open_invitations, "too_many_invitations")
         expires = now + dt.timedelta(days=self.limits.invitation_days)
-        try:
-            with self.store.write() as db:
-                db.execute(
-                    "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
-                    " VALUES (:id, :therapist, :key, :start, :created, :expires)",
-                    {
-                        "id": invitation,
-                        "therapist": therapist,
-                        "key": public,
-                        "start": start,
-                        "created": _stamp(now),
-                        "expires": _stamp(expires),
-                    },
-                )
-        except sqlite3.IntegrityError:
-            raise Refused(409, "duplicate") from None
+        self._insert(
+            "invitations",
+            {
+                "id": invitation,
+                "therapist": therapist,
+                "therapist_key": public,
+                "start": start,
+                "created_at": _stamp(now),
+                "expires_at": _stamp(expires),
+            },
+            taken="duplicate",
+        )
         return {"id": invitation, "expires_at": _stamp(expires)}
 
     def invitations_of(self, therapist: str) -> list[dict]:
@@ -647,8 +642,7 @@ class Exchange:
             " WHERE sender = :s AND received_at IS NULL",
             s=sender,
         )
-        if waiting["n"] >= limits.waiting:
-            raise Refused(429, "too_many_waiting", count=waiting["n"])
+        _within(waiting["n"], limits.waiting, "too_many_waiting")
         if waiting["size"] + len(data) > limits.waiting_bytes:
             raise Refused(429, "too_much_waiting", size=_mib(waiting["size"]))
         today = self.store.one(
@@ -656,27 +650,31 @@ class Exchange:
             s=sender,
             since=_stamp(now - dt.timedelta(days=1)),
         )["n"]
-        if today >= limits.per_day:
-            raise Refused(429, "too_many_today", count=today)
+        _within(today, limits.per_day, "too_many_today")
+        self._insert(
+            "envelopes",
+            {
+                "id": envelope,
+                "link": link,
+                "kind": kind,
+                "sender": sender,
+                "recipient": to,
+                "size": len(data),
+                "data": data,
+                "sent_at": _stamp(now),
+            },
+            taken="replayed",
+        )
+        return {"id": envelope, "size": len(data)}
+
+    def _insert(self, table: str, row: dict, *, taken: str) -> None:
+        """Add `row` (named columns) to `table`; Refused(409, `taken`) if its id is there already."""
+        columns = ", ".join(row)
         try:
             with self.store.write() as db:
-                db.execute(
-                    "INSERT INTO envelopes (id, link, kind, sender, recipient, size, data, sent_at)"
-                    " VALUES (:id, :link, :kind, :sender, :recipient, :size, :data, :at)",
-                    {
-                        "id": envelope,
-                        "link": link,
-                        "kind": kind,
-                        "sender": sender,
-                        "recipient": to,
-                        "size": len(data),
-                        "data": data,
-                        "at": _stamp(now),
-                    },
-                )
+                db.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)
         except sqlite3.IntegrityError:
-            raise Refused(409, "replayed") from None
-        return {"id": envelope, "size": len(data)}
+            raise Refused(409, taken) from None
 
     def inbox(self, recipient: str, *, kind: str = "", waiting_only: bool = True) -> list[dict]:
         rows = self.store.all(
@@ -714,6 +712,12 @@ class Exchange:
                 {"at": at, "id": envelope, "r": recipient},
             )
         return {"id": envelope, "received": True}
+
+
+def _within(count: int, limit: int, key: str) -> None:
+    """Refused(429, key) once a person's `count` of something has reached its `limit`."""
+    if count >= limit:
+        raise Refused(429, key, count=count)
 
 
 def _mib(size: int) -> str:
