@@ -39,6 +39,7 @@ API (JSON unless said; every refusal is ``{"error": "<one plain sentence>"}``)::
     POST api/invitations                     therapist: {"id", "public_key", "start"} -> 201
     GET  api/invitations                     therapist: their invitations (no start files)
     GET  api/invitations/<id>                therapist who made it: with the client's key and proof
+    DELETE api/invitations/<id>              therapist who made it: withdrawn (not once redeemed)
     POST api/invitations/<id>/redeem         client: {"public_key", "proof"} -> therapist, key, start
     POST api/envelopes?id=&to=&kind=&link=   body: the envelope's bytes; kind "share" (client to
                                              their therapist) or "notes" (therapist to a linked client)
