@@ -370,9 +370,12 @@ def open_invitations(practice: Home) -> list[dict]:
     found = [
         i
         for i in _request("GET", "api/invitations").get("invitations") or []
-        if not i.get("client")
+        if isinstance(i, dict)
+        and not i.get("client")
         and not i.get("withdrawn_at")
-        and dt.datetime.fromisoformat(i["expires_at"]) > now
+        and share.ID_RE.fullmatch(str(i.get("id")))
+        and _moment(i.get("created_at"))
+        and (_moment(i.get("expires_at")) or now) > now
     ]
     names = _copies_by_link(practice, lambda wb: wb.name) if found else {}  # each copy opened: only if needed
     return [
@@ -384,6 +387,14 @@ def open_invitations(practice: Home) -> list[dict]:
         }
         for i in found
     ]
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """A moment the service wrote (ISO, UTC); None if it isn't one."""
+    try:
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def withdraw(invitation: str) -> None:
