@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import statistics
@@ -26,14 +25,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.hubcalls import call  # noqa: E402
 from workbook import exchange  # noqa: E402
 from workbook.hub import crypto  # noqa: E402
 from workbook.store import Home  # noqa: E402
@@ -53,20 +50,6 @@ async def main():
     await asyncio.Event().wait()
 asyncio.run(main())
 """
-
-
-def call(url, token, method, path, *, body=None, data=None, query=None):
-    url = url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-    headers = {"Authorization": f"token {token}"}
-    if body is not None:
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw, status, kind = response.read(), response.status, response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        raw, status, kind = exc.read(), exc.code, exc.headers.get_content_type()
-    return status, (raw if kind == "application/octet-stream" else json.loads(raw))
 
 
 def rss_mib(pid: int) -> tuple[float, float]:

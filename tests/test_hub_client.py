@@ -279,3 +279,24 @@ def test_restoring_over_a_different_key_keeps_that_key_beside_it(homes):
 
 def json_public(path):
     return base64.b64decode(json.loads(path.read_text())["public"])
+
+
+def test_a_therapist_lists_and_withdraws_codes_nobody_used_and_the_withdrawn_code_is_refused(hub, homes):
+    practice, _wb, _code = linked_pair(hub, homes)  # ann's code is used
+    hub.as_("tess")
+    assert client.open_invitations(practice) == []
+    code = client.invite(practice, name="Ben", stages=[1])
+    [listed] = client.open_invitations(practice)
+    assert listed["name"] == "Ben" and listed["created_at"] < listed["expires_at"]
+    client.withdraw(listed["id"])
+    assert client.open_invitations(practice) == []
+    with pytest.raises(HubError, match="isn't one this practice knows"):
+        client.withdraw("not an id")
+    with practice.open(next(i.slug for i in practice.list() if i.name == "Ann")) as copy:
+        ann_link = copy.meta("hub")["link"]
+    with pytest.raises(HubError, match="already been used, so it can't be withdrawn"):
+        client.withdraw(ann_link)
+    hub.as_("ben")
+    with pytest.raises(HubError, match="taken this code back"):
+        client.join(homes["ben"], code)
+    assert homes["ben"].list() == []

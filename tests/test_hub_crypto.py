@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from workbook import content
 from workbook.hub import crypto
 from workbook.hub.crypto import CryptoError
 
@@ -127,3 +128,15 @@ def test_a_backup_restores_with_its_passphrase_and_a_wrong_one_is_refused_plainl
         crypto.restore(b"PK\x03\x04 nothing", "my long passphrase")
     with pytest.raises(CryptoError, match="type a passphrase"):
         crypto.backup(key, "")
+
+
+def test_a_wrong_backup_passphrase_is_named_as_such_in_spanish_too(key):
+    data = crypto.backup(key, "my long passphrase")
+    content.set_language("es")
+    try:
+        with pytest.raises(CryptoError) as err:
+            crypto.restore(data, "not it")
+    finally:
+        content.set_language(None)
+    assert err.value.reason == "wrong_passphrase"
+    assert str(err.value).startswith("Esa frase de paso no abre esta clave")

@@ -18,6 +18,7 @@ import uuid
 
 import pytest
 
+from tests.hubcalls import call
 from workbook.hub import crypto
 from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
 
@@ -58,22 +59,6 @@ def start(tmp_path, clock):
     for server in running:
         if server._thread.is_alive():
             server.stop()
-
-
-def call(server, token, method, path, *, body=None, data=None, query=None, headers=None):
-    """(status, answer) where answer is the JSON (or bytes of an envelope)."""
-    url = server.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
-    sent = {"Authorization": f"token {token}"} if token else {}
-    sent.update(headers or {})
-    if body is not None:
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=sent, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw, status, kind = response.read(), response.status, response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        raw, status, kind = exc.read(), exc.code, exc.headers.get_content_type()
-    return status, (raw if kind == "application/octet-stream" else json.loads(raw))
 
 
 class World:
@@ -501,3 +486,91 @@ def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_a_therapist_withdraws_an_unused_invitation_and_its_code_stops_working(world, clock):
+    server, tess_pub = world.server, crypto.public_bytes(world.tess_key)
+    secret = crypto.new_secret()
+    link = crypto.invitation_id(secret)
+    assert world.invite(secret, tess_pub)[0] == 201
+    # not with a cookie alone, not by another therapist, not by a client
+    status, _ = call(server, None, "DELETE", f"api/invitations/{link}", headers={"Cookie": "x=1"})
+    assert status in (401, 403)
+    status, answer = call(server, "t-theo", "DELETE", f"api/invitations/{link}")
+    assert status == 403 and "another therapist's" in answer["error"]
+    status, answer = call(server, "t-ann", "DELETE", f"api/invitations/{link}")
+    assert status == 403 and "Only a therapist" in answer["error"]
+    # an unknown one
+    status, answer = call(
+        server, "t-tess", "DELETE", f"api/invitations/{crypto.invitation_id(crypto.new_secret())}"
+    )
+    assert status == 404 and "no invitation" in answer["error"]
+    # one already used stays as it is: the client keeps their link
+    status, answer = call(server, "t-tess", "DELETE", f"api/invitations/{world.link}")
+    assert status == 409 and "already been used, so it can't be withdrawn" in answer["error"]
+    assert world.send()[0] == 201
+    # her own, unused: withdrawn (asking again is fine), listed as such, and the code is refused
+    status, answer = call(server, "t-tess", "DELETE", f"api/invitations/{link}")
+    assert status == 200 and answer["id"] == link and answer["withdrawn_at"]
+    assert call(server, "t-tess", "DELETE", f"api/invitations/{link}") == (200, answer)
+    listed = {i["id"]: i for i in call(server, "t-tess", "GET", "api/invitations")[1]["invitations"]}
+    assert (
+        listed[link]["withdrawn_at"] == answer["withdrawn_at"] and listed[world.link]["withdrawn_at"] is None
+    )
+    status, answer = world.redeem("t-ben", link, crypto.new_private_key(), secret)
+    assert status == 410 and "taken this code back" in answer["error"] and "new one" in answer["error"]
+    # one past its time can be withdrawn too (it is tidied away) and stays unusable
+    secret = crypto.new_secret()
+    old = crypto.invitation_id(secret)
+    assert world.invite(secret, tess_pub)[0] == 201
+    clock.now += dt.timedelta(days=15)
+    assert call(server, "t-tess", "DELETE", f"api/invitations/{old}")[0] == 200
+    assert world.redeem("t-ben", old, crypto.new_private_key(), secret)[0] == 410
+    actions = [json.loads(line) for line in server.service.audit_path.read_text().splitlines()]
+    withdrawals = [(a["who"], a["target"], a["status"]) for a in actions if a["action"] == "withdraw"]
+    assert ("tess", link, 200) in withdrawals and ("theo", link, 403) in withdrawals
+
+
+def test_a_withdrawn_invitation_frees_its_place_and_keeps_no_start_file(start):
+    server = start(Limits(open_invitations=1))
+    world_key = crypto.new_private_key()
+    public = crypto.public_bytes(world_key)
+    call(server, "t-tess", "PUT", "api/key", body={"public_key": crypto.b64(public)})
+
+    def invite():
+        secret = crypto.new_secret()
+        body = {
+            "id": crypto.invitation_id(secret),
+            "public_key": crypto.b64(public),
+            "start": crypto.b64(crypto.seal_with_secret(secret, b"start file")),
+        }
+        return crypto.invitation_id(secret), call(server, "t-tess", "POST", "api/invitations", body=body)[0]
+
+    first, status = invite()
+    assert status == 201 and invite()[1] == 429
+    call(server, "t-tess", "DELETE", f"api/invitations/{first}")
+    assert invite()[1] == 201
+    row = server.service.store.one("SELECT start FROM invitations WHERE id = :id", id=first)
+    assert bytes(row["start"]) == b""
+
+
+def test_a_database_from_before_withdrawing_is_brought_up_to_date(tmp_path, clock):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE invitations (id TEXT PRIMARY KEY, therapist TEXT NOT NULL, therapist_key BLOB NOT NULL,"
+        " start BLOB NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, client TEXT,"
+        " client_key BLOB, proof TEXT, redeemed_at TEXT);"
+        "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
+        " VALUES ('a', 'tess', x'00', x'00', '2026-11-28', '2026-12-12');"
+    )
+    old.commit()
+    old.close()
+    service = Exchange(path, identify=TokenIdentity(PEOPLE), clock=clock)
+    try:
+        assert service.invitations_of("tess")[0]["withdrawn_at"] is None
+        assert service.withdraw("tess", "a")["withdrawn_at"]
+    finally:
+        service.close()

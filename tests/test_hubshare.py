@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from workbook import exchange
+from workbook import content, exchange
 from workbook.frames import frame
 from workbook.hub import client as hub
 from workbook.stages import hubshare, practice, start
@@ -23,12 +25,13 @@ class FakeExchange:
         self.notes: list[bytes] = []
         self.keys = None
         self.calls: list[str] = []
+        self.invitations: list[dict] = []  # as the service keeps them (what open_invitations sees)
 
     def install(self, monkeypatch, *, on_hub: bool = True):
         monkeypatch.setattr(hub, "on_hub", lambda: on_hub)
         for name in ("join", "send", "receive", "linked", "ensure_keys", "key_backup", "key_restore"):
             monkeypatch.setattr(hub, name, getattr(self, name))
-        for name in ("invite", "collect", "send_notes"):
+        for name in ("invite", "collect", "send_notes", "open_invitations", "withdraw"):
             monkeypatch.setattr(hub, name, getattr(self, name))
 
     # the client's side
@@ -38,6 +41,8 @@ class FakeExchange:
             raise hub.HubError("There's no invitation with that code. Please check it with your therapist.")
         wb = exchange.start_from(home, self.start_file, name=name)
         wb.set_meta("hub", {"link": "inv-1"})
+        for invitation in self.invitations:
+            invitation["client"] = invitation["client"] or "client"  # the code is used up
         return wb
 
     def linked(self, wb):
@@ -71,7 +76,30 @@ class FakeExchange:
 
     def invite(self, practice_home, *, name, stages, welcome=""):
         _slug, self.start_file = exchange.prepare(practice_home, name, welcome_note=welcome, stages_on=stages)
+        made = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
+        self.invitations.append(
+            {
+                "id": f"{len(self.invitations) + 1:032x}",
+                "name": name,
+                "created_at": made.isoformat(),
+                "expires_at": (made + dt.timedelta(days=14)).isoformat(),
+                "client": None,
+                "withdrawn": False,
+            }
+        )
         return CODE
+
+    def open_invitations(self, practice_home):
+        keys = ("id", "name", "created_at", "expires_at")
+        return [
+            {k: i[k] for k in keys} for i in self.invitations if i["client"] is None and not i["withdrawn"]
+        ]
+
+    def withdraw(self, invitation):
+        [found] = [i for i in self.invitations if i["id"] == invitation]
+        if found["client"] is not None:
+            raise hub.HubError(content.text("hub")["service"]["already_redeemed"], status=409)
+        found["withdrawn"] = True
 
     def collect(self, practice_home, *, passphrase=None):
         results = [exchange.import_share(practice_home, data) for data in self.shares]
@@ -214,3 +242,32 @@ def test_an_inbox_with_a_refused_envelope_still_lists_what_came_in(homes, fake, 
 
 def test_the_code_is_read_aloud_one_character_at_a_time():
     assert hubshare.spoken("AB12-CD") == "A B 1 2 — C D"
+
+
+def test_a_code_not_used_yet_can_be_withdrawn_and_a_used_one_can_not(homes, fake):
+    therapist, client = homes
+    desk = practice.Practice(home=therapist.path)
+    assert "No codes are waiting" in _texts(desk.hub.open_list)
+    desk.hub.key_button.click()
+    for name in ("Robin", "Sam <b>"):
+        desk.hub.invite_name.value = name
+        desk.hub.invite_button.click()
+    rows = desk.hub.open_list.children
+    listed = [_texts(row) for row in rows]
+    assert len(rows) == 2 and "Robin" in listed[0] and "Sam &lt;b&gt;" in listed[1]  # escaped
+    assert "28 Nov 2026" in listed[0] and "12 Dec 2026" in listed[0]  # made, works until
+
+    rows[1].children[1].click()  # Sam's "Withdraw"
+    assert "The code for Sam &lt;b&gt; has been withdrawn" in desk.hub.withdraw_status.value
+    assert [_texts(row) for row in desk.hub.open_list.children] == [listed[0]]
+    assert fake.invitations[1]["withdrawn"] and not fake.invitations[0]["withdrawn"]
+
+    # Robin uses the code before the (stale) button is pressed: it can't be withdrawn any more
+    robin_button = desk.hub.open_list.children[0].children[1]
+    page = start.StartPage(home=client.path)
+    page.hub.code.value = CODE
+    page.hub.join_button.click()
+    robin_button.click()
+    said = desk.hub.withdraw_status.value
+    assert "already been used, so it can&#x27;t be withdrawn" in said and "wb-problem" in said
+    assert "No codes are waiting" in _texts(desk.hub.open_list)

@@ -35,12 +35,16 @@ def language_code(value: object) -> str | None:
 def set_language(value: object, *, by: str = "person") -> str:
     """Use `value`'s language (by "person" or "browser"); None or unknown forgets that choice.
     Returns the language now in use."""
-    code = language_code(value)
-    if code:
-        _chosen[by] = code
-    else:
-        _chosen.pop(by, None)
+    _choose(_chosen, by, language_code(value))
     return language()
+
+
+def _choose(choices: dict[str, str], by: str, code: str | None) -> None:
+    """Remember `code` as `by`'s choice, or forget `by`'s choice when there is no code."""
+    if code:
+        choices[by] = code
+    else:
+        choices.pop(by, None)
 
 
 def language() -> str:
@@ -267,11 +271,7 @@ def country_code(value: object) -> str | None:
 
 def set_country(value: object, *, by: str = "person") -> str | None:
     """Use `value`'s country (by "person", or "browser" from its language tag); None forgets."""
-    code = country_code(value)
-    if code:
-        _country[by] = code
-    else:
-        _country.pop(by, None)
+    _choose(_country, by, country_code(value))
     return country()
 
 

@@ -103,6 +103,10 @@ class NeedsPassphrase(ShareError):
     """The file is protected and no passphrase was given."""
 
 
+class WrongPassphrase(ShareError):
+    """The passphrase given does not open the protected file."""
+
+
 @dataclass
 class Bundle:
     """What a file carries, after every check has passed."""
@@ -217,6 +221,16 @@ def read(data: bytes, *, passphrase: str | None = None, expect: str | Iterable[s
         if "encrypted" in header:
             raise _problem("file", "sealed_twice")
     return _bundle(header, members, expect)
+
+
+def unseal(data: bytes, passphrase: str | None) -> bytes:
+    """The plain bytes inside a file made by `seal` (other modules seal their own files this
+    way: a key backup, say). ShareError if it isn't one; NeedsPassphrase / WrongPassphrase
+    when the passphrase is missing or doesn't open it."""
+    header, members = _open(data)
+    if "encrypted" not in header:
+        raise _problem("file", "not_sealed")
+    return _unseal(header, members, passphrase)
 
 
 def _open(data: bytes) -> tuple[dict, dict[str, bytes]]:
@@ -403,7 +417,7 @@ def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> 
         if hmac.compare_digest(expected, check):
             break
     else:
-        raise _problem("sealed", "wrong_passphrase")
+        raise WrongPassphrase(_say("sealed", "wrong_passphrase"))
     try:
         # the header's exact bytes are the associated data: re-read them from the zip
         return AESGCM(key).decrypt(nonce, members[PAYLOAD], _raw_header(members))

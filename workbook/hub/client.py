@@ -19,6 +19,7 @@ home that holds the practice folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -27,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .. import exchange, share
 from ..content import text
@@ -42,8 +43,9 @@ TIMEOUT = 60  # seconds; the largest envelope over a slow link
 META = "hub"
 
 
-class HubError(Exception):
+class HubError(InvalidEntry):
     """Refused or failed; str(err) is one calm, plain sentence for the person (from data/text).
+    (An InvalidEntry, so pages show it as a calm message like any other.)
 
     `status` is the service's HTTP status when it answered; `results` what was done before
     some part failed (for `collect` and `receive`)."""
@@ -297,8 +299,9 @@ def receive(wb: Workbook) -> dict[str, int]:
     for envelope in _inbox("notes"):
         if envelope.get("link") != hub["link"]:
             continue  # notes for another of this person's workbooks
+        sealed = _fetch(envelope)  # the service failing stops here: it is not a refused note
         try:
-            counts = exchange.open_return(wb, crypto.open_sealed(private, _fetch(envelope)))
+            counts = exchange.open_return(wb, crypto.open_sealed(private, sealed))
         except (crypto.CryptoError, InvalidEntry):
             refused += 1
         else:
@@ -339,23 +342,67 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
         )
         with practice.open(slug) as wb:
             wb.set_meta(META, {"link": link, "secret": secret.hex()})
+    except HubError:
+        raise  # the service's refusal, as it said it (with its status)
     except (InvalidEntry, WorkbookError) as exc:
         raise _plainly(exc) from None
     return crypto.make_code(secret, crypto.fingerprint_bytes(public))
 
 
-def _copies_by_link(practice: Home) -> dict[str, str]:
-    """invitation id -> the exchange id of the client copy made with it."""
+def _copies_by_link(practice: Home, what: Callable[[Workbook], str] = exchange.exchange_id) -> dict[str, str]:
+    """invitation id -> `what` of the client copy made with it (its exchange id, say)."""
     found = {}
     for info in practice.list():
         try:
             with practice.open(info.slug, read_only=True) as wb:
                 hub = wb.meta(META)
                 if isinstance(hub, dict) and hub.get("link"):
-                    found[hub["link"]] = exchange.exchange_id(wb)
+                    found[hub["link"]] = what(wb)
         except WorkbookError:
             continue
     return found
+
+
+def open_invitations(practice: Home) -> list[dict]:
+    """The invitations nobody has used yet that still work, oldest first: dicts of `id`,
+    `name` (the client copy's, "" if it isn't in this practice), `created_at`, `expires_at`."""
+    now = dt.datetime.now(dt.UTC)
+    found = [
+        i
+        for i in _request("GET", "api/invitations").get("invitations") or []
+        if isinstance(i, dict)
+        and not i.get("client")
+        and not i.get("withdrawn_at")
+        and share.ID_RE.fullmatch(str(i.get("id")))
+        and _moment(i.get("created_at"))
+        and (_moment(i.get("expires_at")) or now) > now
+    ]
+    names = _copies_by_link(practice, lambda wb: wb.name) if found else {}  # each copy opened: only if needed
+    return [
+        {
+            "id": i["id"],
+            "name": names.get(i["id"], ""),
+            "created_at": i["created_at"],
+            "expires_at": i["expires_at"],
+        }
+        for i in found
+    ]
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """A moment the service wrote (ISO, UTC); None if it isn't one."""
+    try:
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def withdraw(invitation: str) -> None:
+    """Take back an invitation nobody has used: its code stops working. One already used
+    can't be (HubError says so; the client stays linked)."""
+    if not isinstance(invitation, str) or not share.ID_RE.fullmatch(invitation):
+        raise HubError(_say("no_such_invitation"))
+    _request("DELETE", f"api/invitations/{invitation}")
 
 
 def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResult]:
@@ -371,8 +418,9 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     results: list[ImportResult] = []
     refused = 0
     for envelope in envelopes:
+        sealed = _fetch(envelope)  # the service failing stops here: it is not a refused share
         try:
-            plain = crypto.open_sealed(private, _fetch(envelope))
+            plain = crypto.open_sealed(private, sealed)
             if share.read(plain, expect="share").exchange_id != copies.get(envelope.get("link")):
                 raise InvalidEntry(_say("wrong_workbook"))
             results.append(exchange.import_share(practice, plain))

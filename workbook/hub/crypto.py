@@ -258,12 +258,11 @@ def restore(data: bytes, passphrase: str) -> X25519PrivateKey:
     if not isinstance(passphrase, str) or not passphrase:
         raise CryptoError("no_passphrase")
     try:
-        header, members = share._open(data)
-        if "encrypted" not in header:
-            raise CryptoError("not_backup")
-        plain = share._unseal(header, members, passphrase)
-    except share.ShareError as exc:
-        raise CryptoError("wrong_passphrase" if "passphrase" in str(exc) else "not_backup") from None
+        plain = share.unseal(data, passphrase)
+    except share.WrongPassphrase:
+        raise CryptoError("wrong_passphrase") from None
+    except share.ShareError:
+        raise CryptoError("not_backup") from None
     try:
         found = json.loads(plain.decode("utf-8"))
         if found.get("rejection-workbook-key") != VERSION:

@@ -39,6 +39,7 @@ API (JSON unless said; every refusal is ``{"error": "<one plain sentence>"}``)::
     POST api/invitations                     therapist: {"id", "public_key", "start"} -> 201
     GET  api/invitations                     therapist: their invitations (no start files)
     GET  api/invitations/<id>                therapist who made it: with the client's key and proof
+    DELETE api/invitations/<id>              therapist who made it: withdrawn (not once redeemed)
     POST api/invitations/<id>/redeem         client: {"public_key", "proof"} -> therapist, key, start
     POST api/envelopes?id=&to=&kind=&link=   body: the envelope's bytes; kind "share" (client to
                                              their therapist) or "notes" (therapist to a linked client)
@@ -133,7 +134,8 @@ CREATE TABLE IF NOT EXISTS invitations (
     client TEXT,
     client_key BLOB,
     proof TEXT,
-    redeemed_at TEXT
+    redeemed_at TEXT,
+    withdrawn_at TEXT
 );
 CREATE INDEX IF NOT EXISTS invitations_by_therapist ON invitations(therapist, redeemed_at);
 CREATE INDEX IF NOT EXISTS invitations_by_client ON invitations(client);
@@ -175,6 +177,13 @@ class Store:
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA busy_timeout = 5000")
         self.conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a file made by an earlier version up to SCHEMA (columns added since)."""
+        columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(invitations)")}
+        if "withdrawn_at" not in columns:
+            self.conn.execute("ALTER TABLE invitations ADD COLUMN withdrawn_at TEXT")
 
     def close(self) -> None:
         self.conn.close()
@@ -381,6 +390,11 @@ class Invitation(Handler):
         self.target = invitation
         self.finish(self.service.invitation_for(self.therapist().name, invitation))
 
+    def delete(self, invitation: str):
+        self.action = "withdraw"
+        self.target = invitation
+        self.finish(self.service.withdraw(self.therapist().name, invitation))
+
 
 class Redeem(Handler):
     action = "redeem"
@@ -507,34 +521,30 @@ class Exchange:
             raise Refused(409, "no_key")
         now = self.clock()
         open_now = self.store.one(
-            "SELECT count(*) AS n FROM invitations WHERE therapist = :t AND client IS NULL AND expires_at > :now",
+            "SELECT count(*) AS n FROM invitations WHERE therapist = :t AND client IS NULL"
+            " AND withdrawn_at IS NULL AND expires_at > :now",
             t=therapist,
             now=_stamp(now),
         )["n"]
-        if open_now >= self.limits.open_invitations:
-            raise Refused(429, "too_many_invitations", count=open_now)
+        _within(open_now, self.limits.open_invitations, "too_many_invitations")
         expires = now + dt.timedelta(days=self.limits.invitation_days)
-        try:
-            with self.store.write() as db:
-                db.execute(
-                    "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
-                    " VALUES (:id, :therapist, :key, :start, :created, :expires)",
-                    {
-                        "id": invitation,
-                        "therapist": therapist,
-                        "key": public,
-                        "start": start,
-                        "created": _stamp(now),
-                        "expires": _stamp(expires),
-                    },
-                )
-        except sqlite3.IntegrityError:
-            raise Refused(409, "duplicate") from None
+        self._insert(
+            "invitations",
+            {
+                "id": invitation,
+                "therapist": therapist,
+                "therapist_key": public,
+                "start": start,
+                "created_at": _stamp(now),
+                "expires_at": _stamp(expires),
+            },
+            taken="duplicate",
+        )
         return {"id": invitation, "expires_at": _stamp(expires)}
 
     def invitations_of(self, therapist: str) -> list[dict]:
         rows = self.store.all(
-            "SELECT id, created_at, expires_at, client, redeemed_at FROM invitations"
+            "SELECT id, created_at, expires_at, client, redeemed_at, withdrawn_at FROM invitations"
             " WHERE therapist = :t ORDER BY created_at",
             t=therapist,
         )
@@ -542,7 +552,7 @@ class Exchange:
 
     def invitation_for(self, therapist: str, invitation: str) -> dict:
         row = self.store.one(
-            "SELECT id, therapist, created_at, expires_at, client, client_key, proof, redeemed_at"
+            "SELECT id, therapist, created_at, expires_at, client, client_key, proof, redeemed_at, withdrawn_at"
             " FROM invitations WHERE id = :id",
             id=invitation,
         )
@@ -553,6 +563,26 @@ class Exchange:
         found = dict(row)
         found["client_key"] = crypto.b64(row["client_key"]) if row["client_key"] else None
         return found
+
+    def withdraw(self, therapist: str, invitation: str) -> dict:
+        """Take back an invitation nobody has used: its code no longer works and its sealed start
+        file is dropped. One already used can't be (the client stays linked); asking twice is fine."""
+        with self.store.write() as db:
+            row = db.execute(
+                "SELECT therapist, client, withdrawn_at FROM invitations WHERE id = :id", {"id": invitation}
+            ).fetchone()
+            if row is None:
+                raise Refused(404, "no_invitation")
+            if row["therapist"] != therapist:
+                raise Refused(403, "not_your_invitation")
+            if row["client"] is not None:
+                raise Refused(409, "already_redeemed")
+            at = row["withdrawn_at"] or _stamp(self.clock())
+            db.execute(
+                "UPDATE invitations SET withdrawn_at = :at, start = x'' WHERE id = :id",
+                {"at": at, "id": invitation},
+            )
+        return {"id": invitation, "withdrawn_at": at}
 
     def redeem(self, client: str, invitation: str, public: bytes, proof: str) -> dict:
         """Link `client` to the invitation's therapist; one use (the same person, key and proof
@@ -567,6 +597,8 @@ class Exchange:
             if row["client"] is not None:
                 if (row["client"], row["client_key"], row["proof"]) != (client, public, proof):
                     raise Refused(409, "used")
+            elif row["withdrawn_at"] is not None:
+                raise Refused(410, "withdrawn")
             elif row["expires_at"] <= now:
                 raise Refused(410, "expired")
             else:
@@ -611,8 +643,7 @@ class Exchange:
             " WHERE sender = :s AND received_at IS NULL",
             s=sender,
         )
-        if waiting["n"] >= limits.waiting:
-            raise Refused(429, "too_many_waiting", count=waiting["n"])
+        _within(waiting["n"], limits.waiting, "too_many_waiting")
         if waiting["size"] + len(data) > limits.waiting_bytes:
             raise Refused(429, "too_much_waiting", size=_mib(waiting["size"]))
         today = self.store.one(
@@ -620,27 +651,31 @@ class Exchange:
             s=sender,
             since=_stamp(now - dt.timedelta(days=1)),
         )["n"]
-        if today >= limits.per_day:
-            raise Refused(429, "too_many_today", count=today)
+        _within(today, limits.per_day, "too_many_today")
+        self._insert(
+            "envelopes",
+            {
+                "id": envelope,
+                "link": link,
+                "kind": kind,
+                "sender": sender,
+                "recipient": to,
+                "size": len(data),
+                "data": data,
+                "sent_at": _stamp(now),
+            },
+            taken="replayed",
+        )
+        return {"id": envelope, "size": len(data)}
+
+    def _insert(self, table: str, row: dict, *, taken: str) -> None:
+        """Add `row` (named columns) to `table`; Refused(409, `taken`) if its id is there already."""
+        columns = ", ".join(row)
         try:
             with self.store.write() as db:
-                db.execute(
-                    "INSERT INTO envelopes (id, link, kind, sender, recipient, size, data, sent_at)"
-                    " VALUES (:id, :link, :kind, :sender, :recipient, :size, :data, :at)",
-                    {
-                        "id": envelope,
-                        "link": link,
-                        "kind": kind,
-                        "sender": sender,
-                        "recipient": to,
-                        "size": len(data),
-                        "data": data,
-                        "at": _stamp(now),
-                    },
-                )
+                db.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)
         except sqlite3.IntegrityError:
-            raise Refused(409, "replayed") from None
-        return {"id": envelope, "size": len(data)}
+            raise Refused(409, taken) from None
 
     def inbox(self, recipient: str, *, kind: str = "", waiting_only: bool = True) -> list[dict]:
         rows = self.store.all(
@@ -678,6 +713,12 @@ class Exchange:
                 {"at": at, "id": envelope, "r": recipient},
             )
         return {"id": envelope, "received": True}
+
+
+def _within(count: int, limit: int, key: str) -> None:
+    """Refused(429, key) once a person's `count` of something has reached its `limit`."""
+    if count >= limit:
+        raise Refused(429, key, count=count)
 
 
 def _mib(size: int) -> str:

@@ -4,7 +4,7 @@
   they handed over, send chosen stages to them, bring in the notes they sent back.
 - `TherapistHub(page, practice, on_change=...)` — on the practice page: the practice key
   (made once, with a backup offered at once, and restore), invite a client (a code to hand
-  over in person), the inbox. `send_notes_part(...)` is the "send notes" box per client.
+  over in person) and withdraw a code nobody has used yet, the inbox. `send_notes_part(...)` is the "send notes" box per client.
 
 Outside a hub none of this is built, and file hand-over stays exactly as it is. All the
 sealing and talking to the service is `workbook.hub.client`'s; this module only asks it.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from .. import content, exchange
+from .. import content, exchange, formats
 from ..hub import client as hub
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
@@ -36,17 +36,17 @@ def on_hub() -> bool:
     return hub.on_hub()
 
 
-def plainly(callback: Callable) -> Callable:
-    """The exchange's refusals (HubError, one plain sentence) shown like any other problem."""
+def heading(title: str, help_text: str) -> w.HTML:
+    """A form's small heading and its help line (our own words, escaped)."""
+    return w.HTML(f"<h3>{esc(title)}</h3><p>{esc(help_text)}</p>")
 
-    @functools.wraps(callback)
-    def run(*args, **kwargs):
-        try:
-            return callback(*args, **kwargs)
-        except hub.HubError as exc:
-            raise InvalidEntry(str(exc)) from None
 
-    return run
+def action(page: Page, label: str, callback: Callable, *, primary: bool = False) -> tuple[w.Button, w.HTML]:
+    """A button and the status line under it, where what `callback` says on a press shows."""
+    pressed = button(label, primary=primary)
+    status = page.status_line()
+    page.on_click(pressed, callback, near=status)
+    return pressed, status
 
 
 def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
@@ -67,25 +67,19 @@ class ClientHub:
         t = self.t = words()["client"]
         self.code = text_line(t["code_label"], placeholder=t["code_placeholder"])
         self.name = text_line(t["name_label"])
-        self.join_button = button(t["join_button"], primary=True)
-        self.join_status = page.status_line()
-        page.on_click(self.join_button, plainly(self.join), near=self.join_status)
+        self.join_button, self.join_status = action(page, t["join_button"], self.join, primary=True)
         self.picker = StagePicker(
             f"<h3>{esc(t['send_title'])}</h3><p>{esc(t['send_help'])}</p>"
             f"<p><strong>{esc(t['send_stages'])}</strong></p>",
             checked=False,
         )
         self.stages = self.picker.boxes
-        self.send_button = button(t["send_button"], primary=True)
-        self.send_status = page.status_line()
-        page.on_click(self.send_button, plainly(self.send), near=self.send_status)
-        self.notes_button = button(t["notes_button"])
-        self.notes_status = page.status_line()
-        page.on_click(self.notes_button, plainly(self.receive), near=self.notes_status)
+        self.send_button, self.send_status = action(page, t["send_button"], self.send, primary=True)
+        self.notes_button, self.notes_status = action(page, t["notes_button"], self.receive)
         self.widget = page.section(
             t["title"],
             esc(t["intro"]),
-            w.HTML(f"<h3>{esc(t['join_title'])}</h3><p>{esc(t['join_help'])}</p>"),
+            heading(t["join_title"], t["join_help"]),
             self.code,
             self.name,
             self.join_button,
@@ -93,7 +87,7 @@ class ClientHub:
             self.picker.widget,
             self.send_button,
             self.send_status,
-            w.HTML(f"<h3>{esc(t['notes_title'])}</h3><p>{esc(t['notes_help'])}</p>"),
+            heading(t["notes_title"], t["notes_help"]),
             self.notes_button,
             self.notes_status,
         )
@@ -151,19 +145,15 @@ class TherapistHub:
     # -- the key -------------------------------------------------------------------------------
     def _key_section(self, t: dict) -> None:
         self.key_passphrase = passphrase_box(t["key_passphrase"])
-        self.key_button = button(t["key_button"], primary=True)
-        self.key_status = self.page.status_line()
-        self.page.on_click(self.key_button, plainly(self.make_key), near=self.key_status)
+        self.key_button, self.key_status = action(self.page, t["key_button"], self.make_key, primary=True)
         # the backup is offered as soon as the key is made (hidden until then)
         self.backup_passphrase = NewPassphrase()
         self.backup_passphrase.first.description = t["backup_passphrase"]
         self.backup_unlock = passphrase_box(t["backup_unlock"])
-        self.backup_button = button(t["backup_button"], primary=True)
-        self.backup_out = self.page.status_line()
-        self.page.on_click(self.backup_button, plainly(self.backup), near=self.backup_out)
+        self.backup_button, self.backup_out = action(self.page, t["backup_button"], self.backup, primary=True)
         self.backup_box = w.VBox(
             [
-                w.HTML(f"<h3>{esc(t['backup_title'])}</h3><p>{esc(t['backup_help'])}</p>"),
+                heading(t["backup_title"], t["backup_help"]),
                 *self.backup_passphrase.widgets,
                 self.backup_unlock,
                 self.backup_button,
@@ -174,9 +164,7 @@ class TherapistHub:
         self.restore_upload = file_picker()
         self.restore_upload.accept = ".rwkey"
         self.restore_passphrase = passphrase_box(t["backup_passphrase"])
-        self.restore_button = button(t["restore_button"])
-        self.restore_status = self.page.status_line()
-        self.page.on_click(self.restore_button, plainly(self.restore), near=self.restore_status)
+        self.restore_button, self.restore_status = action(self.page, t["restore_button"], self.restore)
         self.page.section(
             t["keys_title"],
             esc(t["keys_help"]),
@@ -184,7 +172,7 @@ class TherapistHub:
             self.key_button,
             self.key_status,
             self.backup_box,
-            w.HTML(f"<h3>{esc(t['restore_title'])}</h3><p>{esc(t['restore_help'])}</p>"),
+            heading(t["restore_title"], t["restore_help"]),
             self.restore_upload,
             self.restore_passphrase,
             self.restore_button,
@@ -229,9 +217,11 @@ class TherapistHub:
         self.invite_welcome = stacked(text_area(t["invite_welcome"], rows=3))
         self.invite_picker = StagePicker(f"<p><strong>{esc(t['invite_stages'])}</strong></p>", checked=True)
         self.invite_stages = self.invite_picker.boxes
-        self.invite_button = button(t["invite_button"], primary=True)
-        self.invite_out = self.page.status_line()
-        self.page.on_click(self.invite_button, plainly(self.invite), near=self.invite_out)
+        self.invite_button, self.invite_out = action(self.page, t["invite_button"], self.invite, primary=True)
+        # the codes handed out and not used yet, each with its own "withdraw" button
+        self.open_list = w.VBox()
+        self.open_list.add_class("wb-hub-open")
+        self.withdraw_status = self.page.status_line()
         self.page.section(
             t["invite_title"],
             esc(t["invite_help"]),
@@ -240,7 +230,11 @@ class TherapistHub:
             self.invite_picker.widget,
             self.invite_button,
             self.invite_out,
+            heading(t["open_title"], t["open_help"]),
+            self.open_list,
+            self.withdraw_status,
         )
+        self.show_open()
 
     def invite(self) -> str:
         name = (self.invite_name.value or "").strip()
@@ -253,14 +247,47 @@ class TherapistHub:
             f"<p>{esc(self.t['invite_spoken'].format(spoken=spoken(code)))}</p>"
         )
         self.on_change(None)
+        self.show_open()
         return code
+
+    def show_open(self) -> list[dict]:
+        """List the codes nobody has used yet (made when, working until when), each with a
+        button to withdraw it; the exchange's refusal, if it can't be asked, in their place."""
+        try:
+            found = hub.open_invitations(self.practice)
+        except hub.HubError as exc:
+            self.open_list.children = [w.HTML(f"<p>{esc(str(exc))}</p>")]
+            return []
+        rows = [self._open_row(invitation) for invitation in found]
+        self.open_list.children = rows or [w.HTML(f"<p>{esc(self.t['open_none'])}</p>")]
+        return found
+
+    def _open_row(self, invitation: dict) -> w.Widget:
+        name = invitation["name"] or self.t["open_unnamed"]
+        made, until = (formats.day(invitation[key]) for key in ("created_at", "expires_at"))
+        withdraw = button(self.t["withdraw_button"])
+        withdraw.tooltip = self.t["withdraw_tooltip"].format(name=name)
+        self.page.on_click(
+            withdraw, functools.partial(self.withdraw, invitation["id"], name), near=self.withdraw_status
+        )
+        row = w.HBox([w.HTML(esc(self.t["open_item"].format(name=name, made=made, until=until))), withdraw])
+        row.add_class("wb-hub-open-item")
+        return row
+
+    def withdraw(self, invitation: str, name: str) -> None:
+        """Take a code back; the list is shown again either way (it may have just been used)."""
+        try:
+            hub.withdraw(invitation)
+        finally:
+            self.show_open()
+        self.page.say(esc(self.t["withdrawn"].format(name=name)))
 
     # -- the inbox ------------------------------------------------------------------------------
     def _inbox_section(self, t: dict) -> None:
         self.inbox_unlock = passphrase_box(t["backup_unlock"])
-        self.inbox_button = button(t["inbox_button"], primary=True)
-        self.inbox_status = self.page.status_line()
-        self.page.on_click(self.inbox_button, self.collect, near=self.inbox_status)
+        self.inbox_button, self.inbox_status = action(
+            self.page, t["inbox_button"], self.collect, primary=True
+        )
         self.page.section(
             t["inbox_title"], esc(t["inbox_help"]), self.inbox_unlock, self.inbox_button, self.inbox_status
         )
@@ -302,12 +329,10 @@ def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widge
             hub.send_notes(wb)
         page.say(esc(t["notes_sent"].format(name=name)))
 
-    page.on_click(send, plainly(run), near=out)
+    page.on_click(send, run, near=out)
     box = w.VBox(
         [
-            w.HTML(
-                f"<h3>{esc(t['send_notes_title'])}</h3><p>{esc(t['send_notes_help'].format(name=name))}</p>"
-            ),
+            heading(t["send_notes_title"], t["send_notes_help"].format(name=name)),
             send,
             out,
         ]
