@@ -11,6 +11,7 @@ configurable-http-proxy; in CI a missing one is a failure, never a skip.
 from __future__ import annotations
 
 import contextlib
+import grp
 import json
 import os
 import secrets
@@ -128,21 +129,40 @@ def _stop_processes_of(name: str) -> None:
             os.kill(int(pid), signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def groups_made_here():
+    """The Unix groups of the hub (clients, therapists) that don't exist yet are removed
+    again on the way out, even after a failure; groups that were already there stay."""
+    missing = []
+    for name in (hubfacts.PEOPLE_GROUP, hubfacts.THERAPISTS_GROUP):
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            missing.append(name)
+    try:
+        yield
+    finally:
+        for name in missing:
+            subprocess.run(["groupdel", name], check=False, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def people(shared_python):
-    """A therapist and two clients, real users with 0700 homes; removed afterwards."""
+    """A therapist and two clients, real users with 0700 homes; removed afterwards, with
+    the groups made for them."""
     tag = uuid.uuid4().hex[:6]
     made: list[Person] = []
-    try:
-        for role, therapist in (("t", True), ("a", False), ("b", False)):
-            person = Person(f"rw{tag}{role}", secrets.token_urlsafe(12))
-            made.append(person)
-            hubsetup.add_person(person.name, person.password, therapist=therapist)
-        yield made
-    finally:
-        for person in made:
-            _stop_processes_of(person.name)
-            hubsetup.remove_person(person.name)
+    with groups_made_here():
+        try:
+            for role, therapist in (("t", True), ("a", False), ("b", False)):
+                person = Person(f"rw{tag}{role}", secrets.token_urlsafe(12))
+                made.append(person)
+                hubsetup.add_person(person.name, person.password, therapist=therapist)
+            yield made
+        finally:
+            for person in made:
+                _stop_processes_of(person.name)
+                hubsetup.remove_person(person.name)
 
 
 def _free_ports(n: int) -> list[int]:
