@@ -157,7 +157,7 @@ def singleuser(argv: list[str]) -> None:
     configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
     env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)  # the server and its kernels
-    command = [sys.executable, "-m", "jupyterhub.singleuser", *singleuser_arguments(notebooks), *argv]
+    command = [sys.executable, "-m", "workbook.hubserver", *singleuser_arguments(notebooks), *argv]
     os.execve(sys.executable, command, env)
 
 
