@@ -112,9 +112,6 @@ SERVER_EXTENSIONS = {
     "notebook_shim": False,
 }
 APP_KERNEL_MANAGER = "workbook.singleuser.AppKernelManager"  # the app's kernel kept warm
-# glibc gives each thread that allocates its own memory arena; the server and the kernel run
-# several threads (ZeroMQ, tornado, the kernel's heartbeat), and unused arenas stay resident.
-MALLOC_ARENAS = "2"
 
 
 def singleuser_arguments(notebooks: Path) -> list[str]:
@@ -156,7 +153,6 @@ def singleuser(argv: list[str]) -> None:
     env = app_environment(home.path)
     configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
-    env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)  # the server and its kernels
     command = [sys.executable, "-m", "workbook.hubserver", *singleuser_arguments(notebooks), *argv]
     os.execve(sys.executable, command, env)
 
