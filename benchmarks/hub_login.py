@@ -40,6 +40,7 @@ from tests.browser.test_hub import (  # noqa: E402
     Hub,
     Person,
     _stop_processes_of,
+    descendants,
     everyone_python,
     groups_made_here,
 )
@@ -69,16 +70,6 @@ def command_of(pid: str) -> str:
 
 def pids_of_user(name: str) -> list[str]:
     return subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
-
-
-def tree(pid: int) -> list[str]:
-    """`pid` and every process under it."""
-    found, waiting = [], [str(pid)]
-    while waiting:
-        current = waiting.pop()
-        found.append(current)
-        waiting += subprocess.run(["pgrep", "-P", current], capture_output=True, text=True).stdout.split()
-    return found
 
 
 def timed_visit(browser, go, settle: float = 0.0) -> float:
@@ -179,7 +170,13 @@ def main() -> int:
                 person_mb = rss_mb(theirs)
                 kernels = [pid for pid in theirs if "ipykernel" in command_of(pid)]
                 kernel_mb = rss_mb(kernels)
-                shared_mb = rss_mb([pid for pid in tree(hub.process.pid) if pid not in theirs])
+                shared_mb = rss_mb(
+                    [
+                        pid
+                        for pid in [str(hub.process.pid), *descendants(hub.process.pid)]
+                        if pid not in theirs
+                    ]
+                )
                 context.close()
                 browser.close()
         finally:

@@ -58,7 +58,7 @@ class AppKernelManager(_Preheating):
 
     def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
         # Voilà refills the pool as soon as a page takes its kernel; that would keep a second
-        # kernel per person (~160 MB) for a second tab that rarely comes. Refill once it is free.
+        # kernel per person (~130 MB) for a second tab that rarely comes. Refill once it is free.
         if self._stopping or self.in_use(notebook_name):
             return
         super().fill_if_needed(delay, notebook_name, **kwargs)

@@ -165,6 +165,25 @@ def people(shared_python):
                 hubsetup.remove_person(person.name)
 
 
+def descendants(pid: int) -> list[str]:
+    """Every process under `pid` (not `pid` itself), by PID."""
+    found, waiting = [], [str(pid)]
+    while waiting:
+        children = subprocess.run(
+            ["pgrep", "-P", waiting.pop()], capture_output=True, text=True
+        ).stdout.split()
+        found += children
+        waiting += children
+    return found
+
+
+def _command(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def _free_ports(n: int) -> list[int]:
     import socket
 
@@ -226,20 +245,24 @@ class Hub:
 
     def stop(self) -> None:
         """SIGTERM to our `hubsetup start`, which stops the hub; the hub stops its proxy,
-        services and people's servers. Anything left after a minute is killed, by PID."""
+        services and people's servers. Anything of it left after that (the hub does not
+        always stop its proxy and culler, which run in sessions of their own) is killed, by
+        PID, as is everything after a minute."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        hub = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        started = {pid: _command(pid) for pid in descendants(process.pid)}
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        for pid in hub:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(int(pid), signal.SIGKILL)  # the hub ran in a session of its own
+        time.sleep(1)  # what the hub stopped, gone
+        for pid, command in started.items():
+            if command and _command(pid) == command:  # still that process, not a new one
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
 
     def token(self, person: Person, scopes: tuple[str, ...] = ()) -> str:
         """An API token for `person`, asked for with their password (as a script would)."""
