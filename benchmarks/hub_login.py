@@ -36,7 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import _start_app  # noqa: E402
 from tests.browser.helpers import CHROMIUM_ARGS, READY, stop_server  # noqa: E402
-from tests.browser.test_hub import Hub, Person, _stop_processes_of, everyone_python  # noqa: E402
+from tests.browser.test_hub import (  # noqa: E402
+    Hub,
+    Person,
+    _stop_processes_of,
+    descendants,
+    everyone_python,
+    groups_made_here,
+)
 from workbook import hubsetup  # noqa: E402
 
 TIMEOUT_MS = 180_000
@@ -54,33 +61,48 @@ def rss_mb(pids: list[str]) -> float:
     return total / 1024
 
 
+def command_of(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
 def pids_of_user(name: str) -> list[str]:
     return subprocess.run(["pgrep", "-u", name], capture_output=True, text=True).stdout.split()
 
 
-def tree(pid: int) -> list[str]:
-    """`pid` and every process under it."""
-    found, waiting = [], [str(pid)]
-    while waiting:
-        current = waiting.pop()
-        found.append(current)
-        waiting += subprocess.run(["pgrep", "-P", current], capture_output=True, text=True).stdout.split()
-    return found
-
-
-def timed_visit(browser, go) -> float:
+def timed_visit(browser, go, settle: float = 0.0) -> float:
+    """Seconds from `go` to the app interactive; then the tab is closed as a person closes
+    it (Voilà's beforeunload shuts its kernel down) and `settle` seconds pass: the person
+    comes back later, not at once."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     started = time.perf_counter()
     go(tab)
     tab.wait_for_selector(READY, timeout=TIMEOUT_MS)
     took = time.perf_counter() - started
+    with tab.expect_event("close"):
+        tab.close(run_before_unload=True)
+    time.sleep(settle)
     context.close()
     return took
 
 
+HOPS: list[list[str]] = []  # each hub log-in's pages: the form's answer and every redirect
+
+
 def hub_login(hub: Hub, person: Person):
     def go(tab):
+        hops: list[str] = []
+        HOPS.append(hops)
+
+        def seen(response):
+            if response.request.resource_type == "document":
+                path = response.url.removeprefix(hub.base).split("?")[0]
+                hops.append(f"{response.request.method} {path} {response.status}")
+
+        tab.on("response", seen)
         tab.goto(f"{hub.base}/hub/login")
         tab.fill("#username_input", person.name)
         tab.fill("#password_input", person.password)
@@ -103,6 +125,9 @@ def stop_person_server(hub: Hub, person: Person, token: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--settle", type=float, default=10.0, help="seconds between a closed tab and the next visit"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -111,43 +136,57 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="rw-hub-bench-"))
     serve = hub = None
     results: dict[str, list[float]] = {"serve": [], "hub": [], "first": []}
-    try:
-        with everyone_python() as python, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            hubsetup.add_person(person.name, person.password)
-            serve = _start_app(folder / "serve-home")
-            hub = Hub(python, folder / "state")
-            hub.start()
-            timed_visit(browser, lambda tab: tab.goto(serve.app_url()))  # warm-up, discarded
-            timed_visit(browser, hub_login(hub, person))  # warm-up: the server starts
-            # a token (the person exists once logged in) to stop their server between first log-ins
-            admin = hub.token(person, (f"servers!user={person.name}",))
-            for _ in range(args.runs):  # round-robin, in the same minutes
-                results["serve"].append(timed_visit(browser, lambda tab: tab.goto(serve.app_url())))
-                results["hub"].append(timed_visit(browser, hub_login(hub, person)))
-            for _ in range(max(2, args.runs // 2)):
+    with groups_made_here():  # the hub's Unix groups, if this run made them
+        try:
+            with everyone_python() as python, sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                hubsetup.add_person(person.name, person.password)
+                serve = _start_app(folder / "serve-home")
+                hub = Hub(python, folder / "state")
+                hub.start()
+                timed_visit(browser, lambda tab: tab.goto(serve.app_url()))  # warm-up, discarded
+                timed_visit(browser, hub_login(hub, person))  # warm-up: the server starts
+                # a token (the person exists once logged in) to stop their server between first log-ins
+                admin = hub.token(person, (f"servers!user={person.name}",))
+                for _ in range(args.runs):  # round-robin, in the same minutes
+                    results["serve"].append(
+                        timed_visit(browser, lambda tab: tab.goto(serve.app_url()), args.settle)
+                    )
+                    results["hub"].append(timed_visit(browser, hub_login(hub, person), args.settle))
+                hops = HOPS[-1]
+                for _ in range(max(2, args.runs // 2)):
+                    stop_person_server(hub, person, admin)
+                    results["first"].append(timed_visit(browser, hub_login(hub, person)))
+                warm = hub.log.read_text(errors="replace").count("Using pre-heated kernel")
+                logins = len(HOPS)
+                # memory: a fresh server with exactly one app tab open (earlier visits' kernels gone)
                 stop_person_server(hub, person, admin)
-                results["first"].append(timed_visit(browser, hub_login(hub, person)))
-            # memory: a fresh server with exactly one app tab open (earlier visits' kernels gone)
-            stop_person_server(hub, person, admin)
-            context = browser.new_context()
-            tab = context.new_page()
-            hub_login(hub, person)(tab)
-            tab.wait_for_selector(READY, timeout=TIMEOUT_MS)
-            time.sleep(3)
-            theirs = pids_of_user(person.name)
-            person_mb = rss_mb(theirs)
-            shared_mb = rss_mb([pid for pid in tree(hub.process.pid) if pid not in theirs])
-            context.close()
-            browser.close()
-    finally:
-        if hub is not None:
-            hub.stop()
-        if serve is not None:
-            stop_server(serve.process)
-        _stop_processes_of(person.name)
-        hubsetup.remove_person(person.name)
-        shutil.rmtree(folder, ignore_errors=True)
+                context = browser.new_context()
+                tab = context.new_page()
+                hub_login(hub, person)(tab)
+                tab.wait_for_selector(READY, timeout=TIMEOUT_MS)
+                time.sleep(3)
+                theirs = pids_of_user(person.name)
+                person_mb = rss_mb(theirs)
+                kernels = [pid for pid in theirs if "ipykernel" in command_of(pid)]
+                kernel_mb = rss_mb(kernels)
+                shared_mb = rss_mb(
+                    [
+                        pid
+                        for pid in [str(hub.process.pid), *descendants(hub.process.pid)]
+                        if pid not in theirs
+                    ]
+                )
+                context.close()
+                browser.close()
+        finally:
+            if hub is not None:
+                hub.stop()
+            if serve is not None:
+                stop_server(serve.process)
+            _stop_processes_of(person.name)
+            hubsetup.remove_person(person.name)
+            shutil.rmtree(folder, ignore_errors=True)
 
     base = statistics.median(results["serve"])
     print("| measure | median (s) | min–max (s) | ratio to serve |")
@@ -163,7 +202,12 @@ def main() -> int:
             f"| {statistics.median(values) / base:.2f}× |"
         )
     print()
-    print(f"RSS of one logged-in person with one app tab (server + kernel): {person_mb:.0f} MB")
+    print(f"Hub log-ins whose app kernel was preheated: {warm} of {logins}")
+    print("The last log-in's pages (server running):", " -> ".join(hops))
+    print(
+        f"RSS of one logged-in person with one app tab: {person_mb:.0f} MB "
+        f"(their server {person_mb - kernel_mb:.0f} MB, {len(kernels)} kernel(s) {kernel_mb:.0f} MB)"
+    )
     print(f"RSS of the hub, its proxy and the services: {shared_mb:.0f} MB")
     print(
         f"20 people at once: {shared_mb:.0f} + 20 × {person_mb:.0f} = {(shared_mb + 20 * person_mb) / 1024:.1f} GB"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import runpy
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -75,6 +76,24 @@ def test_kubernetes_values_parse_and_name_the_same_app_command_and_service(value
     assert config["JupyterHub"]["extra_user_scopes"] == sorted(hub_config.JupyterHub.extra_user_scopes)
     assert config["Spawner"]["server_token_scopes"] == hub_config.Spawner.server_token_scopes
     assert f'"{facts.THERAPISTS_GROUP}"' in values["hub"]["extraConfig"]["therapists"]
+
+
+def _person(active: bool | None):
+    """A stand-in for the handler JupyterHub gives `default_url`: no one logged in (None),
+    or a person whose server runs or not."""
+    user = (
+        None if active is None else SimpleNamespace(url="/user/ana/", spawner=SimpleNamespace(active=active))
+    )
+    return SimpleNamespace(current_user=user)
+
+
+def test_log_in_goes_straight_to_the_app_when_the_server_runs_on_both_deployments(values, hub_config):
+    kube = Config()
+    exec(values["hub"]["extraConfig"]["appAfterLogin"], {"c": kube})  # as Zero to JupyterHub runs it
+    for after_login in (hub_config.JupyterHub.default_url, kube.JupyterHub.default_url):
+        assert after_login(_person(True)) == "/user/ana" + facts.DEFAULT_URL
+        # not running (or no one logged in): the hub's own way, which starts the server first
+        assert after_login(_person(False)) == "" and after_login(_person(None)) == ""
 
 
 def test_the_exchange_runs_as_its_own_deployment_with_a_volume(values, exchange):

@@ -102,19 +102,36 @@ class Settings:
 
 
 # -- each person's server ----------------------------------------------------------------------
+SERVER_EXTENSIONS = {
+    "voila": True,
+    "voila.server_extension": False,  # Voilà's own config enables it under this name too: once
+    "jupyterlab": True,
+    "workbook.singleuser": True,
+    "jupyter_lsp": False,
+    "jupyter_server_terminals": False,
+    "notebook_shim": False,
+}
+APP_KERNEL_MANAGER = "workbook.singleuser.AppKernelManager"  # the app's kernel kept warm
+
+
 def singleuser_arguments(notebooks: Path) -> list[str]:
     """jupyter_server options for a person's server: the app through Voilà's server extension
-    with our template, no sources, idle kernels culled (as `serve` does), JupyterLab in the
-    person's own notebooks folder."""
-    from .cli import IDLE_KERNEL_SECONDS, TEMPLATE
+    with our template, no sources, its kernel preheated and idle kernels culled (as `serve`
+    does), JupyterLab in the person's own notebooks folder."""
+    from .cli import IDLE_KERNEL_SECONDS, TEMPLATE, UNUSED_EXTENSIONS
 
     arguments = [
         f"--ServerApp.root_dir={notebooks}",
-        # the app and JupyterLab, even when this Python's own jupyter config isn't read
-        "--ServerApp.jpserver_extensions={'voila': True, 'jupyterlab': True}",
+        # the app, its warm kernel and JupyterLab, and no other server extension installed
+        # in this Python (terminals, language servers, the classic notebook's shim: memory
+        # and start-up time for what the app page never uses)
+        f"--ServerApp.jpserver_extensions={SERVER_EXTENSIONS!r}",
+        f"--ServerApp.kernel_manager_class={APP_KERNEL_MANAGER}",
         f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        # as in `serve`: lab extensions the app page does without (plotly's own 5 MB copy)
+        f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
@@ -136,7 +153,7 @@ def singleuser(argv: list[str]) -> None:
     env = app_environment(home.path)
     configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
-    command = [sys.executable, "-m", "jupyterhub.singleuser", *singleuser_arguments(notebooks), *argv]
+    command = [sys.executable, "-m", "workbook.hubserver", *singleuser_arguments(notebooks), *argv]
     os.execve(sys.executable, command, env)
 
 

@@ -77,6 +77,17 @@ def private_home(spawner):
         os.chmod(home, 0o700)
 
 
+def app_after_login(handler) -> str:
+    """Where a person goes after logging in: straight to the app page when their server
+    runs (one hop fewer than their server's own / sending them on to it); otherwise ""
+    lets the hub start the server first, as always. The same in deploy/kubernetes."""
+    user = handler.current_user
+    if user is None or not user.spawner.active:
+        return ""
+    return user.url.rstrip("/") + facts.DEFAULT_URL
+
+
+c.JupyterHub.default_url = app_after_login
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.cmd = facts.singleuser_command(python)

@@ -11,6 +11,7 @@ configurable-http-proxy; in CI a missing one is a failure, never a skip.
 from __future__ import annotations
 
 import contextlib
+import grp
 import json
 import os
 import secrets
@@ -128,21 +129,59 @@ def _stop_processes_of(name: str) -> None:
             os.kill(int(pid), signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def groups_made_here():
+    """The Unix groups of the hub (clients, therapists) that don't exist yet are removed
+    again on the way out, even after a failure; groups that were already there stay."""
+    missing = []
+    for name in (hubfacts.PEOPLE_GROUP, hubfacts.THERAPISTS_GROUP):
+        try:
+            grp.getgrnam(name)
+        except KeyError:
+            missing.append(name)
+    try:
+        yield
+    finally:
+        for name in missing:
+            subprocess.run(["groupdel", name], check=False, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def people(shared_python):
-    """A therapist and two clients, real users with 0700 homes; removed afterwards."""
+    """A therapist and two clients, real users with 0700 homes; removed afterwards, with
+    the groups made for them."""
     tag = uuid.uuid4().hex[:6]
     made: list[Person] = []
+    with groups_made_here():
+        try:
+            for role, therapist in (("t", True), ("a", False), ("b", False)):
+                person = Person(f"rw{tag}{role}", secrets.token_urlsafe(12))
+                made.append(person)
+                hubsetup.add_person(person.name, person.password, therapist=therapist)
+            yield made
+        finally:
+            for person in made:
+                _stop_processes_of(person.name)
+                hubsetup.remove_person(person.name)
+
+
+def descendants(pid: int) -> list[str]:
+    """Every process under `pid` (not `pid` itself), by PID."""
+    found, waiting = [], [str(pid)]
+    while waiting:
+        children = subprocess.run(
+            ["pgrep", "-P", waiting.pop()], capture_output=True, text=True
+        ).stdout.split()
+        found += children
+        waiting += children
+    return found
+
+
+def _command(pid: str) -> str:
     try:
-        for role, therapist in (("t", True), ("a", False), ("b", False)):
-            person = Person(f"rw{tag}{role}", secrets.token_urlsafe(12))
-            made.append(person)
-            hubsetup.add_person(person.name, person.password, therapist=therapist)
-        yield made
-    finally:
-        for person in made:
-            _stop_processes_of(person.name)
-            hubsetup.remove_person(person.name)
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _free_ports(n: int) -> list[int]:
@@ -206,20 +245,24 @@ class Hub:
 
     def stop(self) -> None:
         """SIGTERM to our `hubsetup start`, which stops the hub; the hub stops its proxy,
-        services and people's servers. Anything left after a minute is killed, by PID."""
+        services and people's servers. Anything of it left after that (the hub does not
+        always stop its proxy and culler, which run in sessions of their own) is killed, by
+        PID, as is everything after a minute."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        hub = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        started = {pid: _command(pid) for pid in descendants(process.pid)}
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        for pid in hub:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(int(pid), signal.SIGKILL)  # the hub ran in a session of its own
+        time.sleep(1)  # what the hub stopped, gone
+        for pid, command in started.items():
+            if command and _command(pid) == command:  # still that process, not a new one
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
 
     def token(self, person: Person, scopes: tuple[str, ...] = ()) -> str:
         """An API token for `person`, asked for with their password (as a script would)."""

@@ -1,0 +1,120 @@
+"""A person's own server on the practice hub keeps the app's kernel warm, one at a time.
+
+The server runs with the arguments the hub gives it (`hubsetup.singleuser_arguments`), as
+plain jupyter_server with a token (the hub's log-in is tested in tests/browser/test_hub.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from workbook import hubsetup
+from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
+from workbook.registry import APP_NOTEBOOK
+
+START_SECONDS = 120  # a server and a kernel running the app, on two busy cores
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(home, tmp_path):
+    """The person's server: (base url, token); stopped by PID afterwards."""
+    home.ensure()
+    notebooks = lab_notebooks(home)
+    env = app_environment(home.path)
+    env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIG)
+    token = secrets.token_hex(16)
+    env["JUPYTER_TOKEN"] = token
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        *hubsetup.singleuser_arguments(notebooks),
+        f"--port={port}",
+        "--ServerApp.open_browser=False",
+    ]
+    if os.geteuid() == 0 and "--ServerApp.allow_root=True" not in command:
+        command.append("--ServerApp.allow_root=True")
+    with open(tmp_path / "server.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: _ask(base, token, "/api/status")[0] == 200, process, tmp_path)
+        yield base, token
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _ask(base: str, token: str, path: str, method: str = "GET"):
+    request = urllib.request.Request(base + path, method=method)
+    request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=START_SECONDS) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except OSError:
+        return 0, b""
+
+
+def _wait(condition, process, folder) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (folder / "server.log").read_text(errors="replace")[-3000:]
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError((folder / "server.log").read_text(errors="replace")[-3000:])
+
+
+def _kernels(base: str, token: str) -> list[str]:
+    status, body = _ask(base, token, "/api/kernels")
+    assert status == 200
+    return [k["id"] for k in json.loads(body)]
+
+
+def test_the_app_waits_in_a_warm_kernel_and_a_person_never_holds_two(server, tmp_path):
+    base, token = server
+    # before anyone opens the app, its kernel is already running (the app built in it)
+    deadline = time.monotonic() + START_SECONDS
+    while not _kernels(base, token) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    warm = _kernels(base, token)
+    assert len(warm) == 1
+
+    status, page = _ask(base, token, f"/voila/render/{APP_NOTEBOOK}")
+    assert status == 200 and b"Rejection Workbook" in page
+    time.sleep(3)  # Voilà would refill its pool a second after: no second kernel stands by
+    assert _kernels(base, token) == warm  # the page took the warm kernel
+
+    # the tab closes (its kernel shut down): a new one warms up for the next log-in
+    assert _ask(base, token, f"/api/kernels/{warm[0]}", method="DELETE")[0] == 204
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        now = _kernels(base, token)
+        if now and now != warm:
+            break
+        time.sleep(0.5)
+    assert len(now) == 1 and now != warm
