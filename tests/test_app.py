@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from workbook import registry
@@ -278,3 +280,32 @@ def test_a_page_sends_the_browser_one_layout_for_its_text_not_one_each(home, slu
     texts = [m for m in models if type(m).__name__ in ("HTML", "VBox", "HBox")]
     layouts = {id(m.layout) for m in texts}
     assert len(texts) > 40 and len(layouts) < len(texts) / 4
+
+
+def test_a_practice_server_kernel_loads_the_chart_libraries_only_when_a_chart_needs_them(tmp_path):
+    """On a practice server memory is shared by many people: the app's kernel starts
+    without pandas and plotly, and the first chart still draws."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from workbook.demo import DEMO_SLUG, install_demo
+from workbook.stages import app as shell
+assert "pandas" not in sys.modules and "plotly.graph_objects" not in sys.modules
+install_demo({str(tmp_path)!r})
+app = shell.App(home={str(tmp_path)!r})
+app.go("journey", "?workbook=" + DEMO_SLUG)
+assert "pandas" not in sys.modules  # the page is built; its charts wait for the browser
+app._message(None, {{"event": "drawn", "key": "journey"}}, [])
+plots = [w for w in shell._reachable(app.shown["journey"].widget).values() if type(w).__name__ == "_Plot"]
+for plot in plots:
+    plot._message({{"event": "width", "width": 800}})  # as the browser reports it
+assert plots and all(plot.spec.get("data") for plot in plots), [plot.spec for plot in plots]
+assert "pandas" in sys.modules
+"""
+    env = {**os.environ, "REJECTION_WORKBOOK_LOAD_CHARTS": "later"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

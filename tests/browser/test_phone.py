@@ -74,9 +74,15 @@ ADDRESSES_JS = """
 }
 """
 
+# Every chart on screen is drawn. A chart is drawn when it comes near the screen, so the
+# first one still waiting is scrolled to (charts may appear after the page does).
 CHARTS_DRAWN_JS = """
-() => [...document.querySelectorAll(".wb-chart")]
-  .every((chart) => chart.offsetParent === null || chart.querySelector(".js-plotly-plot .main-svg"))
+() => {
+  const waiting = [...document.querySelectorAll(".wb-chart")]
+    .filter((chart) => chart.offsetParent !== null && !chart.querySelector(".js-plotly-plot .main-svg"));
+  if (waiting.length) waiting[0].scrollIntoView({ block: "center" });
+  return waiting.length === 0;
+}
 """
 
 
@@ -114,14 +120,8 @@ def open_tab(browser, request):
 
 
 def _open(tab, url: str):
-    """Open a page with every chart drawn: each is drawn when it comes near the screen,
-    so the page is scrolled past each one, then back to the top."""
+    """Open a page with every chart drawn (scrolled to each), then back at its top."""
     open_ready(tab, url)
-    places = tab.locator(".wb-chart")
-    for n in range(places.count()):
-        if places.nth(n).is_visible():
-            places.nth(n).scroll_into_view_if_needed()
-            places.nth(n).locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
     tab.wait_for_function(CHARTS_DRAWN_JS, timeout=30_000)
     tab.evaluate("window.scrollTo(0, 0)")
     return tab

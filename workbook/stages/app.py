@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from dataclasses import dataclass
 
 import anywidget
 import ipywidgets as w
-import plotly.graph_objects as go
 import traitlets
 
 from .. import content
@@ -40,15 +40,29 @@ from .kit import (
 
 log = logging.getLogger("workbook")
 
-# Every page's module, and pandas and plotly for the charts, are imported now: with a
-# preheated kernel that happens before anyone opens the app, so no page waits for them.
+CHARTS_ENV = "REJECTION_WORKBOOK_LOAD_CHARTS"  # "later": when first needed, not at start
+
+# Every page's module is imported now: with a preheated kernel that happens before anyone
+# opens the app, so no page waits for it.
 for _stage in STAGES:
     importlib.import_module(f"{__package__}.{_stage.module}")
-for _charts in ("traits", "goals", "journey"):
-    importlib.import_module(f"workbook.charts.{_charts}")
-importlib.import_module("workbook.frames")
-# plotly builds its validators the first time a figure is turned into JSON (~0.2 s).
-mimebundle(go.Figure(go.Bar(x=[0], y=[""]), layout=CALM_LAYOUT))
+
+
+def load_chart_libraries() -> None:
+    """pandas and plotly for the charts (about 60 MB of the kernel's memory)."""
+    import plotly.graph_objects as go
+
+    for charts in ("traits", "goals", "journey"):
+        importlib.import_module(f"workbook.charts.{charts}")
+    importlib.import_module("workbook.frames")
+    # plotly builds its validators the first time a figure is turned into JSON (~0.2 s).
+    mimebundle(go.Figure(go.Bar(x=[0], y=[""]), layout=CALM_LAYOUT))
+
+
+# On one computer they are loaded now too, before anyone opens the app. A practice server,
+# where many people share the memory, loads them when someone first comes to a chart.
+if os.environ.get(CHARTS_ENV) != "later":
+    load_chart_libraries()
 
 HEARTBEAT_SECONDS = 15  # how often the page checks that its kernel still answers
 ANSWER_SECONDS = 20  # a busy kernel (a big import, say) may take a while to answer
