@@ -21,6 +21,7 @@ from .. import content, exchange, formats
 from ..hub import client as hub
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
+from . import plain
 from .kit import Page, StagePicker, button, esc, stacked, text_area, text_line
 from .sharing import NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 
@@ -38,7 +39,7 @@ def on_hub() -> bool:
 
 def heading(title: str, help_text: str) -> w.HTML:
     """A form's small heading and its help line (our own words, escaped)."""
-    return w.HTML(f"<h3>{esc(title)}</h3><p>{esc(help_text)}</p>")
+    return plain.HTML(f"<h3>{esc(title)}</h3><p>{esc(help_text)}</p>")
 
 
 def action(page: Page, label: str, callback: Callable, *, primary: bool = False) -> tuple[w.Button, w.HTML]:
@@ -151,7 +152,7 @@ class TherapistHub:
         self.backup_passphrase.first.description = t["backup_passphrase"]
         self.backup_unlock = passphrase_box(t["backup_unlock"])
         self.backup_button, self.backup_out = action(self.page, t["backup_button"], self.backup, primary=True)
-        self.backup_box = w.VBox(
+        self.backup_box = plain.VBox(
             [
                 heading(t["backup_title"], t["backup_help"]),
                 *self.backup_passphrase.widgets,
@@ -219,7 +220,7 @@ class TherapistHub:
         self.invite_stages = self.invite_picker.boxes
         self.invite_button, self.invite_out = action(self.page, t["invite_button"], self.invite, primary=True)
         # the codes handed out and not used yet, each with its own "withdraw" button
-        self.open_list = w.VBox()
+        self.open_list = plain.VBox()
         self.open_list.add_class("wb-hub-open")
         self.withdraw_status = self.page.status_line()
         self.page.section(
@@ -256,10 +257,10 @@ class TherapistHub:
         try:
             found = hub.open_invitations(self.practice)
         except hub.HubError as exc:
-            self.open_list.children = [w.HTML(f"<p>{esc(str(exc))}</p>")]
+            self.open_list.children = [plain.HTML(f"<p>{esc(str(exc))}</p>")]
             return []
         rows = [self._open_row(invitation) for invitation in found]
-        self.open_list.children = rows or [w.HTML(f"<p>{esc(self.t['open_none'])}</p>")]
+        self.open_list.children = rows or [plain.HTML(f"<p>{esc(self.t['open_none'])}</p>")]
         return found
 
     def _open_row(self, invitation: dict) -> w.Widget:
@@ -270,7 +271,9 @@ class TherapistHub:
         self.page.on_click(
             withdraw, functools.partial(self.withdraw, invitation["id"], name), near=self.withdraw_status
         )
-        row = w.HBox([w.HTML(esc(self.t["open_item"].format(name=name, made=made, until=until))), withdraw])
+        row = plain.HBox(
+            [plain.HTML(esc(self.t["open_item"].format(name=name, made=made, until=until))), withdraw]
+        )
         row.add_class("wb-hub-open-item")
         return row
 
@@ -330,7 +333,7 @@ def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widge
         page.say(esc(t["notes_sent"].format(name=name)))
 
     page.on_click(send, run, near=out)
-    box = w.VBox(
+    box = plain.VBox(
         [
             heading(t["send_notes_title"], t["send_notes_help"].format(name=name)),
             send,
