@@ -20,7 +20,8 @@ def test_create_check_in_write_close_and_find_it_again(app, page, browser):
 
     page.get_by_role("link", name="Feel it").first.click()
     page.wait_for_selector(".app-ready", timeout=60_000)
-    page.get_by_text("Writing to the workbook After the audition").wait_for()
+    # (the link leads into the app, which also keeps the start page, hidden)
+    page.locator(".wb-book:visible", has_text="Writing to the workbook After the audition").wait_for()
     page.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
     page.get_by_label("Find a feeling").fill("sad")
     page.get_by_label("Feelings").select_option("sadness")
