@@ -20,16 +20,18 @@ def test_create_check_in_write_close_and_find_it_again(app, page, browser):
 
     page.get_by_role("link", name="Feel it").first.click()
     page.wait_for_selector(".app-ready", timeout=60_000)
-    # (the link leads into the app, which also keeps the start page, hidden)
-    page.locator(".wb-book:visible", has_text="Writing to the workbook After the audition").wait_for()
-    page.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
-    page.get_by_label("Find a feeling").fill("sad")
-    page.get_by_label("Feelings").select_option("sadness")
-    page.get_by_role("button", name="Add this feeling").click()
-    page.get_by_text("How strong is 'sadness'").wait_for()
-    page.get_by_role("button", name="Save this check-in").click()
-    page.get_by_text("Saved your check-in").wait_for()
-    page.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
+    # The link leads into the app, which keeps other pages on it, hidden (the start page,
+    # and pages built ahead): look only at the one shown.
+    here = page.locator(".wb-page:visible")
+    here.get_by_text("Writing to the workbook After the audition").wait_for()
+    here.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
+    here.get_by_label("Find a feeling").fill("sad")
+    here.get_by_label("Feelings").select_option("sadness")
+    here.get_by_role("button", name="Add this feeling").click()
+    here.get_by_text("How strong is 'sadness'").wait_for()
+    here.get_by_role("button", name="Save this check-in").click()
+    here.get_by_text("Saved your check-in").wait_for()
+    here.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
     page.wait_for_timeout(2500)  # the writing is saved after a short pause in typing
     screenshot(page, "feel")
     page.close()  # no button pressed: closing the tab must lose nothing
