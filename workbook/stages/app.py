@@ -29,7 +29,6 @@ from ..store import Home
 from . import plain
 from .kit import (
     LINKS_APP,
-    SHARED_WIDGETS,
     Session,
     esc,
     flush_waiting_saves,
@@ -37,6 +36,7 @@ from .kit import (
     query_value,
     session_for,
 )
+from .plain import SHARED_WIDGETS
 
 log = logging.getLogger("workbook")
 

@@ -31,7 +31,6 @@ from ..paths import jupyter_data_dir
 from ..registry import APP_NOTEBOOK, by_number
 from ..store import Entry, Home, Workbook, WorkbookError, check_slug, practice_home
 from . import plain
-from .plain import SHARED_WIDGETS, shared  # noqa: F401  (used by the stage modules and the app)
 
 log = logging.getLogger("workbook")
 

@@ -52,6 +52,10 @@ class SharedHTMLStyle(_ReadOnly, HTMLStyle):
     pass
 
 
+class _ReadOnlyButtonStyle(_ReadOnly, w.ButtonStyle):
+    pass
+
+
 @functools.cache
 def plain_layout() -> SharedLayout:
     return shared(SharedLayout())
@@ -71,10 +75,6 @@ def button_style() -> w.ButtonStyle:
 @functools.cache
 def row_text_layout() -> SharedLayout:
     return shared(SharedLayout(flex="1 1 auto"))  # every list row's text
-
-
-class _ReadOnlyButtonStyle(_ReadOnly, w.ButtonStyle):
-    pass
 
 
 class _PlainLayout(traitlets.HasTraits):

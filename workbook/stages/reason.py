@@ -34,11 +34,11 @@ from .kit import (
     log,
     need_workbook,
     paragraphs,
-    shared,
     stacked,
     text_area,
     text_line,
 )
+from .plain import shared
 from .search import shown_choice
 
 SEARCH_MAX = 60
