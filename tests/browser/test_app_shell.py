@@ -12,7 +12,14 @@ import pytest
 
 from workbook.registry import STAGES, page_notebooks
 
-from .helpers import READY, READY_TIMEOUT_MS, axe_problems, here, open_ready, screenshot, wait_for_stage
+from .helpers import (
+    axe_problems,
+    here,
+    open_ready,
+    screenshot,
+    wait_for_stage,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +159,7 @@ def test_the_intensity_scale_works_by_keyboard(app, page, slug, notebook):
     scale.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("End")
-    page.wait_for_selector(f"{READY}", timeout=READY_TIMEOUT_MS)
+    wait_ready(page)
     here(page).get_by_text("10 / 10").wait_for()
     for _ in range(50):
         with app.home.open(slug) as wb:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import open_ready, screenshot
+from .helpers import open_ready, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_create_check_in_write_close_and_find_it_again(app, page, browser):
     screenshot(page, "start")
 
     page.get_by_role("link", name="Feel it").first.click()
-    page.wait_for_selector(".app-ready", timeout=60_000)
+    wait_ready(page)
     # The link leads into the app, which keeps other pages on it, hidden (the start page,
     # and pages built ahead): look only at the one shown.
     here = page.locator(".wb-page:visible")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import axe_problems, open_ready, screenshot
+from .helpers import axe_problems, open_ready, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_a_yes_to_self_harm_shows_the_crisis_line_without_another_click(app, pag
     assert axe_problems(page) == []
 
     page.reload()
-    page.wait_for_selector(".app-ready", timeout=60_000)
+    wait_ready(page)
     page.locator(".wb-urgent").wait_for(timeout=10_000)  # still there on the next visit
 
 
@@ -46,7 +46,7 @@ def test_the_letter_is_saved_and_shown_again_after_reload(app, page):
     screenshot(page, "heal")
 
     page.reload()
-    page.wait_for_selector(".app-ready", timeout=60_000)
+    wait_ready(page)
     letters = page.locator(".wb-list .wb-quote", has_text="Dear me, you were brave to apply.")
     letters.first.wait_for(timeout=10_000)
     assert "<b>not bold</b>" in letters.first.inner_text()

@@ -34,7 +34,7 @@ import pytest
 import workbook
 from workbook import hubfacts, hubsetup
 
-from .helpers import ARTIFACTS, READY, screenshot, wait_for_stage
+from .helpers import ARTIFACTS, screenshot, wait_for_stage, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -307,7 +307,7 @@ def log_in(browser, hub: Hub, person: Person, path: str = ""):
     tab.fill("#password_input", person.password)
     tab.click("#login_submit")
     try:
-        tab.wait_for_selector(READY, timeout=SPAWN_TIMEOUT_MS)
+        wait_ready(tab, SPAWN_TIMEOUT_MS)
     except Exception:
         screenshot(tab, f"FAILED-hub-login-{person.name[-1]}")
         raise
