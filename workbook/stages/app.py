@@ -489,14 +489,29 @@ class App:
 def _switch_css() -> str:
     """Only the page the app is showing is displayed. The browser says which in an attribute
     on the document (so it can switch without asking Python); until it has, the holder's
-    class does."""
-    rules = [".wb-stages > .wb-stage { display: none; }"]
-    for s in STAGES:
-        rules.append(
-            f"html:not([data-wb-show]) .wb-stages.wb-show-{s.key} > .wb-stage-{s.key} {{ display: flex; }}"
-        )
-        rules.append(f'html[data-wb-show="{s.key}"] .wb-stages > .wb-stage-{s.key} {{ display: flex; }}')
-    return "\n".join(rules)
+    class does.
+
+    The other pages stay laid out but skipped (`content-visibility: hidden`) and out of the
+    flow, rather than `display: none`: the browser keeps what it worked out for them, so
+    coming back to one costs about half the style and layout work. `visibility: hidden` keeps
+    them from screen readers, the keyboard and the mouse, and is cheap to change. Browsers
+    without `content-visibility` get `display: none`."""
+    shown = ", ".join(
+        f"html:not([data-wb-show]) .wb-stages.wb-show-{s.key} > .wb-stage-{s.key}, "
+        f'html[data-wb-show="{s.key}"] .wb-stages > .wb-stage-{s.key}'
+        for s in STAGES
+    )
+    return f"""
+.wb-stages {{ position: relative; }}
+.wb-stages > .wb-stage {{
+  content-visibility: hidden; visibility: hidden; position: absolute; top: 0; left: 0; right: 0;
+}}
+{shown} {{ content-visibility: visible; visibility: visible; position: relative; }}
+@supports not (content-visibility: hidden) {{
+  .wb-stages > .wb-stage {{ display: none; }}
+  {shown} {{ display: flex; }}
+}}
+"""
 
 
 def _nearest_first(key: str | None) -> list[Stage]:
