@@ -19,6 +19,10 @@ import os
 import sys
 from urllib.parse import unquote
 
+# isort: off
+from . import leaner  # noqa: F401  (first: before Voilà imports jsonschema)
+
+# isort: on
 import tornado.web
 from jupyter_core.utils import ensure_async
 from tornado.ioloop import IOLoop
