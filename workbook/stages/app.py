@@ -117,10 +117,13 @@ class Router(anywidget.AnyWidget):
           });
         }
       };
+      const afterPaint = (f) => requestAnimationFrame(() => setTimeout(f, 0));
       const onHash = () => {
         const key = keyOf(location.hash);
-        if (key !== null && key !== current && fresh.has(key)) display(key, model.get("titles")[key], true);
-        report(false);
+        if (key !== null && key !== current && fresh.has(key)) {
+          display(key, model.get("titles")[key], true);
+          afterPaint(() => report(false));  // Python hears of it once the page is on screen
+        } else report(false);
       };
       window.addEventListener("hashchange", onHash);
       // Touching a control may change the workbook, so other pages may be out of date.
