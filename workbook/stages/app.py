@@ -158,7 +158,7 @@ class Router(anywidget.AnyWidget):
         if (tagline && model.get("tagline")) tagline.textContent = model.get("tagline");
       };
       wording();
-      model.on("change", wording);
+      model.on("change:lost_text change:reload_label change:language change:app_name change:tagline", wording);
 
       // Every beat asks the kernel to answer; no answer in time means it has gone.
       let answered = true, late = null;
