@@ -239,3 +239,51 @@ def test_a_page_seen_before_comes_back_without_waiting_for_the_kernel_unless_som
     wait_for_stage(page, "support")
     assert _title(page) == "Support"
     _wait(lambda: _saved(app, slug, "rejection", "description", "A short note."), what="the words")
+
+
+# The headings a screen reader finds: Chromium's own accessibility tree, not the DOM.
+def _headings_read_aloud(tab) -> list[str]:
+    session = tab.context.new_cdp_session(tab)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    return [
+        n.get("name", {}).get("value", "")
+        for n in nodes
+        if not n.get("ignored")
+        and n.get("role", {}).get("value") == "heading"
+        and any(p["name"] == "level" and p["value"]["value"] == 1 for p in n.get("properties", []))
+    ]
+
+
+def test_pages_kept_hidden_are_out_of_reach_of_keyboard_screen_reader_and_scrolling(app, page):
+    """The app keeps every stage it built on the page; only the one shown may be read,
+    tabbed into, or take room (the others are skipped, not removed)."""
+    slug = app.new_workbook("Out of reach")
+    open_ready(page, app.app_url("journey", slug))
+    for key in ("feel", "reason", "grow", "heal", "start", "support"):  # all built, support shown
+        _go(page, key)
+    assert page.locator(".wb-stages > .wb-stage").count() == len(STAGES)
+    assert _headings_read_aloud(page) == ["Support"]
+
+    shown = page.locator(".wb-stages > .wb-stage-support")
+    reached_elsewhere = []
+    page.locator("body").click(position={"x": 5, "y": 5})
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        outside = page.evaluate(
+            """() => { const e = document.activeElement;
+                 const stage = e && e.closest('.wb-stages > .wb-stage');
+                 return stage && !stage.classList.contains('wb-stage-support') ? e.outerHTML.slice(0, 80) : null; }"""
+        )
+        if outside:
+            reached_elsewhere.append(outside)
+    assert reached_elsewhere == []
+
+    # the page is as tall as the stage shown (with the header above it), no taller
+    room = page.evaluate("document.documentElement.scrollHeight") - shown.bounding_box()["height"]
+    assert room < 400, room
+    _go(page, "journey")  # and a page skipped while hidden comes back whole
+    assert _headings_read_aloud(page) == ["Your journey"]
+    assert here(page).get_by_text("Where you are").is_visible()
