@@ -169,6 +169,9 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
+_used: set[int] = set()  # kernels a visit has taken
+
+
 def wait_standby(pid: int, timeout: float = 90) -> None:
     """Wait until the app has a standby kernel no visit has used yet (the kernel of a tab
     just closed may still be shutting down: it does not count), and it has run the app."""
@@ -177,9 +180,6 @@ def wait_standby(pid: int, timeout: float = 90) -> None:
         time.sleep(0.2)
     time.sleep(8)  # the new kernel runs the app notebook before it can serve a page
     _used.update(kernel_pids(pid))  # the visit that follows takes it
-
-
-_used: set[int] = set()  # kernels a visit has taken
 
 
 def visit(browser, url: str, selector: str = READY) -> tuple[object, object, float]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -285,9 +287,6 @@ def test_a_page_sends_the_browser_one_layout_for_its_text_not_one_each(home, slu
 def test_a_practice_server_kernel_loads_the_chart_libraries_only_when_a_chart_needs_them(tmp_path):
     """On a practice server memory is shared by many people: the app's kernel starts
     without pandas and plotly, and the first chart still draws."""
-    import subprocess
-    import sys
-
     script = f"""
 import sys
 from workbook.demo import DEMO_SLUG, install_demo

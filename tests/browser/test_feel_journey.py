@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import open_ready, screenshot, wait_ready
+from .helpers import here, open_ready, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -22,16 +22,16 @@ def test_create_check_in_write_close_and_find_it_again(app, page, browser):
     wait_ready(page)
     # The link leads into the app, which keeps other pages on it, hidden (the start page,
     # and pages built ahead): look only at the one shown.
-    here = page.locator(".wb-page:visible")
-    here.get_by_text("Writing to the workbook After the audition").wait_for()
-    here.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
-    here.get_by_label("Find a feeling").fill("sad")
-    here.get_by_label("Feelings").select_option("sadness")
-    here.get_by_role("button", name="Add this feeling").click()
-    here.get_by_text("How strong is 'sadness'").wait_for()
-    here.get_by_role("button", name="Save this check-in").click()
-    here.get_by_text("Saved your check-in").wait_for()
-    here.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
+    shown = here(page)
+    shown.get_by_text("Writing to the workbook After the audition").wait_for()
+    shown.get_by_label("What happened, in my words").fill("They chose someone else. " + XSS)
+    shown.get_by_label("Find a feeling").fill("sad")
+    shown.get_by_label("Feelings").select_option("sadness")
+    shown.get_by_role("button", name="Add this feeling").click()
+    shown.get_by_text("How strong is 'sadness'").wait_for()
+    shown.get_by_role("button", name="Save this check-in").click()
+    shown.get_by_text("Saved your check-in").wait_for()
+    shown.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
     page.wait_for_timeout(2500)  # the writing is saved after a short pause in typing
     screenshot(page, "feel")
     page.close()  # no button pressed: closing the tab must lose nothing

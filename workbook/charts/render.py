@@ -106,9 +106,10 @@ def plotly_js() -> bytes:
     import plotly
 
     full = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    basic = BASIC_BUNDLE.read_bytes()
     with full.open("rb") as head:  # the version is in the first lines: no need to read 5 MB
-        same = _version(head.read(300)) == _version(BASIC_BUNDLE.read_bytes()[:300])
-    return BASIC_BUNDLE.read_bytes() if same else full.read_bytes()
+        same = _version(head.read(300)) == _version(basic[:300])
+    return basic if same else full.read_bytes()
 
 
 class _Plot(anywidget.AnyWidget):
