@@ -206,3 +206,28 @@ def test_a_trait_search_picks_only_what_was_asked_and_never_fills_my_own_trait(w
     assert stage.suggestions.value == "patience"
     stage.add_selected()
     assert [e["name"] for e in wb.entries("trait")] == ["patience"]
+
+
+def test_writing_waiting_for_a_pause_is_saved_first_when_the_person_moves_on(wb, monkeypatch):
+    """Typing the reason and then at once adding a trait: the words are saved before the
+    trait, so the status line ends on the trait (it used to be overwritten by the late save)."""
+    import asyncio
+
+    from workbook.stages import kit
+
+    loop = asyncio.new_event_loop()
+    monkeypatch.setattr(kit, "_kernel_loop", lambda: loop)  # as if inside a kernel
+    try:
+        stage = ReasonPage()
+        stage.status.value = "partly known"
+        stage.reason_text.value = "Not enough experience."
+        assert not wb.single("reason")["text"]  # still waiting for a pause in the typing
+        stage.own_name.value = "Juggling three jobs"
+        stage.own_button.click()
+        assert wb.single("reason")["text"] == "Not enough experience."
+        assert "Saved Juggling three jobs to your list" in _status(stage)
+        loop.run_until_complete(asyncio.sleep(kit.TYPING_PAUSE + 0.2))  # the pause passes
+        assert "Juggling three jobs" in _status(stage)  # not saved again over it
+        assert len(wb.history(wb.single("reason").entry_id)) == 2
+    finally:
+        loop.close()

@@ -424,6 +424,7 @@ class Page:
         self._next: tuple[int, str] | None = None
         self._beacon: _ShownBeacon | None = None
         self._keeper: _TypingKeeper | None = None  # sends held-back typing when the tab goes
+        self._waiting_saves: dict[int, Callable[[], None]] = {}  # by id of the text area
         self._render_frame()
 
     def after_shown(self, callback: Callable[[], None]) -> None:
@@ -500,10 +501,32 @@ class Page:
 
     def on_click(self, button: w.Button, callback: Callable, *, near: w.HTML | None = None) -> None:
         """Run `callback` when `button` is pressed; with `near`, its messages show there."""
-        button.on_click(self.guard(lambda _b: callback(), near=near))
+
+        guarded = self.guard(callback, near=near)
+
+        def pressed(_button):
+            self.save_waiting_writing()  # outside `near`: its message is not about this button
+            guarded()
+
+        button.on_click(pressed)
 
     def on_change(self, widget: w.Widget, callback: Callable) -> None:
-        widget.observe(self.guard(lambda change: callback(change["new"])), names="value")
+        guarded = self.guard(callback)
+
+        def changed(change):
+            self.save_waiting_writing(but=widget)
+            guarded(change["new"])
+
+        widget.observe(changed, names="value")
+
+    def save_waiting_writing(self, *, but: w.Widget | None = None) -> None:
+        """Save now this page's writing still waiting for a pause in the typing (but `but`'s).
+
+        The person has moved on to something else: their words are saved first, so the
+        status line then tells of what they just did, not of the earlier writing."""
+        for key, flush in list(self._waiting_saves.items()):
+            if key != id(but):
+                flush()
 
     def on_typing(self, widget: w.Widget, callback: Callable, delay: float = TYPING_PAUSE) -> None:
         """Save long writing while it is typed, after a short pause in the typing.
@@ -515,8 +538,11 @@ class Page:
         pending: dict = {}
 
         def flush():
-            pending.pop("handle", None)
+            handle = pending.pop("handle", None)
+            if handle is not None:
+                handle.cancel()  # when saved early, the pause must not save it again
             _WAITING_SAVES.pop(id(pending), None)
+            self._waiting_saves.pop(id(widget), None)
             self.guard(callback)(widget.value)
 
         def changed(_change):
@@ -529,6 +555,7 @@ class Page:
                 return
             pending["handle"] = loop.call_later(delay, flush)
             _WAITING_SAVES[id(pending)] = flush
+            self._waiting_saves[id(widget)] = flush
 
         widget.observe(changed, names="value")
         if self._keeper is None:
