@@ -211,23 +211,40 @@ def test_a_trait_search_picks_only_what_was_asked_and_never_fills_my_own_trait(w
 def test_writing_waiting_for_a_pause_is_saved_first_when_the_person_moves_on(wb, monkeypatch):
     """Typing the reason and then at once adding a trait: the words are saved before the
     trait, so the status line ends on the trait (it used to be overwritten by the late save)."""
-    import asyncio
-
     from workbook.stages import kit
 
-    loop = asyncio.new_event_loop()
-    monkeypatch.setattr(kit, "_kernel_loop", lambda: loop)  # as if inside a kernel
-    try:
-        stage = ReasonPage()
-        stage.status.value = "partly known"
-        stage.reason_text.value = "Not enough experience."
-        assert not wb.single("reason")["text"]  # still waiting for a pause in the typing
-        stage.own_name.value = "Juggling three jobs"
-        stage.own_button.click()
-        assert wb.single("reason")["text"] == "Not enough experience."
-        assert "Saved Juggling three jobs to your list" in _status(stage)
-        loop.run_until_complete(asyncio.sleep(kit.TYPING_PAUSE + 0.2))  # the pause passes
-        assert "Juggling three jobs" in _status(stage)  # not saved again over it
-        assert len(wb.history(wb.single("reason").entry_id)) == 2
-    finally:
-        loop.close()
+    class Timer:
+        def __init__(self, callback):
+            self.callback, self.cancelled = callback, False
+
+        def cancel(self):
+            self.cancelled = True
+
+    class Pauses:
+        """A kernel's loop as far as typing needs one: timers that run when we say."""
+
+        def __init__(self):
+            self.timers: list[Timer] = []
+
+        def call_later(self, _delay, callback):
+            self.timers.append(Timer(callback))
+            return self.timers[-1]
+
+        def pass_time(self):
+            for timer in self.timers:
+                if not timer.cancelled:
+                    timer.callback()
+
+    pauses = Pauses()
+    monkeypatch.setattr(kit, "_kernel_loop", lambda: pauses)  # as if inside a kernel
+    stage = ReasonPage()
+    stage.status.value = "partly known"
+    stage.reason_text.value = "Not enough experience."
+    assert not wb.single("reason")["text"]  # still waiting for a pause in the typing
+    stage.own_name.value = "Juggling three jobs"
+    stage.own_button.click()
+    assert wb.single("reason")["text"] == "Not enough experience."
+    assert "Saved Juggling three jobs to your list" in _status(stage)
+    pauses.pass_time()
+    assert "Juggling three jobs" in _status(stage)  # not saved again over it
+    assert len(wb.history(wb.single("reason").entry_id)) == 2
