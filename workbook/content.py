@@ -179,10 +179,10 @@ def area_word(domain: str) -> str:
     return text("reason")["area_words"].get(domain, domain)
 
 
-def text(page: str) -> dict:
+def text(page: str, lang: str | None = None) -> dict:
     """The words of one page (`data/text/<page>.toml`, or `data/text/<lang>/<page>.toml`) as
-    a nested dict, in the language in use."""
-    return _text(page, language())
+    a nested dict, in the language in use (or in `lang`, one of LANGUAGES)."""
+    return _text(page, lang or language())
 
 
 @functools.cache

@@ -11,6 +11,8 @@ Three things plain Voilà leaves open, closed here, and one it does too soon:
 - A path with `..` in it (however it is encoded) gets 404 instead of a server error.
 - A closed tab's kernel is shut down a few seconds after the tab asks, not at once: the
   last words typed are sent just before the tab asks, and the kernel must save them first.
+
+It also gives the template the loading screen's words in every language (workbook/loading.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
+from . import loading
 from .paths import TOKEN_ENV
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
@@ -78,6 +81,7 @@ class WorkbookVoila(Voila):
             )
         super().initialize(argv)
         self.token = token  # read by Voilà when it builds the app, in start()
+        loading.add_to(self.voila_configuration)  # the loading screen's words, in every language
 
     def init_handlers(self):
         return [

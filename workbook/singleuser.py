@@ -24,6 +24,7 @@ from voila.paths import collect_template_paths
 from voila.server_extension import load_config_file
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+from . import loading
 from .registry import APP_NOTEBOOK
 
 _Preheating = voila_kernel_manager_factory(
@@ -77,6 +78,15 @@ class AppKernelManager(_Preheating):
 
 def _jupyter_server_extension_points():
     return [{"module": "workbook.singleuser"}]
+
+
+def _link_jupyter_server_extension(server_app) -> None:
+    """Give the template the loading screen's words in every language (workbook/loading.py).
+
+    Put in the server's config while extensions are linked, before any is loaded: Voilà's
+    own extension and `_load_jupyter_server_extension` below make their VoilaConfiguration
+    from that config when they load, and Voilà reads the words from there."""
+    loading.add_to(VoilaConfiguration(parent=server_app))
 
 
 def _load_jupyter_server_extension(server_app) -> None:

@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from workbook.registry import STAGES
+from workbook import content
+from workbook.registry import STAGES, by_key
 
-from .helpers import READY_TIMEOUT_MS, screenshot, wait_for_stage
+from .helpers import READY_TIMEOUT_MS, close_tab, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -161,3 +162,23 @@ def test_the_start_page_switches_the_language_and_keeps_it(browser, spanish):
         context.close()
     with app.home.open(slug) as wb:
         assert (wb.meta("language"), wb.meta("country")) == ("en", "GB")
+
+
+def test_the_loading_screen_already_speaks_the_browsers_language(browser, app):
+    """Before the page's kernel runs, a Spanish browser reads the template's loading screen
+    in Spanish, on a single stage's page of a server that speaks English by default."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-ES")
+    tab = context.new_page()
+    try:
+        tab.goto(app.url(by_key("reason").notebook), wait_until="domcontentloaded")
+        words = content.text("common", "es")
+        shown = tab.evaluate(
+            """() => [".wb-brand-text", ".wb-brand-tagline", "#loading_text"].map(
+                (selector) => document.querySelector(selector).textContent)"""
+        )
+        title = words["titles"]["reason"]
+        assert shown == [words["app_name"], words["tagline"], words["loading"].format(title=title)]
+        assert tab.evaluate("document.documentElement.lang") == "es"
+    finally:
+        close_tab(tab)
+        context.close()

@@ -152,6 +152,8 @@ class Router(anywidget.AnyWidget):
         reload.textContent = model.get("reload_label");
         // The template's header and the page's language follow the language in use.
         document.documentElement.lang = model.get("language");
+        // The template's loading screen speaks it next time, before the kernel runs.
+        try { localStorage.setItem("wb-language", model.get("language")); } catch (e) { /* storage blocked */ }
         const name = document.querySelector(".wb-brand-text");
         const tagline = document.querySelector(".wb-brand-tagline");
         if (name && model.get("app_name")) name.textContent = model.get("app_name");
