@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from workbook import registry
+from workbook import hubfacts, registry
 from workbook.stages import app as shell
 from workbook.stages import kit
 from workbook.store import Home
@@ -303,7 +303,7 @@ for plot in plots:
 assert plots and all(plot.spec.get("data") for plot in plots), [plot.spec for plot in plots]
 assert "pandas" in sys.modules
 """
-    env = {**os.environ, "REJECTION_WORKBOOK_LOAD_CHARTS": "later"}
+    env = {**os.environ, hubfacts.CHARTS_ENV: hubfacts.CHARTS_LATER}
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )

@@ -76,6 +76,9 @@ def test_kubernetes_values_parse_and_name_the_same_app_command_and_service(value
     assert config["JupyterHub"]["extra_user_scopes"] == sorted(hub_config.JupyterHub.extra_user_scopes)
     assert config["Spawner"]["server_token_scopes"] == hub_config.Spawner.server_token_scopes
     assert f'"{facts.THERAPISTS_GROUP}"' in values["hub"]["extraConfig"]["therapists"]
+    # each person's kernels load the charts when first needed, on both
+    assert values["singleuser"]["extraEnv"][facts.CHARTS_ENV] == facts.CHARTS_LATER
+    assert hub_config.Spawner.environment[facts.CHARTS_ENV] == facts.CHARTS_LATER
 
 
 def _person(active: bool | None):

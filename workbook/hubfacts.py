@@ -20,6 +20,10 @@ THERAPISTS_ENV = "REJECTION_WORKBOOK_THERAPISTS"  # comma-separated user names p
 SINGLEUSER_MODULE = "workbook.hubsetup"  # `python -m workbook.hubsetup singleuser ...` (see there)
 DEFAULT_URL = "/voila/render/app.ipynb"
 IDLE_CULL_SECONDS = 60 * 60  # a person's server stops after an hour without use
+# Many people share a server's memory: their kernels load pandas and plotly when a chart is
+# first needed (about 60 MB less each), not while waiting (workbook/stages/app.py reads it).
+CHARTS_ENV = "REJECTION_WORKBOOK_LOAD_CHARTS"
+CHARTS_LATER = "later"
 
 # The image for Kubernetes: the package and its Python, as /opt/rejection-workbook on one server.
 IMAGE_NAME = "ghcr.io/rejection-workbook/rejection-workbook"

@@ -102,7 +102,7 @@ c.Spawner.environment = {
     "REJECTION_WORKBOOK_EXCHANGE_URL": settings.service_url + f"/services/{facts.SERVICE_NAME}/",
     # pandas and plotly load when a person first comes to a chart, not in every waiting
     # kernel: about 60 MB less for each person on the start page
-    "REJECTION_WORKBOOK_LOAD_CHARTS": "later",
+    facts.CHARTS_ENV: facts.CHARTS_LATER,
 }
 if settings.crisis_line:
     c.Spawner.environment["REJECTION_WORKBOOK_CRISIS_LINE"] = settings.crisis_line

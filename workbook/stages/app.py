@@ -24,6 +24,7 @@ import traitlets
 
 from .. import content
 from ..charts.render import CALM_LAYOUT, mimebundle
+from ..hubfacts import CHARTS_ENV, CHARTS_LATER
 from ..registry import STAGES, Stage, by_key
 from ..store import Home
 from . import plain
@@ -40,7 +41,6 @@ from .plain import SHARED_WIDGETS
 
 log = logging.getLogger("workbook")
 
-CHARTS_ENV = "REJECTION_WORKBOOK_LOAD_CHARTS"  # "later": when first needed, not at start
 
 # Every page's module is imported now: with a preheated kernel that happens before anyone
 # opens the app, so no page waits for it.
@@ -61,7 +61,7 @@ def load_chart_libraries() -> None:
 
 # On one computer they are loaded now too, before anyone opens the app. A practice server,
 # where many people share the memory, loads them when someone first comes to a chart.
-if os.environ.get(CHARTS_ENV) != "later":
+if os.environ.get(CHARTS_ENV) != CHARTS_LATER:
     load_chart_libraries()
 
 HEARTBEAT_SECONDS = 15  # how often the page checks that its kernel still answers
