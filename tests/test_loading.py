@@ -7,6 +7,7 @@ tests/browser/test_spanish.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import string
@@ -109,7 +110,9 @@ def _render(resources: dict, monkeypatch, notebook: str = "02_reason.ipynb") -> 
         )
         return "".join([html async for html, _resources in parts])
 
-    return asyncio.run(render())
+    # In a thread of its own: after the browser tests, Playwright's loop still runs in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, render()).result()
 
 
 def test_without_the_words_the_template_shows_the_english_it_always_did(monkeypatch):
