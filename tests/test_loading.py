@@ -20,8 +20,7 @@ from voila.configuration import VoilaConfiguration
 from workbook import content, loading, singleuser
 from workbook.cli import TEMPLATE
 from workbook.paths import PACKAGE_DIR, jupyter_data_dir, notebooks_dir
-from workbook.registry import APP_NOTEBOOK, STAGES
-from workbook.stages.sharing import PRACTICE_PAGE
+from workbook.registry import APP_NOTEBOOK, PRACTICE_NOTEBOOK, STAGES
 
 WORDS = ("app_name", "tagline", "loading")
 
@@ -34,7 +33,7 @@ def test_every_language_has_the_words_for_every_notebook():
     words = loading.words()
     assert list(words) == list(content.LANGUAGES)
     stems = {p.stem for p in notebooks_dir().glob("*.ipynb")}
-    assert PurePath(APP_NOTEBOOK).stem in stems and PurePath(PRACTICE_PAGE).stem in stems
+    assert PurePath(APP_NOTEBOOK).stem in stems and PurePath(PRACTICE_NOTEBOOK).stem in stems
     for lang, said in words.items():
         assert all(isinstance(said[key], str) and said[key].strip() for key in WORDS), lang
         assert _placeholders(said["loading"]) == {"title"}, lang
@@ -49,7 +48,7 @@ def test_each_page_is_called_by_its_title_in_that_language():
             assert said["titles"][PurePath(stage.notebook).stem] == common["titles"][stage.key]
         assert said["titles"][PurePath(APP_NOTEBOOK).stem] == common["app_name"]
         practice = content.text("sharing", lang)["practice"]["title"]
-        assert said["titles"][PurePath(PRACTICE_PAGE).stem] == practice
+        assert said["titles"][PurePath(PRACTICE_NOTEBOOK).stem] == practice
 
 
 def test_spanish_says_it_in_spanish():

@@ -17,9 +17,6 @@ from . import content, registry
 from .paths import notebooks_dir
 
 RESOURCE = "wb_loading"  # the key in the template's `resources`
-# The therapist's page is not a stage; its title lives with its other words
-# (workbook/stages/sharing.py names the notebook, PRACTICE_PAGE).
-PRACTICE_PAGE = "07_practice.ipynb"
 
 
 def words() -> dict[str, dict]:
@@ -33,7 +30,8 @@ def _words(lang: str) -> dict:
     common = content.text("common", lang)
     name = common["app_name"]
     titles = {PurePath(n).stem: name for n in _notebooks()}  # a page with no title of its own
-    titles[PurePath(PRACTICE_PAGE).stem] = content.text("sharing", lang)["practice"]["title"]
+    # the therapist's page is not a stage: its title lives with its other words
+    titles[PurePath(registry.PRACTICE_NOTEBOOK).stem] = content.text("sharing", lang)["practice"]["title"]
     titles.update({PurePath(s.notebook).stem: common["titles"][s.key] for s in registry.STAGES})
     return {"app_name": name, "tagline": common["tagline"], "loading": common["loading"], "titles": titles}
 

@@ -21,6 +21,8 @@ from .paths import notebooks_dir
 APP_NOTEBOOK = "app.ipynb"  # the one-page app that holds every stage (see stages/app.py)
 # Plain code to read and change in JupyterLab, not a page of the app (no widgets to serve).
 EXPLORE_NOTEBOOK = "08_explore.ipynb"
+# The therapist's page: not a stage of the method, linked from the start page.
+PRACTICE_NOTEBOOK = "07_practice.ipynb"
 
 
 @dataclass(frozen=True)

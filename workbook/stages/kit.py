@@ -501,7 +501,6 @@ class Page:
 
     def on_click(self, button: w.Button, callback: Callable, *, near: w.HTML | None = None) -> None:
         """Run `callback` when `button` is pressed; with `near`, its messages show there."""
-
         guarded = self.guard(callback, near=near)
 
         def pressed(_button):

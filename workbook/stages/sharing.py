@@ -18,13 +18,13 @@ import ipywidgets as w
 
 from .. import content, exchange, formats, share
 from ..model import InvalidEntry
+from ..registry import PRACTICE_NOTEBOOK
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
 from . import plain
 from .kit import Page, StagePicker, button, esc, stacked, text_line
 
 MiB = 2**20
-PRACTICE_PAGE = "07_practice.ipynb"
 
 
 def words() -> dict:
@@ -209,7 +209,7 @@ class TherapistSection:
         )
         practice = plain.HTML(
             f'<p class="wb-hint">{esc(t["practice_link_intro"])} '
-            f'<a href="{PRACTICE_PAGE}">{esc(t["practice_link"])}</a></p>'
+            f'<a href="{PRACTICE_NOTEBOOK}">{esc(t["practice_link"])}</a></p>'
         )
         page.section(t["title"], esc(t["intro"]), start_box, share_box, return_box, practice)
 
