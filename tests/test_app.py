@@ -233,8 +233,31 @@ def test_the_browser_language_builds_the_pages_in_it(home, slug, languages):
     assert app.words["app_title"].endswith("Cuaderno para después de un rechazo")
     # the tab's titles, the page's language and the header above every page follow
     assert app.router.titles["feel"].startswith("Siéntelo")
-    assert (app.router.language, app.router.app_name) == ("es", "Cuaderno para después de un rechazo")
-    assert "ritmo" in app.router.tagline
+    assert (app.brand.language, app.brand.app_name) == ("es", "Cuaderno para después de un rechazo")
+    assert "ritmo" in app.brand.tagline
+
+
+def test_a_page_of_its_own_under_voila_puts_its_language_on_the_template(home, slug, languages, monkeypatch):
+    """The template's loading screen guesses the language from the browser; a single
+    stage's page then says the language it really speaks (its workbook's), for the header,
+    `<html lang>` and the tab's title. In JupyterLab there is no template to tell."""
+    from workbook.stages import reason
+
+    with home.open(slug) as wb:
+        wb.set_meta("language", "es")
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    [brand] = [
+        m
+        for m in shell._reachable(reason.show(home=home.path, slug=slug)).values()
+        if isinstance(m, kit.Brand)
+    ]
+    assert (brand.language, brand.app_name) == ("es", "Cuaderno para después de un rechazo")
+    assert brand.title.startswith("Mira el motivo") and "ritmo" in brand.tagline
+
+    monkeypatch.delenv("SERVER_SOFTWARE")
+    languages.set_language(None, by="person")
+    shown = shell._reachable(reason.show(home=home.path, slug=slug)).values()
+    assert not any(isinstance(m, kit.Brand) for m in shown)
 
 
 def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slug, languages):

@@ -12,7 +12,7 @@ import pytest
 from workbook import content
 from workbook.registry import STAGES, by_key
 
-from .helpers import READY_TIMEOUT_MS, close_tab, screenshot, wait_for_stage
+from .helpers import READY_TIMEOUT_MS, close_tab, here, screenshot, wait_for_stage, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -164,13 +164,17 @@ def test_the_start_page_switches_the_language_and_keeps_it(browser, spanish):
         assert (wb.meta("language"), wb.meta("country")) == ("en", "GB")
 
 
-def test_the_loading_screen_already_speaks_the_browsers_language(browser, app):
+def test_the_loading_screen_speaks_the_browsers_language_then_the_pages(browser, app):
     """Before the page's kernel runs, a Spanish browser reads the template's loading screen
-    in Spanish, on a single stage's page of a server that speaks English by default."""
+    in Spanish, on a single stage's page of a server that speaks English by default. Once
+    the page is drawn, the header above it speaks the page's language: the workbook's
+    English, not the loading screen's guess."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-ES")
     tab = context.new_page()
+    brand = """() => [".wb-brand-text", ".wb-brand-tagline"].map(
+                (selector) => document.querySelector(selector).textContent)"""
     try:
-        tab.goto(app.url(by_key("reason").notebook), wait_until="domcontentloaded")
+        tab.goto(app.url(by_key("reason").notebook, app.new_workbook()), wait_until="domcontentloaded")
         words = content.text("common", "es")
         shown = tab.evaluate(
             """() => [".wb-brand-text", ".wb-brand-tagline", "#loading_text"].map(
@@ -179,6 +183,14 @@ def test_the_loading_screen_already_speaks_the_browsers_language(browser, app):
         title = words["titles"]["reason"]
         assert shown == [words["app_name"], words["tagline"], words["loading"].format(title=title)]
         assert tab.evaluate("document.documentElement.lang") == "es"
+
+        wait_ready(tab)
+        english = content.text("common", "en")
+        here(tab).get_by_role("heading", name=english["titles"]["reason"]).wait_for()
+        assert tab.evaluate(brand) == [english["app_name"], english["tagline"]]
+        assert tab.evaluate("document.documentElement.lang") == "en"
+        assert tab.title() == english["app_title"].format(page=english["titles"]["reason"])
+        assert tab.evaluate("localStorage.getItem('wb-language')") == "en"  # the next loading screen
     finally:
         close_tab(tab)
         context.close()

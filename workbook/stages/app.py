@@ -30,6 +30,7 @@ from ..store import Home
 from . import plain
 from .kit import (
     LINKS_APP,
+    Brand,
     Session,
     esc,
     flush_waiting_saves,
@@ -150,17 +151,9 @@ class Router(anywidget.AnyWidget):
       const wording = () => {
         text.textContent = model.get("lost_text");
         reload.textContent = model.get("reload_label");
-        // The template's header and the page's language follow the language in use.
-        document.documentElement.lang = model.get("language");
-        // The template's loading screen speaks it next time, before the kernel runs.
-        try { localStorage.setItem("wb-language", model.get("language")); } catch (e) { /* storage blocked */ }
-        const name = document.querySelector(".wb-brand-text");
-        const tagline = document.querySelector(".wb-brand-tagline");
-        if (name && model.get("app_name")) name.textContent = model.get("app_name");
-        if (tagline && model.get("tagline")) tagline.textContent = model.get("tagline");
       };
       wording();
-      model.on("change:lost_text change:reload_label change:language change:app_name change:tagline", wording);
+      model.on("change:lost_text change:reload_label", wording);
 
       // Every beat asks the kernel to answer; no answer in time means it has gone.
       let answered = true, late = null;
@@ -247,10 +240,6 @@ class Router(anywidget.AnyWidget):
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
     answer_within = traitlets.Int(ANSWER_SECONDS).tag(sync=True)
     lost_text = traitlets.Unicode("").tag(sync=True)
-    # The page's language, and the app's name and line in the template's header, in it.
-    language = traitlets.Unicode("en").tag(sync=True)
-    app_name = traitlets.Unicode("").tag(sync=True)
-    tagline = traitlets.Unicode("").tag(sync=True)
     reload_label = traitlets.Unicode("").tag(sync=True)
 
 
@@ -275,6 +264,7 @@ class App:
     def __init__(self, *, home=None):
         self.home = Home(home)
         self.router = Router(routes=[s.key for s in STAGES], layout=w.Layout(display="none"))
+        self.brand = Brand()  # the Router names the tab, page by page
         self._reword()
         self.router.on_msg(self._message)
         self.holder = plain.VBox()
@@ -288,7 +278,13 @@ class App:
         self.show(STAGES[0].key)
         self.connected = False
         self.widget = plain.VBox(
-            [page_style(), plain.HTML(f"<style>{_switch_css()}</style>"), self.router, self.holder]
+            [
+                page_style(),
+                plain.HTML(f"<style>{_switch_css()}</style>"),
+                self.router,
+                self.brand,
+                self.holder,
+            ]
         )
         self.widget.add_class("wb-app-shell")
 
@@ -336,9 +332,7 @@ class App:
         self.router.titles = {s.key: self._title(s) for s in STAGES}
         self.router.lost_text = self.words["connection_lost"]
         self.router.reload_label = self.words["connection_reload"]
-        self.router.language = content.language()
-        self.router.app_name = self.words["app_name"]
-        self.router.tagline = self.words["tagline"]
+        self.brand.reword()  # the template's header and the page's language
 
     def go(self, key: object, search: object = None) -> None:
         """Show the page at route `key` for the workbook the query (`?workbook=…`) names.

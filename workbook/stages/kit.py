@@ -336,6 +336,53 @@ class _TypingKeeper(anywidget.AnyWidget):
     areas = traitlets.List(trait=traitlets.Instance(w.Widget)).tag(sync=True, **w.widget_serialization)
 
 
+class Brand(anywidget.AnyWidget):
+    """An invisible widget that puts the page's language on the Voilà template around it:
+    the app's name and line in its header, `<html lang>` (so screen readers read the page
+    in that language) and, when given, the tab's title.
+
+    The template's loading screen guesses the language before the kernel runs (the one
+    the app last spoke in this browser, else the browser's); this corrects the guess once
+    the page knows, and remembers the language for the next loading screen.
+    """
+
+    _esm = """
+    export default { render({ model }) {
+      const apply = () => {
+        const put = (selector, text) => {
+          const element = document.querySelector(selector);
+          if (element && text) element.textContent = text;
+        };
+        put(".wb-brand-text", model.get("app_name"));
+        put(".wb-brand-tagline", model.get("tagline"));
+        if (model.get("title")) document.title = model.get("title");
+        document.documentElement.lang = model.get("language");
+        try { localStorage.setItem("wb-language", model.get("language")); } catch (e) { /* storage blocked */ }
+      };
+      apply();
+      model.on("change", apply);
+      return () => model.off("change", apply);
+    } };
+    """
+    language = traitlets.Unicode("en").tag(sync=True)
+    app_name = traitlets.Unicode("").tag(sync=True)
+    tagline = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)  # empty: the tab's title is left as it is
+
+    def __init__(self, title: str = ""):
+        super().__init__(layout=w.Layout(display="none"))
+        self.reword(title)
+
+    def reword(self, title: str = "") -> None:
+        """Speak the language in use now (after it changed)."""
+        words = content.text("common")
+        with self.hold_sync():
+            self.language = content.language()
+            self.app_name = words["app_name"]
+            self.tagline = words["tagline"]
+            self.title = title
+
+
 class Scale(anywidget.AnyWidget):
     """A labelled whole-number scale (e.g. 0-10) drawn as the browser's own range input.
 
@@ -723,6 +770,8 @@ class Page:
             parts.insert(0, self._keeper)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
+        if self.session.links == LINKS_VOILA:  # a page of its own: the template around it is ours
+            parts.insert(0, Brand(self.words["app_title"].format(page=by_number(self.index).title)))
         self.footer.add_class(READY_CLASS)
         page = plain.VBox(
             [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
