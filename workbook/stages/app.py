@@ -103,13 +103,15 @@ class Router(anywidget.AnyWidget):
         if (key === null) key = sessionStorage.getItem("wb-route") || "";
         send({ event: "location", hash: key, search: location.search, language: navigator.language });
       };
+      const afterPaint = (f) => requestAnimationFrame(() => setTimeout(f, 0));
+      const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
       // Show the page at `key` (CSS reads the attribute). With `moved`, start at its top:
       // scrolled up, and focus on its heading for keyboard and screen reader users.
       const display = (key, title, moved) => {
         current = key;
         document.documentElement.dataset.wbShow = key;
         sessionStorage.setItem("wb-route", key);
-        if (title) document.title = title;
+        if (title) afterPaint(() => { if (current === key) document.title = title; });
         if (moved) {
           window.scrollTo(0, 0);
           requestAnimationFrame(() => {
@@ -118,7 +120,6 @@ class Router(anywidget.AnyWidget):
           });
         }
       };
-      const afterPaint = (f) => requestAnimationFrame(() => setTimeout(f, 0));
       const onHash = () => {
         const key = keyOf(location.hash);
         if (key !== null && key !== current && fresh.has(key)) {
@@ -127,6 +128,20 @@ class Router(anywidget.AnyWidget):
         } else report(false);
       };
       window.addEventListener("hashchange", onHash);
+      // A plain click on a link to another page is handled here, not by the browser: the
+      // browser's own way (a fragment navigation, then `hashchange` in a task of its own)
+      // took about as long as drawing the page. Back and forward still fire `hashchange`.
+      const onLink = (event) => {
+        if (event.defaultPrevented || event.button !== 0) return;
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;  // a new tab or window
+        const link = event.target.closest && event.target.closest('a[href^="#"]');
+        const key = link ? keyOf(link.getAttribute("href")) : null;
+        if (key === null || key === keyOf(location.hash)) return;
+        event.preventDefault();
+        history.pushState(null, "", link.getAttribute("href"));
+        onHash();
+      };
+      document.addEventListener("click", onLink, true);
       // Touching a control may change the workbook, so other pages may be out of date.
       const onTouch = (event) => {
         if (event.type === "click" && event.target.closest && event.target.closest('a[href^="#"], summary')) return;
@@ -169,7 +184,6 @@ class Router(anywidget.AnyWidget):
 
       // Python builds the other pages while the browser has had nothing to do for a while;
       // one page at a time, so the page the person reads stays quick.
-      const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
       let idleTimer = null;
       const idle = () => {
         clearTimeout(idleTimer);
@@ -215,6 +229,7 @@ class Router(anywidget.AnyWidget):
         clearTimeout(late);
         clearTimeout(idleTimer);
         window.removeEventListener("hashchange", onHash);
+        document.removeEventListener("click", onLink, true);
         touches.forEach((type) => document.removeEventListener(type, onTouch, true));
         document.removeEventListener("visibilitychange", onVisible);
         lost.remove();
