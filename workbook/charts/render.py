@@ -34,6 +34,7 @@ CONFIG = {
 # swipe across it scrolls the page instead of zooming.
 NARROW_CONFIG = {**CONFIG, "displayModeBar": False, "scrollZoom": False}
 NARROW_BELOW = 560  # px: a chart narrower than this is drawn with its narrow layout
+SETTLE_MS = 250  # a chart is drawn once it has been near the screen this long (not in passing)
 EMPTY_WRAP = 30  # characters a line of a "nothing here yet" message holds on a phone
 
 # Colour-blind-safe pair (Okabe-Ito blue and vermillion) and a neutral grey.
@@ -179,21 +180,26 @@ class _Plot(anywidget.AnyWidget):
         body.wbChartDraws = String(Number(body.wbChartDraws || 0) + 1);
         body.wbChartDrawnAt = String(performance.now());
       };
-      // A chart is drawn once it comes near the screen, not before: loading plotly.js and
-      // drawing hold the page up for a moment, which a chart further down need not cost
-      // someone who is moving on (or still reading the top of the page).
-      let near = false;
+      // A chart is drawn once it has been near the screen for a moment, not before: loading
+      // plotly.js and drawing hold the page up for a tenth of a second or more, which a
+      // chart further down need not cost someone still reading the top of the page, nor a
+      // page someone is passing through on their way to another.
+      let near = false, settling = null;
       const whenNear = new IntersectionObserver((entries) => {
-        if (near || !entries.some((entry) => entry.isIntersecting)) return;
-        near = true;
-        whenNear.disconnect();
-        draw();
+        clearTimeout(settling);
+        if (near || !entries[entries.length - 1].isIntersecting) return;
+        settling = setTimeout(() => {
+          near = true;
+          whenNear.disconnect();
+          draw();
+        }, model.get("settle_ms"));
       }, { rootMargin: "600px 0px" });
       whenNear.observe(el);
       const onSpec = () => { if (near) draw(); };
       model.on("change:spec", onSpec);
       return () => {
         stopped = true;
+        clearTimeout(settling);
         observer.disconnect();
         whenNear.disconnect();
         model.off("change:spec", onSpec);
@@ -204,6 +210,7 @@ class _Plot(anywidget.AnyWidget):
     _css = ".wb-chart { width: 100%; min-height: 2rem; }"
     spec = traitlets.Dict().tag(sync=True)
     narrow_below = traitlets.Int(NARROW_BELOW).tag(sync=True)
+    settle_ms = traitlets.Int(SETTLE_MS).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
