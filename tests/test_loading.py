@@ -19,7 +19,7 @@ from voila.configuration import VoilaConfiguration
 
 from workbook import content, loading, singleuser
 from workbook.cli import TEMPLATE
-from workbook.paths import PACKAGE_DIR, jupyter_data_dir, notebooks_dir
+from workbook.paths import jupyter_data_dir, notebooks_dir
 from workbook.registry import APP_NOTEBOOK, PRACTICE_NOTEBOOK, STAGES
 
 WORDS = ("app_name", "tagline", "loading")
@@ -136,6 +136,13 @@ def test_with_the_words_the_page_carries_them_safely(monkeypatch):
     assert 'localStorage.getItem("wb-language")' in page
 
 
-def test_the_app_keeps_the_language_it_speaks_for_the_next_loading_screen():
-    shell = (PACKAGE_DIR / "stages" / "app.py").read_text(encoding="utf-8")
-    assert 'localStorage.setItem("wb-language", model.get("language"))' in shell
+def test_the_page_keeps_the_language_it_speaks_for_the_next_loading_screen():
+    """The app and every single page under Voilà carry a Brand (tests/test_app.py); it
+    stores the language where the template's loading script reads it."""
+    from workbook.stages.kit import Brand
+
+    assert 'localStorage.setItem("wb-language", model.get("language"))' in Brand._esm
+    template = (
+        jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "index.html.j2"
+    ).read_text()
+    assert 'localStorage.getItem("wb-language")' in template
