@@ -142,7 +142,5 @@ def test_the_page_keeps_the_language_it_speaks_for_the_next_loading_screen():
     from workbook.stages.kit import Brand
 
     assert 'localStorage.setItem("wb-language", model.get("language"))' in Brand._esm
-    template = (
-        jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "index.html.j2"
-    ).read_text()
+    template = (jupyter_data_dir() / "voila" / "templates" / TEMPLATE / "index.html.j2").read_text()
     assert 'localStorage.getItem("wb-language")' in template
