@@ -6,6 +6,7 @@ import datetime as dt
 import http.server
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -427,7 +428,23 @@ class FakeHub(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
+# The hub stops a service with SIGINT first. A service started from a background job (a
+# shell script's `&`, as CI runs may be) inherits SIGINT ignored, and must stop on it anyway.
+IGNORING_SIGINT = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "runpy.run_module('workbook.hub.service', run_name='__main__')"
+)
+
+
+@pytest.mark.parametrize(
+    "command, stop",
+    [
+        (["-m", "workbook.hub.service"], signal.SIGTERM),
+        (["-c", IGNORING_SIGINT], signal.SIGINT),
+    ],
+    ids=["SIGTERM", "SIGINT-though-ignored-at-start"],
+)
+def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path, command, stop):
     hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
     threading.Thread(target=hub.serve_forever, daemon=True).start()
     with socket.socket() as sock:
@@ -448,9 +465,7 @@ def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
         "JUPYTERHUB_BASE_URL": "/",
         "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbook.hub.service"], env=env, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen([sys.executable, *command], env=env, stderr=subprocess.PIPE)
     try:
         server = type("Server", (), {"url": f"http://127.0.0.1:{port}{prefix}"})
         for _ in range(100):
@@ -474,10 +489,13 @@ def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path):
             opener.open(request, timeout=10)
         assert err.value.code == 302 and "/hub/api/oauth2/authorize" in err.value.headers["Location"]
     finally:
-        process.terminate()
-        process.wait(10)
-        hub.shutdown()
-    # stopped by the hub (SIGTERM), it closes its files: no write-ahead log left over
+        process.send_signal(stop)
+        try:
+            process.wait(5)  # the hub itself waits 10 s before it tries the next signal
+        finally:
+            process.kill()
+            hub.shutdown()
+    # stopped by the hub, it closes its files: no write-ahead log left over
     assert process.returncode == 0
     assert (tmp_path / "exchange.sqlite").exists() and (tmp_path / "exchange.sqlite.audit.log").exists()
     assert not (tmp_path / "exchange.sqlite-wal").exists()

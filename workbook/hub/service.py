@@ -829,8 +829,12 @@ def main() -> None:
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
         log.info("rejection-exchange listening on %s%s", url.geturl().rstrip("/"), prefix)
         stop = asyncio.Event()
-        # the hub stops its services with SIGTERM: finish what is under way, then close the files
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        # The hub stops its services with SIGINT, then SIGTERM if still running: either one
+        # finishes what is under way, then closes the files. SIGINT is handled here, not left
+        # to Python: a service started from a background job inherits it ignored, and would
+        # then keep the hub waiting 10 s for nothing.
+        for stopping in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(stopping, stop.set)
         await stop.wait()
         server.stop()
         await server.close_all_connections()
