@@ -331,3 +331,59 @@ assert "pandas" in sys.modules
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+# What a client writes on each stage, as the therapist must read it in the client view
+CLIENT_WORDS = {
+    "feel": ("rejection", {"kind": "friend", "description": "WORDS-OF-FEEL we drifted apart"}),
+    "reason": ("reason", {"status": "unknown", "text": "WORDS-OF-REASON maybe I was distant"}),
+    "grow": ("path_choice", {"path": "grow", "note": "WORDS-OF-GROW I want to listen better"}),
+    "heal": ("quality", {"text": "WORDS-OF-HEAL I keep my promises"}),
+    "support": ("support_plan", {"option": "WORDS-OF-SUPPORT talk to my sister"}),
+}
+
+
+@pytest.fixture
+def shared_client(home):
+    """A therapist's home holding a client copy brought in from a share file of every stage
+    (the file round trip of tests/test_practice.py, in one step)."""
+    from workbook import exchange
+
+    client_home = Home(home.path.parent / "client-home")
+    client_home.ensure()
+    with client_home.create("Jo") as wb:
+        for kind, data in CLIENT_WORDS.values():
+            wb.put(kind, data)
+        shared = exchange.share_file(wb, registry.method_numbers())
+    return exchange.import_share(exchange.practice_home(home), shared).slug
+
+
+def _inputs(widget) -> list:
+    """Every widget under `widget` a person could change (text boxes, choices, buttons)."""
+    return [
+        c
+        for c in shell._reachable(widget).values()
+        if "disabled" in c.trait_names() and not isinstance(c, (shell.w.HTML, shell.w.Label))
+    ]
+
+
+@pytest.mark.parametrize("key", [s.key for s in registry.STAGES if s.in_method])
+def test_a_therapist_reads_each_shared_stage_inside_the_app(home, shared_client, key):
+    app = shell.App(home=home.path)
+    app.go(key, f"?client={shared_client}")
+    page = app.shown[key].widget
+    text = _titles(page)
+    assert "could not be opened" not in text
+    assert "read-only" in text
+    [words] = [v for v in CLIENT_WORDS[key][1].values() if v.startswith("WORDS-OF-")]
+    assert words in text
+    inputs = _inputs(page)
+    assert inputs and all(c.disabled for c in inputs), [c for c in inputs if not c.disabled]
+
+
+def test_a_therapist_reads_the_journey_of_a_shared_client_inside_the_app(home, shared_client):
+    app = shell.App(home=home.path)
+    app.go("journey", f"?client={shared_client}")
+    text = _titles(app.shown["journey"].widget)
+    assert "could not be opened" not in text and "read-only" in text
+    assert all(c.disabled for c in _inputs(app.shown["journey"].widget))

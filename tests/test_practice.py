@@ -166,3 +166,27 @@ def test_a_passphrase_for_a_file_is_typed_twice_in_the_app_as_on_the_command_lin
     with pytest.raises(NeedsPassphrase):
         exchange.import_share(exchange.practice_home(home), data)
     assert exchange.import_share(exchange.practice_home(home), data, passphrase="river stone").added
+
+
+@pytest.mark.parametrize("module", ["feel", "reason", "grow", "heal", "support", "journey"])
+def test_each_shared_stage_opens_read_only_as_a_page_of_its_own(home, client_page, monkeypatch, module):
+    import importlib
+
+    from workbook import registry
+
+    wb = client_page.page.wb
+    wb.put("quality", {"text": "WORDS-OF-HEAL"})
+    wb.put("support_plan", {"option": "WORDS-OF-SUPPORT"})
+    wb.put("path_choice", {"path": "grow", "note": "WORDS-OF-GROW"})
+    shared = exchange.share_file(wb, registry.method_numbers())
+    result = exchange.import_share(exchange.practice_home(home), shared)
+    monkeypatch.setenv("QUERY_STRING", f"client={result.slug}")
+    widget = importlib.import_module(f"workbook.stages.{module}").show()
+    text = _texts(widget)
+    assert "read-only" in text and "could not be opened" not in text
+    expected = {"feel": "We drifted", "reason": "Not sure why", "grow": "WORDS-OF-GROW"}
+    expected |= {"heal": "WORDS-OF-HEAL", "support": "WORDS-OF-SUPPORT"}
+    if module in expected:
+        assert expected[module] in text
+    inputs = [c for c in _walk(widget) if "disabled" in c.trait_names() and c.__class__.__name__ != "HTML"]
+    assert all(c.disabled for c in inputs)

@@ -234,8 +234,12 @@ def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
     return Session(practice, slug, wb, client=True, links=links)
 
 
-def _disable_inputs(widget: w.Widget) -> None:
-    """Grey out every input under `widget` (a read-only view; writes are refused anyway)."""
+def _disable_inputs(widget: w.Widget | None) -> None:
+    """Grey out every input under `widget` (a read-only view; writes are refused anyway).
+
+    `None` (a part the page leaves out, e.g. the stylesheet inside the app) is passed over."""
+    if widget is None:
+        return
     if isinstance(widget, w.Box):
         for child in widget.children:
             _disable_inputs(child)
@@ -685,8 +689,10 @@ class Page:
             + crisis_html()
         )
 
-    def _client_view(self, parts: list, style: w.Widget, extras: list) -> list:
-        """A therapist's read-only view: a banner, inputs greyed out, unshared stages left out."""
+    def _client_view(self, parts: list, style: w.Widget | None, extras: list) -> list:
+        """A therapist's read-only view: a banner, inputs greyed out, unshared stages left out.
+
+        `style` is None inside the app (the app shell carries one stylesheet for every page)."""
         words = content.text("sharing")["practice"]
         banner = plain.HTML(
             f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
