@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import _start_app  # noqa: E402
 from tests.browser.helpers import CHROMIUM_ARGS, READY, stop_server  # noqa: E402
-from tests.browser.test_hub import (  # noqa: E402
+from tests.browser.hubkit import (  # noqa: E402
     Hub,
     Person,
     _stop_processes_of,

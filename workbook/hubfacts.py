@@ -12,6 +12,9 @@ SERVICE_PORT = 10101  # where the service listens ($JUPYTERHUB_SERVICE_URL)
 # The narrowest role that lets the service tell who is asking and who is a therapist.
 SERVICE_SCOPES = ("read:users:groups", "read:users:name")
 DB_ENV = "REJECTION_EXCHANGE_DB"  # the service's SQLite file
+# The PEM of the CA that signed the exchange's certificate, given to each person's server: the
+# app checks the exchange against it before sending a token (workbook/hub/client.py).
+EXCHANGE_CA_ENV = "REJECTION_EXCHANGE_CA"
 THERAPISTS_GROUP = "therapists"
 PEOPLE_GROUP = "rejection-workbook"  # the Unix group of clients allowed to log in
 THERAPISTS_ENV = "REJECTION_WORKBOOK_THERAPISTS"  # comma-separated user names put in the group

@@ -24,6 +24,9 @@ from workbook.store import Home
 
 from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
 
+# the practice server's fixtures, for each test module that asks for them (a hub per module)
+from .hubkit import hub, people, shared_python  # noqa: F401
+
 
 @dataclass
 class App:
