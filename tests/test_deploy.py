@@ -3,8 +3,18 @@ values name the same app, commands, service and group (workbook/hubfacts.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import grp
+import os
 import runpy
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -126,3 +136,124 @@ def test_a_port_setting_that_is_not_a_port_is_refused_plainly():
     settings = hubsetup.Settings.from_environment({facts.THERAPISTS_ENV: "ana, ben ,"})
     assert settings.therapists == ("ana", "ben")
     assert hubsetup.Settings.from_environment(settings.environment()) == settings
+
+
+# -- the one-server hub started in the background: it stops on SIGTERM within 5 s -----------
+def _free_ports(n: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _descendants(pid: int) -> dict[str, str]:
+    """Every process under `pid`, by PID, with its command line (to tell a reused PID)."""
+    found, waiting = {}, [str(pid)]
+    while waiting:
+        children = subprocess.run(
+            ["pgrep", "-P", waiting.pop()], capture_output=True, text=True
+        ).stdout.split()
+        found.update({child: _command(child) for child in children})
+        waiting += children
+    return found
+
+
+def _command(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")  # "" for a zombie
+    except OSError:
+        return ""
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _groups_made_here():
+    """The hub's Unix groups that `start` makes are removed again on the way out."""
+    before = {g.gr_name for g in grp.getgrall()}
+    try:
+        yield
+    finally:
+        for name in (facts.PEOPLE_GROUP, facts.THERAPISTS_GROUP):
+            if name not in before:
+                subprocess.run(["groupdel", name], check=False, capture_output=True)
+
+
+def _ignore_sigint() -> None:  # what a shell without job control does for `command &`
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the hub runs as root (it starts each person's server)")
+@pytest.mark.skipif(not shutil.which(hubsetup.PROXY), reason="configurable-http-proxy is not installed")
+def test_a_hub_started_in_the_background_stops_with_all_its_processes_within_5_s_of_sigterm(tmp_path):
+    stopped = _stop_time(tmp_path)
+    print(f"\nhub stop time after SIGTERM (started with SIGINT ignored): {stopped:.2f} s")
+    assert stopped <= 5
+
+
+def _stop_time(tmp_path: Path, *options: str) -> float:
+    """Seconds from SIGTERM to `hubsetup start` (started as `... &` in a script: SIGINT
+    ignored) until it and every process under it (proxy, exchange, culler) are gone."""
+    port, hub_port, proxy_port, service_port = _free_ports(4)
+    settings = hubsetup.Settings(
+        port=port,
+        hub_port=hub_port,
+        proxy_api_port=proxy_port,
+        service_port=service_port,
+        state=tmp_path / "state",
+    )
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "hub.log"
+    with _groups_made_here(), open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbook.hubsetup", "start", *options],
+            env=dict(os.environ, **settings.environment()),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_ignore_sigint,
+            start_new_session=True,  # our own process group, for the clean-up below
+            cwd=tmp_path,
+        )
+        running: dict[str, str] = {}
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+                running = _descendants(process.pid)
+                culler = any("jupyterhub_idle_culler" in c for c in running.values())
+                exchange = _status(f"{base}/services/{facts.SERVICE_NAME}/api/health") == 200
+                if culler and exchange and _status(f"{base}/hub/api/") == 200:
+                    break
+                time.sleep(0.5)
+            else:
+                raise AssertionError("the hub did not start:\n" + log.read_text(errors="replace")[-3000:])
+            time.sleep(2)  # the culler's first pass, as a hub that has run a while
+            running = _descendants(process.pid)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            left = dict(running)
+            while time.monotonic() - started < 60 and (process.poll() is None or left):
+                left = {pid: c for pid, c in left.items() if c and _command(pid) == c}
+                time.sleep(0.05)
+            stopped = time.monotonic() - started
+            assert process.poll() is not None and not left, (left, log.read_text(errors="replace")[-3000:])
+            return stopped
+        finally:
+            for pid, command in {**running, str(process.pid): _command(str(process.pid))}.items():
+                if command and _command(pid) == command:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+            process.wait()

@@ -24,7 +24,14 @@ from pathlib import Path
 from . import hubfacts as facts
 from .paths import _shipped
 
-CONFIG = _shipped("deploy") / "jupyterhub" / "jupyterhub_config.py"  # in the wheel, or the checkout
+# The hub's config: the copy setup.sh installs beside the environment (root's, not writable by
+# others); else the one shipped in the package (the wheel, or a checkout while developing).
+INSTALLED_CONFIG = Path(sys.prefix) / "etc" / "jupyterhub_config.py"
+CONFIG = (
+    INSTALLED_CONFIG
+    if INSTALLED_CONFIG.is_file()
+    else _shipped("deploy") / "jupyterhub" / "jupyterhub_config.py"
+)
 PROXY = "configurable-http-proxy"
 STATE = Path("/var/lib/rejection-workbook")
 # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket,
@@ -207,7 +214,9 @@ def find_proxy() -> str:
 
 
 def hub_command(config: Path = CONFIG) -> list[str]:
-    return [sys.executable, "-m", "jupyterhub", "-f", str(config)]
+    """The hub, isolated (`-I`): it imports the workbook from this environment only, never from
+    the folder it was started in nor from $PYTHONPATH."""
+    return [sys.executable, "-I", "-m", "workbook.hub.hubapp", "-f", str(config)]  # JupyterHub, one fix
 
 
 def hub_environment(settings: Settings) -> dict[str, str]:
@@ -219,13 +228,44 @@ def hub_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _default_signals() -> None:
+    """In the hub's process before it runs: Ctrl+C and Ctrl+\\ do what they do by default."""
+    for signum in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+def _check_config(config: Path) -> None:
+    """The hub runs the config as root: only root may be able to change it."""
+    for path in (config, config.parent):
+        try:
+            info = path.stat()
+        except OSError:
+            raise SetupError(f"The hub's config {config} can't be read.") from None
+        if info.st_uid != 0 or info.st_mode & 0o022:
+            raise SetupError(
+                f"{path} can be changed by someone other than root, and the hub would run it as root: "
+                "install with deploy/jupyterhub/setup.sh (its config is /opt/rejection-workbook/etc/)."
+            )
+
+
 def start(settings: Settings, config: Path = CONFIG) -> int:
     """Run the hub until Ctrl+C or SIGTERM; it stops its proxy, services and servers."""
     if os.geteuid() != 0:
         raise SetupError("The hub starts each person's server as that person, so it must run as root.")
     find_proxy()
+    _check_config(config)
     ensure_groups()
-    process = subprocess.Popen(hub_command(config), env=hub_environment(settings), start_new_session=True)
+    settings.state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        hub_command(config),
+        env=hub_environment(settings),
+        cwd=settings.state,  # root's own folder: nothing importable, nothing anyone else wrote
+        start_new_session=True,
+        # Started as `... &` by a script, this process ignores SIGINT, and an ignored signal
+        # stays ignored through exec: the hub's services (the idle culler) would ignore the
+        # hub's SIGINT and the hub would wait ~30 s for them. The hub starts as from a terminal.
+        preexec_fn=_default_signals,
+    )
     print(f"The practice server is starting at http://{settings.ip}:{settings.port}/", flush=True)
 
     def stop(_signum=None, _frame=None):
