@@ -104,7 +104,9 @@ def setup(base: Path, url: str, clients: int):
                 wb.put(
                     "checkin", {"stage": 1, "ratings": {"sadness": 1 + n % 10}, "own_words": "A day. " * 10}
                 )
-            people.append({"token": f"t-client{i}", "link": link, "share": exchange.share_file(wb, [1])})
+            people.append(
+                {"token": f"t-client{i}", "link": link, "key": own, "share": exchange.share_file(wb, [1])}
+            )
     return therapist_key, practice, people
 
 
@@ -133,7 +135,8 @@ def run(clients: int, seconds: float) -> dict:
         def client(person):
             while not stop.is_set():
                 envelope = uuid.uuid4().hex
-                sealed = crypto.seal(public, person["share"])
+                about = f"share {person['link']}"  # as workbook.hub.client seals a share
+                sealed = crypto.seal(public, person["share"], sender=person["key"], context=about)
                 query = {"id": envelope, "link": person["link"], "kind": "share", "to": "therapist"}
                 began = time.perf_counter()
                 status, _ = call(url, person["token"], "POST", "api/envelopes", data=sealed, query=query)
@@ -151,6 +154,7 @@ def run(clients: int, seconds: float) -> dict:
 
         received: list[str] = []
         imported = [0]
+        keys = {person["link"]: person["key"] for person in people}
 
         def therapist(until_empty: threading.Event):
             while True:
@@ -162,7 +166,10 @@ def run(clients: int, seconds: float) -> dict:
                     continue
                 for envelope in inbox["envelopes"]:
                     status, data = call(url, "t-therapist", "GET", f"api/envelopes/{envelope['id']}")
-                    exchange.import_share(practice, crypto.open_sealed(therapist_key, data))
+                    link = envelope["link"]
+                    sender = crypto.public_bytes(keys[link])
+                    plain = crypto.open_sealed(therapist_key, data, sender=sender, context=f"share {link}")
+                    exchange.import_share(practice, plain)
                     imported[0] += 1
                     call(url, "t-therapist", "POST", f"api/envelopes/{envelope['id']}/received", body={})
                     received.append(envelope["id"])
@@ -198,7 +205,9 @@ def run(clients: int, seconds: float) -> dict:
             "unknown": len(set(received) - set(sent)),
             "service_count": len(everything["envelopes"]),
             "refused_busy_429": busy[0],
-            "envelope_kib": round(len(crypto.seal(public, people[0]["share"])) / 1024, 1),
+            "envelope_kib": round(
+                len(crypto.seal(public, people[0]["share"], sender=people[0]["key"])) / 1024, 1
+            ),
             "sent_per_s": round(len(sent) / sending_time, 1),
             "received_per_s": round(len(received) / total_time, 1),
             "send_ms_p50": round(1000 * statistics.median(latencies), 1),

@@ -264,12 +264,20 @@ def _post_envelope(*, link: str, kind: str, to: str, sealed: bytes) -> int:
     return 1
 
 
+def _about(kind: str, link: str) -> str:
+    """What an envelope says it is and where it belongs (sealed in: `crypto.seal`'s context)."""
+    return f"{kind} {link}"
+
+
 def send(wb: Workbook, stages: Iterable[int]) -> int:
-    """Seal the share file of `stages` to the therapist's key and send it; returns 1."""
+    """Seal the share file of `stages` to the therapist's key, as sealed by this person's own
+    key, and send it; returns 1."""
     hub = _link(wb)
     try:
         data = exchange.share_file(wb, stages)
-        sealed = crypto.seal(crypto.unb64(hub["therapist_key"], reason="bad_key"), data)
+        therapist = crypto.unb64(hub["therapist_key"], reason="bad_key")
+        mine = _private(wb.path.parent)
+        sealed = crypto.seal(therapist, data, sender=mine, context=_about("share", hub["link"]))
     except (InvalidEntry, crypto.CryptoError) as exc:
         raise _plainly(exc) from None
     return _post_envelope(link=hub["link"], kind="share", to=hub["therapist"], sealed=sealed)
@@ -290,27 +298,45 @@ def _done(envelope: dict) -> None:
 def receive(wb: Workbook) -> dict[str, int]:
     """Fetch, open and add the therapist's notes for `wb`; the merge counts, as `open_return`.
 
-    Notes that can't be opened (changed on the way, sealed to another key) are left out and
-    said so (HubError with the counts of the rest in `results`)."""
+    Notes that can't be opened (changed on the way, sealed to another key, not sealed by the
+    therapist's key this workbook was linked with) are left out and said so (HubError with the
+    counts of the rest in `results`)."""
     hub = _link(wb)
     private = _private(wb.path.parent)
+    try:
+        therapist = crypto.check_public(crypto.unb64(hub.get("therapist_key"), reason="bad_key"))
+    except crypto.CryptoError as exc:
+        raise _plainly(exc) from None
     totals: dict[str, int] = {}
-    refused = 0
+    refused, why = 0, set()
     for envelope in _inbox("notes"):
         if envelope.get("link") != hub["link"]:
             continue  # notes for another of this person's workbooks
         sealed = _fetch(envelope)  # the service failing stops here: it is not a refused note
         try:
-            counts = exchange.open_return(wb, crypto.open_sealed(private, sealed))
-        except (crypto.CryptoError, InvalidEntry):
+            about = _about("notes", hub["link"])
+            plain = crypto.open_sealed(private, sealed, sender=therapist, context=about)
+            counts = exchange.open_return(wb, plain)
+        except (crypto.CryptoError, InvalidEntry) as exc:
             refused += 1
+            why.add(_why(exc))
         else:
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
         _done(envelope)
     if refused:
-        raise HubError(_say("some_refused", count=refused), results=totals)
+        raise HubError(_set_aside(refused, why), results=totals)
     return totals
+
+
+def _why(exc: Exception) -> str:
+    """Why an envelope was refused, when sealing is the reason (a bad file says its own)."""
+    return str(exc) if isinstance(exc, crypto.CryptoError) else ""
+
+
+def _set_aside(count: int, why: set[str]) -> str:
+    """What the inbox says of envelopes left out: how many, and why when sealing is the reason."""
+    return " ".join([_say("some_refused", count=count), *sorted(w for w in why if w)])
 
 
 # -- therapist side ---------------------------------------------------------------------------
@@ -409,38 +435,46 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     """Fetch the inbox, open each envelope and bring it in (`exchange.import_share`); each is
     marked received. `passphrase` opens a key kept under one.
 
-    A share is brought only into the client copy its invitation made: one claiming another
-    client's workbook is left out, as is one changed on the way (HubError at the end, with
-    what was brought in as `results`)."""
+    A share is brought only into the client copy its invitation made, and only when the
+    client who used that invitation sealed it (their key, proved with the code's secret):
+    one claiming another client's workbook is left out, as is one changed on the way or
+    sealed by anyone else (HubError at the end, with what was brought in as `results`)."""
     private = _private(_owner(practice), passphrase)
     envelopes = _inbox("share")
-    copies = _copies_by_link(practice) if envelopes else {}
+    copies = _copies_by_link(practice, _id_and_link) if envelopes else {}
+    invitations: dict[str, dict] = {}
     results: list[ImportResult] = []
-    refused = 0
+    refused, why = 0, set()
     for envelope in envelopes:
+        link = envelope.get("link")
         sealed = _fetch(envelope)  # the service failing stops here: it is not a refused share
+        if link in copies and link not in invitations:
+            invitations[link] = _request("GET", f"api/invitations/{link}")  # who used it, with what key
         try:
-            plain = crypto.open_sealed(private, sealed)
-            if share.read(plain, expect="share").exchange_id != copies.get(envelope.get("link")):
+            if link not in copies:
+                raise InvalidEntry(_say("wrong_workbook"))
+            exchange_id, hub = copies[link]
+            _client, client_key = _proved_key(hub, invitations[link])
+            plain = crypto.open_sealed(private, sealed, sender=client_key, context=_about("share", link))
+            if share.read(plain, expect="share").exchange_id != exchange_id:
                 raise InvalidEntry(_say("wrong_workbook"))
             results.append(exchange.import_share(practice, plain))
-        except (crypto.CryptoError, InvalidEntry):
+        except (crypto.CryptoError, InvalidEntry) as exc:
             refused += 1
+            why.add(_why(exc))
         _done(envelope)
     if refused:
-        raise HubError(_say("some_refused", count=refused), results=results)
+        raise HubError(_set_aside(refused, why), results=results)
     return results
 
 
-def send_notes(client_wb: Workbook) -> int:
-    """Seal the notes file of a client copy to the client's key and send it; returns 1.
-
-    The client's key is used only if the client proved it with their code's secret."""
-    hub = client_wb.meta(META)
+def _proved_key(hub: dict, found: dict) -> tuple[str, bytes]:
+    """(hub name, public key) of the client who used the invitation of a client copy's `hub`
+    meta, as the service told it (`found`), checked against the proof only the code's secret
+    makes; HubError when nobody has used it yet or the key isn't the one proved."""
     if not isinstance(hub, dict) or not hub.get("link") or not hub.get("secret"):
         raise HubError(_say("not_invited"))
-    found = _request("GET", f"api/invitations/{hub['link']}")
-    if not found.get("client") or not found.get("client_key"):
+    if not isinstance(found, dict) or not found.get("client") or not found.get("client_key"):
         raise HubError(_say("not_joined"))
     try:
         client_key = crypto.check_public(crypto.unb64(found["client_key"], reason="bad_key"))
@@ -448,5 +482,25 @@ def send_notes(client_wb: Workbook) -> int:
         raise HubError(_say("client_key_mismatch")) from None
     if not crypto.check_proof(bytes.fromhex(hub["secret"]), client_key, found.get("proof")):
         raise HubError(_say("client_key_mismatch"))
-    sealed = crypto.seal(client_key, exchange.return_notes(client_wb))
-    return _post_envelope(link=hub["link"], kind="notes", to=found["client"], sealed=sealed)
+    return str(found["client"]), client_key
+
+
+def _id_and_link(wb: Workbook) -> tuple[str, dict]:
+    """A client copy's exchange id and its ``hub`` meta (the invitation and its secret)."""
+    return exchange.exchange_id(wb), wb.meta(META)
+
+
+def send_notes(client_wb: Workbook, *, passphrase: str | None = None) -> int:
+    """Seal the notes file of a client copy to the client's key, as sealed by the therapist's
+    own key (`passphrase` opens one kept under one), and send it; returns 1.
+
+    The client's key is used only if the client proved it with their code's secret."""
+    hub = client_wb.meta(META)
+    if not isinstance(hub, dict) or not hub.get("link") or not hub.get("secret"):
+        raise HubError(_say("not_invited"))
+    found = _request("GET", f"api/invitations/{hub['link']}")
+    client, client_key = _proved_key(hub, found)
+    mine = _private(_owner(Home(client_wb.path.parent)), passphrase)
+    notes = exchange.return_notes(client_wb)
+    sealed = crypto.seal(client_key, notes, sender=mine, context=_about("notes", hub["link"]))
+    return _post_envelope(link=hub["link"], kind="notes", to=client, sealed=sealed)

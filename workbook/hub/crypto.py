@@ -1,14 +1,21 @@
 """End-to-end sealing for the hub exchange: X25519 keys, envelopes, fingerprints, key files.
 
-An *envelope* is bytes sealed to one person's public key, readable only with their private key:
+An *envelope* is bytes sealed by one person to another: readable only with the recipient's
+private key, and opened only as sealed by the sender the recipient expects:
 
-    version (1 byte = 1) | recipient fingerprint (10 bytes) | ephemeral public key (32 bytes)
-    | nonce (12 bytes) | AES-256-GCM ciphertext and tag
+    version (1 byte = 2) | recipient fingerprint (10 bytes) | sender fingerprint (10 bytes)
+    | ephemeral public key (32 bytes) | AES-256-GCM ciphertext and tag
 
-The key is HKDF-SHA256 over X25519(ephemeral, recipient), salted with both public keys; the
-first 43 bytes (version, fingerprint, ephemeral key) are the associated data, so none of them
-can be changed unnoticed. The service reads only the version and fingerprint (to refuse an
-envelope meant for a key other than the recipient's).
+It is HPKE (RFC 9180) in auth mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM: the
+key comes from X25519(ephemeral, recipient) *and* X25519(sender, recipient), with the
+ephemeral, recipient and sender public keys in the derivation, so only the holder of the
+sender's private key can make an envelope that opens as theirs: not the service, not anyone
+else who knows the two public keys, not another client of the same therapist. HPKE's info
+names what the envelope is and where it belongs (``share <invitation id>`` or ``notes
+<invitation id>``), so an envelope can't be passed off as another kind or for another link;
+the first 53 bytes are the associated data. The service reads only the version and the
+recipient fingerprint (to refuse an envelope meant for a key other than the recipient's).
+Version 1 envelopes (before this) said nothing of their sender and are refused.
 
 A *fingerprint* is the first 10 bytes of SHA-256 over the public key, written in Crockford
 base32 as four groups of four (``7QK2-M9TD-...``): short enough to read aloud or compare by eye.
@@ -35,18 +42,20 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 from .. import share
 from ..content import text
 
-VERSION = 1
+VERSION = 1  # of key files, backups and sealed start files
+ENVELOPE_VERSION = 2  # of envelopes: they say who sealed them
+UNSIGNED_VERSION = 1  # envelopes from before that (refused: anyone could have sealed them)
 FP_LEN = 10  # bytes of SHA-256 in a fingerprint (80 bits)
 SECRET_LEN = 10  # bytes of an invitation code's secret (80 bits)
 KEY_LEN = 32
 NONCE_LEN = 12
-HEADER_LEN = 1 + FP_LEN + KEY_LEN  # version, fingerprint, ephemeral public key
-MIN_ENVELOPE = HEADER_LEN + NONCE_LEN + 16  # an empty plaintext still has its tag
+HEADER_LEN = 1 + 2 * FP_LEN + KEY_LEN  # version, recipient and sender fingerprints, ephemeral key
+MIN_ENVELOPE = HEADER_LEN + 16  # an empty plaintext still has its tag
 KEY_FILE = "hub-key.json"  # in the workbook home
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -127,55 +136,140 @@ def unb64(value: object, *, reason: str = "not_envelope") -> bytes:
         raise CryptoError(reason) from None
 
 
-# -- envelopes --------------------------------------------------------------------------------
+# -- envelopes: HPKE (RFC 9180) in auth mode --------------------------------------------------
+# DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM; one message per ephemeral key, so the
+# sequence number is always 0 and the nonce is the key schedule's base_nonce. Written out here
+# because `cryptography` offers HPKE's base mode only; tests/test_hub_crypto.py checks it
+# against RFC 9180's own test vector for this mode (A.1.3).
+KEM_ID, KDF_ID, AEAD_ID = 0x0020, 0x0001, 0x0002  # AEAD_ID 2 is AES-256-GCM (1: AES-128-GCM)
+MODE_AUTH = 0x02
+
+
 def _hkdf(material: bytes, salt: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(material)
 
 
-def seal(public_key: bytes, plain: bytes) -> bytes:
-    """An envelope of `plain` that only the holder of `public_key`'s private key can open."""
+def _labeled_extract(suite: bytes, salt: bytes, label: bytes, ikm: bytes) -> bytes:
+    # HKDF-Extract is HMAC keyed with the salt (an empty salt and HashLen zeros are the same key)
+    return hmac.new(salt, b"HPKE-v1" + suite + label + ikm, hashlib.sha256).digest()
+
+
+def _labeled_expand(suite: bytes, prk: bytes, label: bytes, info: bytes, length: int) -> bytes:
+    labeled = length.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info
+    return HKDFExpand(algorithm=hashes.SHA256(), length=length, info=labeled).derive(prk)
+
+
+def _dh(private: X25519PrivateKey, public: bytes) -> bytes:
+    """X25519; ValueError for a key of low order (the shared secret would be all zeros)."""
+    return private.exchange(X25519PublicKey.from_public_bytes(public))
+
+
+def _auth_key_schedule(dh: bytes, enc: bytes, pk_r: bytes, pk_s: bytes, info: bytes, aead_id: int):
+    """(key, nonce) of RFC 9180 AuthEncap/AuthDecap followed by KeySchedule(mode_auth)."""
+    kem = b"KEM" + KEM_ID.to_bytes(2, "big")
+    eae_prk = _labeled_extract(kem, b"", b"eae_prk", dh)
+    shared_secret = _labeled_expand(kem, eae_prk, b"shared_secret", enc + pk_r + pk_s, 32)
+    suite = b"HPKE" + b"".join(n.to_bytes(2, "big") for n in (KEM_ID, KDF_ID, aead_id))
+    context = (
+        bytes([MODE_AUTH])
+        + _labeled_extract(suite, b"", b"psk_id_hash", b"")
+        + _labeled_extract(suite, b"", b"info_hash", info)
+    )
+    secret = _labeled_extract(suite, shared_secret, b"secret", b"")
+    key_len = {0x0001: 16, 0x0002: 32}[aead_id]
+    return (
+        _labeled_expand(suite, secret, b"key", context, key_len),
+        _labeled_expand(suite, secret, b"base_nonce", context, NONCE_LEN),
+    )
+
+
+def hpke_auth_seal(
+    pk_r: bytes,
+    sender: X25519PrivateKey,
+    ephemeral: X25519PrivateKey,
+    info: bytes,
+    aad: bytes,
+    plain: bytes,
+    *,
+    aead_id: int = AEAD_ID,
+) -> bytes:
+    """RFC 9180 single-shot seal in auth mode: the ciphertext (enc is `ephemeral`'s public key)."""
+    enc, pk_s = public_bytes(ephemeral), public_bytes(sender)
+    dh = _dh(ephemeral, pk_r) + _dh(sender, pk_r)
+    key, nonce = _auth_key_schedule(dh, enc, pk_r, pk_s, info, aead_id)
+    return AESGCM(key).encrypt(nonce, plain, aad)
+
+
+def hpke_auth_open(
+    enc: bytes,
+    recipient: X25519PrivateKey,
+    pk_s: bytes,
+    info: bytes,
+    aad: bytes,
+    sealed: bytes,
+    *,
+    aead_id: int = AEAD_ID,
+) -> bytes:
+    """RFC 9180 single-shot open in auth mode; InvalidTag unless the holder of `pk_s`'s private
+    key sealed exactly these bytes for `recipient` with this `info` and `aad`."""
+    dh = _dh(recipient, enc) + _dh(recipient, pk_s)
+    key, nonce = _auth_key_schedule(dh, enc, public_bytes(recipient), pk_s, info, aead_id)
+    return AESGCM(key).decrypt(nonce, sealed, aad)
+
+
+def _info(context: str) -> bytes:
+    return b"rejection-workbook envelope\x00" + bytes([ENVELOPE_VERSION]) + context.encode("utf-8")
+
+
+def seal(public_key: bytes, plain: bytes, *, sender: X25519PrivateKey, context: str = "") -> bytes:
+    """An envelope of `plain` that only the holder of `public_key`'s private key can open, and
+    only as sealed by `sender` (the sealer's own private key) for `context` (which says what
+    it is and where it belongs, e.g. "share <invitation id>"; the opener must name the same)."""
+    recipient = check_public(public_key)
     ephemeral = new_private_key()
-    eph_pub = public_bytes(ephemeral)
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(check_public(public_key)))
-    key = _hkdf(shared, eph_pub + public_key, b"rejection-workbook envelope v1")
-    header = bytes([VERSION]) + fingerprint_bytes(public_key) + eph_pub
-    nonce = os.urandom(NONCE_LEN)
-    return header + nonce + AESGCM(key).encrypt(nonce, plain, header)
+    header = (
+        bytes([ENVELOPE_VERSION])
+        + fingerprint_bytes(recipient)
+        + fingerprint_bytes(public_bytes(sender))
+        + public_bytes(ephemeral)
+    )
+    return header + hpke_auth_seal(recipient, sender, ephemeral, _info(context), header, plain)
 
 
 def envelope_fingerprint(data: bytes) -> bytes:
-    """The recipient fingerprint an envelope names; CryptoError('not_envelope') if it isn't one."""
-    if not isinstance(data, bytes) or len(data) < MIN_ENVELOPE:
+    """The recipient fingerprint an envelope names; CryptoError('not_envelope') if it isn't one,
+    'unsigned' for one sealed by a version of the app that didn't say who sealed it."""
+    if not isinstance(data, bytes) or not data:
         raise CryptoError("not_envelope")
-    if data[0] != VERSION:
-        raise CryptoError("newer" if data[0] > VERSION else "not_envelope")
+    if data[0] > ENVELOPE_VERSION:
+        raise CryptoError("newer")
+    if data[0] == UNSIGNED_VERSION:
+        raise CryptoError("unsigned")
+    if data[0] != ENVELOPE_VERSION or len(data) < MIN_ENVELOPE:
+        raise CryptoError("not_envelope")
     return data[1 : 1 + FP_LEN]
 
 
-def open_sealed(private: X25519PrivateKey, data: bytes) -> bytes:
-    """The plaintext of an envelope sealed to `private`'s public key.
+def open_sealed(private: X25519PrivateKey, data: bytes, *, sender: bytes, context: str = "") -> bytes:
+    """The plaintext of an envelope sealed to `private`'s public key by the holder of the
+    `sender` public key, for `context` (as given to `seal`).
 
-    CryptoError: 'wrong_key' for an envelope sealed to another key, 'tampered' when any byte
-    changed, 'not_envelope' / 'newer' for bytes that aren't one this app can read.
+    CryptoError: 'wrong_key' for an envelope sealed to another key, 'wrong_sender' for one that
+    names another sealer, 'tampered' when any byte changed or it wasn't sealed by `sender` for
+    `context`, 'unsigned' for one from before envelopes said who sealed them, 'not_envelope' /
+    'newer' for bytes that aren't one this app can read, 'bad_key' for a `sender` that isn't
+    a key.
     """
     named = envelope_fingerprint(data)
-    mine = public_bytes(private)
-    if not hmac.compare_digest(named, fingerprint_bytes(mine)):
+    if not hmac.compare_digest(named, fingerprint_bytes(public_bytes(private))):
         raise CryptoError("wrong_key")
-    header, nonce, sealed = (
-        data[:HEADER_LEN],
-        data[HEADER_LEN : HEADER_LEN + NONCE_LEN],
-        data[MIN_ENVELOPE - 16 :],
-    )
-    eph_pub = header[1 + FP_LEN :]
+    sender = check_public(sender)
+    if not hmac.compare_digest(data[1 + FP_LEN : 1 + 2 * FP_LEN], fingerprint_bytes(sender)):
+        raise CryptoError("wrong_sender")
+    header = data[:HEADER_LEN]
     try:
-        shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
-    except ValueError:
-        raise CryptoError("tampered") from None
-    key = _hkdf(shared, eph_pub + mine, b"rejection-workbook envelope v1")
-    try:
-        return AESGCM(key).decrypt(nonce, sealed, header)
-    except InvalidTag:
+        return hpke_auth_open(header[-KEY_LEN:], private, sender, _info(context), header, data[HEADER_LEN:])
+    except (InvalidTag, ValueError):  # ValueError: an ephemeral key of low order
         raise CryptoError("tampered") from None
 
 

@@ -324,18 +324,21 @@ class TherapistHub:
 def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widget:
     """The 'send your notes' box for one client copy (on the practice page's review)."""
     t = words()["therapist"]
+    # the notes are sealed as the therapist's: with their key, which may be kept under a passphrase
+    unlock = passphrase_box(t["backup_unlock"])
     send = button(t["send_notes_button"].format(name=name), primary=True)
     out = page.status_line()
 
     def run():
         with practice.open(check_slug(slug)) as wb:
-            hub.send_notes(wb)
+            hub.send_notes(wb, passphrase=unlock.value or None)
         page.say(esc(t["notes_sent"].format(name=name)))
 
     page.on_click(send, run, near=out)
     box = plain.VBox(
         [
             heading(t["send_notes_title"], t["send_notes_help"].format(name=name)),
+            unlock,
             send,
             out,
         ]
