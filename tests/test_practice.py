@@ -190,3 +190,64 @@ def test_each_shared_stage_opens_read_only_as_a_page_of_its_own(home, client_pag
         assert expected[module] in text
     inputs = [c for c in _walk(widget) if "disabled" in c.trait_names() and c.__class__.__name__ != "HTML"]
     assert all(c.disabled for c in inputs)
+
+
+def _members(data: bytes) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+
+
+def test_what_the_therapist_calls_a_client_stays_the_therapists(home):
+    page = practice.Practice()
+    assert "only you see it" in page.alias.description
+    page.alias.value = "Sam from Tuesdays"
+    page.welcome.value = "Hello, and welcome."
+    page.prepare_button.click()
+    data = link_bytes(page.prepared.value)
+    assert "Sam from Tuesdays" not in _members(data)  # not even in the file's header
+
+    first = start.StartPage()
+    upload(first.therapist.start_upload, data)
+    first.therapist.start_button.click()
+    wb = first.page.wb
+    assert wb.name == "My workbook"
+    assert "Writing to the workbook <strong>My workbook</strong>" in first.page.header.value
+    assert "Sam" not in first.page.header.value + first.therapist.start_status.value
+    assert "Sam" not in str([wb.meta(k) for k in ("alias", "welcome_note")])
+
+    # the client's share comes back to the therapist's copy, which keeps the therapist's name
+    wb.put("rejection", {"kind": "friend", "description": "We drifted"})
+    result = exchange.import_share(exchange.practice_home(home), exchange.share_file(wb, [1]))
+    assert result.alias == "Sam from Tuesdays" and not result.new_client
+    with exchange.practice_home(home).open(result.slug) as copy:
+        exchange.annotate(copy, 1, "Well written.")
+        notes = exchange.return_notes(copy)
+    assert "Sam from Tuesdays" not in _members(notes)
+    assert exchange.open_return(wb, notes)["added"] == 1
+
+
+def test_a_client_names_their_own_workbook_from_a_start_file(home):
+    page = practice.Practice()
+    page.alias.value = "S."
+    page.prepare_button.click()
+    first = start.StartPage()
+    upload(first.therapist.start_upload, link_bytes(page.prepared.value))
+    first.therapist.start_name.value = "Mine, after the move"
+    first.therapist.start_button.click()
+    assert first.page.wb.name == "Mine, after the move"
+
+
+def test_a_spanish_client_gets_a_workbook_named_in_spanish(home):
+    from workbook import content
+
+    practice_home = exchange.practice_home(home)
+    _slug, data = exchange.prepare(practice_home, "Sam")
+    content.set_language("es")
+    try:
+        with exchange.start_from(home, data) as wb:
+            assert wb.name == "Mi cuaderno"
+    finally:
+        content.set_language(None)

@@ -163,13 +163,16 @@ def prepare(
 
 
 def start_file(wb: Workbook) -> bytes:
-    """The start file of a client copy: welcome note, stages that are on, the therapist's prompts."""
+    """The start file of a client copy: welcome note, stages that are on, the therapist's prompts.
+
+    What the therapist calls the client (the copy's name) stays with the therapist: the file
+    is named for no one, and the client's workbook gets a name of the client's own."""
     prompts = [r for r in wb.history(kind="therapist_prompt") if r.author == "therapist"]
     stages_on = wb.meta("stages_on") or list(registry.method_numbers())
     return share.write(
         "start",
         exchange_id=exchange_id(wb),
-        name=wb.name,
+        name=say("new_workbook"),
         stages=stages_on,
         revisions=prompts,
         meta={"welcome_note": wb.meta("welcome_note") or "", "stages_on": stages_on},
@@ -178,12 +181,15 @@ def start_file(wb: Workbook) -> bytes:
 
 # -- client: start from a file, share, open notes --------------------------------------------
 def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
-    """Make a workbook from a therapist's start file; returns it open.
+    """Make a workbook from a therapist's start file, called `name` (else "My workbook", in
+    the person's language); returns it open.
 
-    ShareError (nothing made) for a bad file or one already started from.
+    The name in the file is not used: in files made by earlier versions it was what the
+    therapist calls the client, which is the therapist's own. ShareError (nothing made) for a
+    bad file or one already started from.
     """
     bundle = share.read(data, expect="start")
-    name = check_name(name or bundle.name)
+    name = check_name(name or say("new_workbook"))
     existing = _find(home, bundle.exchange_id)
     if existing is not None:
         found = existing.name
@@ -192,7 +198,6 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
     home.ensure()
     with home.creating(_unique_name(home, name)) as wb:
         wb.set_meta("exchange_id", bundle.exchange_id)
-        wb.set_meta("alias", bundle.name)
         wb.set_meta("welcome_note", bundle.meta.get("welcome_note", ""))
         wb.set_meta("stages_on", bundle.meta.get("stages_on", list(registry.method_numbers())))
         wb.apply_revisions(bundle.revisions)
@@ -223,7 +228,8 @@ def share_revisions(wb: Workbook, stages: Iterable[int], *, include_removed: boo
 
 
 def share_name(wb: Workbook) -> str:
-    """The name a therapist sees for this workbook: the alias from their start file, else its name."""
+    """The name a share file carries: the workbook's own (a workbook started from a therapist's
+    file by an earlier version kept the therapist's name for it as `alias`: that one, then)."""
     return wb.meta("alias") or wb.name
 
 
@@ -279,6 +285,7 @@ def _bring_in(wb: Workbook, bundle: share.Bundle, *, new_client: bool) -> Import
     counts = wb.apply_revisions(bundle.revisions)
     shared = sorted(set(wb.meta("shared_stages") or []) | set(bundle.stages))
     wb.set_meta("shared_stages", shared)
+    wb.set_meta("client_name", bundle.name)  # the client's own name for their workbook
     theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
     last = max([wb.meta("client_last_activity") or "", *theirs])
     wb.set_meta("client_last_activity", last)
@@ -305,7 +312,7 @@ def return_notes(wb: Workbook, *, passphrase: str | None = None) -> bytes:
     return share.write(
         "return",
         exchange_id=exchange_id(wb),
-        name=wb.name,
+        name=wb.meta("client_name") or say("new_workbook"),  # never what the therapist calls them
         stages=sorted(stages),
         revisions=revisions,
         passphrase=passphrase or None,
