@@ -96,6 +96,36 @@ def check_public(raw: bytes) -> bytes:
     return raw
 
 
+# The u-coordinates (mod 2^255 - 19) of the X25519 points of small order: a "key" among them
+# makes every shared secret one of a few values (all zero, for X25519's clamped scalars).
+_P = 2**255 - 19
+_SMALL_ORDER = frozenset(
+    {
+        0,
+        1,
+        _P - 1,
+        325606250916557431795983626356110631294008115727848805560023387167927233504,
+        39382357235489614581723060781553021112529911719440698176882885853963445705823,
+    }
+)
+
+
+def check_peer_key(raw: bytes) -> bytes:
+    """`raw` if it is a public key something can be sealed to: `check_public`, and not one of
+    the low-order points (the all-zero key among them), whose shared secret with any key is
+    known to everyone. CryptoError('weak_key') for those."""
+    check_public(raw)
+    if int.from_bytes(raw, "little") % 2**255 % _P in _SMALL_ORDER:
+        raise CryptoError("weak_key")
+    try:  # and whatever else gives an all-zero secret with a fresh key (OpenSSL refuses it)
+        shared = X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(raw))
+    except ValueError:
+        raise CryptoError("weak_key") from None
+    if not any(shared):
+        raise CryptoError("weak_key")
+    return raw
+
+
 def fingerprint_bytes(public_key: bytes) -> bytes:
     return hashlib.sha256(b"rejection-workbook key\x00" + check_public(public_key)).digest()[:FP_LEN]
 
@@ -336,6 +366,26 @@ def key_proof(secret: bytes, public_key: bytes) -> str:
 
 def check_proof(secret: bytes, public_key: bytes, proof: object) -> bool:
     return isinstance(proof, str) and hmac.compare_digest(key_proof(secret, public_key), proof)
+
+
+def redeem_verifier(secret: bytes) -> bytes:
+    """The key the service keeps with an invitation to check that whoever redeems it holds the
+    code's secret. Derived apart from every other use of the secret: it opens no start file,
+    makes no key proof, and the secret can't be worked back from it."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"rejection-workbook invitation", info=b"redeem verifier"
+    ).derive(secret)
+
+
+def redeem_mac(verifier: bytes, invitation: str, public_key: bytes) -> str:
+    """What a redeem request carries: a MAC over the invitation id and the client's public key
+    under `redeem_verifier(secret)`, so the id alone (in a log, in a path) redeems nothing."""
+    message = b"rejection-workbook redeem\x00" + invitation.encode("ascii") + b"\x00" + public_key
+    return hmac.new(verifier, message, hashlib.sha256).hexdigest()
+
+
+def check_redeem_mac(verifier: bytes, invitation: str, public_key: bytes, mac: object) -> bool:
+    return isinstance(mac, str) and hmac.compare_digest(redeem_mac(verifier, invitation, public_key), mac)
 
 
 # -- key files --------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ import os
 import re
 import signal
 import sqlite3
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -93,6 +94,8 @@ class Limits:
     per_day: int = 200  # envelopes sent in the last 24 hours
     open_invitations: int = 100  # invitations made and not yet redeemed or expired
     invitation_days: int = 14  # how long a code can be used
+    json_bytes: int = 64 * 1024  # a request's JSON body (a key, a MAC), but for an invitation's
+    uploads_at_once: int = 4  # bodies one person may be sending at the same moment
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,10 +110,16 @@ class Refused(web.HTTPError):
     def __init__(self, status: int, key: str, **values):
         super().__init__(status)
         self.key = key
+        self.values = {name: str(value) for name, value in values.items()}
         self.message = text("hub")["service"][key].format(**values)
 
     def __str__(self) -> str:
         return self.message
+
+    def answer(self) -> dict:
+        """The JSON a refusal is sent as: the sentence, and its key and values in
+        data/text/hub.toml [service], so the app can say it in the person's language."""
+        return {"error": self.message, "key": self.key, "values": self.values}
 
 
 Identify = Callable[[web.RequestHandler], Awaitable[User | None]]
@@ -135,7 +144,8 @@ CREATE TABLE IF NOT EXISTS invitations (
     client_key BLOB,
     proof TEXT,
     redeemed_at TEXT,
-    withdrawn_at TEXT
+    withdrawn_at TEXT,
+    verifier BLOB
 );
 CREATE INDEX IF NOT EXISTS invitations_by_therapist ON invitations(therapist, redeemed_at);
 CREATE INDEX IF NOT EXISTS invitations_by_client ON invitations(client);
@@ -184,6 +194,15 @@ class Store:
         columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(invitations)")}
         if "withdrawn_at" not in columns:
             self.conn.execute("ALTER TABLE invitations ADD COLUMN withdrawn_at TEXT")
+        if "verifier" not in columns:
+            # Invitations made before redeeming needed the code's secret: those not used yet
+            # end now (the therapist makes a new code; the client is told so plainly).
+            with self.write() as db:
+                db.execute("ALTER TABLE invitations ADD COLUMN verifier BLOB")
+                db.execute(
+                    "UPDATE invitations SET expires_at = :now WHERE client IS NULL AND expires_at > :now",
+                    {"now": _stamp(_now())},
+                )
 
     def close(self) -> None:
         self.conn.close()
@@ -207,14 +226,21 @@ class Store:
 
 # -- who is asking ----------------------------------------------------------------------------
 class HubIdentity:
-    """The person behind a request, as the hub says (token header, or the OAuth cookie)."""
+    """The person behind a request, as the hub says (token header, or the OAuth cookie).
+
+    Whether they are a therapist is asked of the hub (the ``therapists`` group) with the
+    service's own token, never taken from what their token or cookie said at log-in, and
+    remembered at most `MAX_GROUP_CACHE` seconds: taken out of the group, a therapist loses
+    a therapist's rights within a minute."""
+
+    MAX_GROUP_CACHE = 60
 
     def __init__(self, hub_auth=None, *, group_cache_seconds: float = 30):
         from jupyterhub.services.auth import HubOAuth
 
         self.auth = hub_auth or HubOAuth.instance(cache_max_age=60)
         self._groups: dict[str, tuple[float, bool]] = {}
-        self.group_cache_seconds = group_cache_seconds
+        self.group_cache_seconds = max(0.0, min(float(group_cache_seconds), self.MAX_GROUP_CACHE))
 
     async def __call__(self, handler: web.RequestHandler) -> User | None:
         from jupyterhub.services.auth import check_scopes
@@ -226,22 +252,45 @@ class HubIdentity:
             self.auth.access_scopes, set(model.get("scopes", []))
         ):
             raise Refused(403, "no_access")
-        if "groups" in model:
-            return User(model["name"], THERAPISTS in model["groups"])
         return User(model["name"], await self._therapist(model["name"]))
 
     async def _therapist(self, name: str) -> bool:
         """Whether `name` is in the therapists group, asked with the service's own token."""
         cached = self._groups.get(name)
-        if cached and time.monotonic() - cached[0] < self.group_cache_seconds:
+        asked = time.monotonic()  # the answer is as old as the question
+        if cached and asked - cached[0] < self.group_cache_seconds:
             return cached[1]
         url = f"{self.auth.api_url.rstrip('/')}/users/{quote(name, safe='')}"
         response = await AsyncHTTPClient().fetch(
-            url, headers={"Authorization": f"token {self.auth.api_token}"}
+            url, headers={"Authorization": f"token {self.auth.api_token}"}, ssl_options=hub_tls(self.auth)
         )
         therapist = THERAPISTS in json.loads(response.body).get("groups", [])
-        self._groups[name] = (time.monotonic(), therapist)
+        self._groups[name] = (asked, therapist)
         return therapist
+
+
+def hub_tls(auth):
+    """The TLS context for the hub's API under `internal_ssl` (our certificate, the hub's CA),
+    or None when the hub speaks plain HTTP."""
+    if not (auth.certfile and auth.keyfile):
+        return None
+    from jupyterhub.utils import make_ssl_context
+
+    return make_ssl_context(auth.keyfile, auth.certfile, cafile=auth.client_ca)
+
+
+def serving_tls() -> ssl.SSLContext | None:
+    """The service's own certificate when the hub runs with `internal_ssl` (it hands every
+    managed service a key and a certificate from its internal CA): the app checks it before
+    it sends a token, so a program that takes this port while the service is down learns
+    nothing. None without one (a hub without internal TLS, tests)."""
+    certfile = os.environ.get("JUPYTERHUB_SSL_CERTFILE", "")
+    keyfile = os.environ.get("JUPYTERHUB_SSL_KEYFILE", "")
+    if not (certfile and keyfile):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    return context
 
 
 class TokenIdentity:
@@ -259,8 +308,78 @@ class TokenIdentity:
 
 
 # -- handlers ---------------------------------------------------------------------------------
-class Handler(web.RequestHandler):
-    """JSON in and out; the person found first; one audit line per request."""
+CHANGES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+TOKEN_HEADER = re.compile(r"(?i:token|bearer)\s+\S+")
+access_log = logging.getLogger("workbook.hub.service.access")
+
+
+@web.stream_request_body
+class Streamed(web.RequestHandler):
+    """A handler that reads a request's body only after `prepare` has let it through, and
+    only up to `body_limit()` bytes: above that, 413 and the connection closed (Tornado stops
+    reading a body once the answer is sent). So a body from someone not logged in is never
+    read at all, and one from someone who is costs at most its route's limit.
+
+    Its log lines name the path, never the query (a token may be sent as ``?token=``)."""
+
+    def body_limit(self) -> int:
+        return 4 * 1024
+
+    def too_large(self, size: int) -> None:
+        self.set_status(413)
+        self.finish()
+
+    def declared_too_large(self) -> bool:
+        """True (and answered with 413) when Content-Length says the body won't fit."""
+        declared = self.request.headers.get("Content-Length", "0")
+        size = int(declared) if declared.isdigit() else self.body_limit() + 1
+        if size > self.body_limit():
+            self.too_large(size)
+            return True
+        return False
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        chunks = self.__dict__.setdefault("_chunks", [])
+        self.received = getattr(self, "received", 0) + len(chunk)
+        if self.received > self.body_limit():
+            chunks.clear()
+            self.too_large(self.received)
+            return
+        chunks.append(chunk)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.__dict__.get("_chunks", ()))
+
+    def _request_summary(self) -> str:
+        return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, web.HTTPError):
+            return  # a refusal: the audit line and the access log say it
+        log.error("failed: %s", self._request_summary(), exc_info=(typ, value, tb))
+
+
+def log_request(handler: web.RequestHandler) -> None:
+    """The access log (Tornado's `log_function`): the path, never the query string."""
+    status = handler.get_status()
+    say = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    request = handler.request
+    say(
+        "%d %s %s (%s) %.2fms",
+        status,
+        request.method,
+        request.path,
+        request.remote_ip,
+        1000 * request.request_time(),
+    )
+
+
+class Handler(Streamed):
+    """JSON in and out; the person found first, from the headers alone, before any body is
+    read; one audit line per request."""
 
     action = "?"
     login_needed = True
@@ -270,11 +389,26 @@ class Handler(web.RequestHandler):
         self.user: User | None = None
         self.target = ""  # the id acted on, for the audit line
         self.size = 0
+        self.received = 0
+        self._uploading = False
+
+    def body_limit(self) -> int:
+        return self.service.limits.json_bytes
 
     async def prepare(self):
         self.set_header("Cache-Control", "no-store")
         if not self.login_needed:
+            self.declared_too_large()
             return
+        change, cookie = self.request.method in CHANGES, False
+        if change:
+            # a change is judged by its token alone: a web page elsewhere can make a browser
+            # send the hub's cookie (with any header beside it), never the token
+            cookie = self.request.headers.pop("Cookie", None) is not None
+            self.request.__dict__.pop("_cookies", None)
+            if not TOKEN_HEADER.fullmatch(self.request.headers.get("Authorization", "").strip()):
+                self.refuse(Refused(403, "token_only"))
+                return
         try:
             self.user = await self.service.identify(self)
         except Refused as refused:
@@ -285,24 +419,44 @@ class Handler(web.RequestHandler):
             self.refuse(Refused(503, "hub_unreachable"))
             return
         if self.user is None:
-            self.refuse(Refused(401, "no_user"))
-        elif self.request.method != "GET" and "Authorization" not in self.request.headers:
-            self.refuse(Refused(403, "token_only"))  # a cookie alone can't change anything
+            self.refuse(Refused(403, "token_only") if change and cookie else Refused(401, "no_user"))
+            return
+        if self.declared_too_large():
+            return
+        if change:
+            if not self.service.start_upload(self.user.name):
+                self.refuse(Refused(429, "too_many_at_once", count=self.service.limits.uploads_at_once))
+                return
+            self._uploading = True
+
+    def _end_upload(self) -> None:
+        if self._uploading:
+            self._uploading = False
+            self.service.end_upload(self.user.name)
+
+    def on_finish(self) -> None:
+        self._end_upload()
+
+    def on_connection_close(self) -> None:
+        self._end_upload()
+        super().on_connection_close()
+
+    def too_large(self, size: int) -> None:
+        limit = self.body_limit()
+        self.refuse(Refused(413, "too_large", size=_mib(max(size, limit + 1)), limit=_mib(limit)))
 
     def refuse(self, refused: Refused) -> None:
         self.set_status(refused.status_code)
-        self.finish({"error": refused.message})
+        self.finish(refused.answer())
 
     def write_error(self, status_code: int, **kwargs):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, Refused):
-            self.finish({"error": exc.message})
-            return
-        words = text("hub")["service"]
-        if status_code >= 500:
-            self.finish({"error": words["failed"]})
+            self.finish(exc.answer())
+        elif status_code >= 500:
+            self.finish(Refused(status_code, "failed").answer())
         else:
-            self.finish({"error": words["bad_request"].format(what=self._reason.lower())})
+            self.finish(Refused(status_code, "bad_request", what=self._reason.lower()).answer())
 
     def therapist(self) -> User:
         if not self.user.therapist:
@@ -311,7 +465,7 @@ class Handler(web.RequestHandler):
 
     def body_json(self) -> dict:
         try:
-            found = json.loads(self.request.body or b"{}")
+            found = json.loads(self.body or b"{}")
         except ValueError:
             raise Refused(400, "bad_request", what="not JSON") from None
         if not isinstance(found, dict):
@@ -325,7 +479,7 @@ class Handler(web.RequestHandler):
                 who=self.user.name if self.user else "",
                 action=self.action,
                 target=self.target,
-                size=self.size or len(self.request.body or b""),
+                size=self.size or self.received,
                 status=self.get_status(),
             )
         return super().finish(chunk)
@@ -364,6 +518,9 @@ class Key(Handler):
 class Invitations(Handler):
     action = "invitations"
 
+    def body_limit(self) -> int:  # the sealed start file, in base64, and the rest
+        return self.service.limits.start_bytes * 4 // 3 + self.service.limits.json_bytes
+
     def post(self):
         self.action = "invite"
         me = self.therapist()
@@ -374,9 +531,12 @@ class Invitations(Handler):
         self.target = invitation
         public = _public_key(body.get("public_key"))
         start = _b64(body.get("start"), "start")
+        verifier = _b64(body.get("verifier"), "verifier")
+        if len(verifier) != 32:
+            raise Refused(400, "bad_request", what="verifier")
         self.size = len(start)
         self.set_status(201)
-        self.finish(self.service.invite(me.name, invitation, public, start))
+        self.finish(self.service.invite(me.name, invitation, public, start, verifier))
 
     def get(self):
         me = self.therapist()
@@ -403,14 +563,28 @@ class Redeem(Handler):
         self.target = invitation
         body = self.body_json()
         public = _public_key(body.get("public_key"))
-        proof = body.get("proof")
-        if not isinstance(proof, str) or not re.fullmatch(r"[0-9a-f]{64}", proof):
-            raise Refused(400, "bad_request", what="proof")
-        self.finish(self.service.redeem(self.user.name, invitation, public, proof))
+        mac, proof = _hex64(body.get("mac"), "mac"), _hex64(body.get("proof"), "proof")
+        self.finish(self.service.redeem(self.user.name, invitation, public, proof, mac))
+
+
+class TherapistKey(Handler):
+    """Before redeeming: the therapist's key, for whoever proves the code's secret, so the
+    app can check it against the code's fingerprint without using the code up."""
+
+    action = "look"
+
+    def post(self, invitation: str):
+        self.target = invitation
+        body = self.body_json()
+        public = _public_key(body.get("public_key"))
+        self.finish(self.service.look(self.user.name, invitation, public, _hex64(body.get("mac"), "mac")))
 
 
 class Envelopes(Handler):
     action = "inbox"
+
+    def body_limit(self) -> int:
+        return self.service.limits.envelope_bytes
 
     def post(self):
         self.action = "send"
@@ -426,7 +600,7 @@ class Envelopes(Handler):
         ):
             raise Refused(400, "bad_request", what="id, link, kind and to")
         self.target = envelope
-        data = self.request.body or b""
+        data = self.body
         self.size = len(data)
         self.set_status(201)
         self.finish(self.service.send(self.user.name, envelope, link=link, kind=kind, to=to, data=data))
@@ -460,9 +634,17 @@ class Received(Handler):
 
 def _public_key(value: object) -> bytes:
     try:
-        return crypto.check_public(crypto.unb64(value, reason="bad_key"))
-    except crypto.CryptoError:
+        return crypto.check_peer_key(crypto.unb64(value, reason="bad_key"))
+    except crypto.CryptoError as exc:
+        if exc.reason == "weak_key":
+            raise Refused(400, "weak_key") from None
         raise Refused(400, "bad_request", what="public key") from None
+
+
+def _hex64(value: object, what: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise Refused(400, "bad_request", what=what)
+    return value
 
 
 def _b64(value: object, what: str) -> bytes:
@@ -492,10 +674,25 @@ class Exchange:
         self.audit_path = Path(audit_path or f"{self.store.path}.audit.log")
         fd = os.open(self.audit_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
         self._audit = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+        self._uploading: dict[str, int] = {}  # bodies being sent now, per person
 
     def close(self) -> None:
         self._audit.close()
         self.store.close()
+
+    def start_upload(self, who: str) -> bool:
+        """Count one more body `who` is sending; False (and nothing counted) at the limit."""
+        if self._uploading.get(who, 0) >= self.limits.uploads_at_once:
+            return False
+        self._uploading[who] = self._uploading.get(who, 0) + 1
+        return True
+
+    def end_upload(self, who: str) -> None:
+        left = self._uploading.get(who, 0) - 1
+        if left > 0:
+            self._uploading[who] = left
+        else:
+            self._uploading.pop(who, None)
 
     def audit(self, **fields) -> None:
         """One line per request: who, what, when, size, status (never content)."""
@@ -513,7 +710,9 @@ class Exchange:
             )
         return fingerprint
 
-    def invite(self, therapist: str, invitation: str, public: bytes, start: bytes) -> dict:
+    def invite(self, therapist: str, invitation: str, public: bytes, start: bytes, verifier: bytes) -> dict:
+        """Keep an invitation: the therapist's key, the sealed start file and the verifier
+        (`crypto.redeem_verifier` of the code's secret) that redeeming is checked with."""
         if len(start) > self.limits.start_bytes:
             raise Refused(413, "too_large", size=_mib(len(start)), limit=_mib(self.limits.start_bytes))
         published = self.store.one("SELECT public_key FROM keys WHERE owner = :owner", owner=therapist)
@@ -535,6 +734,7 @@ class Exchange:
                 "therapist": therapist,
                 "therapist_key": public,
                 "start": start,
+                "verifier": verifier,
                 "created_at": _stamp(now),
                 "expires_at": _stamp(expires),
             },
@@ -584,23 +784,45 @@ class Exchange:
             )
         return {"id": invitation, "withdrawn_at": at}
 
-    def redeem(self, client: str, invitation: str, public: bytes, proof: str) -> dict:
-        """Link `client` to the invitation's therapist; one use (the same person, key and proof
-        may ask again, so a reply lost on the way doesn't use a code up)."""
+    def _usable(self, row, client: str, invitation: str, public: bytes, mac: str, now: str) -> None:
+        """Refused unless `client`, proving the code's secret with `mac`, may use `row` now."""
+        if row is None:
+            raise Refused(404, "no_invitation")
+        if row["therapist"] == client:
+            raise Refused(403, "own_invitation")
+        if row["verifier"] is None:
+            raise Refused(410, "old_code")  # made before redeeming needed the secret
+        if not crypto.check_redeem_mac(bytes(row["verifier"]), invitation, public, mac):
+            raise Refused(403, "wrong_code")
+        if row["client"] is not None:
+            if (row["client"], bytes(row["client_key"])) != (client, public):
+                raise Refused(409, "used")
+        elif row["withdrawn_at"] is not None:
+            raise Refused(410, "withdrawn")
+        elif row["expires_at"] <= now:
+            raise Refused(410, "expired")
+
+    def look(self, client: str, invitation: str, public: bytes, mac: str) -> dict:
+        """The therapist's key for an invitation, to the holder of its code, without using it."""
+        row = self.store.one("SELECT * FROM invitations WHERE id = :id", id=invitation)
+        self._usable(row, client, invitation, public, mac, _stamp(self.clock()))
+        return {
+            "id": invitation,
+            "therapist": row["therapist"],
+            "therapist_key": crypto.b64(row["therapist_key"]),
+        }
+
+    def redeem(self, client: str, invitation: str, public: bytes, proof: str, mac: str) -> dict:
+        """Link `client` to the invitation's therapist; one use, and only with a `mac` that
+        proves the code's secret (the same person, key and proof may ask again, so a reply
+        lost on the way doesn't use a code up)."""
         now = _stamp(self.clock())
         with self.store.write() as db:
             row = db.execute("SELECT * FROM invitations WHERE id = :id", {"id": invitation}).fetchone()
-            if row is None:
-                raise Refused(404, "no_invitation")
-            if row["therapist"] == client:
-                raise Refused(403, "own_invitation")
+            self._usable(row, client, invitation, public, mac, now)
             if row["client"] is not None:
-                if (row["client"], row["client_key"], row["proof"]) != (client, public, proof):
+                if row["proof"] != proof:
                     raise Refused(409, "used")
-            elif row["withdrawn_at"] is not None:
-                raise Refused(410, "withdrawn")
-            elif row["expires_at"] <= now:
-                raise Refused(410, "expired")
             else:
                 db.execute(
                     "UPDATE invitations SET client = :client, client_key = :key, proof = :proof,"
@@ -737,32 +959,56 @@ def make_app(service: Exchange, *, prefix: str = "/", hub_auth=None) -> web.Appl
         (f"{prefix}api/key", Key, args),
         (f"{prefix}api/invitations", Invitations, args),
         (f"{prefix}api/invitations/{ID}", Invitation, args),
+        (f"{prefix}api/invitations/{ID}/key", TherapistKey, args),
         (f"{prefix}api/invitations/{ID}/redeem", Redeem, args),
         (f"{prefix}api/envelopes", Envelopes, args),
         (f"{prefix}api/envelopes/{ID}", Envelope, args),
         (f"{prefix}api/envelopes/{ID}/received", Received, args),
     ]
     settings: dict = {
-        # room for the largest envelope; larger bodies get a plain 413 from the handler
+        # the connection's ceiling; each route refuses far less, with a plain 413, as it reads
         "max_body_size": 2 * service.limits.envelope_bytes + MiB,
         "default_handler_class": NotFound,
         "default_handler_args": args,
+        "log_function": log_request,
     }
     if hub_auth is not None:
         from jupyterhub.services.auth import HubOAuthCallbackHandler
 
-        routes.append((f"{prefix}oauth_callback", HubOAuthCallbackHandler))
+        class Callback(Streamed, HubOAuthCallbackHandler):
+            async def prepare(self):
+                if not self.declared_too_large():
+                    await _maybe(super().prepare())
+
+        routes.append((f"{prefix}oauth_callback", Callback))
         routes.append((prefix, _landing()))
         settings["hub_auth"] = hub_auth
         settings["cookie_secret"] = os.urandom(32)
     return web.Application(routes, **settings)
 
 
+async def _maybe(result) -> None:
+    if result is not None:
+        await result
+
+
+def server_options(app: web.Application) -> dict:
+    """The HTTPServer's settings: the body ceiling, and connections that stall are let go."""
+    return {
+        "max_body_size": app.settings["max_body_size"],
+        "body_timeout": 120,
+        "idle_connection_timeout": 120,
+    }
+
+
 def _landing():
     from jupyterhub.services.auth import HubOAuthenticated
 
-    class Landing(HubOAuthenticated, web.RequestHandler):
+    class Landing(HubOAuthenticated, Streamed):
         """A browser's way in: the hub's login first, then who the person is."""
+
+        def prepare(self):
+            self.declared_too_large()
 
         @web.authenticated
         def get(self):
@@ -788,7 +1034,7 @@ class Running:
 
         async def serve():
             app = make_app(service, prefix=prefix)
-            self._server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
+            self._server = HTTPServer(app, **server_options(app))
             self._server.add_sockets(sockets)
             self._loop = asyncio.get_running_loop()
             self._stopped = asyncio.Event()
@@ -816,7 +1062,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
-    hub_auth = HubOAuth.instance(cache_max_age=60)
+    hub_auth = HubOAuth.instance(cache_max_age=60, allow_token_in_url=False)
     service = Exchange(
         os.environ.get(DB_ENV, "exchange.sqlite"),
         identify=HubIdentity(hub_auth),
@@ -825,7 +1071,10 @@ def main() -> None:
     app = make_app(service, prefix=prefix, hub_auth=hub_auth)
 
     async def serve():
-        server = HTTPServer(app, max_body_size=app.settings["max_body_size"])
+        tls = serving_tls() if url.scheme == "https" else None
+        if url.scheme == "https" and tls is None:
+            raise SystemExit("rejection-exchange: https needs $JUPYTERHUB_SSL_CERTFILE and _KEYFILE")
+        server = HTTPServer(app, **server_options(app), ssl_options=tls)
         server.listen(url.port or 80, url.hostname or "127.0.0.1")
         log.info("rejection-exchange listening on %s%s", url.geturl().rstrip("/"), prefix)
         stop = asyncio.Event()
