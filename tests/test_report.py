@@ -135,3 +135,60 @@ def test_the_page_is_a_template_with_its_words_in_report_toml(filled, monkeypatc
     page = report.report_html(filled)
     assert "<title>REPORT-TITLE Test</title>" in page and "<h1>REPORT-TITLE Test</h1>" in page
     assert XSS not in page  # autoescaped: a person's text is never markup
+
+
+@pytest.fixture
+def places(monkeypatch):
+    """Countries and languages chosen in a test are forgotten after it."""
+    from workbook import content
+
+    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
+    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
+    yield content
+    for by in ("person", "browser"):
+        content.set_language(None, by=by)
+        content.set_country(None, by=by)
+
+
+@pytest.mark.parametrize("answer", ["yes", "not sure", "no"])
+def test_the_crisis_line_stands_right_beside_a_self_harm_answer(wb, places, answer):
+    wb.put("weighing", {"how_long": "weeks", "self_harm": answer})
+    wb.set_meta("country", "GB")  # the person's country, saved with the workbook
+    places.use_browser("en-US")  # the page's own browser says otherwise: the person's wins
+    blocks = report.build(wb)
+    at = next(i for i, b in enumerate(blocks) if b.label == "Thoughts of hurting myself")
+    beside = blocks[at + 1]
+    assert beside.kind == "crisis" and "116 123" in beside.text and beside.numbers == ("116 123",)
+    page = report.report_html(wb)
+    answered = page.index("Thoughts of hurting myself")
+    near = page[answered : answered + 600]
+    assert '<a class="wb-tel" href="tel:116123">116 123</a>' in near  # the very next thing
+    assert page.count("tel:116123") == 1
+    pages: list[int] = []
+    pdf = report.render_pdf(blocks, pages=pages)
+    assert b"tel:116123" in pdf  # the number in the PDF calls it too
+    assert pages[at] == pages[at + 1]  # on the same page as the answer
+
+
+def test_a_report_without_a_saved_country_follows_the_pages_rule(wb, places):
+    wb.put("weighing", {"self_harm": "yes"})
+    places.use_browser("es-MX")  # what every page does with the browser's language
+    page = report.report_html(wb)
+    assert 'lang="es"' in page
+    assert '<a class="wb-tel" href="tel:8009112000">800 911 2000</a>' in page
+    pdf_blocks = report.build(wb)
+    assert any(b.kind == "crisis" and "800 911 2000" in b.text for b in pdf_blocks)
+
+
+def test_the_crisis_line_in_a_report_is_escaped(wb, places, monkeypatch):
+    monkeypatch.setenv(places.CRISIS_ENV, "<script>x</script> call 116 123")
+    wb.put("weighing", {"self_harm": "not sure"})
+    page = report.report_html(wb)
+    assert "<script>x" not in page and "&lt;script&gt;x" in page
+    assert '<a class="wb-tel" href="tel:116123">116 123</a>' in page
+
+
+def test_no_crisis_line_where_nothing_was_said_about_self_harm(wb, places):
+    wb.put("weighing", {"how_long": "weeks", "sleep": "a little"})
+    assert not [b for b in report.build(wb) if b.kind == "crisis"]
+    assert "tel:" not in report.report_html(wb)

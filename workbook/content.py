@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import html
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 
@@ -211,17 +213,24 @@ def _over(base: dict, top: dict) -> dict:
     return out
 
 
-def resources() -> dict:
+def resources(*, country_code_saved: str | None = None) -> dict:
     """Crisis and support resources in the language in use. The crisis line is the person's
-    country's (`crisis_lines.csv`); $REJECTION_WORKBOOK_CRISIS_LINE puts another in its place."""
+    country's (`crisis_lines.csv`); $REJECTION_WORKBOOK_CRISIS_LINE puts another in its place.
+
+    `crisis["numbers"]` lists the phone numbers its `line` says (each from data: the country's
+    line, the `numbers` of the usual words, or those found in the setting), for `tel_html`.
+    With `country_code_saved` (a workbook's saved country, e.g. for its report), that
+    country is the person's choice here, whatever the page's own."""
     found = _resources(language())
     override = os.environ.get(CRISIS_ENV, "").strip()
     if override:
-        return _over(found, {"crisis": {"line": override[:300]}})
-    line = crisis_lines().get(country() or "")
+        override = override[:300]
+        return _over(found, {"crisis": {"line": override, "numbers": _numbers_in(override)}})
+    chosen = country_code(country_code_saved) if country_code_saved else None
+    line = crisis_lines().get(chosen or country() or "")
     # A country guessed from the browser leaves the usual words alone when they already
     # name its line (US English: 988); one the person picked is always said plainly.
-    if line and not _country.get("person") and line.number in found["crisis"]["line"]:
+    if line and not (chosen or _country.get("person")) and line.number in found["crisis"]["line"]:
         line = None
     if line:
         crisis = found["crisis"]
@@ -229,8 +238,50 @@ def resources() -> dict:
         said = crisis["country_line"].format(
             country=country_name(line.country), number=line.number, name=line.name, hours=hours
         )
-        return _over(found, {"crisis": {"line": said}})
-    return found
+        return _over(found, {"crisis": {"line": said, "numbers": [line.number]}})
+    return _over(found, {"crisis": {"numbers": _listed(found["crisis"].get("numbers", ""))}})
+
+
+def _listed(numbers: str) -> list[str]:
+    """ "112, 911" (the usual words' numbers, as data/resources.toml writes them) -> a list."""
+    return [n.strip() for n in numbers.split(",") if n.strip()]
+
+
+# A phone number in a line someone typed as a setting: digits, maybe spaces and a leading +,
+# at least three digits ("116 123", "+44 116 123"; not "24/7").
+_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ \d]{0,16}\d)?(?!\w)")
+
+
+def _numbers_in(text: str) -> list[str]:
+    return [m for m in _PHONE.findall(text) if sum(c.isdigit() for c in m) >= 3]
+
+
+def tel_href(number: str) -> str:
+    """ "116 123" -> "tel:116123" (digits, and a leading +)."""
+    digits = re.sub(r"[^\d+]", "", number)
+    return "tel:" + digits[:1] + digits[1:].replace("+", "")
+
+
+def tel_html(text: str, numbers: list[str] | tuple[str, ...] = ()) -> str:
+    """`text` as HTML (escaped), each of `numbers` in it a link that calls it on a phone:
+    "Samaritans: 116 123" -> 'Samaritans: <a href="tel:116123">116 123</a>'."""
+    wanted = sorted({n.strip() for n in numbers if n and n.strip()}, key=len, reverse=True)
+    if not wanted:
+        return html.escape(text)
+    pattern = re.compile(r"(?<!\d)(" + "|".join(map(re.escape, wanted)) + r")(?!\d)")
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[at : m.start()]))
+        number = html.escape(m.group(1))
+        out.append(f'<a class="wb-tel" href="{html.escape(tel_href(m.group(1)))}">{number}</a>')
+        at = m.end()
+    out.append(html.escape(text[at:]))
+    return "".join(out)
+
+
+def crisis_line_html(crisis: dict) -> str:
+    """A crisis table's `line` (from `resources()`) as HTML, its numbers tel: links."""
+    return tel_html(crisis["line"], crisis.get("numbers", ()))
 
 
 @dataclass(frozen=True)
@@ -273,6 +324,23 @@ def set_country(value: object, *, by: str = "person") -> str | None:
     """Use `value`'s country (by "person", or "browser" from its language tag); None forgets."""
     _choose(_country, by, country_code(value))
     return country()
+
+
+def use_browser(tag: object) -> set[str]:
+    """The one rule for what a browser says (its first language, "en-GB", "es-MX"): it is
+    the language and country unless the person (or the server, for the language) chose
+    otherwise. Every page calls this with `navigator.language`; returns what changed now
+    ({"language", "country"}, or less), so a page knows to build itself again."""
+    tag = tag if isinstance(tag, str) and len(tag) < 40 else None
+    language_was, country_was = language(), country()
+    set_language(tag, by="browser")
+    set_country(tag, by="browser")
+    changed = set()
+    if language() != language_was:
+        changed.add("language")
+    if country() != country_was:
+        changed.add("country")
+    return changed
 
 
 def country() -> str | None:

@@ -36,16 +36,19 @@ FONT_DIRS = (
 )
 HIDDEN_KINDS = ("stage_done",)  # shown as a line per stage instead
 INK, ACCENT, SOFT, GRID = "#2b2d42", "#4a6fa5", "#b8c7dd", "#d9dee7"
+CRISIS_FILL = (245, 238, 226)  # the crisis line's warm ground in the PDF (#f5eee2, as the app's)
 
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of the report: kind is h1, h2, h3, p, field, note, chart or rule."""
+    """One piece of the report: kind is h1, h2, h3, p, field, note, chart, rule or crisis
+    (the crisis line: `label` its heading, `text` the line, `numbers` the numbers it says)."""
 
     kind: str
     text: str = ""
     label: str = ""
     svg: str = ""
+    numbers: tuple[str, ...] = ()
 
 
 def _words() -> dict:
@@ -84,6 +87,8 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
     chosen = sorted(set(stages)) if stages is not None else every
     words = t = _words()
     entries = wb.entries()
+    # the person's country (saved with the workbook), else the page's: the rule of every page
+    crisis = content.resources(country_code_saved=wb.meta("country"))["crisis"]
     by_stage = _by_stage(entries, chosen)
     blocks = []
     if title:
@@ -112,7 +117,8 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
             group = [e for e in shown if e.kind == kind_name]
             if group:
                 blocks.append(Block("h3", words["kinds"][kind_name]))
-                blocks.extend(_DESCRIBE.get(kind_name, _entries)(group, entries))
+                describe = _DESCRIBE.get(kind_name)
+                blocks.extend(describe(group, entries) if describe else _entries(group, entries, crisis))
     return blocks
 
 
@@ -140,10 +146,18 @@ def whole_workbook_notes(wb: Workbook) -> list[Block]:
 # Internal keys and field names stay out: a question is shown in its own words, a stored
 # choice as a person would say it, and a list of ratings as a summary, not one record each.
 SKIPPED_FIELDS = {("checkin", "stage"), ("trait", "domain")}
+# Answers that the crisis line stands right beside, whatever the answer.
+HELP_BESIDE = {("weighing", "self_harm")}
 
 
-def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
-    """Each entry with its date and its filled-in fields (blank and 'no' ones left out)."""
+def crisis_block(crisis: dict) -> Block:
+    """The crisis line (`content.resources()["crisis"]`) as a block of the report."""
+    return Block("crisis", crisis["line"], label=crisis["heading"], numbers=tuple(crisis.get("numbers", ())))
+
+
+def _entries(group: list[Entry], everything: list[Entry], crisis: dict | None = None) -> list[Block]:
+    """Each entry with its date and its filled-in fields (blank and 'no' ones left out);
+    with `crisis`, the crisis line right after an answer about self-harm."""
     prompt_text = {e.entry_id: e.data["text"] for e in everything if e.kind == "therapist_prompt"}
     choices = _words().get("choices", {})
     labels = _words().get("labels", {})
@@ -165,6 +179,8 @@ def _entries(group: list[Entry], everything: list[Entry]) -> list[Block]:
             shown = said or _show(value, f)
             if shown:
                 blocks.append(Block("field", shown, label=labels.get(e.kind, {}).get(f.name) or f.title))
+                if crisis and (e.kind, f.name) in HELP_BESIDE:
+                    blocks.append(crisis_block(crisis))
     return blocks
 
 
@@ -330,14 +346,18 @@ def svg_line(points: list[tuple[str, float]], title: str, *, high: float = 10) -
 @functools.cache
 def _templates():
     import jinja2
+    import markupsafe
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("workbook", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    # text with its phone numbers as tel: links (content.tel_html escapes the rest)
+    env.filters["tel"] = lambda text, numbers: markupsafe.Markup(content.tel_html(text, numbers))
+    return env
 
 
 def _title(blocks: list[Block]) -> str:
@@ -393,7 +413,7 @@ def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
     width = pdf.epw
     sizes = {"h1": 18, "h2": 14, "h3": 12}
     for i, b in enumerate(blocks):
-        if b.kind in sizes or b.kind in ("rule", "field"):
+        if b.kind in sizes or b.kind in ("rule", "field", "crisis"):
             # a heading (or a label) never stands alone at the foot of a page: it goes on
             # with the start of what follows it
             _keep_with_next(pdf, blocks[i:], width)
@@ -417,6 +437,16 @@ def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
             pdf.multi_cell(width, 5, clean(b.label), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(family, "", 10)
             pdf.multi_cell(width, 5.5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+        elif b.kind == "crisis":  # the line, a link that calls its number, on a warm ground
+            pdf.set_fill_color(*CRISIS_FILL)
+            link = content.tel_href(b.numbers[0]) if b.numbers else None
+            pdf.set_font(family, "B", 10)
+            pdf.multi_cell(width, 5.5, clean(b.label), fill=True, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font(family, "", 10)
+            pdf.multi_cell(
+                width, 5.5, clean(b.text), fill=True, align="L", link=link, new_x="LMARGIN", new_y="NEXT"
+            )
+            pdf.ln(2)
         elif b.kind == "note":
             pdf.set_fill_color(243, 241, 231)
             pdf.set_font(family, "", 8)
@@ -443,7 +473,7 @@ KEEP_MM = 22  # room a heading needs under it for the first lines of what it hea
 def _keep_with_next(pdf, following: list[Block], width: float) -> None:
     """Start a new page unless a heading or label, and the start of what it heads, fit here."""
     need = 0.0
-    for b in following:
+    for n, b in enumerate(following):
         if b.kind == "chart":
             need += _chart_height(b, width) + 8
             break
@@ -451,6 +481,8 @@ def _keep_with_next(pdf, following: list[Block], width: float) -> None:
             need += {"h1": 10, "h2": 12, "h3": 11, "rule": 7}.get(b.kind, 6)  # a short line goes along
             continue
         need += KEEP_MM if b.kind != "field" else 5 + min(KEEP_MM - 5, 5.5 * (1 + len(b.text) // 90))
+        if b.kind == "field" and following[n + 1 : n + 2] and following[n + 1].kind == "crisis":
+            need += KEEP_MM  # an answer about self-harm and the crisis line beside it stay together
         break
     if pdf.get_y() + need > pdf.page_break_trigger and pdf.get_y() > pdf.t_margin + 1:
         pdf.add_page()

@@ -327,15 +327,13 @@ class App:
 
     def _browser_language(self, tag: object) -> None:
         """The browser's language ("es-MX") is the default language and country; pages built
-        before it was known (a preheated kernel) are built again if it changes them."""
-        tag = tag if isinstance(tag, str) and len(tag) < 40 else None
-        language, country = content.language(), content.country()
-        content.set_language(tag, by="browser")
-        content.set_country(tag, by="browser")
-        if content.language() != language:
+        before it was known (a preheated kernel) are built again if it changes them. The
+        same rule as every page of its own (`content.use_browser`)."""
+        changed = content.use_browser(tag)
+        if "language" in changed:
             self._forget_all()
             self._reword()
-        elif content.country() != country:  # only the crisis line at the top and foot changes
+        elif "country" in changed:  # only the crisis line at the top and foot changes
             for shown in self.shown.values():
                 page = getattr(shown.widget, "wb_page", None)
                 if page is not None:

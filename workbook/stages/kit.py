@@ -365,6 +365,9 @@ class Brand(anywidget.AnyWidget):
       };
       apply();
       model.on("change", apply);
+      // A page of its own says which language the browser speaks, as the app's router does
+      // (the one rule: content.use_browser).
+      if (model.get("asks")) model.send({ event: "language", language: navigator.language });
       return () => model.off("change", apply);
     } };
     """
@@ -372,10 +375,16 @@ class Brand(anywidget.AnyWidget):
     app_name = traitlets.Unicode("").tag(sync=True)
     tagline = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)  # empty: the tab's title is left as it is
+    asks = traitlets.Bool(False).tag(sync=True)  # send the browser's language once drawn
 
-    def __init__(self, title: str = ""):
+    def __init__(self, title: str = "", *, on_browser: Callable[[str | None], None] | None = None):
+        """With `on_browser`, it is called with the browser's language tag ("en-GB") once the
+        widget is drawn (anything else the page sends comes as None)."""
         super().__init__(layout=w.Layout(display="none"))
         self.reword(title)
+        if on_browser is not None:
+            self.asks = True
+            self.on_msg(lambda _widget, message, _buffers: _browser_said(message, on_browser))
 
     def reword(self, title: str = "") -> None:
         """Speak the language in use now (after it changed)."""
@@ -385,6 +394,16 @@ class Brand(anywidget.AnyWidget):
             self.app_name = words["app_name"]
             self.tagline = words["tagline"]
             self.title = title
+
+
+def _browser_said(message: object, callback: Callable[[str | None], None]) -> None:
+    """A Brand's message from the browser, checked (it can be anything), never raising."""
+    try:
+        if isinstance(message, dict) and message.get("event") == "language":
+            tag = message.get("language")
+            callback(tag if isinstance(tag, str) and len(tag) < 40 else None)
+    except Exception:  # never a traceback on the page; the log says what happened
+        log.exception("brand: the browser's language %r", message)
 
 
 class Scale(anywidget.AnyWidget):
@@ -470,6 +489,11 @@ class Page:
         self.header = plain.HTML()
         self.footer = plain.HTML()
         self.footer.add_class("wb-footer")
+        # "Need help now?": a widget of its own, so it can stay at the top of the screen
+        # while the page scrolls (a sticky child of the page; widgets.css, .wb-help-bar)
+        self.help = plain.HTML()
+        self.help.add_class("wb-help-bar")
+        self._on_refresh: list[Callable[[], None]] = []  # parts of the body that say the line
         self.body: list[w.Widget] = []
         self._after_shown: list[Callable[[], None]] = []
         self._next: tuple[int, str] | None = None
@@ -632,11 +656,19 @@ class Page:
         self.footer.value = self._footer()
 
     def refresh_frame(self) -> None:
-        """Draw the header and footer again (the crisis line of another country)."""
+        """Draw the header, the help link and the footer again (the crisis line of another
+        country), and the parts of the body that say the crisis line (`on_refresh`)."""
         self._render_frame()
+        for callback in list(self._on_refresh):
+            self.guard(callback)()
+
+    def on_refresh(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when the frame is drawn again (e.g. a crisis line in the body)."""
+        self._on_refresh.append(callback)
 
     def _render_frame(self) -> None:
         self.header.value = self._header()
+        self.help.value = crisis_link_html()
         self.footer.value = self._footer()
 
     def _header(self) -> str:
@@ -669,7 +701,7 @@ class Page:
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
             f'<header class="wb-header"><p class="wb-where">{esc(where)}</p>'
             f'<h1>{esc(here.title)}</h1><p class="wb-book">{book}</p>{problem}</header>'
-        ) + crisis_link_html()
+        )
 
     def _footer(self) -> str:
         links = []
@@ -776,15 +808,38 @@ class Page:
             parts.insert(0, self._keeper)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
+        parts.insert(parts.index(self.header) if self.header in parts else 0, self.help)
+        box_holder: list[w.VBox] = []  # the page's box, made below
         if self.session.links == LINKS_VOILA:  # a page of its own: the template around it is ours
-            parts.insert(0, Brand(self.words["app_title"].format(page=by_number(self.index).title)))
+            title = self.words["app_title"].format(page=by_number(self.index).title)
+            parts.insert(0, Brand(title, on_browser=lambda tag: self._browser_said(tag, box_holder[0])))
         self.footer.add_class(READY_CLASS)
         page = plain.VBox(
             [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
         )
         page.add_class("wb-page")
         page.wb_page = self  # the app runs the page's after_shown work when it is on screen
+        box_holder.append(page)
         return page
+
+    def _browser_said(self, tag: str | None, box: w.VBox) -> None:
+        """A page of its own heard the browser's language (`navigator.language`), by the
+        same rule as the app (`content.use_browser`): in another language the page is built
+        again in it; in another country its crisis line is drawn again."""
+        changed = content.use_browser(tag)
+        if "language" in changed:
+            fresh = self.built_again()
+            box.children = fresh.children
+            box.wb_page = fresh.wb_page
+        elif "country" in changed:
+            self.refresh_frame()
+
+    def built_again(self) -> w.VBox:
+        """This page built afresh for the same session (after the language changed)."""
+        import importlib
+
+        module = importlib.import_module(f"{__package__}.{by_number(self.index).module}")
+        return module.show(session=self.session)
 
 
 def page_style() -> w.HTML:
@@ -814,7 +869,7 @@ def crisis_html() -> str:
     crisis = content.resources()["crisis"]
     return (
         f'<aside id="{CRISIS_ID}" class="wb-crisis" aria-label="{esc(crisis["label"])}">'
-        f"<p><strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p></aside>"
+        f"<p><strong>{esc(crisis['heading'])}</strong> {content.crisis_line_html(crisis)}</p></aside>"
     )
 
 
@@ -828,7 +883,7 @@ def crisis_link_html() -> str:
     return (
         f'<div class="wb-help"><details><summary>{esc(crisis["link"])}</summary>'
         f'<div class="wb-help-panel" role="note" aria-label="{esc(crisis["label"])}">'
-        f"<p><strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p></div></details></div>"
+        f"<p><strong>{esc(crisis['heading'])}</strong> {content.crisis_line_html(crisis)}</p></div></details></div>"
     )
 
 

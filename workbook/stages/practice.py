@@ -21,7 +21,6 @@ from .kit import (
     Session,
     StagePicker,
     button,
-    crisis_link_html,
     default_links,
     dropdown,
     esc,
@@ -54,7 +53,11 @@ class PracticePage(Page):
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
             f"{self.link(0, t['nav_start'])}</nav>"
             f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
-        ) + crisis_link_html()
+        )  # "Need help now?" comes from the Page (its own widget, above this)
+
+    def built_again(self):
+        """The practice page afresh (after the browser's language changed it)."""
+        return show(home=self.session.home.path)
 
     def _footer(self) -> str:
         from .kit import crisis_html

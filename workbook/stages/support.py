@@ -51,7 +51,8 @@ def urgent_html() -> str:
         f'<section class="wb-urgent wb-crisis" role="alert" aria-label="{esc(crisis["label"])}" '
         'style="border-width: 2px 2px 2px 6px">'
         f"<h2>{esc(t['title'])}</h2><p{GAP}>{esc(t['text'])}</p>"
-        f'<p class="wb-crisis-line"{GAP}><strong>{esc(crisis["heading"])}</strong> {esc(crisis["line"])}</p>'
+        f'<p class="wb-crisis-line"{GAP}><strong>{esc(crisis["heading"])}</strong> '
+        f"{content.crisis_line_html(crisis)}</p>"
         f"<p{GAP}>{esc(t['after'])}</p></section>"
     )
 
@@ -129,6 +130,7 @@ class SupportPage:
             self.page.on_change(widget, lambda _v: self.update())
         self.form = SingleForm(self.page, "weighing", self.answers, what=t["saved"])
         self.update()
+        self.page.on_refresh(self.update)  # the line of the person's country, once it is known
         children = []
         for name, widget in self.answers.items():
             children.append(widget)
@@ -146,7 +148,7 @@ class SupportPage:
             self.inline_urgent.layout.display = None  # shown first: the note then scrolls into view
             self.inline_urgent.value = (
                 f'<p class="wb-urgent-inline">{esc(self.t["weighing"]["inline_urgent"])} '
-                f"<strong>{esc(crisis['heading'])}</strong> {esc(crisis['line'])}</p>"
+                f"<strong>{esc(crisis['heading'])}</strong> {content.crisis_line_html(crisis)}</p>"
             )
         else:
             self.urgent.value = ""
