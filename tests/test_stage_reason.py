@@ -248,3 +248,91 @@ def test_writing_waiting_for_a_pause_is_saved_first_when_the_person_moves_on(wb,
     pauses.pass_time()
     assert "Juggling three jobs" in _status(stage)  # not saved again over it
     assert len(wb.history(wb.single("reason").entry_id)) == 2
+
+
+# -- words kept as a draft, and sharing (issue 20, item 2) ---------------------------------------
+def _share_text(box) -> str:
+    return box.working.text.value
+
+
+def test_a_draft_on_stage_2_is_named_before_a_share_file_is_made(home, wb):
+    import base64
+    import re
+
+    from workbook import exchange
+    from workbook.stages import start
+
+    wb.put("rejection", {"kind": "friend", "description": "We drifted apart"})
+    draft_page = ReasonPage()
+    draft_page.reason_text.value = "DRAFT-WORDS I think it was my age."  # before "Was I told why?"
+    assert wb.single("reason") is None
+
+    box = start.StartPage().therapist.share
+    box.stages[1].value = box.stages[2].value = True
+    box.button.click()
+    said = _share_text(box)
+    assert "Stage 2 (Look at the reason) has writing that isn&#x27;t saved yet" in said
+    assert "wb-download" not in said  # nothing left
+
+    # the person answers the question: the words are saved with it, and go with the rest
+    draft_page.status.value = "unknown"
+    box.stages[1].value = box.stages[2].value = True
+    box.button.click()
+    found = re.search(r'href="data:[^;]+;base64,([^"]+)"', _share_text(box))
+    assert found, _share_text(box)
+    result = exchange.import_share(exchange.practice_home(home), base64.b64decode(found.group(1)))
+    with exchange.practice_home(home).open(result.slug) as copy:
+        assert copy.single("reason").data["text"] == "DRAFT-WORDS I think it was my age."
+
+
+def test_pressing_again_after_the_warning_sends_without_the_draft(home, wb):
+    from workbook.stages import start
+
+    ReasonPage().reason_text.value = "Only a draft"
+    box = start.StartPage().therapist.share
+    box.stages[2].value = True
+    box.button.click()
+    assert "isn&#x27;t saved yet" in _share_text(box)
+    box.stages[2].value = True
+    box.button.click()  # told, and pressed again: the person chose
+    assert "wb-download" in _share_text(box)
+    assert wb.meta("draft_reason") == "Only a draft"  # still kept on this computer
+
+
+def test_a_draft_on_a_stage_not_chosen_is_no_reason_to_wait(home, wb):
+    from workbook.stages import start
+
+    ReasonPage().reason_text.value = "Only a draft"
+    wb.put("rejection", {"kind": "friend", "description": "We drifted apart"})
+    box = start.StartPage().therapist.share
+    box.stages[1].value = True
+    box.button.click()
+    assert "wb-download" in _share_text(box)
+
+
+def test_a_client_on_a_practice_server_is_told_before_sending(home, wb, monkeypatch):
+    from workbook import content
+    from workbook.hub import client as hub
+    from workbook.stages import hubshare, start
+
+    sent = []
+    monkeypatch.setattr(hub, "on_hub", lambda: True)
+    monkeypatch.setattr(hub, "linked", lambda _wb: True)
+    monkeypatch.setattr(hub, "send", lambda _wb, stages: sent.append(stages) or 1)
+    assert hubshare.on_hub()
+    reason = ReasonPage()
+    reason.verdict_note.value = "VERDICT DRAFT"  # before choosing a verdict
+    wb.set_meta("language", "es")  # chosen on the start page: every page is built in it
+    try:
+        client = start.StartPage().hub
+        client.stages[2].value = True
+        client.send_button.click()
+        assert sent == []
+        assert "La etapa 2 (Mira el motivo) tiene algo escrito que aún no está guardado" in (
+            client.send_status.value
+        )
+        client.stages[2].value = True
+        client.send_button.click()
+        assert sent == [[2]]
+    finally:
+        content.set_language(None)

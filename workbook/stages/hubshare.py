@@ -23,7 +23,7 @@ from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
 from . import plain
 from .kit import Page, StagePicker, button, esc, stacked, text_area, text_line
-from .sharing import NewPassphrase, download_link, file_picker, passphrase_box, uploaded
+from .sharing import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 
 BACKUP_FILE = "practice-key-backup.rwkey"
 
@@ -75,6 +75,7 @@ class ClientHub:
             checked=False,
         )
         self.stages = self.picker.boxes
+        self.drafts = DraftCheck()  # writing kept only as a draft is named before anything leaves
         self.send_button, self.send_status = action(page, t["send_button"], self.send, primary=True)
         self.notes_button, self.notes_status = action(page, t["notes_button"], self.receive)
         self.widget = page.section(
@@ -117,6 +118,7 @@ class ClientHub:
     def send(self) -> None:
         wb = self._linked_workbook()
         stages = chosen(self.stages)
+        self.drafts.check(wb, stages)
         hub.send(wb, stages)
         for box in self.stages.values():
             box.value = False

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from .. import content, exchange, formats, share
+from .. import content, exchange, formats, registry, share
 from ..model import InvalidEntry
 from ..registry import PRACTICE_NOTEBOOK
 from ..share import NeedsPassphrase, ShareError
@@ -88,6 +88,54 @@ def download_link(data: bytes, file_name: str, label: str, *, mime: str = "appli
     return f'<a class="wb-download" download="{esc(file_name)}" href="{href}">{esc(label)}</a>'
 
 
+def _drafts(wb, stage: int) -> list[str]:
+    """The writing of `stage` kept only as a draft, which no file carries: words typed before
+    choosing the answer they go with (`draft_<kind>`, see `reason.ChoiceWithNote`), and the
+    words of a check-in not saved yet (`checkin_draft_<stage>`, see `checkin.CheckIn`)."""
+    found = [wb.meta(f"draft_{kind}") for kind in registry.by_number(stage).kinds]
+    checkin = wb.meta(f"checkin_draft_{stage}")
+    found.append(checkin.get("own_words") if isinstance(checkin, dict) else None)
+    return [d for d in found if isinstance(d, str) and d.strip()]
+
+
+def unsaved_writing(wb, stages) -> list[int]:
+    """Those of `stages` where the person has writing kept only as a draft (see `_drafts`)."""
+    return [stage for stage in stages if _drafts(wb, stage)]
+
+
+class DraftCheck:
+    """Before anything leaves, a plain warning naming the stages whose writing would stay behind.
+
+    The first press that would send such stages sends nothing and says so (a draft is kept
+    only on this computer until its answer is chosen); pressing again, with the same stages
+    and the same drafts, sends without them: the person has been told and chose."""
+
+    def __init__(self):
+        self._warned: tuple | None = None
+
+    def check(self, wb, stages) -> None:
+        """Return quietly when the stages can go; InvalidEntry (the warning) when they can't yet."""
+        chosen = sorted(set(stages))
+        behind = {stage: _drafts(wb, stage) for stage in chosen}
+        behind = {stage: drafts for stage, drafts in behind.items() if drafts}
+        if not behind:
+            self._warned = None
+            return
+        seen = (str(wb.path), tuple(chosen), repr(sorted(behind.items())))
+        if seen == self._warned:
+            self._warned = None  # told, and pressed again: the rest goes without the drafts
+            return
+        self._warned = seen
+        t = words()["sharing"]
+        stages_behind = list(behind)
+        if len(stages_behind) == 1:
+            [stage] = stages_behind
+            first = t["unsaved_one"].format(stage=stage, title=words()["stages"][str(stage)])
+        else:
+            first = t["unsaved_many"].format(stages=formats.word_list(str(s) for s in stages_behind))
+        raise InvalidEntry(f"{first} {t['unsaved_help']}")
+
+
 class Working:
     """A progress bar and a line of text for work that can take a while."""
 
@@ -123,6 +171,7 @@ class ShareBox:
         self.passphrase = NewPassphrase()
         self.button = button(t["share_button"], primary=True)
         self.working = Working()
+        self.drafts = DraftCheck()
         page.on_click(self.button, self.make, near=self.working.text)
         self.widget = plain.VBox(
             [
@@ -142,6 +191,7 @@ class ShareBox:
         chosen = [s for s, box in self.stages.items() if box.value]
         exchange.check_stages(chosen)
         passphrase = self.passphrase.value()
+        self.drafts.check(wb, chosen)  # nothing leaves while writing would silently stay behind
         self.working.step(0.2, self.t["working"])
         try:
             data = exchange.share_file(wb, chosen, passphrase=passphrase)
