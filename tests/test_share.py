@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -140,3 +142,88 @@ def test_nothing_is_ever_opened_as_a_database(home, client, tmp_path):
     with pytest.raises(ShareError, match="doesn't begin"):
         exchange.import_share(exchange.practice_home(home), sqlite_bytes)
     assert not exchange.practice_home(home).path.exists()
+
+
+# -- a sealed file's header: every byte of it is sealed in -------------------------------------
+def _parts(data: bytes) -> tuple[bytes, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("header.json"), zf.read("payload.bin")
+
+
+def _rezip(header: bytes, payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("header.json", header)
+        zf.writestr("payload.bin", payload)
+    return buffer.getvalue()
+
+
+def _changed_headers(header: bytes):
+    """(what, header bytes) for each field of a sealed file's header changed, added or re-spelled."""
+    spec = json.loads(header)
+    other = {
+        "format": "rejection-workbook-exchange-x",
+        "version": 2,
+        "cipher": "AES-128-GCM",
+        "kdf": "argon2id",
+        "n": 2**14,
+        "r": 7,
+        "p": 2,
+        "salt": base64.b64encode(bytes(16)).decode(),
+        "nonce": base64.b64encode(bytes(12)).decode(),
+        "check": base64.b64encode(bytes(16)).decode(),
+    }
+    for field, value in other.items():
+        changed = json.loads(header)
+        (changed if field in ("format", "version") else changed["encrypted"])[field] = value
+        yield field, json.dumps(changed, indent=1).encode()
+    # a kind, names or a version said outside the sealed part count for nothing: they're refused
+    for field, value in (("type", "return"), ("name", "Someone else"), ("exchange_id", "0" * 32)):
+        yield f"added {field}", json.dumps({**spec, field: value}, indent=1).encode()
+    # the same fields, only spelled differently (order, spacing): the exact bytes are sealed in
+    yield "reordered", json.dumps(dict(reversed(list(spec.items()))), indent=1).encode()
+    yield "spacing", json.dumps(spec).encode()
+
+
+def test_swapping_any_field_of_a_sealed_files_header_is_refused(client):
+    data = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    header, payload = _parts(data)
+    assert share.read(_rezip(header, payload), passphrase=PASSPHRASE).revisions == client.history()
+    seen = 0
+    for what, changed in _changed_headers(header):
+        assert changed != header, what
+        with pytest.raises(ShareError) as caught:
+            share.read(_rezip(changed, payload), passphrase=PASSPHRASE)
+        assert "Traceback" not in str(caught.value), what
+        seen += 1
+    assert seen == 15
+
+
+def test_what_a_sealed_file_is_and_who_it_names_travel_inside_the_seal(home, client):
+    """The file's type, its exchange id, the name and stages, its format version: all in the
+    sealed payload (whose AES-GCM tag covers them), none in the open header."""
+    data = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    header, _payload = _parts(data)
+    for words in (b"share", b"Client", b"exchange_id", exchange.exchange_id(client).encode(), b"stages"):
+        assert words not in header
+    # notes sealed with the same passphrase can't be passed off as a share, nor a share as notes
+    practice = exchange.practice_home(home)
+    result = exchange.import_share(practice, data, passphrase=PASSPHRASE)
+    with practice.open(result.slug) as copy:
+        exchange.annotate(copy, 4, "A note")
+        notes = exchange.return_notes(copy, passphrase=PASSPHRASE)
+    with pytest.raises(ShareError, match="not a share file"):
+        exchange.import_share(practice, notes, passphrase=PASSPHRASE)
+    with pytest.raises(ShareError, match="not a notes file"):
+        exchange.open_return(client, data, passphrase=PASSPHRASE)
+
+
+def test_a_header_and_a_payload_from_two_files_sealed_with_one_passphrase_dont_mix(home, client):
+    ann = exchange.share_file(client, [4], passphrase=PASSPHRASE)
+    with home.create("Ben") as ben_wb:
+        ben_wb.put("quality", {"text": "Ben's words"})
+        ben = exchange.share_file(ben_wb, [4], passphrase=PASSPHRASE)
+    (ann_header, ann_payload), (ben_header, ben_payload) = _parts(ann), _parts(ben)
+    for header, payload in ((ann_header, ben_payload), (ben_header, ann_payload)):
+        with pytest.raises(ShareError, match="changed after it was saved"):
+            share.read(_rezip(header, payload), passphrase=PASSPHRASE)

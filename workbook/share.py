@@ -22,7 +22,10 @@ and ``payload.bin``: a whole plain file (the ZIP above) sealed with AES-256-GCM 
 key derived by scrypt from the passphrase (in Unicode NFC; readers also try it as typed,
 which earlier versions used), with the exact bytes of ``header.json`` as
 associated data (so neither part can be changed unnoticed). ``check`` is a hash of a
-second scrypt-derived key; it tells a wrong passphrase apart from a changed file.
+second scrypt-derived key; it tells a wrong passphrase apart from a changed file. What the
+file is (type, exchange id, name, stages, format version, records) travels only inside the
+sealed payload, so it can't be read or swapped without the passphrase; whoever knows the
+passphrase is whoever could have sealed it.
 """
 
 from __future__ import annotations
