@@ -300,3 +300,78 @@ def test_a_therapist_lists_and_withdraws_codes_nobody_used_and_the_withdrawn_cod
     with pytest.raises(HubError, match="taken this code back"):
         client.join(homes["ben"], code)
     assert homes["ben"].list() == []
+
+
+# -- issue 19, part 4: redeeming, as a client would notice it ----------------------------------
+def test_a_swapped_key_is_caught_before_the_code_is_used_and_the_code_still_works(hub, homes):
+    hub.as_("tess")
+    client.ensure_keys(home=homes["tess"])
+    practice = exchange.practice_home(homes["tess"])
+    code = client.invite(practice, name="Ann", stages=[1])
+    db = hub.service.store.conn
+    real = db.execute("SELECT therapist_key FROM invitations").fetchone()[0]
+    db.execute("UPDATE invitations SET therapist_key = ?", (crypto.public_bytes(crypto.new_private_key()),))
+    hub.as_("ann")
+    with pytest.raises(HubError, match="not the one in your code") as err:
+        client.join(homes["ann"], code)
+    assert homes["ann"].list() == []
+    # the code wasn't used: the therapist still sees it waiting, and once the right key is
+    # handed out again, ann (or anyone with the code) joins with it
+    hub.as_("tess")
+    assert [i["name"] for i in client.open_invitations(practice)] == ["Ann"]
+    db.execute("UPDATE invitations SET therapist_key = ?", (real,))
+    hub.as_("ann")
+    wb = client.join(homes["ann"], code)
+    assert client.linked(wb) and wb.meta("hub")["therapist"] == "tess"
+    assert err.value.key == "client.key_mismatch"  # for the page, in the person's language
+
+
+def test_a_key_anyone_could_open_is_refused_even_if_the_code_names_it(hub, homes):
+    """A service (or someone who took it over) that makes an invitation of its own for the
+    all-zero key, whose "secret" with any key is known, gets no client to seal to it."""
+    secret = crypto.new_secret()
+    link = crypto.invitation_id(secret)
+    start = exchange.prepare(exchange.practice_home(homes["tess"]), "Ann", welcome_note="", stages_on=[1])[1]
+    hub.service.store.conn.execute(
+        "INSERT INTO invitations (id, therapist, therapist_key, start, verifier, created_at, expires_at)"
+        " VALUES (?, 'tess', ?, ?, ?, '2026-01-01', '2999-01-01')",
+        (link, bytes(32), crypto.seal_with_secret(secret, start), crypto.redeem_verifier(secret)),
+    )
+    hub.as_("ann")
+    with pytest.raises(HubError, match="not the one in your code"):
+        client.join(homes["ann"], crypto.make_code(secret, crypto.fingerprint_bytes(bytes(32))))
+    assert homes["ann"].list() == []
+    for weak in (bytes(32), (1).to_bytes(32, "little"), (2**255 - 20).to_bytes(32, "little")):
+        with pytest.raises(crypto.CryptoError) as err:
+            crypto.check_peer_key(weak)
+        assert err.value.reason == "weak_key" and "can't keep anything private" in str(err.value)
+    ok = crypto.public_bytes(crypto.new_private_key())
+    assert crypto.check_peer_key(ok) == ok
+
+
+def test_a_refusal_carries_its_key_and_is_said_in_the_persons_language(hub, homes):
+    import io
+    import urllib.error
+
+    from workbook import content
+
+    _practice, _wb, code = linked_pair(hub, homes)
+    hub.as_("ben")
+    with pytest.raises(HubError, match="already been used") as err:
+        client.join(homes["ben"], code)
+    assert (err.value.key, err.value.values, err.value.status) == ("service.used", {}, 409)
+    # the page's language, not the service's: the key is what the app translates
+    said = {"error": "This is too large to send (20 MiB; up to 16 MiB fit).", "key": "too_large"}
+    said["values"] = {"size": "20", "limit": "16"}
+    refusal = urllib.error.HTTPError("u", 413, "Too large", {}, io.BytesIO(json.dumps(said).encode()))
+    content.set_language("es")
+    try:
+        found = client._refused(refusal)
+    finally:
+        content.set_language(None)
+    assert str(found) == "Esto es demasiado grande para enviarlo (20 MiB; caben hasta 16 MiB)."
+    assert (found.key, found.values, found.status) == ("service.too_large", said["values"], 413)
+    # one this app doesn't know (a newer service) is shown as the service said it
+    said = {"error": "Something new.", "key": "from_the_future", "values": {}}
+    refusal = urllib.error.HTTPError("u", 400, "Bad", {}, io.BytesIO(json.dumps(said).encode()))
+    assert str(client._refused(refusal)) == "Something new."

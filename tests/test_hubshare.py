@@ -271,3 +271,54 @@ def test_a_code_not_used_yet_can_be_withdrawn_and_a_used_one_can_not(homes, fake
     said = desk.hub.withdraw_status.value
     assert "already been used, so it can&#x27;t be withdrawn" in said and "wb-problem" in said
     assert "No codes are waiting" in _texts(desk.hub.open_list)
+
+
+# -- issue 19, part 4: joining through the page, with the real client and service --------------
+@pytest.fixture
+def real_hub(tmp_path, monkeypatch):
+    """The real exchange on loopback; `real_hub.as_(name)` makes the next presses that person's."""
+    from workbook.hub.service import Exchange, Running, TokenIdentity, User
+
+    people = {"t-tess": User("tess", True), "t-ann": User("ann", False)}
+    running = Running(Exchange(tmp_path / "service.sqlite", identify=TokenIdentity(people)))
+    monkeypatch.setenv(hub.URL_ENV, running.url)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone/")
+
+    def as_(name):
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", f"t-{name}")
+        monkeypatch.setenv("JUPYTERHUB_USER", name)
+
+    running.as_ = as_
+    yield running
+    running.stop()
+
+
+def test_a_swapped_therapist_key_is_caught_on_the_page_and_the_code_still_works(homes, real_hub):
+    import re
+
+    therapist, client = homes
+    real_hub.as_("tess")
+    desk = practice.Practice(home=therapist.path)
+    desk.hub.key_button.click()
+    desk.hub.invite_name.value = "Ann"
+    desk.hub.invite_button.click()
+    code = re.search(r"<code>([0-9A-Z-]+)</code>", desk.hub.invite_out.value).group(1)
+    db = real_hub.service.store.conn
+    real = db.execute("SELECT therapist_key FROM invitations").fetchone()[0]
+    db.execute("UPDATE invitations SET therapist_key = ?", (bytes(range(1, 33)),))
+
+    real_hub.as_("ann")
+    page = start.StartPage(home=client.path)
+    page.hub.code.value = code
+    page.hub.join_button.click()
+    assert "not the one in your code" in page.hub.join_status.value
+    assert page.hub.code.value == code and client.list() == []  # kept to try again; nothing made
+
+    real_hub.as_("tess")
+    assert [i["name"] for i in desk.hub.show_open()] == ["Ann"]  # still waiting to be used
+
+    db.execute("UPDATE invitations SET therapist_key = ?", (real,))
+    real_hub.as_("ann")
+    page.hub.join_button.click()
+    assert "linked with your therapist" in page.hub.join_status.value
+    assert len(client.list()) == 1

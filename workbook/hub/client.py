@@ -19,10 +19,12 @@ home that holds the practice folder.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import os
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -30,7 +32,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 
-from .. import exchange, share
+from .. import exchange, hubfacts, share
 from ..content import text
 from ..exchange import ImportResult
 from ..model import InvalidEntry
@@ -48,16 +50,33 @@ class HubError(InvalidEntry):
     (An InvalidEntry, so pages show it as a calm message like any other.)
 
     `status` is the service's HTTP status when it answered; `results` what was done before
-    some part failed (for `collect` and `receive`)."""
+    some part failed (for `collect` and `receive`); `key` names the sentence in
+    data/text/hub.toml ("service.used", "client.key_mismatch"; None when unknown) and `values`
+    fills its {placeholders}, so a page can say it in the person's language."""
 
-    def __init__(self, message: str, *, status: int | None = None, results=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        results=None,
+        key: str | None = None,
+        values: dict | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.results = results
+        self.key = key
+        self.values = dict(values or {})
 
 
 def _say(key: str, **values) -> str:
     return text("hub")["client"][key].format(**values)
+
+
+def _error(key: str, **values) -> HubError:
+    """HubError with the app's own sentence `key` (data/text/hub.toml [client])."""
+    return HubError(_say(key, **values), key=f"client.{key}", values=values)
 
 
 # -- talking to the service -------------------------------------------------------------------
@@ -71,6 +90,19 @@ def service_url() -> str | None:
             return None
         url = urllib.parse.urljoin(public.rstrip("/") + "/", SERVICE_PATH)
     return url.rstrip("/") + "/"
+
+
+def exchange_tls(url: str) -> ssl.SSLContext | None:
+    """How the app checks whom it talks to before it sends a token: over https, the exchange's
+    certificate must come from the CA the hub names in $REJECTION_EXCHANGE_CA (the PEM text
+    of its internal CA for services, set by the hub for each person's server) and be made
+    for the address asked. A program holding the port while the exchange is down has no
+    such certificate: the connection fails before anything is sent. Without that variable,
+    the system's own CAs check it. Plain http (tests, a hub without internal TLS): None."""
+    if not url.startswith("https:"):
+        return None
+    authority = os.environ.get(hubfacts.EXCHANGE_CA_ENV, "").strip()
+    return ssl.create_default_context(cadata=authority) if authority else ssl.create_default_context()
 
 
 def _request(method: str, path: str, *, query: dict | None = None, json_body=None, data: bytes | None = None):
@@ -88,29 +120,38 @@ def _request(method: str, path: str, *, query: dict | None = None, json_body=Non
         headers["Content-Type"] = "application/octet-stream"
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=TIMEOUT, context=exchange_tls(url)) as response:
             body = response.read()
             if response.headers.get_content_type() == "application/octet-stream":
                 return body
             return json.loads(body or b"{}")
     except urllib.error.HTTPError as exc:
-        raise HubError(_refusal(exc), status=exc.code) from None
+        raise _refused(exc) from None
     except (OSError, ValueError):
         raise HubError(_say("unreachable")) from None
 
 
-def _refusal(exc: urllib.error.HTTPError) -> str:
+def _refused(exc: urllib.error.HTTPError) -> HubError:
+    """The service's refusal as a HubError: its sentence in the person's language when the
+    app knows its key (data/text/hub.toml [service]), else as the service said it."""
     try:
-        message = json.loads(exc.read(64 * 1024)).get("error")
+        found = json.loads(exc.read(64 * 1024))
+        message, key, values = found.get("error"), found.get("key"), found.get("values") or {}
     except (OSError, ValueError, AttributeError):
-        message = None
-    return message if isinstance(message, str) and message else _say("unreachable")
+        message, key, values = None, None, {}
+    if not isinstance(message, str) or not message:
+        return HubError(_say("unreachable"), status=exc.code, key="client.unreachable")
+    if not isinstance(key, str) or not isinstance(values, dict):
+        return HubError(message, status=exc.code)
+    with contextlib.suppress(KeyError, IndexError, ValueError):  # else as the service said it
+        message = text("hub")["service"][key].format(**values)
+    return HubError(message, status=exc.code, key=f"service.{key}", values=values)
 
 
 @functools.lru_cache(maxsize=4)
 def _reachable(url: str, _minute: int) -> bool:
     try:
-        with urllib.request.urlopen(url + "api/health", timeout=3) as response:
+        with urllib.request.urlopen(url + "api/health", timeout=3, context=exchange_tls(url)) as response:
             return json.loads(response.read()).get("ok") is True
     except (OSError, ValueError, AttributeError):
         return False
@@ -205,8 +246,10 @@ def key_restore(data: bytes, passphrase: str, *, home: Home | str | os.PathLike 
 def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
     """Redeem the invitation code the therapist handed over in person; returns the new workbook.
 
-    The code carries the therapist key's fingerprint: a different key from the service is
-    refused with HubError (a plain warning) and nothing is written."""
+    The code carries the therapist key's fingerprint and a secret. The service is first asked
+    for the therapist's key (proving the secret, without using the code); a key that isn't the
+    one in the code is refused with HubError (a plain warning), nothing is written and the code
+    still works. Only then is the code redeemed, again proving the secret."""
     try:
         secret, fingerprint = crypto.read_code(code)
     except crypto.CryptoError as exc:
@@ -214,17 +257,18 @@ def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
     ensure_keys(home=home)
     public = crypto.read_public(home.path)
     link = crypto.invitation_id(secret)
+    mac = crypto.redeem_mac(crypto.redeem_verifier(secret), link, public)
+    found = _request(
+        "POST", f"api/invitations/{link}/key", json_body={"public_key": crypto.b64(public), "mac": mac}
+    )
+    therapist_key = _therapist_key(found, fingerprint)  # before the code is used
     answer = _request(
         "POST",
         f"api/invitations/{link}/redeem",
-        json_body={"public_key": crypto.b64(public), "proof": crypto.key_proof(secret, public)},
+        json_body={"public_key": crypto.b64(public), "mac": mac, "proof": crypto.key_proof(secret, public)},
     )
-    try:
-        therapist_key = crypto.check_public(crypto.unb64(answer.get("therapist_key"), reason="bad_key"))
-    except crypto.CryptoError:
-        raise HubError(_say("key_mismatch")) from None
-    if crypto.fingerprint_bytes(therapist_key) != fingerprint:
-        raise HubError(_say("key_mismatch"))
+    if _therapist_key(answer, fingerprint) != therapist_key:
+        raise _error("key_mismatch")
     try:
         start = crypto.open_with_secret(secret, crypto.unb64(answer.get("start")))
         wb = exchange.start_from(home, start, name=name)
@@ -240,6 +284,18 @@ def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
         },
     )
     return wb
+
+
+def _therapist_key(answer: object, fingerprint: bytes) -> bytes:
+    """The therapist's key the service gave, if it is the one the code names (and can be
+    sealed to); HubError('key_mismatch') if not."""
+    try:
+        key = crypto.check_peer_key(crypto.unb64(answer.get("therapist_key"), reason="bad_key"))
+    except (crypto.CryptoError, AttributeError):
+        raise _error("key_mismatch") from None
+    if crypto.fingerprint_bytes(key) != fingerprint:
+        raise _error("key_mismatch")
+    return key
 
 
 def _link(wb: Workbook) -> dict:
@@ -359,7 +415,12 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
     def register(start: bytes) -> None:
         _request("PUT", "api/key", json_body={"public_key": crypto.b64(public)})
         sealed = crypto.seal_with_secret(secret, start)
-        body = {"id": link, "public_key": crypto.b64(public), "start": crypto.b64(sealed)}
+        body = {
+            "id": link,
+            "public_key": crypto.b64(public),
+            "start": crypto.b64(sealed),
+            "verifier": crypto.b64(crypto.redeem_verifier(secret)),
+        }
         _request("POST", "api/invitations", json_body=body)
 
     try:
@@ -477,11 +538,11 @@ def _proved_key(hub: dict, found: dict) -> tuple[str, bytes]:
     if not isinstance(found, dict) or not found.get("client") or not found.get("client_key"):
         raise HubError(_say("not_joined"))
     try:
-        client_key = crypto.check_public(crypto.unb64(found["client_key"], reason="bad_key"))
+        client_key = crypto.check_peer_key(crypto.unb64(found["client_key"], reason="bad_key"))
     except crypto.CryptoError:
-        raise HubError(_say("client_key_mismatch")) from None
+        raise _error("client_key_mismatch") from None
     if not crypto.check_proof(bytes.fromhex(hub["secret"]), client_key, found.get("proof")):
-        raise HubError(_say("client_key_mismatch"))
+        raise _error("client_key_mismatch")
     return str(found["client"]), client_key
 
 
