@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -257,3 +258,119 @@ def _stop_time(tmp_path: Path, *options: str) -> float:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(int(pid), signal.SIGKILL)
             process.wait()
+
+
+# -- setup.sh: an environment every user can run, the hub's config root's alone ---------------
+SETUP = ROOT / "deploy" / "jupyterhub" / "setup.sh"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="runs a Python as the user nobody (runuser)")
+with_system_python = pytest.mark.skipif(
+    not SYSTEM_PYTHON.exists() or subprocess.run([SYSTEM_PYTHON, "-c", "import venv, ensurepip"]).returncode,
+    reason="no system python3 with venv",
+)
+
+
+def _setup(call: str, **env: str) -> subprocess.CompletedProcess:
+    """`call` run in bash with setup.sh's functions defined (sourced: nothing installed)."""
+    return subprocess.run(
+        ["bash", "-c", f'source "$1" && {call}', "bash", str(SETUP)],
+        env=dict(os.environ, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _folder(mode: int) -> Path:
+    """A folder under /tmp that the user nobody can reach (or not), removed by the caller."""
+    folder = Path(tempfile.mkdtemp(prefix="rw-setup-"))
+    folder.chmod(mode)
+    return folder
+
+
+def test_setup_sh_parses_and_installs_the_hub_beside_its_environment():
+    assert subprocess.run(["bash", "-n", str(SETUP)], capture_output=True).returncode == 0
+    text = SETUP.read_text(encoding="utf-8")
+    assert 'install -o root -g root -m 0644 "$shipped" "$PREFIX/etc/jupyterhub_config.py"' in text
+    assert '-m workbook.hubsetup start --config "$PREFIX/etc/jupyterhub_config.py"' in text
+    assert "cd / " in text  # the hub starts from no checkout
+    # the hub finds that config by itself, and runs isolated from the folder it starts in
+    assert Path(sys.prefix) / "etc" / "jupyterhub_config.py" == hubsetup.INSTALLED_CONFIG
+    assert hubsetup.hub_command(Path("/x/c.py"))[1:2] == ["-I"]
+
+
+@as_root
+@with_system_python
+def test_setup_sh_tells_a_python_every_user_can_run_from_one_under_a_private_folder():
+    private, shared = _folder(0o700), _folder(0o755)
+    try:
+        # the pyenv-under-/root case: a Python inside a 0700 folder, reached through a link
+        shutil.copy2(os.path.realpath(SYSTEM_PYTHON), private / "python3")
+        (shared / "python3").symlink_to(private / "python3")
+        (shared / "system-python3").symlink_to(SYSTEM_PYTHON)
+        (private / "system-python3").symlink_to(SYSTEM_PYTHON)
+        for python, runs in [
+            (shared / "python3", False),  # the real file sits in the private folder
+            (private / "system-python3", False),  # the link sits in it
+            (shared / "system-python3", True),
+        ]:
+            for function in ("open_to_everyone", "every_user_can_run"):
+                done = _setup(f'{function} "{python}"')
+                assert (done.returncode == 0) is runs, (function, python, done.stderr)
+        private.chmod(0o755)  # the folder, not the Python, decided
+        assert _setup(f'every_user_can_run "{shared / "python3"}"').returncode == 0
+        assert _setup("system_python").stdout.strip()  # this machine has one
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+@as_root
+@with_system_python
+def test_setup_sh_remakes_an_environment_other_users_cannot_run():
+    private, opt = _folder(0o700), _folder(0o755)
+    prefix = opt / "rejection-workbook"
+    try:
+        shutil.copy2(os.path.realpath(SYSTEM_PYTHON), private / "python3")
+        # as the issue found it: the environment a venv of a Python only root can reach ...
+        subprocess.run([private / "python3", "-m", "venv", "--without-pip", prefix], check=True)
+        assert _setup(f'every_user_can_run "{prefix}/bin/python"').returncode == 1
+        done = _setup(f'make_environment "{SYSTEM_PYTHON}"', REJECTION_WORKBOOK_PREFIX=str(prefix))
+        assert done.returncode == 0, done.stderr
+        assert "making it again" in done.stdout
+        assert _setup(f'every_user_can_run "{prefix}/bin/python" "import pip"').returncode == 0
+        # ... or a link to such a folder: the link goes, not what it points to
+        shutil.rmtree(prefix)
+        prefix.symlink_to(private)
+        done = _setup(f'make_environment "{SYSTEM_PYTHON}"', REJECTION_WORKBOOK_PREFIX=str(prefix))
+        assert done.returncode == 0, done.stderr
+        assert not prefix.is_symlink() and (private / "python3").exists()
+        assert _setup(f'every_user_can_run "{prefix}/bin/python"').returncode == 0
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(opt, ignore_errors=True)
+
+
+def test_setup_sh_stops_with_one_plain_sentence_when_not_root():
+    if os.geteuid() == 0:
+        done = subprocess.run(
+            ["runuser", "-u", "nobody", "--", "bash", str(SETUP)], capture_output=True, text=True, cwd="/"
+        )
+    else:
+        done = subprocess.run(["bash", str(SETUP)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "rejection-workbook setup: Run this as root: the hub starts each person's server as that person."
+    )
+
+
+def test_the_hub_refuses_a_config_someone_other_than_root_could_change(tmp_path):
+    config = tmp_path / "jupyterhub_config.py"
+    config.write_text("c = get_config()\n")
+    config.chmod(0o664)
+    with pytest.raises(hubsetup.SetupError, match="someone other than root"):
+        hubsetup._check_config(config)
+    config.chmod(0o644)
+    if os.geteuid() == 0:
+        tmp_path.chmod(0o700)
+        hubsetup._check_config(config)  # root's, and only root's
