@@ -1,6 +1,7 @@
 """Memory and time for the largest exchange file the limits accept, and for files they refuse.
 
     python benchmarks/exchange_limits.py [--cases NAME ...]
+    python benchmarks/exchange_limits.py --flood [--connections 60]
 
 Each file is built by one Python process and written to disk; a fresh process then reads
 it the way the command line does (`exchange_cli._read`: size first) and imports it with
@@ -8,6 +9,12 @@ it the way the command line does (`exchange_cli._read`: size first) and imports 
 that of reading and importing alone. Prints one line per
 case: accepted or refused, seconds, peak resident memory (MB) and both as a share of the
 budget (300 MB, 30 s, issue 10). Nothing is asserted: figures go in benchmarks/README.md.
+
+``--flood`` (issue 19) measures the exchange service instead: it runs in a process of its own,
+and many connections each announce a 16 MiB envelope and send half of it, then stop, first
+with no token, then with a person's token; it prints the service's resident memory (VmRSS)
+idle, at its highest during the flood (sampled every 20 ms), and after the connections close,
+with what the connections were answered.
 """
 
 from __future__ import annotations
@@ -174,9 +181,58 @@ def run_one(path: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "before_mb": before, "outcome": outcome}))
 
 
+def _sample(service, peak: list, done) -> None:
+    """Keep the highest resident memory of `service` in peak[0] until `done` is set."""
+    while not done.is_set():
+        peak[0] = max(peak[0], service.rss_mb())
+        time.sleep(0.02)
+
+
+def flood(connections: int) -> None:
+    """The exchange's memory under `connections` half-sent 16 MiB bodies, without and with a token."""
+    import collections
+    import threading
+
+    from tests.test_hub_service import PREFIX, ServiceProcess, answer_of, half_sent
+
+    path = f"{PREFIX}api/envelopes?id={'a' * 32}&link={'b' * 32}&kind=share&to=tess"
+    print(f"{connections} connections, each announcing 16 MiB and sending 8 MiB of it, then stopping")
+    print(f"{'who':22} {'idle MB':>8} {'peak MB':>8} {'after MB':>9} {'s':>6}  answers")
+    for who, headers in [("no token", ""), ("a person's token", "Authorization: token t-ann\r\n")]:
+        with tempfile.TemporaryDirectory() as folder:
+            service = ServiceProcess(Path(folder) / "exchange.sqlite")
+            try:
+                time.sleep(0.5)
+                idle = service.rss_mb()
+                peak, done = [idle], threading.Event()
+                sampler = threading.Thread(target=_sample, args=(service, peak, done))
+                sampler.start()
+                started = time.perf_counter()
+                socks = [half_sent(service.port, path, headers=headers) for _ in range(connections)]
+                seconds = time.perf_counter() - started
+                answers = collections.Counter()
+                for sock in socks:
+                    try:
+                        answers[answer_of(sock, timeout=0.2)[0]] += 1
+                    except (AssertionError, ValueError):
+                        answers["none yet"] += 1
+                done.set()
+                sampler.join()
+                for sock in socks:
+                    sock.close()
+                time.sleep(1)
+                after = service.rss_mb()
+            finally:
+                service.stop()
+        said = ", ".join(f"{n}× {status}" for status, n in sorted(answers.items(), key=str))
+        print(f"{who:22} {idle:8.0f} {peak[0]:8.0f} {after:9.0f} {seconds:6.2f}  {said}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", nargs="*", default=list(CASES))
+    parser.add_argument("--flood", action="store_true", help="the exchange service under a flood (issue 19)")
+    parser.add_argument("--connections", type=int, default=60)
     parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -184,6 +240,9 @@ def main() -> None:
         return build(*args.build)
     if args.one:
         return run_one(args.one)
+    if args.flood:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        return flood(args.connections)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     print(f"{'case':48} {'file MB':>8} {'s':>6} {'peak MB':>8} {'of 300 MB':>9} {'of 30 s':>8}  outcome")
     with tempfile.TemporaryDirectory() as folder:

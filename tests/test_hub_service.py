@@ -632,6 +632,7 @@ class ServiceProcess:
             [sys.executable, "-c", SERVE, str(db), PREFIX],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # its access log
             text=True,
         )
         self.url = self.process.stdout.readline().strip()
