@@ -374,3 +374,87 @@ def test_the_hub_refuses_a_config_someone_other_than_root_could_change(tmp_path)
     if os.geteuid() == 0:
         tmp_path.chmod(0o700)
         hubsetup._check_config(config)  # root's, and only root's
+
+
+# -- Kubernetes: a person's pod reaches the hub, the proxy and the exchange only; internal TLS --
+Z2JH = ROOT.parent / "shared" / "z2jh"
+
+
+def _merged(defaults, ours):
+    """`ours` over the chart's defaults, as Helm merges values (maps deep, the rest replaced)."""
+    if isinstance(defaults, dict) and isinstance(ours, dict):
+        return {
+            k: _merged(defaults.get(k), ours[k]) if k in ours else defaults[k] for k in {*defaults, *ours}
+        }
+    return ours
+
+
+def _without_descriptions(schema):
+    if isinstance(schema, dict):
+        return {k: _without_descriptions(v) for k, v in schema.items() if k != "description"}
+    if isinstance(schema, list):
+        return [_without_descriptions(v) for v in schema]
+    return schema
+
+
+@pytest.mark.skipif(
+    not (Z2JH / "values.schema.yaml").exists(), reason="Zero to JupyterHub's schema is not here"
+)
+def test_kubernetes_values_validate_against_zero_to_jupyterhubs_schema(values):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = _without_descriptions(yaml.safe_load((Z2JH / "values.schema.yaml").read_text(encoding="utf-8")))
+    defaults = yaml.safe_load((Z2JH / "values.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(_merged(defaults, values))
+    # and a mistake is caught, so the check above checks something
+    wrong = _merged(values, {"singleuser": {"networkPolicy": {"egressAllowRules": {"everything": True}}}})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate(_merged(defaults, wrong))
+
+
+def test_a_persons_pod_reaches_only_the_hub_the_proxy_and_the_exchange(values, exchange):
+    policy = values["singleuser"]["networkPolicy"]
+    assert policy["enabled"] is True
+    # of the chart's ready-made rules only cluster DNS: no internet, no private IPs (other
+    # people's pods, the cluster's services), no cloud metadata server
+    rules = policy["egressAllowRules"]
+    assert {name for name, allowed in rules.items() if allowed} == {"dnsPortsKubeSystemNamespace"}
+    assert set(rules) == {
+        "cloudMetadataServer",
+        "dnsPortsCloudMetadataServer",
+        "dnsPortsKubeSystemNamespace",
+        "dnsPortsPrivateIPs",
+        "nonPrivateIPs",
+        "privateIPs",
+    }  # each one said, none left to the chart's defaults (nonPrivateIPs is true there)
+    # besides the hub and the proxy (the chart's own rules), the exchange's pods on its port
+    exchange_pods = exchange["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    port = exchange["Service"]["spec"]["ports"][0]["targetPort"]
+    [rule] = policy["egress"]
+    [target] = rule["to"]
+    assert target["podSelector"]["matchLabels"].items() <= exchange_pods.items()
+    assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+    assert values["singleuser"]["extraEnv"]["REJECTION_WORKBOOK_EXCHANGE_URL"].startswith(
+        f"http://{exchange['Service']['metadata']['name']}:{port}/"
+    )
+    # and the exchange takes connections from the proxy, the hub and people's pods, on that port
+    fence = exchange["NetworkPolicy"]["spec"]
+    assert fence["podSelector"]["matchLabels"].items() <= exchange_pods.items()
+    assert set(fence["policyTypes"]) == {"Ingress", "Egress"}
+    [entry] = fence["ingress"]
+    assert {p["podSelector"]["matchLabels"]["component"] for p in entry["from"]} == {
+        "proxy",
+        "hub",
+        "singleuser-server",
+    }
+    assert entry["ports"] == [{"protocol": "TCP", "port": port}]
+
+
+def test_kubernetes_turns_on_internal_tls_where_kubespawner_supports_it(values, hub_config):
+    hub = values["hub"]["config"]
+    assert hub["JupyterHub"]["internal_ssl"] is True
+    assert hub["JupyterHub"]["internal_certs_location"].startswith("/srv/jupyterhub/")  # the hub's volume
+    assert hub["ConfigurableHTTPProxy"]["api_url"].startswith("https://")
+    # Zero to JupyterHub's spawner (KubeSpawner, left as the chart sets it) supports it; the
+    # one-server config has it on too
+    assert "spawner_class" not in hub["JupyterHub"]
+    assert hub_config.JupyterHub.internal_ssl is True
