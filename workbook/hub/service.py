@@ -29,20 +29,33 @@ kernel uses as $JUPYTERHUB_API_TOKEN; default scopes ``users:activity!user`` and
     ]
 
 The service's own role needs ``read:users:groups`` (and ``read:users:name``) to learn who is
-in the ``therapists`` group: a person's server token doesn't show their groups.
+in the ``therapists`` group: a person's server token doesn't show their groups. That is asked
+of the hub for every person (whatever their token said at log-in), and kept at most 60 s.
 
-API (JSON unless said; every refusal is ``{"error": "<one plain sentence>"}``)::
+The login is checked from the headers before any body is read; bodies are then read up to a
+limit per route (413 past it), at most 4 at once per person. A change (POST, PUT, DELETE)
+needs a valid token in ``Authorization``: cookies are dropped from it before the login is
+checked. Logs name paths, never query strings (a token may come as ``?token=``).
+
+API (JSON unless said; every refusal is ``{"error": "<one plain sentence>", "key": "<its key
+in data/text/hub.toml [service]>", "values": {<its placeholders>}}``, so the app can say it in
+the person's language)::
 
     GET  api/health                          no login; {"ok": true}
     GET  api/me                              {"name", "therapist"}
     PUT  api/key                             therapist: {"public_key"} -> {"fingerprint"}
-    POST api/invitations                     therapist: {"id", "public_key", "start"} -> 201
+    POST api/invitations                     therapist: {"id", "public_key", "start", "verifier"} -> 201
     GET  api/invitations                     therapist: their invitations (no start files)
     GET  api/invitations/<id>                therapist who made it: with the client's key and proof
     DELETE api/invitations/<id>              therapist who made it: withdrawn (not once redeemed)
-    POST api/invitations/<id>/redeem         client: {"public_key", "proof"} -> therapist, key, start
+    POST api/invitations/<id>/key            client: {"public_key", "mac"} -> therapist, key (code not used)
+    POST api/invitations/<id>/redeem         client: {"public_key", "mac", "proof"} -> therapist, key, start
     POST api/envelopes?id=&to=&kind=&link=   body: the envelope's bytes; kind "share" (client to
                                              their therapist) or "notes" (therapist to a linked client)
+
+"verifier" is `crypto.redeem_verifier` of the code's secret; "mac" is `crypto.redeem_mac` of the
+invitation id and the client's public key under it: knowing an invitation's id (from a log, a
+path) redeems nothing. "proof" is `crypto.key_proof`, which only the therapist can check.
     GET  api/envelopes[?kind=&all=1]         envelopes addressed to me (waiting ones unless all=1)
     GET  api/envelopes/<id>                  the envelope's bytes, for its recipient only
     POST api/envelopes/<id>/received         recipient: received (the sealed bytes are dropped)
@@ -94,7 +107,7 @@ class Limits:
     per_day: int = 200  # envelopes sent in the last 24 hours
     open_invitations: int = 100  # invitations made and not yet redeemed or expired
     invitation_days: int = 14  # how long a code can be used
-    json_bytes: int = 64 * 1024  # a request's JSON body (a key, a MAC), but for an invitation's
+    json_bytes: int = 64 * 1024  # any other request body (a key, a MAC): an invitation adds its start file
     uploads_at_once: int = 4  # bodies one person may be sending at the same moment
 
 
