@@ -84,11 +84,14 @@ def test_the_usual_words_name_their_numbers_in_data(places):
 
 
 def test_tel_html_escapes_everything_and_links_only_whole_numbers():
-    made = content.tel_html('<i>"116 123"</i> & 1116 1234 · 116 123', ["116 123"])
+    made = content.tel_html('<i>"116 123"</i> & 1116 1234 · 988', ["116 123", "988"])
     assert made == (
         '&lt;i&gt;&quot;<a class="wb-tel" href="tel:116123">116 123</a>&quot;&lt;/i&gt; &amp; '
-        '1116 1234 · <a class="wb-tel" href="tel:116123">116 123</a>'
+        '1116 1234 · <a class="wb-tel" href="tel:988">988</a>'
     )
+    # a number said twice is one link, where it is said last (the first is in the name)
+    named = content.tel_html("Línea 024 de atención: 024 (24/7)", ["024"])
+    assert named == 'Línea 024 de atención: <a class="wb-tel" href="tel:024">024</a> (24/7)'
     assert content.tel_href("+44 116 123") == "tel:+44116123"
     assert content.tel_html("a < b", []) == "a &lt; b"
 

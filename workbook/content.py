@@ -264,13 +264,15 @@ def tel_href(number: str) -> str:
 
 def tel_html(text: str, numbers: list[str] | tuple[str, ...] = ()) -> str:
     """`text` as HTML (escaped), each of `numbers` in it a link that calls it on a phone:
-    "Samaritans: 116 123" -> 'Samaritans: <a href="tel:116123">116 123</a>'."""
+    "Samaritans: 116 123" -> 'Samaritans: <a href="tel:116123">116 123</a>'. A number said
+    twice (in a line's name too: "Línea 024 …: 024") is a link where it is said last."""
     wanted = sorted({n.strip() for n in numbers if n and n.strip()}, key=len, reverse=True)
     if not wanted:
         return html.escape(text)
     pattern = re.compile(r"(?<!\d)(" + "|".join(map(re.escape, wanted)) + r")(?!\d)")
+    last = {m.group(1): m for m in pattern.finditer(text)}  # each number's last place
     out, at = [], 0
-    for m in pattern.finditer(text):
+    for m in sorted(last.values(), key=lambda m: m.start()):
         out.append(html.escape(text[at : m.start()]))
         number = html.escape(m.group(1))
         out.append(f'<a class="wb-tel" href="{html.escape(tel_href(m.group(1)))}">{number}</a>')
