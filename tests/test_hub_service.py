@@ -683,6 +683,14 @@ def answer_of(sock, timeout=5.0) -> tuple[int, dict]:
     return int(head.split()[1]), json.loads(body or b"{}")
 
 
+def until(condition, seconds=10.0):
+    """Wait until `condition()` holds (the service works on its own thread)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.02)
+
+
 def test_a_flood_of_half_sent_bodies_without_a_login_leaves_the_service_near_idle(tmp_path):
     """60 half-sent 16 MiB bodies with no token took the service from 131 MB to 1.4 GB (issue
     19): now it answers each from the headers alone and reads none of them."""
@@ -739,7 +747,7 @@ def test_one_person_sends_only_a_few_bodies_at_once(start):
     waiting = [
         half_sent(port, path, size=4096, send=0, headers="Authorization: token t-ann\r\n") for _ in range(2)
     ]
-    time.sleep(0.2)
+    until(lambda: server.service._uploading.get("ann") == 2)
     status, answer = answer_of(
         half_sent(port, path, size=4096, send=0, headers="Authorization: token t-ann\r\n")
     )
@@ -747,7 +755,7 @@ def test_one_person_sends_only_a_few_bodies_at_once(start):
     assert call(server, "t-ben", "GET", "api/me")[0] == 200  # others aren't held up
     for sock in waiting:
         sock.close()
-    time.sleep(0.3)
+    until(lambda: "ann" not in server.service._uploading)  # let go when they hang up
     body = json.dumps({"public_key": crypto.b64(crypto.public_bytes(crypto.new_private_key()))}).encode()
     assert call(server, "t-tess", "PUT", "api/key", data=body)[0] == 200
     status, _ = call(server, "t-ann", "POST", "api/envelopes", data=b"x", query={"id": "a" * 32})
