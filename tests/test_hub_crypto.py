@@ -283,3 +283,14 @@ def test_an_envelope_from_before_senders_were_sealed_in_is_refused_plainly(key, 
     finally:
         content.set_language(None)
     assert str(err.value).startswith("Esto se selló con una versión anterior")
+
+
+def test_nothing_is_sealed_to_or_opened_as_from_a_low_order_key(key, sender):
+    weak = bytes(32)  # the all-zero key: its shared secret with any key is known to everyone
+    with pytest.raises(CryptoError) as err:
+        crypto.seal(weak, b"x", sender=sender)
+    assert err.value.reason == "weak_key"
+    sealed = crypto.seal(_pub(key), b"x", sender=sender)
+    with pytest.raises(CryptoError) as err:
+        crypto.open_sealed(key, sealed, sender=weak)
+    assert err.value.reason == "weak_key"

@@ -255,7 +255,7 @@ def seal(public_key: bytes, plain: bytes, *, sender: X25519PrivateKey, context: 
     """An envelope of `plain` that only the holder of `public_key`'s private key can open, and
     only as sealed by `sender` (the sealer's own private key) for `context` (which says what
     it is and where it belongs, e.g. "share <invitation id>"; the opener must name the same)."""
-    recipient = check_public(public_key)
+    recipient = check_peer_key(public_key)  # CryptoError('weak_key') for a low-order one
     ephemeral = new_private_key()
     header = (
         bytes([ENVELOPE_VERSION])
@@ -287,13 +287,13 @@ def open_sealed(private: X25519PrivateKey, data: bytes, *, sender: bytes, contex
     CryptoError: 'wrong_key' for an envelope sealed to another key, 'wrong_sender' for one that
     names another sealer, 'tampered' when any byte changed or it wasn't sealed by `sender` for
     `context`, 'unsigned' for one from before envelopes said who sealed them, 'not_envelope' /
-    'newer' for bytes that aren't one this app can read, 'bad_key' for a `sender` that isn't
-    a key.
+    'newer' for bytes that aren't one this app can read, 'bad_key' / 'weak_key' for a `sender`
+    that isn't a key one can be sealed by.
     """
     named = envelope_fingerprint(data)
     if not hmac.compare_digest(named, fingerprint_bytes(public_bytes(private))):
         raise CryptoError("wrong_key")
-    sender = check_public(sender)
+    sender = check_peer_key(sender)
     if not hmac.compare_digest(data[1 + FP_LEN : 1 + 2 * FP_LEN], fingerprint_bytes(sender)):
         raise CryptoError("wrong_sender")
     header = data[:HEADER_LEN]
