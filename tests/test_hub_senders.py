@@ -167,3 +167,26 @@ def test_an_envelope_from_the_earlier_version_is_refused_plainly_and_the_rest_co
         client.collect(practice)
     assert "1 of the messages" in str(err.value) and "sent again" in str(err.value)
     assert len(err.value.results) == 1 and rejections(practice) == ["Sent twice"]
+
+
+def test_a_share_whose_invitation_the_service_wont_show_is_set_aside_and_the_rest_come_in(hub, homes):  # noqa: F811
+    practice, ann_wb, _code = linked_pair(hub, homes)
+    hub.as_("tess")
+    code = client.invite(practice, name="Ben", stages=[1])
+    hub.as_("ben")
+    ben_wb = client.join(homes["ben"], code)
+    ben_wb.put("rejection", {"kind": "job or career", "description": "Ben's words"})
+    client.send(ben_wb, [1])
+    hub.as_("ann")
+    ann_wb.put("rejection", {"kind": "job or career", "description": "Ann's words"})
+    client.send(ann_wb, [1])
+    # the service no longer shows tess ann's invitation (so ann's key can't be checked)
+    db = hub.service.store.conn
+    db.execute(
+        "UPDATE invitations SET therapist = 'someone-else' WHERE id = ?", (ann_wb.meta("hub")["link"],)
+    )
+    hub.as_("tess")
+    with pytest.raises(HubError, match="1 of the messages") as err:
+        client.collect(practice)
+    assert [r.alias for r in err.value.results] == ["Ben"]
+    assert rejections(practice) == ["Ben's words"]

@@ -503,18 +503,25 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     private = _private(_owner(practice), passphrase)
     envelopes = _inbox("share")
     copies = _copies_by_link(practice, _id_and_link) if envelopes else {}
-    invitations: dict[str, dict] = {}
+    invitations: dict[str, dict | HubError] = {}
     results: list[ImportResult] = []
     refused, why = 0, set()
     for envelope in envelopes:
         link = envelope.get("link")
         sealed = _fetch(envelope)  # the service failing stops here: it is not a refused share
         if link in copies and link not in invitations:
-            invitations[link] = _request("GET", f"api/invitations/{link}")  # who used it, with what key
+            try:
+                invitations[link] = _request("GET", f"api/invitations/{link}")  # who used it, with what key
+            except HubError as exc:
+                if exc.status is None or exc.status >= 500:
+                    raise  # the service not answering (or failing) stops here too
+                invitations[link] = exc  # refused: this invitation's shares can't be checked
         try:
             if link not in copies:
                 raise InvalidEntry(_say("wrong_workbook"))
             exchange_id, hub = copies[link]
+            if isinstance(invitations[link], HubError):
+                raise invitations[link]
             _client, client_key = _proved_key(hub, invitations[link])
             plain = crypto.open_sealed(private, sealed, sender=client_key, context=_about("share", link))
             if share.read(plain, expect="share").exchange_id != exchange_id:
