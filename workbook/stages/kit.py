@@ -234,6 +234,17 @@ def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
     return Session(practice, slug, wb, client=True, links=links)
 
 
+# In a read-only view the client's words sit in disabled text boxes, which Jupyter's widgets
+# fade to 60%: the therapist is there to read them, so their text is shown at full strength,
+# and the answer the client ticked is in bold beside its greyed-out mark (buttons stay faded:
+# they can't be used here).
+READONLY_CSS = (
+    "<style>.wb-page:has(.wb-readonly) :is(textarea,select,input:not([type=checkbox],"
+    "[type=radio],[type=range])):disabled{opacity:1;cursor:default}"
+    ".wb-page:has(.wb-readonly) label:has(> input:checked:disabled){font-weight:600}</style>"
+)
+
+
 def _disable_inputs(widget: w.Widget | None) -> None:
     """Grey out every input under `widget` (a read-only view; writes are refused anyway).
 
@@ -727,7 +738,8 @@ class Page:
         `style` is None inside the app (the app shell carries one stylesheet for every page)."""
         words = content.text("sharing")["practice"]
         banner = plain.HTML(
-            f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
+            READONLY_CSS
+            + f'<p class="wb-note wb-readonly">{esc(words["readonly"].format(name=self.wb.name))}</p>'
         )
         if by_number(self.index).in_method and self.index not in (self.wb.meta("shared_stages") or []):
             gone = plain.HTML(f'<p class="wb-empty">{esc(words["not_shared"].format(name=self.wb.name))}</p>')

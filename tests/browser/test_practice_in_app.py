@@ -1,0 +1,90 @@
+"""A therapist reads what a client shared, inside the app, from the practice page.
+
+`rejection-workbook serve` on a therapist's home whose practice folder holds a client copy
+brought in from a share file (the file round trip of tests/test_practice.py, made in
+Python). Each review link on the practice page opens that stage of the client's copy in
+the one-page app, read-only, with the client's own words on it. (Issue 20, item 1: every
+one of these links said "This page could not be opened just now".)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from workbook import exchange, registry
+from workbook.store import Home
+
+from .helpers import axe_problems, here, open_ready, screenshot, wait_for_stage
+
+pytestmark = pytest.mark.browser
+
+XSS = "<img src=x onerror=alert(1)>"
+
+# What the client wrote on each stage, and the link's words on the practice page
+CLIENT_WORDS = {
+    "feel": ("Feel it", "rejection", {"kind": "friend", "description": "We stopped talking in May. " + XSS}),
+    "reason": ("Look at the reason", "reason", {"status": "unknown", "text": "Maybe I was distant."}),
+    "grow": ("Decide and grow", "path_choice", {"path": "grow", "note": "I want to listen better."}),
+    "heal": ("Heal", "quality", {"text": "I keep my promises."}),
+    "support": ("Support", "support_plan", {"option": "Talk to my sister on Sundays."}),
+}
+
+
+def _words(data: dict) -> str:
+    return data.get("description") or data.get("text") or data.get("note") or data["option"]
+
+
+@pytest.fixture
+def practice_folder(tmp_path):
+    """A therapist's home with one client copy, brought in from the client's share file."""
+    client, therapist = Home(tmp_path / "client"), Home(tmp_path / "therapist")
+    client.ensure()
+    therapist.ensure()
+    with client.create("Jo's own name") as wb:
+        for _label, kind, data in CLIENT_WORDS.values():
+            wb.put(kind, data)
+        shared = exchange.share_file(wb, registry.method_numbers())
+    with therapist.create("My own notes"):  # the therapist's own workbook, the current one
+        pass
+    result = exchange.import_share(exchange.practice_home(therapist), shared)
+    return therapist, result.slug
+
+
+SHOWN_WORDS = (
+    """e => [e.innerText, ...[...e.querySelectorAll('textarea, input')].map(x => x.value)].join(' ')"""
+)
+
+
+def _review(tab, app) -> None:
+    open_ready(tab, app.url("07_practice.ipynb"))
+    tab.get_by_role("button", name="Review this client").click()
+    tab.locator(".wb-review-stage").first.wait_for(timeout=30_000)
+
+
+def test_each_shared_stage_opens_read_only_in_the_app_from_the_practice_page(
+    start_app, page, practice_folder
+):
+    home, slug = practice_folder
+    app = start_app(home.path)
+    for key, (label, _kind, data) in CLIENT_WORDS.items():
+        _review(page, app)
+        page.locator(".wb-review-box, .wb-section").get_by_role("link", name=label, exact=True).first.click()
+        wait_for_stage(page, key)
+        assert f"client={slug}" in page.url and "app.ipynb" in page.url
+        shown = here(page)
+        text = shown.evaluate(SHOWN_WORDS)  # what is written, in the page and in its text boxes
+        assert "could not be opened" not in text
+        assert "read-only" in text
+        assert _words(data) in text
+        assert page.locator("img[src=x]").count() == 0  # the client's words are text, never markup
+        assert shown.locator("textarea:enabled, input:enabled, select:enabled, button:enabled").count() == 0
+        faded = shown.locator("textarea").first.evaluate("e => getComputedStyle(e).opacity")
+        assert faded == "1"  # the client's words are there to be read, not greyed out
+        assert "My own notes" not in text  # the therapist's own workbook stays out of it
+        if key == "reason":
+            chosen = shown.locator("label:has(> input:checked)").first
+            assert chosen.inner_text() == "No, I don't know why"  # the client's answer, in bold
+            assert chosen.evaluate("e => getComputedStyle(e).fontWeight") == "600"
+            screenshot(page, "practice-in-app-reason")
+            assert axe_problems(page) == []
+    assert page.errors == []
