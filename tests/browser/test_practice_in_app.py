@@ -14,7 +14,7 @@ import pytest
 from workbook import exchange, registry
 from workbook.store import Home
 
-from .helpers import axe_problems, here, open_ready, screenshot, wait_for_stage
+from .helpers import ARTIFACTS, axe_problems, here, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -87,4 +87,51 @@ def test_each_shared_stage_opens_read_only_in_the_app_from_the_practice_page(
             assert chosen.evaluate("e => getComputedStyle(e).fontWeight") == "600"
             screenshot(page, "practice-in-app-reason")
             assert axe_problems(page) == []
+    assert page.errors == []
+
+
+def test_a_draft_on_stage_2_is_named_before_the_share_file_is_made(app, page):
+    """Issue 20, item 2, as a client meets it in the app: words typed before answering
+    "Was I told why?" are a draft; the share button names Stage 2 and makes nothing, and once
+    the question is answered the words go with the rest."""
+    import base64
+
+    slug = app.new_workbook("Before the answer")
+    with app.home.open(slug) as wb:
+        wb.put("rejection", {"kind": "friend", "description": "We stopped talking."})
+    open_ready(page, app.app_url("reason", slug))
+    wait_for_stage(page, "reason")
+    here(page).get_by_label("What was said, or what I believe the reason is").fill("DRAFT: my age, I think.")
+    here(page).get_by_text("Your words are kept here as a draft").wait_for(timeout=30_000)
+
+    def make_share_file():
+        here(page).get_by_role("link", name="Start here").click()
+        wait_for_stage(page, "start")
+        start = here(page)
+        start.get_by_label("1. Feel it").check()
+        start.get_by_label("2. Look at the reason").check()
+        start.get_by_role("button", name="Make the share file").click()
+        return start
+
+    start = make_share_file()
+    start.get_by_text("Stage 2 (Look at the reason) has writing that isn't saved yet").wait_for(
+        timeout=30_000
+    )
+    assert start.locator("a.wb-download").count() == 0  # nothing left
+    screenshot(page, "draft-named-before-sharing")
+    ARTIFACTS.mkdir(exist_ok=True)
+    start.locator(".wb-share-box").screenshot(path=str(ARTIFACTS / "draft-named-before-sharing-box.png"))
+
+    here(page).get_by_role("link", name="Look at the reason").first.click()
+    wait_for_stage(page, "reason")
+    here(page).get_by_label("No, I don't know why").check()
+    here(page).get_by_text("Saved").first.wait_for(timeout=30_000)
+    start = make_share_file()
+    link = start.locator("a.wb-download").first
+    link.wait_for(timeout=30_000)
+    data = base64.b64decode(link.get_attribute("href").split("base64,", 1)[1])
+    therapist = Home(app.home.path.parent / "therapist-of-draft")
+    result = exchange.import_share(exchange.practice_home(therapist), data)
+    with exchange.practice_home(therapist).open(result.slug) as copy:
+        assert copy.single("reason").data["text"] == "DRAFT: my age, I think."
     assert page.errors == []
