@@ -69,7 +69,8 @@ ADDRESSES_JS = """
   for (const el of document.querySelectorAll("link[href], object[data]")) {
     add(el.getAttribute("href") || el.getAttribute("data"));
   }
-  return found.filter((u) => !["data:", "blob:"].includes(u.protocol) && u.origin !== location.origin)
+  // a crisis number (tel:) calls it on the phone: no way out to the network
+  return found.filter((u) => !["data:", "blob:", "tel:"].includes(u.protocol) && u.origin !== location.origin)
     .map((u) => u.href);
 }
 """

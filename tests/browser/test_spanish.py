@@ -173,8 +173,11 @@ def test_the_loading_screen_speaks_the_browsers_language_then_the_pages(browser,
     tab = context.new_page()
     brand = """() => [".wb-brand-text", ".wb-brand-tagline"].map(
                 (selector) => document.querySelector(selector).textContent)"""
+    slug = app.new_workbook()
+    with app.home.open(slug) as wb:
+        wb.set_meta("language", "en")  # the person chose English (else the browser's Spanish)
     try:
-        tab.goto(app.url(by_key("reason").notebook, app.new_workbook()), wait_until="domcontentloaded")
+        tab.goto(app.url(by_key("reason").notebook, slug), wait_until="domcontentloaded")
         words = content.text("common", "es")
         shown = tab.evaluate(
             """() => [".wb-brand-text", ".wb-brand-tagline", "#loading_text"].map(
