@@ -87,6 +87,12 @@ def test_each_shared_stage_opens_read_only_in_the_app_from_the_practice_page(
             assert chosen.evaluate("e => getComputedStyle(e).fontWeight") == "600"
             screenshot(page, "practice-in-app-reason")
             assert axe_problems(page) == []
+    # inside the app, its own links keep to the client's copy: back to Stage 1 without a reload
+    here(page).get_by_role("link", name="Feel it", exact=True).first.click()
+    wait_for_stage(page, "feel")
+    assert f"client={slug}" in page.url
+    text = here(page).evaluate(SHOWN_WORDS)
+    assert "read-only" in text and _words(CLIENT_WORDS["feel"][2]) in text
     assert page.errors == []
 
 
