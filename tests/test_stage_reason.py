@@ -336,3 +336,15 @@ def test_a_client_on_a_practice_server_is_told_before_sending(home, wb, monkeypa
         assert sent == [[2]]
     finally:
         content.set_language(None)
+
+
+def test_every_kind_of_draft_is_found_on_its_own_stage(wb):
+    from workbook.stages.sharing import unsaved_writing
+
+    assert unsaved_writing(wb, [1, 2, 3, 4, 5]) == []
+    wb.set_meta("draft_path_choice", "I might keep trying")  # Stage 3, before choosing a path
+    wb.set_meta("checkin_draft_4", {"ratings": {"sadness": 3}, "own_words": "heavy today"})
+    wb.set_meta("checkin_draft_1", {"ratings": {"sadness": 6}, "own_words": ""})  # no words
+    wb.set_meta("draft_verdict", "   ")  # only spaces: nothing to lose
+    assert unsaved_writing(wb, [1, 2, 3, 4, 5]) == [3, 4]
+    assert unsaved_writing(wb, [1, 2]) == []
