@@ -14,13 +14,13 @@
 # workbook/hubfacts.py.
 
 import grp
-import os
 import pwd
 import sys
 
 from jupyterhub.auth import PAMAuthenticator
 
 from workbook import hubfacts as facts
+from workbook.hub import isolation
 from workbook.hubsetup import Settings
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
@@ -32,12 +32,18 @@ c.JupyterHub.ip = settings.ip
 c.JupyterHub.port = settings.port
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = settings.hub_port
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+c.ConfigurableHTTPProxy.api_url = f"https://127.0.0.1:{settings.proxy_api_port}"  # internal TLS
 c.JupyterHub.db_url = f"sqlite:///{settings.state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(settings.state / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(settings.state / "jupyterhub-proxy.pid")
-# The hub's own state (database, cookie secret, the exchange's envelopes) is the hub's alone.
+# The hub's own state (database, cookie secret, the exchange's envelopes, its internal CA) is
+# the hub's alone.
 settings.state.mkdir(mode=0o700, parents=True, exist_ok=True)
+# Mutual TLS among the hub, the proxy, people's servers and the exchange, from the hub's own
+# CA: a port another person takes while its owner is down gets no cookie and no token
+# (workbook/hub/isolation.py says how; deploy/README.md what it protects).
+c.JupyterHub.internal_ssl = True
+c.JupyterHub.internal_certs_location = str(settings.state / "internal-ssl")
 
 
 # -- who may log in, and who is a therapist -------------------------------------------------
@@ -70,13 +76,6 @@ c.Authenticator.admin_users = set(settings.admins)
 
 
 # -- each person's own server -------------------------------------------------------------
-def private_home(spawner):
-    """Before a server starts: the person's home is theirs alone (new homes are 0755)."""
-    home = pwd.getpwnam(spawner.user.name).pw_dir
-    if os.path.isdir(home):
-        os.chmod(home, 0o700)
-
-
 def app_after_login(handler) -> str:
     """Where a person goes after logging in: straight to the app page when their server
     runs (one hop fewer than their server's own / sending them on to it); otherwise ""
@@ -89,10 +88,14 @@ def app_after_login(handler) -> str:
 
 c.JupyterHub.default_url = app_after_login
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.ip = "127.0.0.1"
 c.Spawner.cmd = facts.singleuser_command(python)
 c.Spawner.default_url = facts.DEFAULT_URL
-c.Spawner.pre_spawn_hook = private_home
+# a home of their own (0700), a loopback address of their own with a certificate naming only
+# it, the exchange's CA for the app; and when the server stops, nothing of theirs keeps running
+c.Spawner.pre_spawn_hook = isolation.prepare
+c.Spawner.ssl_alt_names = isolation.certificate_names
+c.Spawner.ssl_alt_names_include_local = False
+c.Spawner.post_stop_hook = isolation.end_processes
 c.Spawner.http_timeout = 60
 # a bookmark to the app after the server was stopped (idle, or a restart) starts it again
 # rather than showing "Launch Server"
@@ -119,7 +122,15 @@ c.JupyterHub.services = [
     },
     {
         "name": "idle-culler",
-        "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={settings.idle_seconds}"],
+        "command": [
+            python,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={settings.idle_seconds}",
+            # the hub's API speaks TLS from the internal CA (as root, it may read the hub's key)
+            "--ssl-enabled=True",  # a traitlets flag: bare, it stops the culler at start
+            f"--internal-certs-location={c.JupyterHub.internal_certs_location}",
+        ],
     },
 ]
 # People reach the exchange with their login and with their server's token (which the app's

@@ -86,6 +86,62 @@ print(json.dumps(found))
 """
 
 
+# What the attacker runs to read along: a ZeroMQ subscriber on each port, for a while.
+EAVESDROPPER = r"""
+import json, sys, time, zmq
+ports, ready, seconds = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+context = zmq.Context()
+poller = zmq.Poller()
+for port in ports:
+    sub = context.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(f"tcp://127.0.0.1:{port}")
+    poller.register(sub, zmq.POLLIN)
+open(ready, "w").close()
+messages, text, end = 0, [], time.time() + seconds
+while time.time() < end:
+    for sub, _ in poller.poll(200):
+        parts = sub.recv_multipart()
+        messages += 1
+        text.append(b" ".join(parts).decode("utf-8", "replace"))
+print(json.dumps({"messages": messages, "text": " ".join(text)}))
+"""
+SECRET_WORDS = "only for me to read"
+
+
+class EavesdropperRun:
+    """The attacker's subscriber, started as the attacker; `result()` is what it heard."""
+
+    def __init__(self, python: str, person, ports: list[int], seconds: float = 20):
+        folder = Path(tempfile.mkdtemp(prefix="rw-listen-"))
+        folder.chmod(0o1777)
+        ready = folder / "ready"
+        self.process = subprocess.Popen(
+            [
+                "runuser",
+                "-u",
+                person.name,
+                "--",
+                python,
+                "-c",
+                EAVESDROPPER,
+                json.dumps(ports),
+                str(ready),
+                str(seconds),
+            ],
+            cwd="/",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_until(lambda: ready.exists() or self.process.poll() is not None, 30, "the eavesdropper")
+
+    def result(self) -> dict:
+        out, err = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, err
+        return json.loads(out)
+
+
 def uid_of(person) -> int:
     return pwd.getpwnam(person.name).pw_uid
 
@@ -219,9 +275,6 @@ def test_another_person_reaches_none_of_a_persons_kernels(browser, hub, people, 
     x_tab = log_in(browser, hub, attacker)
     uid = uid_of(victim)
     assert pids(victim, "ipykernel"), "the app's kernel runs"
-    # the only TCP port of the person is their server's, on their own address; no kernel's
-    assert {ip for ip, _ in listening(uid)} == {isolation.own_address(uid)}
-    assert len(listening(uid)) == 1, listening(uid)
     # the kernels' sockets are files in the person's private folder, out of the attacker's reach
     sockets = subprocess.run(
         ["find", str(home_of(victim)), "-type", "s"], capture_output=True, text=True
@@ -230,6 +283,18 @@ def test_another_person_reaches_none_of_a_persons_kernels(browser, hub, people, 
     probe = as_person(shared_python, attacker, "-c", PROBE, json.dumps(sockets), timeout=60)
     assert probe.returncode == 0, probe.stderr
     assert set(json.loads(probe.stdout).values()) == {"denied"}, probe.stdout
+
+    # the attack that worked: subscribe to every TCP port the person's processes listen on
+    # (found in /proc/net/tcp, as anyone can) while they write, and read along
+    (server,) = [port for ip, port in listening(uid) if ip == isolation.own_address(uid)]
+    ports = [port for ip, port in listening(uid) if port != server]
+    listener = EavesdropperRun(shared_python, attacker, ports)
+    field = v_tab.get_by_label("New workbook name").locator("visible=true").first
+    field.click()
+    v_tab.keyboard.type(SECRET_WORDS, delay=20)
+    v_tab.keyboard.press("Tab")
+    heard = listener.result()
+    assert heard["messages"] == 0 and SECRET_WORDS not in heard["text"], heard
     for tab in (v_tab, x_tab):
         tab.context.close()
 
@@ -238,7 +303,9 @@ def test_a_squatted_server_port_gets_no_cookie(browser, hub, people, shared_pyth
     _, victim, attacker = people
     v_tab = log_in(browser, hub, victim)
     log_in(browser, hub, attacker).context.close()  # the attacker's certificate from the hub
-    ((ip, port),) = listening(uid_of(victim))
+    ((ip, port),) = [
+        (ip, port) for ip, port in listening(uid_of(victim)) if ip == isolation.own_address(uid_of(victim))
+    ]
     # the person's server falls over (a crash): the proxy still routes to its port for a while
     for pid in pids(victim, "workbook.hubserver"):
         os.kill(pid, signal.SIGKILL)
@@ -254,6 +321,8 @@ def test_a_squatted_server_port_gets_no_cookie(browser, hub, people, shared_pyth
     finally:
         squatter.stop()
         v_tab.context.close()
+    # the hub notices the crash (it looks every 30 s) and ends what was left of the person's
+    wait_until(lambda: not pids(victim, "."), 90, f"the hub to clear {victim.name}'s crashed server")
 
 
 def test_a_squatted_exchange_port_gets_no_token(browser, hub, people, shared_python):
