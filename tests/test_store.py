@@ -348,3 +348,38 @@ def test_listing_workbooks_leaves_every_file_byte_identical(home, one_more_migra
         assert "damaged" in listed["broken (can't be opened)"].problem
     finally:
         still_open.close()
+
+
+def test_file_names_keep_accented_letters_as_plain_letters(home):
+    # issue 21, item 13: 'Después de la entrevista' was 'despu-s-de-la-entrevista'
+    with home.create("Después de la entrevista") as wb:
+        wb.put("quality", {"text": "paciente"})
+    with home.create("Año nuevo, ÑANDÚ y façade") as wb:
+        pass
+    names = {info.name: info.slug for info in home.list()}
+    assert names["Después de la entrevista"] == "despues-de-la-entrevista"
+    assert names["Año nuevo, ÑANDÚ y façade"] == "ano-nuevo-nandu-y-facade"
+    assert store.slugify("面接のあと") == "workbook"  # nothing plain left: the usual name
+
+
+def test_a_workbook_made_under_the_old_rule_keeps_its_name(home):
+    # made before accents were kept: the file stays as it is and still opens by its key
+    with home.create("Después de la entrevista") as wb:
+        wb.put("quality", {"text": "paciente"})
+    (home.path / f"despues-de-la-entrevista{store.SUFFIX}").rename(
+        home.path / f"despu-s-de-la-entrevista{store.SUFFIX}"
+    )
+    [info] = home.list()
+    assert info.slug == "despu-s-de-la-entrevista" and info.name == "Después de la entrevista"
+    with home.open("despu-s-de-la-entrevista") as wb:
+        assert wb.entries("quality")[0].data["text"] == "paciente"
+    assert sorted(p.name for p in home.path.glob(f"*{store.SUFFIX}")) == [
+        f"despu-s-de-la-entrevista{store.SUFFIX}"
+    ]
+
+
+def test_files_handed_over_use_the_same_rule():
+    from workbook import exchange
+
+    assert exchange.file_name("Después", "share").startswith("despues-share-")
+    assert exchange.file_name("", "share").startswith("workbook-share-")

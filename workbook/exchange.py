@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from . import messages, model, registry, share
 from .model import InvalidEntry
 from .progress import stage_progress
 from .share import ShareError
-from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full
+from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full, slugify
 from .store import practice_home as practice_home  # lives with Home; the exchange's callers find it here
 from .store import say as store_say
 from .text import clean_text
@@ -348,7 +347,7 @@ def clients(practice: Home) -> list[ClientSummary]:
 # -- files -----------------------------------------------------------------------------------
 def file_name(name: str, what: str) -> str:
     """A plain file name for a file about `name`, e.g. 'alex-share-2026-11-26.rwshare'."""
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "workbook"
+    base = slugify(name)
     return f"{base}-{what}-{dt.date.today().isoformat()}{share.SUFFIX}"
 
 

@@ -16,6 +16,7 @@ import os
 import re
 import sqlite3
 import stat
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -169,9 +170,16 @@ def check_slug(slug: object) -> str:
     return slug
 
 
-def _slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
-    return slug or "workbook"
+def slugify(name: str, *, default: str = "workbook") -> str:
+    """A plain file key for `name`: 'Después de la entrevista' -> 'despues-de-la-entrevista'.
+
+    Letters with accents keep their plain letter (NFKD, combining marks dropped); anything
+    else that isn't a-z or 0-9 becomes one '-'; at most 40 characters; `default` if none is left.
+    The one rule for workbook files and the files handed over (exchange.file_name).
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40].strip("-")
+    return slug or default
 
 
 def _private_file(path: Path) -> None:
@@ -777,7 +785,7 @@ class Home:
             raise InvalidEntry(say("name_taken_try", name=name))
         self.ensure()
         self._sweep()
-        base = _slugify(name)
+        base = slugify(name)
         slug, n = base, 1
         while (self.path / f"{slug}{SUFFIX}").exists():
             n += 1
