@@ -204,9 +204,10 @@ def test_a_hub_started_in_the_background_stops_with_all_its_processes_within_5_s
     assert stopped <= 5
 
 
-def _stop_time(tmp_path: Path, *options: str) -> float:
+def _stop_time(tmp_path: Path, *options: str, command: tuple[str, ...] = ()) -> float:
     """Seconds from SIGTERM to `hubsetup start` (started as `... &` in a script: SIGINT
-    ignored) until it and every process under it (proxy, exchange, culler) are gone."""
+    ignored) until it and every process under it (proxy, exchange, culler) are gone.
+    (`command` in place of `python -m workbook.hubsetup`: benchmarks/README.md's "before".)"""
     port, hub_port, proxy_port, service_port = _free_ports(4)
     settings = hubsetup.Settings(
         port=port,
@@ -219,7 +220,7 @@ def _stop_time(tmp_path: Path, *options: str) -> float:
     log = tmp_path / "hub.log"
     with _groups_made_here(), open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "workbook.hubsetup", "start", *options],
+            [*(command or (sys.executable, "-m", "workbook.hubsetup")), "start", *options],
             env=dict(os.environ, **settings.environment()),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -234,23 +235,32 @@ def _stop_time(tmp_path: Path, *options: str) -> float:
             while time.monotonic() < deadline:
                 assert process.poll() is None, log.read_text(errors="replace")[-3000:]
                 running = _descendants(process.pid)
-                culler = any("jupyterhub_idle_culler" in c for c in running.values())
+                # the culler up and asking the hub who is idle (over the hub's internal TLS)
+                culler = "(idle-culler@127.0.0.1)" in log.read_text(errors="replace")
                 exchange = _status(f"{base}/services/{facts.SERVICE_NAME}/api/health") == 200
                 if culler and exchange and _status(f"{base}/hub/api/") == 200:
                     break
                 time.sleep(0.5)
             else:
                 raise AssertionError("the hub did not start:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(2)  # the culler's first pass, as a hub that has run a while
+            time.sleep(2)  # as a hub that has run a while
+            assert "exited with status" not in log.read_text(errors="replace"), log.read_text()[-3000:]
             running = _descendants(process.pid)
             started = time.monotonic()
             process.send_signal(signal.SIGTERM)
-            left = dict(running)
+            left, gone = dict(running), {}  # when each one went, for a slow stop's message
             while time.monotonic() - started < 60 and (process.poll() is None or left):
-                left = {pid: c for pid, c in left.items() if c and _command(pid) == c}
+                now = round(time.monotonic() - started, 2)
+                if process.poll() is not None:
+                    gone.setdefault("hubsetup start", now)
+                for pid, command in list(left.items()):
+                    if not (command and _command(pid) == command):
+                        gone[command.replace("\0", " ")[:80]] = now
+                        del left[pid]
                 time.sleep(0.05)
             stopped = time.monotonic() - started
             assert process.poll() is not None and not left, (left, log.read_text(errors="replace")[-3000:])
+            print(f"\nseconds after SIGTERM until gone: {gone}")
             return stopped
         finally:
             for pid, command in {**running, str(process.pid): _command(str(process.pid))}.items():

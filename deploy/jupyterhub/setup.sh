@@ -110,6 +110,7 @@ main() {
     if [ "$argument" = --install-only ]; then install_only=1; else arguments+=("$argument"); fi
   done
   [ "$(id -u)" = 0 ] || stop "Run this as root: the hub starts each person's server as that person."
+  umask 022 # what is installed is readable by everyone, changed by root only
   command -v runuser >/dev/null || stop "runuser (util-linux) is missing: install it and run this again."
 
   local missing=()
@@ -119,7 +120,10 @@ main() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  command -v configurable-http-proxy >/dev/null || npm install -g --silent configurable-http-proxy
+  if ! command -v configurable-http-proxy >/dev/null; then
+    command -v npm >/dev/null || stop "npm is missing, so configurable-http-proxy can't be installed: install Node.js with npm, then run this again."
+    npm install -g --silent configurable-http-proxy
+  fi
 
   python="$(system_python)" ||
     stop "No Python $MINIMUM or newer with venv that every user can run was found (install Debian's python3 and python3-venv, then run this again)."
