@@ -133,30 +133,41 @@ def main() -> int:
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     person = Person(f"rwb{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(12))
+    other = Person(f"rwc{uuid.uuid4().hex[:6]}", secrets.token_urlsafe(12))  # on the plain hub
     folder = Path(tempfile.mkdtemp(prefix="rw-hub-bench-"))
-    serve = hub = None
-    results: dict[str, list[float]] = {"serve": [], "hub": [], "first": []}
+    serve = hub = plain = None
+    results: dict[str, list[float]] = {"serve": [], "hub": [], "first": [], "plain": [], "plain_first": []}
     with groups_made_here():  # the hub's Unix groups, if this run made them
         try:
             with everyone_python() as python, sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 hubsetup.add_person(person.name, person.password)
+                hubsetup.add_person(other.name, other.password)
                 serve = _start_app(folder / "serve-home")
                 hub = Hub(python, folder / "state")
                 hub.start()
+                # the same hub without its internal TLS (what the protection costs), beside it
+                plain = Hub(python, folder / "plain-state", internal_tls=False)
+                plain.start()
                 timed_visit(browser, lambda tab: tab.goto(serve.app_url()))  # warm-up, discarded
                 timed_visit(browser, hub_login(hub, person))  # warm-up: the server starts
+                timed_visit(browser, hub_login(plain, other))
                 # a token (the person exists once logged in) to stop their server between first log-ins
                 admin = hub.token(person, (f"servers!user={person.name}",))
+                plain_admin = plain.token(other, (f"servers!user={other.name}",))
                 for _ in range(args.runs):  # round-robin, in the same minutes
                     results["serve"].append(
                         timed_visit(browser, lambda tab: tab.goto(serve.app_url()), args.settle)
                     )
                     results["hub"].append(timed_visit(browser, hub_login(hub, person), args.settle))
+                    results["plain"].append(timed_visit(browser, hub_login(plain, other), args.settle))
                 hops = HOPS[-1]
                 for _ in range(max(2, args.runs // 2)):
                     stop_person_server(hub, person, admin)
                     results["first"].append(timed_visit(browser, hub_login(hub, person)))
+                    stop_person_server(plain, other, plain_admin)
+                    results["plain_first"].append(timed_visit(browser, hub_login(plain, other)))
+                stop_person_server(plain, other, plain_admin)
                 warm = hub.log.read_text(errors="replace").count("Using pre-heated kernel")
                 logins = len(HOPS)
                 # memory: a fresh server with exactly one app tab open (earlier visits' kernels gone)
@@ -180,12 +191,14 @@ def main() -> int:
                 context.close()
                 browser.close()
         finally:
-            if hub is not None:
-                hub.stop()
+            for running in (hub, plain):
+                if running is not None:
+                    running.stop()
             if serve is not None:
                 stop_server(serve.process)
-            _stop_processes_of(person.name)
-            hubsetup.remove_person(person.name)
+            for someone in (person, other):
+                _stop_processes_of(someone.name)
+                hubsetup.remove_person(someone.name)
             shutil.rmtree(folder, ignore_errors=True)
 
     base = statistics.median(results["serve"])
@@ -195,6 +208,8 @@ def main() -> int:
         ("serve", "`serve`: the app page, interactive"),
         ("hub", "hub, server running: log-in -> the app page interactive"),
         ("first", "hub, first log-in of the day (server start included)"),
+        ("plain", "hub without internal TLS, server running"),
+        ("plain_first", "hub without internal TLS, first log-in of the day"),
     ):
         values = results[key]
         print(

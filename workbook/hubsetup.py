@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import hubfacts as facts
+from .hub import isolation
 from .paths import _shipped
 
 # The hub's config: the copy setup.sh installs beside the environment (root's, not writable by
@@ -37,6 +38,7 @@ STATE = Path("/var/lib/rejection-workbook")
 # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket,
 # as in `serve`
 WEBSOCKET_MAX = 32 * 2**20
+INTERNAL_TLS_ENV = "REJECTION_WORKBOOK_INTERNAL_TLS"
 
 
 class SetupError(Exception):
@@ -70,10 +72,19 @@ class Settings:
     admins: tuple[str, ...] = ()  # REJECTION_WORKBOOK_HUB_ADMINS
     idle_seconds: int = facts.IDLE_CULL_SECONDS  # REJECTION_WORKBOOK_IDLE_SECONDS
     crisis_line: str = ""  # REJECTION_WORKBOOK_CRISIS_LINE
+    # REJECTION_WORKBOOK_INTERNAL_TLS=0 turns off the hub's internal TLS, so that a benchmark can
+    # measure what it costs; a practice keeps it on (deploy/README.md: what it protects)
+    internal_tls: bool = True
+
+    @property
+    def scheme(self) -> str:
+        """How the hub, the proxy, people's servers and the exchange talk among themselves."""
+        return "https" if self.internal_tls else "http"
 
     @property
     def service_url(self) -> str:
-        return f"http://127.0.0.1:{self.service_port}"
+        """The exchange's own address (with internal TLS, its certificate is from the hub's CA)."""
+        return f"{self.scheme}://127.0.0.1:{self.service_port}"
 
     @classmethod
     def from_environment(cls, env: dict | None = None) -> Settings:
@@ -90,6 +101,7 @@ class Settings:
             admins=_names(env.get("REJECTION_WORKBOOK_HUB_ADMINS", "")),
             idle_seconds=int(idle) if idle.isdigit() else facts.IDLE_CULL_SECONDS,
             crisis_line=env.get("REJECTION_WORKBOOK_CRISIS_LINE", ""),
+            internal_tls=env.get(INTERNAL_TLS_ENV, "1").strip() != "0",
         )
 
     def environment(self) -> dict[str, str]:
@@ -105,6 +117,7 @@ class Settings:
             "REJECTION_WORKBOOK_HUB_ADMINS": ",".join(self.admins),
             "REJECTION_WORKBOOK_IDLE_SECONDS": str(self.idle_seconds),
             **({"REJECTION_WORKBOOK_CRISIS_LINE": self.crisis_line} if self.crisis_line else {}),
+            INTERNAL_TLS_ENV: "1" if self.internal_tls else "0",
         }
 
 
@@ -134,6 +147,9 @@ def singleuser_arguments(notebooks: Path) -> list[str]:
         # and start-up time for what the app page never uses)
         f"--ServerApp.jpserver_extensions={SERVER_EXTENSIONS!r}",
         f"--ServerApp.kernel_manager_class={APP_KERNEL_MANAGER}",
+        # every kernel (the app's, the warm one, JupyterLab's) on sockets in the person's own
+        # runtime folder, not on TCP ports anyone on this machine can connect to
+        f"--KernelManager.transport={isolation.KERNEL_TRANSPORT}",
         f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",

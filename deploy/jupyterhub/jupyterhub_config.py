@@ -32,7 +32,7 @@ c.JupyterHub.ip = settings.ip
 c.JupyterHub.port = settings.port
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = settings.hub_port
-c.ConfigurableHTTPProxy.api_url = f"https://127.0.0.1:{settings.proxy_api_port}"  # internal TLS
+c.ConfigurableHTTPProxy.api_url = f"{settings.scheme}://127.0.0.1:{settings.proxy_api_port}"
 c.JupyterHub.db_url = f"sqlite:///{settings.state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(settings.state / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(settings.state / "jupyterhub-proxy.pid")
@@ -42,7 +42,7 @@ settings.state.mkdir(mode=0o700, parents=True, exist_ok=True)
 # Mutual TLS among the hub, the proxy, people's servers and the exchange, from the hub's own
 # CA: a port another person takes while its owner is down gets no cookie and no token
 # (workbook/hub/isolation.py says how; deploy/README.md what it protects).
-c.JupyterHub.internal_ssl = True
+c.JupyterHub.internal_ssl = settings.internal_tls  # on, unless a benchmark measures its cost
 c.JupyterHub.internal_certs_location = str(settings.state / "internal-ssl")
 
 
@@ -128,7 +128,7 @@ c.JupyterHub.services = [
             "jupyterhub_idle_culler",
             f"--timeout={settings.idle_seconds}",
             # the hub's API speaks TLS from the internal CA (as root, it may read the hub's key)
-            "--ssl-enabled=True",  # a traitlets flag: bare, it stops the culler at start
+            f"--ssl-enabled={settings.internal_tls}",  # a traitlets flag: bare, it stops the culler
             f"--internal-certs-location={c.JupyterHub.internal_certs_location}",
         ],
     },

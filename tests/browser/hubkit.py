@@ -206,15 +206,20 @@ def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes
 class Hub:
     """The practice server, started and stopped as a practice does (by PID)."""
 
-    def __init__(self, python: str, state: Path):
+    def __init__(self, python: str, state: Path, *, internal_tls: bool = True):
         port, hub_port, proxy_port, service_port = _free_ports(4)
         self.python, self.state = python, state
         self.base = f"http://127.0.0.1:{port}"
         self.settings = hubsetup.Settings(
-            port=port, hub_port=hub_port, proxy_api_port=proxy_port, service_port=service_port, state=state
+            port=port,
+            hub_port=hub_port,
+            proxy_api_port=proxy_port,
+            service_port=service_port,
+            state=state,
+            internal_tls=internal_tls,
         )
         self.process: subprocess.Popen | None = None
-        self.log = state.parent / "hub.log"
+        self.log = state.parent / f"{state.name}.log"  # one per hub, when two run side by side
 
     def start(self) -> None:
         env = dict(os.environ, **self.settings.environment())
