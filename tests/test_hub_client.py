@@ -375,3 +375,81 @@ def test_a_refusal_carries_its_key_and_is_said_in_the_persons_language(hub, home
     said = {"error": "Something new.", "key": "from_the_future", "values": {}}
     refusal = urllib.error.HTTPError("u", 400, "Bad", {}, io.BytesIO(json.dumps(said).encode()))
     assert str(client._refused(refusal)) == "Something new."
+
+
+# -- issue 20, item 4: a code read aloud in one breath, the key check kept ---------------------
+def test_the_code_is_twelve_characters_and_still_checks_the_therapists_key(hub, homes):
+    import re
+
+    practice, wb, code = linked_pair(hub, homes)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code), code
+    assert client.linked(wb)
+    # as a person types it after hearing it: small letters, spaces, O for 0, I or L for 1
+    hub.as_("tess")
+    code = client.invite(practice, name="Ben", stages=[1])
+    typed = " ".join(code.replace("-", "").lower()).replace("0", "o").replace("1", "l")
+    hub.as_("ben")
+    assert client.linked(client.join(homes["ben"], typed))
+    # the service keeps no fingerprint and no code: what it hands over is checked with a MAC
+    # under the code's secret, which a service swapping the key can't make for its own key
+    hub.as_("tess")
+    code = client.invite(practice, name="Cai", stages=[1])
+    db = hub.service.store.conn
+    other = crypto.public_bytes(crypto.new_private_key())
+    link = crypto.invitation_id(crypto.code_secret(code))
+    forged = crypto.key_mac(crypto.code_secret(crypto.new_code()), link, other)  # another code's
+    db.execute("UPDATE invitations SET therapist_key = ?, key_mac = ? WHERE id = ?", (other, forged, link))
+    hub.as_("ben")
+    with pytest.raises(HubError, match="not the one in your code"):
+        client.join(Home(homes["ben"].path.parent / "cai"), code)
+    stored = b" ".join(
+        bytes(v) if isinstance(v, bytes) else str(v).encode()
+        for v in db.execute("SELECT * FROM invitations WHERE id = ?", (link,)).fetchone()
+    )
+    assert code.replace("-", "").encode() not in stored
+    # a mistyped character is caught at once (the check character), before the service is asked
+    slip = code[:-1] + ("0" if code[-1] != "0" else "1")
+    with pytest.raises(HubError, match="letter by letter") as err:
+        client.join(homes["ben"], slip)
+    assert err.value.status is None
+
+
+def test_a_long_code_handed_out_before_still_joins(hub, homes):
+    """Codes made before short ones (the secret and the key's fingerprint) keep working."""
+    hub.as_("tess")
+    client.ensure_keys(home=homes["tess"])
+    tess_pub = crypto.read_public(homes["tess"].path)
+    client._request("PUT", "api/key", json_body={"public_key": crypto.b64(tess_pub)})
+    secret = crypto.new_secret()
+    start = exchange.prepare(exchange.practice_home(homes["tess"]), "Ann", welcome_note="", stages_on=[1])[1]
+    body = {
+        "id": crypto.invitation_id(secret),
+        "public_key": crypto.b64(tess_pub),
+        "start": crypto.b64(crypto.seal_with_secret(secret, start)),
+        "verifier": crypto.b64(crypto.redeem_verifier(secret)),
+    }
+    client._request("POST", "api/invitations", json_body=body)
+    hub.as_("ann")
+    wb = client.join(homes["ann"], crypto.make_code(secret, crypto.fingerprint_bytes(tess_pub)))
+    assert client.linked(wb) and wb.meta("hub")["therapist"] == "tess"
+
+
+def test_guessing_codes_meets_a_limit_and_then_even_the_right_code_waits(tmp_path, homes, monkeypatch):
+    service = Exchange(tmp_path / "x.sqlite", identify=TokenIdentity(PEOPLE), limits=Limits(wrong_codes=3))
+    running = Running(service)
+    try:
+        monkeypatch.setenv(client.URL_ENV, running.url)
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-tess")
+        client.ensure_keys(home=homes["tess"])
+        code = client.invite(exchange.practice_home(homes["tess"]), name="Ann", stages=[1])
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ben")
+        for _ in range(3):
+            with pytest.raises(HubError, match="no invitation with that code"):
+                client.join(homes["ben"], crypto.new_code())
+        with pytest.raises(HubError, match="try again in an hour") as err:
+            client.join(homes["ben"], code)
+        assert err.value.status == 429 and err.value.key == "service.too_many_tries"
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ann")  # another person isn't held up
+        assert client.linked(client.join(homes["ann"], code))
+    finally:
+        running.stop()

@@ -9,7 +9,7 @@ Outside a hub (`on_hub()` is False) nothing here is used and file hand-over stay
 What each side keeps (meta ``hub`` of a workbook):
 
 - the client's workbook: the invitation it came from (``link``), the therapist's hub name and
-  key, checked against the fingerprint in the code;
+  key, checked with the code (its MAC under the code's secret; a long code's fingerprint);
 - the therapist's client copy: the invitation (``link``) and its secret, with which the
   therapist checks the key the client proved before sealing notes to it.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hmac
 import json
 import os
 import ssl
@@ -246,28 +247,34 @@ def key_restore(data: bytes, passphrase: str, *, home: Home | str | os.PathLike 
 def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
     """Redeem the invitation code the therapist handed over in person; returns the new workbook.
 
-    The code carries the therapist key's fingerprint and a secret. The service is first asked
-    for the therapist's key (proving the secret, without using the code); a key that isn't the
-    one in the code is refused with HubError (a plain warning), nothing is written and the code
-    still works. Only then is the code redeemed, again proving the secret."""
+    The code is the secret (`crypto.code_secret`; a long code made before short ones also
+    carries the therapist key's fingerprint). The service is first asked for the therapist's
+    key (proving the secret, without using the code); a key the code doesn't vouch for (its
+    MAC under the secret, or the long code's fingerprint) is refused with HubError (a plain
+    warning), nothing is written and the code still works. Only then is the code redeemed,
+    again proving the secret."""
     try:
-        secret, fingerprint = crypto.read_code(code)
+        if crypto.is_short_code(code):
+            secret, fingerprint = crypto.code_secret(code), None
+        else:
+            secret, fingerprint = crypto.read_code(code)
     except crypto.CryptoError as exc:
         raise _plainly(exc) from None
     ensure_keys(home=home)
     public = crypto.read_public(home.path)
     link = crypto.invitation_id(secret)
     mac = crypto.redeem_mac(crypto.redeem_verifier(secret), link, public)
+    vouched = functools.partial(_therapist_key, secret=secret, link=link, fingerprint=fingerprint)
     found = _request(
         "POST", f"api/invitations/{link}/key", json_body={"public_key": crypto.b64(public), "mac": mac}
     )
-    therapist_key = _therapist_key(found, fingerprint)  # before the code is used
+    therapist_key = vouched(found)  # before the code is used
     answer = _request(
         "POST",
         f"api/invitations/{link}/redeem",
         json_body={"public_key": crypto.b64(public), "mac": mac, "proof": crypto.key_proof(secret, public)},
     )
-    if _therapist_key(answer, fingerprint) != therapist_key:
+    if vouched(answer) != therapist_key:
         raise _error("key_mismatch")
     try:
         start = crypto.open_with_secret(secret, crypto.unb64(answer.get("start")))
@@ -286,14 +293,19 @@ def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
     return wb
 
 
-def _therapist_key(answer: object, fingerprint: bytes) -> bytes:
-    """The therapist's key the service gave, if it is the one the code names (and can be
-    sealed to); HubError('key_mismatch') if not."""
+def _therapist_key(answer: object, *, secret: bytes, link: str, fingerprint: bytes | None) -> bytes:
+    """The therapist's key the service gave, if the code vouches for it (its MAC under the
+    code's secret; for a long code, its fingerprint) and it can be sealed to;
+    HubError('key_mismatch') if not."""
     try:
         key = crypto.check_peer_key(crypto.unb64(answer.get("therapist_key"), reason="bad_key"))
     except (crypto.CryptoError, AttributeError):
         raise _error("key_mismatch") from None
-    if crypto.fingerprint_bytes(key) != fingerprint:
+    if fingerprint is not None:
+        vouched = hmac.compare_digest(crypto.fingerprint_bytes(key), fingerprint)
+    else:
+        vouched = crypto.check_key_mac(secret, link, key, answer.get("key_mac"))
+    if not vouched:
         raise _error("key_mismatch")
     return key
 
@@ -402,14 +414,17 @@ def _owner(practice: Home):
 
 
 def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "") -> str:
-    """Prepare a client copy and register its invitation; returns the code to hand over.
+    """Prepare a client copy and register its invitation; returns the code to hand over
+    (twelve characters, `crypto.new_code`).
 
-    The service gets the public key and the start file sealed under a secret that only the
-    code carries; if it refuses, no client copy is left behind."""
+    The service gets the public key with its MAC under the code's secret, and the start file
+    sealed under that secret, which only the code gives; if it refuses, no client copy is
+    left behind."""
     public = crypto.read_public(_owner(practice))
     if public is None:
         raise HubError(_say("no_keys"))
-    secret = crypto.new_secret()
+    code = crypto.new_code()
+    secret = crypto.code_secret(code)
     link = crypto.invitation_id(secret)
 
     def register(start: bytes) -> None:
@@ -420,6 +435,7 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
             "public_key": crypto.b64(public),
             "start": crypto.b64(sealed),
             "verifier": crypto.b64(crypto.redeem_verifier(secret)),
+            "key_mac": crypto.key_mac(secret, link, public),
         }
         _request("POST", "api/invitations", json_body=body)
 
@@ -433,7 +449,7 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
         raise  # the service's refusal, as it said it (with its status)
     except (InvalidEntry, WorkbookError) as exc:
         raise _plainly(exc) from None
-    return crypto.make_code(secret, crypto.fingerprint_bytes(public))
+    return code
 
 
 def _copies_by_link(practice: Home, what: Callable[[Workbook], str] = exchange.exchange_id) -> dict[str, str]:

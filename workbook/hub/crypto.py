@@ -20,9 +20,18 @@ Version 1 envelopes (before this) said nothing of their sender and are refused.
 A *fingerprint* is the first 10 bytes of SHA-256 over the public key, written in Crockford
 base32 as four groups of four (``7QK2-M9TD-...``): short enough to read aloud or compare by eye.
 
-An *invitation code* carries a random 10-byte secret (which unlocks the start file the service
-keeps, and proves the client's key to the therapist) and the therapist key's fingerprint, with
-a short check so a mistyped code is caught: nine groups of four characters.
+An *invitation code* is short enough to read aloud in one breath: twelve characters in three
+groups of four (``7QK2-M9TD-0H4B``), eleven random (55 bits) and one check character, so most
+slips of the finger are caught before anything is asked. The code *is* the secret: scrypt
+stretches it to the invitation's secret (`code_secret`), from which everything else is
+derived apart: the id the service finds the invitation by (`invitation_id`), the key that
+unlocks the start file, the redeem verifier and MAC, the client's key proof, and the MAC over
+the therapist's public key (`key_mac`) that the therapist leaves with the invitation, so the
+client checks the key the service hands over without a fingerprint in the code. The service
+keeps only derived values; guessing a code online meets its limit on wrong codes
+(`workbook.hub.service.Limits.wrong_codes`), and offline every guess costs an scrypt.
+Codes made before this (nine groups of four: the secret and the therapist key's fingerprint,
+`make_code`) are still read (`read_code`) until they expire.
 
 Private keys live in the person's workbook home, readable by them only (0600), optionally
 sealed under a passphrase with the same scrypt + AES-GCM as a protected share file
@@ -36,6 +45,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -43,6 +53,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from .. import share
 from ..content import text
@@ -51,7 +62,9 @@ VERSION = 1  # of key files, backups and sealed start files
 ENVELOPE_VERSION = 2  # of envelopes: they say who sealed them
 UNSIGNED_VERSION = 1  # envelopes from before that (refused: anyone could have sealed them)
 FP_LEN = 10  # bytes of SHA-256 in a fingerprint (80 bits)
-SECRET_LEN = 10  # bytes of an invitation code's secret (80 bits)
+SECRET_LEN = 10  # bytes of the secret in a long code, as made before short codes (80 bits)
+CODE_RANDOM = 11  # random characters in a code (55 bits), then one check character
+CODE_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # what each guess of a code costs offline
 KEY_LEN = 32
 NONCE_LEN = 12
 HEADER_LEN = 1 + 2 * FP_LEN + KEY_LEN  # version, recipient and sender fingerprints, ephemeral key
@@ -314,7 +327,8 @@ def invitation_id(secret: bytes) -> str:
 
 
 def make_code(secret: bytes, fp: bytes) -> str:
-    """The code to hand over: secret, fingerprint and a check, in groups of four."""
+    """A long code, as made before short codes: secret, fingerprint and a check, in nine
+    groups of four (still read by `read_code`, so codes handed out before keep working)."""
     payload = secret + fp
     check = b32(hashlib.sha256(payload).digest()[:5])[:4]
     return _groups(b32(payload) + check)
@@ -333,6 +347,54 @@ def read_code(code: object) -> tuple[bytes, bytes]:
     if b32(hashlib.sha256(payload).digest()[:5])[:4] != chars[size:]:
         raise CryptoError("bad_code")
     return payload[:SECRET_LEN], payload[SECRET_LEN:]
+
+
+def _code_chars(code: object) -> str:
+    """A code as typed, made plain: capitals, no spaces or dashes, O read as 0 and I, L as 1."""
+    if not isinstance(code, str):
+        raise CryptoError("bad_code")
+    return "".join(c for c in code.upper() if c.isalnum()).translate(_READ_AS)
+
+
+def _check_char(chars: str) -> str:
+    return ALPHABET[hashlib.sha256(b"rejection-workbook code\x00" + chars.encode("ascii")).digest()[0] % 32]
+
+
+def new_code() -> str:
+    """A fresh invitation code to hand over: 'XXXX-XXXX-XXXX', 55 random bits and a check."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(CODE_RANDOM))
+    return _groups(chars + _check_char(chars))
+
+
+def is_short_code(code: object) -> bool:
+    """True when `code` (as typed) has the length of a short code (not an earlier long one)."""
+    return isinstance(code, str) and len(_code_chars(code)) == CODE_RANDOM + 1
+
+
+def code_secret(code: object) -> bytes:
+    """The invitation's 32-byte secret, stretched from a short code as typed (any case, spaces,
+    dashes, O for 0); CryptoError('bad_code') when it isn't one (a character mistyped, missing
+    or extra: the check character catches 31 slips in 32)."""
+    chars = _code_chars(code)
+    if len(chars) != CODE_RANDOM + 1 or any(c not in ALPHABET for c in chars):
+        raise CryptoError("bad_code")
+    if chars[-1] != _check_char(chars[:-1]):
+        raise CryptoError("bad_code")
+    return Scrypt(salt=b"rejection-workbook invitation code", length=32, **CODE_SCRYPT).derive(
+        chars.encode("ascii")
+    )
+
+
+def key_mac(secret: bytes, invitation: str, public_key: bytes) -> str:
+    """What the therapist leaves with an invitation: a MAC over its id and their public key
+    under a key from the code's secret. The client checks the key the service hands over
+    with it: a service that swaps the key can't make a MAC for its own without the code."""
+    message = b"rejection-workbook therapist key\x00" + invitation.encode("ascii") + b"\x00" + public_key
+    return hmac.new(_secret_key(secret, b"therapist key"), message, hashlib.sha256).hexdigest()
+
+
+def check_key_mac(secret: bytes, invitation: str, public_key: bytes, mac: object) -> bool:
+    return isinstance(mac, str) and hmac.compare_digest(key_mac(secret, invitation, public_key), mac)
 
 
 def _secret_key(secret: bytes, purpose: bytes) -> bytes:

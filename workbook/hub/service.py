@@ -44,7 +44,8 @@ the person's language)::
     GET  api/health                          no login; {"ok": true}
     GET  api/me                              {"name", "therapist"}
     PUT  api/key                             therapist: {"public_key"} -> {"fingerprint"}
-    POST api/invitations                     therapist: {"id", "public_key", "start", "verifier"} -> 201
+    POST api/invitations                     therapist: {"id", "public_key", "start", "verifier",
+                                             "key_mac"} -> 201
     GET  api/invitations                     therapist: their invitations (no start files)
     GET  api/invitations/<id>                therapist who made it: with the client's key and proof
     DELETE api/invitations/<id>              therapist who made it: withdrawn (not once redeemed)
@@ -56,6 +57,9 @@ the person's language)::
 "verifier" is `crypto.redeem_verifier` of the code's secret; "mac" is `crypto.redeem_mac` of the
 invitation id and the client's public key under it: knowing an invitation's id (from a log, a
 path) redeems nothing. "proof" is `crypto.key_proof`, which only the therapist can check.
+"key_mac" (`crypto.key_mac`, optional: long codes carried a fingerprint instead) is handed back
+with the therapist's key, for the client to check that key with the code. Wrong codes (an id
+not known, a MAC that doesn't match) count against `Limits.wrong_codes` per person.
     GET  api/envelopes[?kind=&all=1]         envelopes addressed to me (waiting ones unless all=1)
     GET  api/envelopes/<id>                  the envelope's bytes, for its recipient only
     POST api/envelopes/<id>/received         recipient: received (the sealed bytes are dropped)
@@ -109,6 +113,7 @@ class Limits:
     invitation_days: int = 14  # how long a code can be used
     json_bytes: int = 64 * 1024  # any other request body (a key, a MAC): an invitation adds its start file
     uploads_at_once: int = 4  # bodies one person may be sending at the same moment
+    wrong_codes: int = 20  # codes one person may get wrong in an hour (a code has 55 random bits)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +163,8 @@ CREATE TABLE IF NOT EXISTS invitations (
     proof TEXT,
     redeemed_at TEXT,
     withdrawn_at TEXT,
-    verifier BLOB
+    verifier BLOB,
+    key_mac TEXT
 );
 CREATE INDEX IF NOT EXISTS invitations_by_therapist ON invitations(therapist, redeemed_at);
 CREATE INDEX IF NOT EXISTS invitations_by_client ON invitations(client);
@@ -207,6 +213,8 @@ class Store:
         columns = {row["name"] for row in self.conn.execute("PRAGMA table_info(invitations)")}
         if "withdrawn_at" not in columns:
             self.conn.execute("ALTER TABLE invitations ADD COLUMN withdrawn_at TEXT")
+        if "key_mac" not in columns:  # short codes: the therapist's key, bound by the code
+            self.conn.execute("ALTER TABLE invitations ADD COLUMN key_mac TEXT")
         if "verifier" not in columns:
             # Invitations made before redeeming needed the code's secret: those not used yet
             # end now (the therapist makes a new code; the client is told so plainly).
@@ -547,9 +555,11 @@ class Invitations(Handler):
         verifier = _b64(body.get("verifier"), "verifier")
         if len(verifier) != 32:
             raise Refused(400, "bad_request", what="verifier")
+        key_mac = body.get("key_mac")
+        key_mac = None if key_mac is None else _hex64(key_mac, "key_mac")
         self.size = len(start)
         self.set_status(201)
-        self.finish(self.service.invite(me.name, invitation, public, start, verifier))
+        self.finish(self.service.invite(me.name, invitation, public, start, verifier, key_mac=key_mac))
 
     def get(self):
         me = self.therapist()
@@ -688,6 +698,7 @@ class Exchange:
         fd = os.open(self.audit_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
         self._audit = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
         self._uploading: dict[str, int] = {}  # bodies being sent now, per person
+        self._wrong_codes: dict[str, list[dt.datetime]] = {}  # when each person got a code wrong
 
     def close(self) -> None:
         self._audit.close()
@@ -723,9 +734,19 @@ class Exchange:
             )
         return fingerprint
 
-    def invite(self, therapist: str, invitation: str, public: bytes, start: bytes, verifier: bytes) -> dict:
-        """Keep an invitation: the therapist's key, the sealed start file and the verifier
-        (`crypto.redeem_verifier` of the code's secret) that redeeming is checked with."""
+    def invite(
+        self,
+        therapist: str,
+        invitation: str,
+        public: bytes,
+        start: bytes,
+        verifier: bytes,
+        *,
+        key_mac: str | None = None,
+    ) -> dict:
+        """Keep an invitation: the therapist's key, the sealed start file, the verifier
+        (`crypto.redeem_verifier` of the code's secret) that redeeming is checked with, and the
+        MAC over the key (`crypto.key_mac`) the client checks it with."""
         if len(start) > self.limits.start_bytes:
             raise Refused(413, "too_large", size=_mib(len(start)), limit=_mib(self.limits.start_bytes))
         published = self.store.one("SELECT public_key FROM keys WHERE owner = :owner", owner=therapist)
@@ -748,6 +769,7 @@ class Exchange:
                 "therapist_key": public,
                 "start": start,
                 "verifier": verifier,
+                "key_mac": key_mac,
                 "created_at": _stamp(now),
                 "expires_at": _stamp(expires),
             },
@@ -797,15 +819,33 @@ class Exchange:
             )
         return {"id": invitation, "withdrawn_at": at}
 
+    def _guessing(self, client: str, *, wrong: bool = False) -> None:
+        """Refused(429) once `client` got `Limits.wrong_codes` codes wrong in the last hour
+        (before their code is even looked at: a right one waits too); `wrong` counts one more.
+        Kept in memory: a restart forgets, which costs a guesser nothing worth having."""
+        now = self.clock()
+        recent = [at for at in self._wrong_codes.get(client, []) if now - at < dt.timedelta(hours=1)]
+        if wrong:
+            recent.append(now)
+        if recent:
+            self._wrong_codes[client] = recent
+        else:
+            self._wrong_codes.pop(client, None)
+        if not wrong and len(recent) >= self.limits.wrong_codes:
+            raise Refused(429, "too_many_tries")
+
     def _usable(self, row, client: str, invitation: str, public: bytes, mac: str, now: str) -> None:
         """Refused unless `client`, proving the code's secret with `mac`, may use `row` now."""
+        self._guessing(client)
         if row is None:
+            self._guessing(client, wrong=True)
             raise Refused(404, "no_invitation")
         if row["therapist"] == client:
             raise Refused(403, "own_invitation")
         if row["verifier"] is None:
             raise Refused(410, "old_code")  # made before redeeming needed the secret
         if not crypto.check_redeem_mac(bytes(row["verifier"]), invitation, public, mac):
+            self._guessing(client, wrong=True)
             raise Refused(403, "wrong_code")
         if row["client"] is not None:
             if (row["client"], bytes(row["client_key"])) != (client, public):
@@ -823,6 +863,7 @@ class Exchange:
             "id": invitation,
             "therapist": row["therapist"],
             "therapist_key": crypto.b64(row["therapist_key"]),
+            **_key_mac(row),
         }
 
     def redeem(self, client: str, invitation: str, public: bytes, proof: str, mac: str) -> dict:
@@ -846,6 +887,7 @@ class Exchange:
             "id": invitation,
             "therapist": row["therapist"],
             "therapist_key": crypto.b64(row["therapist_key"]),
+            **_key_mac(row),
             "start": crypto.b64(row["start"]),
         }
 
@@ -948,6 +990,11 @@ class Exchange:
                 {"at": at, "id": envelope, "r": recipient},
             )
         return {"id": envelope, "received": True}
+
+
+def _key_mac(row) -> dict:
+    """The MAC the therapist left over their key (short codes), for the client to check it."""
+    return {"key_mac": row["key_mac"]} if row["key_mac"] else {}
 
 
 def _within(count: int, limit: int, key: str) -> None:
