@@ -240,3 +240,89 @@ def test_language_is_chosen_for_the_command_and_the_app(capsys, home, monkeypatc
     assert cli.app_environment(home.path)[content.LANGUAGE_ENV] == "es"  # the app's kernels too
     monkeypatch.setenv(content.LANGUAGE_ENV, "")
     assert cli.main(["list", "--language", "klingon"]) == 2  # only the languages there are
+
+
+# -- the kernels of vanished tabs (issue 20) and a stable address (issue 21) ------------------
+def test_a_vanished_tabs_kernel_goes_within_three_minutes_and_an_open_tab_keeps_its_own(monkeypatch):
+    from workbook import hubsetup
+
+    monkeypatch.delenv(cli.CULL_ENV, raising=False)
+    idle, interval = cli.cull_seconds()
+    assert (idle, interval) == (120, 60) and idle + interval <= 180
+    for command in (cli.voila_command(8123), hubsetup.singleuser_arguments(cli.notebooks_dir())):
+        assert "--MappingKernelManager.cull_idle_timeout=120" in command
+        assert "--MappingKernelManager.cull_interval=60" in command
+        assert "--MappingKernelManager.cull_connected=False" in command  # a person reading keeps it
+    monkeypatch.setenv(cli.CULL_ENV, "6,2")  # tests: one variable, read in one place
+    assert "--MappingKernelManager.cull_idle_timeout=6" in hubsetup.singleuser_arguments(cli.notebooks_dir())
+    assert "--MappingKernelManager.cull_interval=2" in cli.voila_command(8123)
+    assert cli.cull_seconds({cli.CULL_ENV: "30"}) == (30, 30)
+    for wrong in ("", "0", "-5", "soon", "1,2,3", "5,0"):
+        assert cli.cull_seconds({cli.CULL_ENV: wrong}) == (120, 60), wrong
+
+
+def test_a_workbook_folder_keeps_its_token_in_a_file_only_its_owner_reads(tmp_path):
+    import os
+    import stat
+
+    first = cli.read_address(tmp_path)
+    assert first.port is None and len(first.token) >= 32
+    first.port = 8123
+    cli.keep_address(tmp_path, first)
+    path = tmp_path / cli.ADDRESS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = cli.read_address(tmp_path)
+    assert (again.port, again.token) == (8123, first.token)  # the same from run to run
+    assert cli.read_address(tmp_path / "elsewhere").token != first.token  # one per folder
+    # a file anyone else could read: its token may be known, so a new one (the port stays)
+    os.chmod(path, 0o644)
+    opened = cli.read_address(tmp_path)
+    assert opened.port == 8123 and opened.token != first.token
+    cli.keep_address(tmp_path, opened)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for damaged in ("", "{", '{"port": "x", "token": "short"}', "[1, 2]"):
+        path.write_text(damaged)
+        os.chmod(path, 0o600)
+        kept = cli.read_address(tmp_path)
+        assert kept.port is None and len(kept.token) >= 32
+
+
+def test_the_port_is_the_same_from_run_to_run_and_a_taken_one_is_said_plainly(capsys, monkeypatch):
+    usual = cli.free_port()
+    monkeypatch.setattr(cli, "DEFAULT_PORT", usual)
+    address = cli.Address(None, "t" * 32)
+    assert cli.choose_port(address, None) == usual and address.port == usual  # the first time
+    assert cli.choose_port(address, None) == usual  # and the next
+    assert capsys.readouterr().out == ""
+    with socket.socket() as sock:  # something else holds it (the app already open, say)
+        sock.bind(("127.0.0.1", usual))
+        sock.listen()
+        other = cli.choose_port(address, None)
+        assert other != usual and address.port == usual  # this time only
+        out = capsys.readouterr().out
+        assert f"Port {usual}, where this workbook usually opens, is in use" in out and f"port {other}" in out
+        fresh = cli.Address(None, "t" * 32)  # a new folder whose first port is taken: another, kept
+        assert cli.choose_port(fresh, None) == fresh.port != usual
+        assert f"uses port {fresh.port} from now on" in capsys.readouterr().out
+    chosen = cli.free_port()
+    assert cli.choose_port(address, chosen) == chosen and address.port == chosen  # --port is kept
+
+
+def test_serve_opens_at_the_same_address_after_a_restart(capsys, home, monkeypatch):
+    monkeypatch.setattr(cli, "DEFAULT_PORT", cli.free_port())
+
+    def supervise(process, started=None):
+        started()
+        process.kill()
+        return 0
+
+    monkeypatch.setattr(cli, "supervise", supervise)
+    monkeypatch.setattr(cli, "voila_command", lambda *a, **k: ["sleep", "30"])
+    monkeypatch.setattr(cli, "wait_for_server", lambda port, process: None)
+    addresses = []
+    for _run in range(2):
+        code, out, _err = run(capsys, "serve", "--no-browser", "--home", str(home.path))
+        assert code == 0
+        addresses.append(next(line.strip() for line in out.splitlines() if "token=" in line))
+    assert addresses[0] == addresses[1]
+    assert addresses[0].startswith(f"http://127.0.0.1:{cli.DEFAULT_PORT}/voila/render/app.ipynb?token=")

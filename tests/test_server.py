@@ -149,3 +149,87 @@ def test_our_servers_start_without_building_the_iri_grammar_and_still_check_uris
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert found.returncode == 0, found.stderr
     assert found.stdout.split() == ["None", "False", "True"]
+
+
+def _serve(home: Path) -> tuple[subprocess.Popen, int, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline, seen = time.monotonic() + 90, []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/\S+\?token=([\w-]+)", line)
+        if found:
+            return process, int(found.group(1)), found.group(2)
+        if not line and process.poll() is not None:
+            break
+    _stop(process)
+    raise AssertionError("serve did not print its URL:\n" + "".join(seen))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # its own session: serve, Voilà and the kernels
+        process.wait(timeout=30)
+
+
+def _ask(port: int, path: str, cookie: str = "", language: str = "") -> tuple[int, dict, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    if language:
+        headers["Accept-Language"] = language
+    conn.request("GET", path, headers=headers)
+    answer = conn.getresponse()
+    status, found, body = answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    conn.close()
+    return status, found, body.decode(errors="replace")
+
+
+def test_a_browser_let_in_keeps_its_bookmarks_across_a_restart_and_others_get_our_page(tmp_path):
+    """What a person does: open the address `serve` shows, bookmark the page (the app takes
+    the token out of the address bar), stop the app, start it again, open the bookmark."""
+    home = tmp_path / "home"
+    process, port, token = _serve(home)
+    try:
+        status, headers, _ = _ask(port, f"/voila/render/00_start.ipynb?token={token}")
+        assert status == 200
+        cookie = headers["set-cookie"].split(";")[0]  # the login cookie this browser keeps
+        assert cookie.startswith(f"username-127-0-0-1-{port}=")
+        assert "expires=" in headers["set-cookie"].lower()  # kept when the browser restarts too
+    finally:
+        _stop(process)
+    process, port_again, token_again = _serve(home)
+    try:
+        assert (port_again, token_again) == (port, token)  # the same address, run to run
+        assert _ask(port, "/voila/render/00_start.ipynb?workbook=x", cookie=cookie)[0] == 200
+        # a browser that was never let in, or an old or wrong token: our page, not Jupyter's
+        for path in ("/voila/render/app.ipynb?workbook=x", "/voila/render/app.ipynb?token=wrong"):
+            status, headers, _ = _ask(port, path)
+            assert status == 302 and headers["location"].startswith("/login?next=")
+            status, _, page = _ask(port, headers["location"])
+            assert status == 200
+            assert "Your workbook is private" in page and "run <code>rejection-workbook</code> again" in page
+            assert "Token authentication" not in page and "Password" not in page
+            assert "wrong" not in page and token not in page  # the link back drops the token
+        status, _, page = _ask(port, "/login?next=/voila/render/app.ipynb", language="es-MX,es;q=0.9")
+        assert "Tu cuaderno es privado" in page and 'lang="es"' in page
+    finally:
+        _stop(process)
+
+
+def test_the_page_for_a_browser_not_let_in_links_back_only_to_this_server():
+    from workbook.server import again_address, cookie_secret, page_language
+
+    assert (
+        again_address("/voila/render/app.ipynb?token=old&workbook=sam")
+        == "/voila/render/app.ipynb?workbook=sam"
+    )
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"):
+        assert again_address(elsewhere) == "/"
+    assert cookie_secret("a" * 32) == cookie_secret("a" * 32) != cookie_secret("b" * 32)
+    assert page_language("fr-FR, es;q=0.8, en;q=0.5") == "es" and page_language("") == "en"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import secrets
 import shutil
@@ -13,6 +14,7 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +34,15 @@ START_PAGE = APP_NOTEBOOK
 # The single-page notebooks (00_start.ipynb …) still open on their own, but only the app
 # keeps a preheated kernel waiting: one standby kernel, not one per notebook.
 NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
-IDLE_KERNEL_SECONDS = 15 * 60
+# A page's kernel that no tab is connected to any more (closed, crashed, a phone asleep: no
+# close handler ran) is shut down after this long without activity, looked for this often:
+# gone within 3 minutes, as Voilà's docs advise. A tab that is open keeps its kernel however
+# long the person reads (`cull_connected` off); a phone that sleeps stops answering the
+# server's pings (every 30 s) and loses its connection within about 2 minutes.
+# $REJECTION_WORKBOOK_CULL="IDLE[,INTERVAL]" (seconds) changes both, for tests: one place.
+CULL_ENV = "REJECTION_WORKBOOK_CULL"
+IDLE_KERNEL_SECONDS = 120
+CULL_INTERVAL_SECONDS = 60
 # The next standby kernel starts this long after the last one was taken, not at once:
 # starting one (imports, the app notebook) takes seconds of CPU, which the page just opened
 # needs more, on a small machine, while the person takes their first steps in it.
@@ -44,6 +54,11 @@ UNUSED_EXTENSIONS = (
 )  # lab extensions the app page does without
 STARTUP_TIMEOUT = 60.0
 STARTS = 3  # tries, each on a new free port, before giving up
+# The app's address stays the same from run to run, so a bookmark keeps working: each
+# workbook folder keeps its port (this one, the first time, when it is free) and its token
+# in a file only its owner can read.
+DEFAULT_PORT = 8877
+ADDRESS_FILE = "address.json"
 DEMO_DIR = "demo"  # the demo's own home, inside the person's
 LAB_DIR = "notebooks"  # JupyterLab's folder, inside the person's home
 LAB_CONFIG = Path(__file__).resolve().parent / "jupyter_config"
@@ -56,6 +71,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def check_port(port: int) -> int:
     """`port` if it can be used on 127.0.0.1; CliError if it is taken or out of range."""
     if not 1 <= port <= 65535:
@@ -65,6 +89,89 @@ def check_port(port: int) -> int:
             sock.bind(("127.0.0.1", port))
         except OSError:
             raise problem("port_taken", port=port) from None
+    return port
+
+
+def cull_seconds(env: dict | None = None) -> tuple[int, int]:
+    """(idle, interval): how long a kernel no tab is connected to may sit idle, and how often
+    the server looks. $REJECTION_WORKBOOK_CULL ("IDLE" or "IDLE,INTERVAL", whole seconds above
+    0) changes them; anything else keeps the defaults."""
+    value = (os.environ if env is None else env).get(CULL_ENV, "")
+    parts = [part.strip() for part in value.split(",")]
+    if value and len(parts) <= 2 and all(part.isdigit() and int(part) > 0 for part in parts):
+        idle = int(parts[0])
+        return idle, int(parts[1]) if len(parts) == 2 else min(CULL_INTERVAL_SECONDS, idle)
+    return IDLE_KERNEL_SECONDS, CULL_INTERVAL_SECONDS
+
+
+def cull_arguments(env: dict | None = None) -> list[str]:
+    """The kernel manager's options for culling: the same for `serve` and the hub."""
+    idle, interval = cull_seconds(env)
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        "--MappingKernelManager.cull_connected=False",  # a person reading keeps their page
+    ]
+
+
+@dataclass
+class Address:
+    """Where a workbook folder's app is served: its port and its private token."""
+
+    port: int | None
+    token: str
+
+
+def _good_token(token: object) -> bool:
+    return isinstance(token, str) and len(token) >= 24 and token.replace("-", "").replace("_", "").isalnum()
+
+
+def read_address(folder: Path) -> Address:
+    """The folder's kept address; a new token (and no port yet) when there is none, or when
+    the file could have been read by anyone else (then the token may be known)."""
+    path = folder / ADDRESS_FILE
+    try:
+        with open(path, encoding="utf-8") as file:
+            info = os.fstat(file.fileno())
+            kept = json.load(file)
+        private = not portable.POSIX or (info.st_mode & 0o077 == 0 and info.st_uid == os.getuid())
+    except (OSError, ValueError):
+        kept, private = {}, False
+    port = kept.get("port") if isinstance(kept, dict) else None
+    port = port if isinstance(port, int) and 1 <= port <= 65535 else None
+    token = kept.get("token") if isinstance(kept, dict) and private else None
+    return Address(port, token if _good_token(token) else secrets.token_urlsafe(24))
+
+
+def keep_address(folder: Path, address: Address) -> None:
+    """Write the address file, readable and writable by its owner only (0600)."""
+    path = folder / ADDRESS_FILE
+    tmp = path.with_name(f".{ADDRESS_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        portable.owner_only(fd)
+        os.write(fd, json.dumps({"port": address.port, "token": address.token}).encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def choose_port(address: Address, asked: int | None) -> int:
+    """The port to serve on this time: the one asked for (kept from now on), else the folder's
+    own (the first time: DEFAULT_PORT if free). When the folder's own is taken, a free one for
+    this time only, said plainly; the bookmark works again once the folder's own port is free."""
+    if asked:
+        address.port = check_port(asked)
+        return asked
+    if address.port is None:
+        address.port = DEFAULT_PORT if port_is_free(DEFAULT_PORT) else free_port()
+        if address.port != DEFAULT_PORT:
+            say("port_new", usual=DEFAULT_PORT, port=address.port)
+        return address.port
+    if port_is_free(address.port):
+        return address.port
+    port = free_port()
+    say("port_moved", usual=address.port, port=port)
     return port
 
 
@@ -84,7 +191,7 @@ def app_environment(home: Path, *, crisis_line: str | None = None, token: str | 
 
 
 def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = None) -> list[str]:
-    """The Voilà command line `serve` runs: localhost only, no sources, idle kernels culled,
+    """The Voilà command line `serve` runs: localhost only, no sources, kernels of vanished tabs culled,
     and the app's kernel preheated (run before it is asked for, so the first page is ready
     sooner than a plain Voilà page).
 
@@ -102,9 +209,7 @@ def voila_command(port: int, *, dark: bool = False, notebooks: Path | None = Non
         "--strip_sources=True",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
-        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
-        "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_connected=False",
+        *cull_arguments(),
         "--preheat_kernel=True",
         "--pool_size=1",
         f"--VoilaKernelManager.preheat_denylist={[NOT_PREHEATED]!r}",
@@ -177,17 +282,24 @@ def cmd_serve(args) -> int:
         home = Home(home.path / DEMO_DIR)
         args.workbook = install_demo(home)
     slug = _resolve_workbook(home, args.workbook)
-    token = secrets.token_urlsafe(24)
+    # the same address as last time (port and token), so a bookmark opens the app again
+    address = read_address(home.path)
+    port = choose_port(address, args.port)
+    keep_address(home.path, address)
+    token = address.token
     env = app_environment(home.path, crisis_line=args.crisis_line, token=token)
     output = None if args.verbose else subprocess.DEVNULL
-    for _attempt in range(STARTS):
-        port = check_port(args.port) if args.port else free_port()
+    for attempt in range(STARTS):
+        if attempt:  # the port was taken meanwhile: another, for this time only
+            port = free_port()
+            say("port_moved", usual=address.port, port=port)
         process = subprocess.Popen(voila_command(port, dark=args.dark), env=env, stdout=output, stderr=output)
         try:
             wait_for_server(port, process)
             break
         except ServerExited:
-            if args.port:  # the person chose this port: say so rather than pick another
+            # the person chose this port: say so rather than pick another
+            if args.port or attempt == STARTS - 1:
                 raise
         except BaseException:
             process.kill()

@@ -136,9 +136,9 @@ APP_KERNEL_MANAGER = "workbook.singleuser.AppKernelManager"  # the app's kernel 
 
 def singleuser_arguments(notebooks: Path) -> list[str]:
     """jupyter_server options for a person's server: the app through Voilà's server extension
-    with our template, no sources, its kernel preheated and idle kernels culled (as `serve`
-    does), JupyterLab in the person's own notebooks folder."""
-    from .cli import IDLE_KERNEL_SECONDS, TEMPLATE, UNUSED_EXTENSIONS
+    with our template, no sources, its kernel preheated and kernels of vanished tabs culled
+    (as `serve` does), JupyterLab in the person's own notebooks folder."""
+    from .cli import TEMPLATE, UNUSED_EXTENSIONS, cull_arguments
 
     arguments = [
         f"--ServerApp.root_dir={notebooks}",
@@ -155,9 +155,8 @@ def singleuser_arguments(notebooks: Path) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         # as in `serve`: lab extensions the app page does without (plotly's own 5 MB copy)
         f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
-        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
-        "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_connected=False",
+        # a vanished tab's kernel goes within 3 minutes; an open tab keeps its own (as `serve`)
+        *cull_arguments(),
         f"--ServerApp.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX}}}",
     ]
     if os.geteuid() == 0:  # only when someone runs the hub's person as root (tests, containers)

@@ -11,15 +11,23 @@ Three things plain Voilà leaves open, closed here, and one it does too soon:
 - A path with `..` in it (however it is encoded) gets 404 instead of a server error.
 - A closed tab's kernel is shut down a few seconds after the tab asks, not at once: the
   last words typed are sent just before the tab asks, and the kernel must save them first.
+- A bookmark survives a restart: the token is kept per workbook folder (workbook/cli.py), and
+  the login cookie is signed with a secret made from it (not a new random one each run), so
+  the browser stays let in for a year. A browser that isn't let in gets a page of ours that
+  says how to open the app, instead of Jupyter's password page (which accepted no password
+  of ours anyway: no password logins here, and no password to set).
 
 It also gives the template the loading screen's words in every language (workbook/loading.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
 import os
 import sys
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # isort: off
 from . import leaner  # noqa: F401  (first: before Voilà imports jsonschema)
@@ -30,12 +38,14 @@ from jupyter_core.utils import ensure_async
 from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.voila_identity_provider import VoilaLoginHandler
 
-from . import loading
+from . import content, loading
 from .paths import TOKEN_ENV
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SHUTDOWN_GRACE = 3.0  # seconds a closing tab's kernel has to save what was sent last
+COOKIE_DAYS = 365  # a browser let in once stays let in (its bookmarks work) this long
 
 
 def host_is_local(host: str) -> bool:
@@ -70,8 +80,86 @@ class GraceShutdownHandler(VoilaShutdownKernelHandler):
         self.finish()
 
 
+def cookie_secret(token: str) -> bytes:
+    """The secret that signs login cookies: the same for the same token, so a browser let in
+    before a restart is still let in after it (and no longer once the token is new)."""
+    return hmac.new(token.encode(), b"rejection-workbook login cookies", hashlib.sha256).digest()
+
+
+def page_language(accept_language: str) -> str:
+    """The language of a page the server itself makes: the one chosen for the command
+    ($REJECTION_WORKBOOK_LANGUAGE), else the browser's first one we speak, else English."""
+    chosen = content.language_code(os.environ.get(content.LANGUAGE_ENV))
+    if chosen:
+        return chosen
+    for part in accept_language.split(","):
+        code = content.language_code(part.split(";")[0])
+        if code:
+            return code
+    return content.LANGUAGES[0]
+
+
+def private_address_page(lang: str, again: str) -> str:
+    """Our page for a browser the app doesn't know: what happened and what to do, calmly."""
+    words = content.text("messages", lang)["private_address"]
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(words["title"])}</title>
+<style>
+  body {{ margin: 0; background: #f4f2ed; color: #22262a; font: 18px/1.55 system-ui, sans-serif; }}
+  main {{ max-width: 34rem; margin: 12vh auto 2rem; padding: 2rem 1.5rem; background: #fff;
+         border: 1px solid #dcd6ca; border-radius: 12px; }}
+  h1 {{ font-size: 1.5rem; font-weight: 600; margin: 0 0 1rem; color: #1d4d48; }}
+  code {{ background: #e2eeeb; padding: 0.1em 0.35em; border-radius: 4px; font-size: 0.95em; }}
+  a {{ color: #1d4d48; }}
+  a:focus-visible {{ outline: 3px solid #1a5fb4; outline-offset: 2px; }}
+  .kept {{ color: #4a5056; font-size: 0.95rem; }}
+  @media (prefers-color-scheme: dark) {{
+    body {{ background: #15181b; color: #e6e6e6; }}
+    main {{ background: #1d2125; border-color: #363d44; }}
+    h1, a {{ color: #b0ddd6; }}
+    code {{ background: #213b38; }}
+    .kept {{ color: #b8bec4; }}
+  }}
+</style></head>
+<body><main>
+<h1>{html.escape(words["title"])}</h1>
+<p>{html.escape(words["lead"])}</p>
+<p>{words["how"]}</p>
+<p><a href="{html.escape(again)}">{html.escape(words["again"])}</a></p>
+<p class="kept">{html.escape(words["kept"])}</p>
+</main></body></html>
+"""
+
+
+def again_address(wanted: str, default: str = "/") -> str:
+    """The page a browser asked for, to try again: a path on this server only, without a
+    (wrong or old) token in it."""
+    if not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted:
+        return default
+    parts = urlsplit(wanted)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "token"])
+    return urlunsplit(("", "", parts.path, query, parts.fragment))
+
+
+class PrivateAddressHandler(VoilaLoginHandler):
+    """/login: a browser that is let in goes on to the page it asked for; any other gets our
+    page. No form: the token is never typed, and no password can be set from here."""
+
+    def _render(self, message=None):
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        lang = page_language(self.request.headers.get("Accept-Language", ""))
+        self.finish(private_address_page(lang, again_address(self.get_argument("next", ""), self.base_url)))
+
+    def post(self):
+        self._render()
+
+
 class WorkbookVoila(Voila):
-    """Voilà with the token from the environment, a Host check and no 500 on `..`."""
+    """Voilà with the token from the environment, a Host check, no 500 on `..`, a login that
+    lasts across restarts and our own page for a browser not let in."""
 
     def initialize(self, argv=None):
         token = os.environ.pop(TOKEN_ENV, "")
@@ -81,13 +169,15 @@ class WorkbookVoila(Voila):
             )
         super().initialize(argv)
         self.token = token  # read by Voilà when it builds the app, in start()
+        self.cookie_secret = cookie_secret(token)
+        # the login cookie lasts (tornado's default: 30 days), and is honoured as long
+        self.config.IdentityProvider.cookie_options = {"expires_days": COOKIE_DAYS}
+        self.config.IdentityProvider.get_secure_cookie_kwargs = {"max_age_days": COOKIE_DAYS}
         loading.add_to(self.voila_configuration)  # the loading screen's words, in every language
 
     def init_handlers(self):
         return [
-            (pattern, GraceShutdownHandler, *rest)
-            if handler is VoilaShutdownKernelHandler
-            else (pattern, handler, *rest)
+            (pattern, OURS.get(handler, handler), *rest)
             for pattern, handler, *rest in super().init_handlers()
         ]
 
@@ -105,6 +195,8 @@ class WorkbookVoila(Voila):
         self.app.find_handler = checked
         super().listen()
 
+
+OURS = {VoilaShutdownKernelHandler: GraceShutdownHandler, VoilaLoginHandler: PrivateAddressHandler}
 
 main = WorkbookVoila.launch_instance
 
