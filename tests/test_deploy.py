@@ -468,3 +468,38 @@ def test_kubernetes_turns_on_internal_tls_where_kubespawner_supports_it(values, 
     # one-server config has it on too
     assert "spawner_class" not in hub["JupyterHub"]
     assert hub_config.JupyterHub.internal_ssl is True
+
+
+@as_root
+@with_system_python
+@pytest.mark.skipif(
+    os.environ.get("REJECTION_WORKBOOK_TEST_SETUP") != "1",
+    reason="installs the workbook with the hub in a throwaway prefix (minutes): REJECTION_WORKBOOK_TEST_SETUP=1",
+)
+def test_setup_sh_installs_an_environment_nobody_can_run_and_upgrades_it_when_run_again():
+    opt = _folder(0o755)
+    prefix = opt / "rejection-workbook"
+    config = prefix / "etc" / "jupyterhub_config.py"
+    shipped = (ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py").read_text(encoding="utf-8")
+    env = dict(os.environ, REJECTION_WORKBOOK_PREFIX=str(prefix))
+    where = "import workbook; print(workbook.__file__)"
+    try:
+        for run in (1, 2):
+            done = subprocess.run(
+                ["bash", str(SETUP), "--install-only"], env=env, capture_output=True, text=True, timeout=900
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+            info = config.stat()
+            assert (info.st_uid, info.st_mode & 0o777) == (0, 0o644)
+            assert config.read_text(encoding="utf-8") == shipped  # the second run put it back
+            seen = subprocess.run(
+                ["runuser", "-u", "nobody", "--", prefix / "bin" / "python", "-I", "-c", where],
+                capture_output=True,
+                text=True,
+                cwd="/",
+            )
+            assert seen.stdout.startswith(str(prefix / "lib")), seen  # the installed copy
+            if run == 1:
+                config.write_text(shipped + "# changed by hand\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(opt, ignore_errors=True)
