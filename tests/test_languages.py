@@ -142,3 +142,58 @@ def test_crisis_lines_are_checked_and_follow_the_country(monkeypatch):
         content.set_language(None)
         content.set_country(None)
         content.set_country(None, by="browser")
+
+
+# -- issue 21, item 13: Spanish that reads right, and counted words on the command line ----------
+def _spanish(name):
+    return _toml(data_dir() / "text" / "es" / f"{name}.toml")
+
+
+def test_spanish_sentences_read_as_a_person_would_say_them():
+    assert "Que te digan que no, duele" in _spanish("start")["welcome"]
+    label = _spanish("heal")["accept"]["label"]
+    assert "y que pasó" not in label and "lo que pasó" in label
+    content.set_language("es")
+    try:
+        assert content.trait_label("confidence") == "seguridad en ti"  # not "confianza en ti"
+    finally:
+        content.set_language(None)
+
+
+def test_the_neither_count_uses_the_legends_words():
+    chart = _spanish("reason")["chart"]
+    legend = chart["neither"].lower()
+    assert all(legend in form for form in chart["neither_word"].values()), chart["neither_word"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "two"),
+    [
+        ("en", "Added 1 note or question from your therapist.", "Added 2 notes and questions"),
+        ("es", "Se ha añadido 1 nota o pregunta de tu terapeuta.", "Se han añadido 2 notas y preguntas"),
+    ],
+)
+def test_the_command_line_counts_notes_in_the_persons_language(tmp_path, capsys, monkeypatch, lang, one, two):
+    from workbook import cli, exchange
+    from workbook.store import Home
+
+    monkeypatch.delenv("REJECTION_WORKBOOK_PASSPHRASE", raising=False)
+    monkeypatch.setenv(content.LANGUAGE_ENV, "")
+    client_home, practice = Home(tmp_path / "client"), exchange.practice_home(Home(tmp_path / "therapist"))
+    slug, start = exchange.prepare(practice, "Robin", welcome_note="Hello", stages_on=[1, 2])
+    client = exchange.start_from(client_home, start)
+    name = client.name
+    client.close()
+    said = []
+    for notes in (["Good start."], ["Take your time.", "And rest."], []):
+        with practice.open(slug) as copy:
+            for note in notes:
+                exchange.annotate(copy, 2, note)
+            (tmp_path / "notes.rwshare").write_bytes(exchange.return_notes(copy))
+        args = ["open-return", name, str(tmp_path / "notes.rwshare"), "--home", str(client_home.path)]
+        assert cli.main([*args, "--language", lang]) == 0
+        said.append(capsys.readouterr().out)
+    content.set_language(None)
+    assert one in said[0]
+    assert two in said[1]
+    assert "0" not in said[2] and said[2].strip()  # nothing new is said in words, not as "0 notes"

@@ -22,7 +22,7 @@ import sys
 
 import click
 
-from . import exchange, registry, report, share, text
+from . import exchange, formats, registry, report, share, text
 from .clikit import helps, home_option, problem, runs, say, words
 from .share import NeedsPassphrase
 from .store import Home
@@ -141,7 +141,8 @@ def cmd_import(args) -> int:
     data = _read(args.file)
     result = _opened(args, lambda passphrase: exchange.import_share(practice, data, passphrase=passphrase))
     stages = ", ".join(map(str, result.stages))
-    say("imported", alias=result.alias, added=result.added, known=result.known, stages=stages)
+    added, known = _counted("imported_added", result.added), _counted("imported_known", result.known)
+    say("imported", alias=result.alias, added=added, known=known, stages=stages)
     return 0
 
 
@@ -192,8 +193,13 @@ def cmd_open_return(args) -> int:
     with _open(_home(args), args.workbook) as wb:
         data = _read(args.file)
         counts = _opened(args, lambda passphrase: exchange.open_return(wb, data, passphrase=passphrase))
-    say("opened_return", added=counts["added"])
+    click.echo(_counted("opened_return", counts["added"]))
     return 0
+
+
+def _counted(key: str, n: int) -> str:
+    """One of the command's counted sentences or words, in the plural form `n` needs."""
+    return formats.plural(words()["say"][key], n)
 
 
 def cmd_report(args) -> int:
