@@ -298,7 +298,7 @@ def test_a_writing_session_can_be_stopped_early(wb):
     page.writing.value = "Not today."
     page.stop_button.click()
     assert "You stopped — that's fine" in html.unescape(page.clock.value)
-    assert wb.entries("writing_session")[0]["finished"] is True
+    assert wb.entries("writing_session")[0]["finished"] is False  # stopped is not finished
 
 
 def test_an_unexpected_error_is_logged_and_shown_calmly(wb, home, monkeypatch):
@@ -436,3 +436,59 @@ def test_an_unused_writing_session_leaves_no_entry(wb):
     page.writing.value = "  "
     page.stop_button.click()
     assert wb.entries("writing_session") == []
+
+
+# -- issue 21, item 6 ------------------------------------------------------------------------
+def test_a_session_stopped_after_30_seconds_keeps_the_time_really_written(wb):
+    page = feel.FeelPage()
+    page.minutes.value = 15
+    page.start_button.click()
+    page.writing.value = "It still stings."
+    page.timer.value = 30  # the clock has run 30 s
+    page.stop_button.click()
+    [session] = wb.entries("writing_session")
+    assert session["minutes"] == 1 and session["finished"] is False
+    row = html.unescape(page.sessions.box.children[0].children[0].value)
+    assert "15 min" not in row and "Stopped early, after 1 min or less" in row
+    # a session that ran its whole time is finished, with the minutes planned
+    page.minutes.value = 10
+    page.start_button.click()
+    page.writing.value = "All of it."
+    page.timer.value = 600
+    finished = [e for e in wb.entries("writing_session") if e["text"] == "All of it."][0]
+    assert finished["minutes"] == 10 and finished["finished"] is True
+    assert "10 min, as" in html.unescape(page.sessions.box.children[0].children[0].value)
+
+
+def test_a_session_left_mid_way_keeps_the_minutes_written_so_far(wb):
+    page = feel.FeelPage()
+    page.minutes.value = 20
+    page.start_button.click()
+    page.timer.value = 190
+    page.writing.value = "Three minutes in."
+    [session] = wb.entries("writing_session")
+    assert session["minutes"] == 4 and session["finished"] is False  # the tab closed here
+
+
+def test_undo_remove_goes_once_a_new_check_in_is_saved(wb):
+    page = feel.FeelPage()
+    page.checkin.add("anger", 6)
+    page.checkin.save_button.click()
+    page.checkin.past.box.children[0].children[1].click()  # Remove
+    assert page.checkin.past.undo.layout.display is None
+    page.checkin.add("relief", 4)
+    page.checkin.save_button.click()
+    assert page.checkin.past.undo.layout.display == "none"
+    page.checkin.past.undo.click()  # even a stale click brings nothing back
+    assert [list(e["ratings"]) for e in wb.entries("checkin")] == [["relief"]]
+
+
+def test_undo_remove_of_a_writing_session_goes_once_a_new_one_starts(wb):
+    page = feel.FeelPage()
+    page.start_button.click()
+    page.writing.value = "First."
+    page.stop_button.click()
+    page.sessions.box.children[0].children[1].click()
+    assert page.sessions.undo.layout.display is None
+    page.start_button.click()
+    assert page.sessions.undo.layout.display == "none"

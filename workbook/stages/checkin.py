@@ -21,6 +21,12 @@ SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5
 
 
+def forget_undo(entries: EntryList) -> None:
+    """Once something else is done, an earlier removal is settled: its "Undo remove" goes."""
+    entries._removed = None
+    entries.undo.layout.display = "none"
+
+
 def describe_checkin(entry) -> str:
     """A past check-in as one line of escaped HTML."""
     ratings = sorted(entry.data["ratings"].items(), key=lambda kv: -kv[1])
@@ -170,6 +176,7 @@ class CheckIn:
         self._render_chosen()
         self.page.wb.set_meta(self.draft_key, None)
         self.page.saved(self.t["saved"])
+        forget_undo(self.past)
         self.past.refresh()
         return entry
 

@@ -9,7 +9,7 @@ import ipywidgets as w
 from .. import content, model
 from ..model import InvalidEntry
 from . import plain
-from .checkin import CheckIn
+from .checkin import CheckIn, forget_undo
 from .kit import (
     EntryList,
     KeyedText,
@@ -162,10 +162,11 @@ class FeelPage:
         text = e["text"] or ""
         preview = text[:160] + ("…" if len(text) > 160 else "")
         topic = f" · {esc(e['topic'])}" if e["topic"] else ""
+        line = "past_line" if e["finished"] or e.entry_id == self.session_id else "past_line_stopped"
         return (
             f'<span class="wb-date">{esc(when(e.created_at))}</span> — '
             + esc(
-                self.t["session"]["past_line"].format(
+                self.t["session"][line].format(
                     minutes=e["minutes"] or "?",
                     perspective=self.t["session"]["perspective_words"].get(
                         e["perspective"], e["perspective"]
@@ -175,9 +176,20 @@ class FeelPage:
             + f'{topic}<br><span class="wb-quote">{paragraphs(preview)}</span>'
         )
 
+    def _minutes_written(self, *, finished: bool) -> int:
+        """The minutes written so far, as the clock showed them (at least 1); all of them when the
+        time ran out. A session stopped after 30 s is kept as 1 minute, not the 15 planned."""
+        planned = int(self.minutes.value)
+        if finished:
+            return planned
+        ticks = self.timer.value if isinstance(self.timer.value, int) else 0
+        return min(planned, max(1, -(-ticks * SECONDS_PER_TICK // 60)))
+
     def _session_data(self, *, finished: bool = False) -> dict:
+        """The session as kept: `minutes` is the time really written, and `finished` says
+        whether the time ran out (stopping early, or leaving, is not finishing)."""
         return {
-            "minutes": self.minutes.value,
+            "minutes": self._minutes_written(finished=finished),
             "perspective": self.perspective.value,
             "topic": self.topic.value,
             "text": self.writing.value,
@@ -199,6 +211,7 @@ class FeelPage:
         self.stop_button.layout.display = None
         self.writing.disabled = False
         self.start_button.disabled = True
+        forget_undo(self.sessions)
         self.sessions.refresh()
 
     def _save_writing(self, _text: str) -> None:
@@ -232,7 +245,8 @@ class FeelPage:
         self.timer.playing = False
         self.writing_now = False
         if self.writing.value.strip():
-            self.page.wb.put("writing_session", self._session_data(finished=True), entry_id=self.session_id)
+            data = self._session_data(finished=not stopped)
+            self.page.wb.put("writing_session", data, entry_id=self.session_id)
         elif self.session_id is not None:  # written, then all rubbed out: nothing to keep
             self.page.wb.delete(self.session_id)
         self.session_id = None
