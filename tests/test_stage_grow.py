@@ -187,3 +187,42 @@ def test_remove_a_goal_and_undo(wb, stage):
     stage.goal_undo.click()
     assert [e.entry_id for e in wb.entries("goal")] == [goal_id]
     assert stage.step_goal.value == goal_id
+
+
+# -- issue 21, item 6: a half-typed goal date --------------------------------------------------
+def test_a_half_typed_goal_date_is_named_and_kept_not_dropped(wb, stage):
+    import html
+
+    stage.path.value = "grow"
+    stage.goal_title.value = "Ask for feedback"
+    stage.goal_first.value = "Write down one question"
+    stage.goal_target.unclear = True  # what the browser's date box says while it holds "12/__/2027"
+    stage.goal_button.click()
+    said = html.unescape(stage.page.status.value)
+    assert "wb-problem" in said and "target date wasn't understood" in said
+    assert wb.entries("goal") == []  # nothing saved without the date the person meant
+    assert (
+        stage.goal_title.value == "Ask for feedback" and stage.goal_first.value == "Write down one question"
+    )
+    assert stage.goal_target.unclear  # the box is left as it was: the typed text stays to be finished
+    # finished, the goal is saved with its date and the form is cleared
+    stage.goal_target.value, stage.goal_target.unclear = "2027-01-31", False
+    stage.goal_button.click()
+    assert [(e["title"], e["target_on"]) for e in wb.entries("goal")] == [("Ask for feedback", "2027-01-31")]
+    assert stage.goal_target.value == "" and stage.goal_title.value == ""
+
+
+@pytest.mark.parametrize("sent", ["2027-02-30", "31/01/2027", "20270131", "soon"])
+def test_a_goal_date_that_is_not_a_date_is_refused_calmly(wb, stage, sent):
+    stage.goal_title.value = "Ask for feedback"
+    stage.goal_target.value = sent  # a tampered page can send anything
+    stage.goal_button.click()
+    assert "wb-problem" in stage.page.status.value and "Traceback" not in stage.page.status.value
+    assert wb.entries("goal") == []
+    assert stage.goal_title.value == "Ask for feedback"
+
+
+def test_a_goal_without_a_date_is_still_fine(wb, stage):
+    stage.goal_title.value = "Rest more"
+    stage.goal_button.click()
+    assert [e.data.get("target_on") for e in wb.entries("goal")] == [None]

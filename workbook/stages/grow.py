@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from .. import content, formats, model
 from ..model import InvalidEntry
@@ -36,6 +38,82 @@ from .reason import ChoiceWithNote, radio
 HEAL = 4
 NONE = ""  # "not tied to anything" in a dropdown (which shows None as a blank box)
 GOALS_ANCHOR = "wb-goals"
+
+
+class DateField(anywidget.AnyWidget):
+    """A labelled date drawn as the browser's own date input, which also says when a date
+    was typed but not understood (half-typed, like "12/__/2027"): ipywidgets' DatePicker
+    sends nothing then, so a half-typed date was dropped without a word.
+
+    `value` is the date as "YYYY-MM-DD" ("" for none; a date or None may be set too);
+    `unclear` is true while the box holds text that is not a whole date. Python never
+    empties the box on its own while it is unclear, so what was typed stays to be finished.
+    Laid out like ipywidgets' DatePicker (.widget-datepicker in widgets.css).
+    """
+
+    _esm = """
+    let counter = 0;
+    export default { render({ model, el }) {
+      const id = "wb-date-" + (++counter) + "-" + Math.random().toString(36).slice(2, 8);
+      el.classList.add("widget-inline-hbox", "widget-datepicker");
+      const label = document.createElement("label");
+      label.className = "widget-label";
+      label.htmlFor = id;
+      const input = document.createElement("input");
+      input.type = "date";
+      input.id = id;
+      input.className = "widget-input";
+      const draw = () => {
+        label.textContent = model.get("description");
+        input.disabled = model.get("disabled");
+        const value = model.get("value");
+        // a half-typed date reads as "": keep the person's text rather than wiping it
+        if (input.value !== value && !(value === "" && input.validity.badInput)) input.value = value;
+        if (model.get("unclear")) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+      };
+      const send = () => {
+        const value = input.value, unclear = input.validity.badInput;
+        if (value === model.get("value") && unclear === model.get("unclear")) return;
+        model.set("value", value);
+        model.set("unclear", unclear);
+        model.save_changes();
+      };
+      for (const name of ["input", "change", "keyup", "blur"]) input.addEventListener(name, send);
+      model.on("change", draw);
+      draw();
+      el.append(label, input);
+      return () => model.off("change", draw);
+    } };
+    """
+    value = traitlets.Any("").tag(sync=True)  # always kept as text: see _as_text
+    unclear = traitlets.Bool(False).tag(sync=True)
+    description = traitlets.Unicode("").tag(sync=True)
+    disabled = traitlets.Bool(False).tag(sync=True)
+
+    @traitlets.validate("value")
+    def _as_text(self, proposal):
+        value = proposal["value"]
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value[:40] if isinstance(value, str) else "?"  # anything else is no date (refused)
+
+    def date(self, unclear: str) -> dt.date | None:
+        """The date chosen (None when the box is empty); InvalidEntry(`unclear`) when the box
+        holds something that isn't a whole date (half-typed, or not a date at all)."""
+        text = self.value.strip()
+        if self.unclear:
+            raise InvalidEntry(unclear)
+        if not text:
+            return None
+        try:
+            if len(text) == len("2027-01-31"):  # the browser's own form, nothing else
+                return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        raise InvalidEntry(unclear)
 
 
 def _wide(widget: w.Widget) -> w.Widget:
@@ -129,7 +207,7 @@ class GrowPage:
         self.goal_title = text_line(t["title_label"], placeholder=t["title_placeholder"])
         self.goal_trait = _wide(dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE))
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
-        self.goal_target = date_picker(t["target_label"])
+        self.goal_target = DateField(description=t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
         self.page.on_click(self.goal_button, self.add_goal)
         self.goal_list = plain.VBox()
@@ -313,11 +391,12 @@ class GrowPage:
     def add_goal(self) -> Entry:
         """Save a new goal from the form; a trait that is no longer listed is refused calmly."""
         need_workbook(self.page)
+        t = self.t["goals"]
         data = {
             "title": self.goal_title.value,
             "trait_id": self.goal_trait.value or None,
             "first_step": self.goal_first.value,
-            "target_on": self.goal_target.value,
+            "target_on": self.goal_target.date(t["target_unclear"]),
             "done": False,
         }
         model.validate("goal", data)
@@ -325,7 +404,7 @@ class GrowPage:
         entry = self.page.wb.put("goal", data)
         self.goal_title.value = ""
         self.goal_first.value = ""
-        self.goal_target.value = None
+        self.goal_target.value = ""
         self.goal_trait.value = NONE
         self.page.saved(self.t["goals"]["saved"])
         self.refresh_goals()
