@@ -492,3 +492,35 @@ def test_undo_remove_of_a_writing_session_goes_once_a_new_one_starts(wb):
     assert page.sessions.undo.layout.display is None
     page.start_button.click()
     assert page.sessions.undo.layout.display == "none"
+
+
+def _listed(checkin) -> list[str]:
+    return [option if isinstance(option, str) else option[1] for option in checkin.choices.options]
+
+
+def test_feeling_search_lists_the_nearest_word_first_and_the_milder_of_two_alike(wb):
+    """Issue 21: "hope" listed "hopeless" before "hopeful". The word itself, then words that
+    start with it (the shortest first: the nearest guess at the word being typed; of the same
+    length, the milder), then words containing it, then the rest of its family."""
+    checkin = feel.FeelPage().checkin
+    checkin.search.value = "hope"
+    listed = _listed(checkin)
+    assert listed[:2] == ["hopeful", "hopeless"]
+    assert set(listed[2:]) >= {"determined", "encouraged"}  # the hope family, after the words
+    checkin.search.value = "calm"
+    assert _listed(checkin)[0] == "calm"  # the word itself, picked by itself
+    assert checkin.choices.value == "calm"
+    checkin.search.value = "lone"
+    assert _listed(checkin)[0] == "loneliness"
+
+
+def test_match_rank_orders_exact_prefix_word_start_then_substring():
+    from workbook.stages.search import match_rank
+
+    labels = ["left out", "outraged", "hopeless", "hopeful", "without", "out"]
+    ranked = sorted((r, label) for label in labels if (r := match_rank("out", label)) is not None)
+    assert [label for _r, label in ranked] == ["out", "outraged", "left out", "without"]
+    assert match_rank("hope", "hopeful", mildness=2) < match_rank("hope", "hopeless", mildness=-3)
+    # of the same length, the milder first
+    assert match_rank("x", "xab", mildness=2) < match_rank("x", "xcd", mildness=-3)
+    assert match_rank("zz", "calm") is None

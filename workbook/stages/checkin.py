@@ -15,7 +15,7 @@ from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
 from . import plain
 from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
-from .search import shown_choice
+from .search import match_rank, shown_choice
 
 SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5
@@ -94,9 +94,16 @@ class CheckIn:
     def _filter(self, query) -> None:
         query = (query or "")[:SEARCH_MAX].strip().lower()
         # searched by the word shown (in the person's language); the English word is what is kept
-        found = [e for e in content.emotions() if query in e.label or query == e.family]
-        # The word itself first, then words that start with it, then the rest (its family).
-        found.sort(key=lambda e: (e.label != query, not e.label.startswith(query)))
+        # The word itself first, then words that start with it (the shortest, then the mildest,
+        # first), then words that contain it, then the rest of its family (search.match_rank).
+        ranked = []
+        for n, e in enumerate(content.emotions()):
+            rank = match_rank(query, e.label.casefold(), mildness=e.pleasantness)
+            if rank is None and query == e.family:
+                rank = (4,)
+            if rank is not None:
+                ranked.append((rank, n, e))
+        found = [e for _rank, _n, e in sorted(ranked, key=lambda item: item[:2])]
         self.choices.options = [e.word if e.label == e.word else (e.label, e.word) for e in found]
         labels = [e.label for e in found]
         picked = shown_choice(query, labels)
