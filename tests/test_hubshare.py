@@ -322,3 +322,134 @@ def test_a_swapped_therapist_key_is_caught_on_the_page_and_the_code_still_works(
     page.hub.join_button.click()
     assert "linked with your therapist" in page.hub.join_status.value
     assert len(client.list()) == 1
+
+
+# -- issue 20, items 4 and 5: the practice page as a therapist meets it, the start page on a server
+def _headings(widget) -> list[str]:
+    import re
+
+    return re.findall(r"<h2>([^<]*)</h2>", _texts(widget))
+
+
+def _fields(widget) -> list[str]:
+    """The names of the fields a person types in or picks from (text, passphrase, choice, file)."""
+    import ipywidgets as w
+
+    kinds = (w.Text, w.Textarea, w.Password, w.Dropdown, w.FileUpload)
+    found = [widget.description] if isinstance(widget, kinds) else []
+    for child in getattr(widget, "children", ()):
+        found += _fields(child)
+    return found
+
+
+def test_on_a_server_the_practice_page_opens_on_clients_inbox_and_notes(homes, fake):
+    therapist, _client = homes
+    desk = practice.Practice(home=therapist.path)
+    first = _headings(desk.widget)
+    assert first[0] == "Your practice key"  # no key yet: that comes first, nothing works without it
+    from workbook.hub import crypto
+
+    crypto.save_key(therapist.path, crypto.new_private_key())  # once there is a key
+    desk = practice.Practice(home=therapist.path)
+    shown = _headings(desk.widget)
+    assert shown[:3] == ["Your clients", "Inbox", "Review"], shown
+    assert shown.index("Invite a client") < shown.index("Prepare a workbook for a client")
+    assert "on this computer" not in _texts(desk.widget)  # the practice folder is on the server
+    assert "in your own folder on this server" in _texts(desk.widget)
+
+
+def test_every_field_on_the_practice_page_has_its_own_name(homes, fake):
+    therapist, client = homes
+    desk = practice.Practice(home=therapist.path)
+    desk.hub.key_button.click()
+    desk.hub.invite_name.value = "Robin"
+    desk.hub.invite_button.click()
+    page = start.StartPage(home=client.path)
+    page.hub.code.value = CODE
+    page.hub.join_button.click()
+    page.page.wb.put("rejection", {"kind": "friend", "description": "We drifted apart"})
+    page.hub.stages[1].value = True
+    page.hub.send_button.click()
+    desk.hub.inbox_button.click()  # Robin's copy is under review: its notes boxes are shown
+    names = _fields(desk.widget)
+    assert any("notes file" in n for n in names) and any("seal your notes for Robin" in n for n in names)
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert "A new passphrase to lock the backup file" in names
+    assert "The passphrase the backup file is locked with" in names  # restore: not the same name
+    shown = _fields(page.widget)
+    assert len(shown) == len(set(shown)), sorted(n for n in shown if shown.count(n) > 1)
+
+
+def test_the_key_and_whether_it_is_backed_up_show_on_every_visit(homes, real_hub):
+    therapist, _client = homes
+    real_hub.as_("tess")
+    desk = practice.Practice(home=therapist.path)
+    assert "haven&#x27;t made your practice key" in desk.hub.key_state.value
+    assert desk.hub.make_box.layout.display is None and desk.hub.backup_box.layout.display == "none"
+    desk.hub.key_passphrase.value = "lantern"
+    desk.hub.key_button.click()
+    fingerprint = client_fingerprint(therapist)
+
+    again = practice.Practice(home=therapist.path)  # the page opened again (a reload)
+    state = again.hub.key_state.value
+    assert (
+        fingerprint in state and "locked with a passphrase" in state and "isn&#x27;t backed up yet" in state
+    )
+    assert again.hub.make_box.layout.display == "none"  # no "Make my key" over a key that exists
+    assert again.hub.backup_box.layout.display is None  # the backup is offered
+    box = again.hub.backup_passphrase
+    box.first.value = box.again.value = "river stone"
+    again.hub.backup_unlock.value = "lantern"
+    again.hub.backup_button.click()
+    assert "practice-key-backup.rwkey" in again.hub.backup_out.value
+    assert "You made a backup of it on" in again.hub.key_state.value
+
+    later = practice.Practice(home=therapist.path)
+    assert fingerprint in later.hub.key_state.value and "You made a backup" in later.hub.key_state.value
+
+
+def client_fingerprint(home):
+    from workbook.hub import crypto
+
+    return crypto.fingerprint(crypto.read_public(home.path))
+
+
+def test_a_used_code_leaves_the_list_at_once(homes, fake):
+    therapist, client = homes
+    desk = practice.Practice(home=therapist.path)
+    desk.hub.key_button.click()
+    for name in ("Robin", "Sam"):
+        desk.hub.invite_name.value = name
+        desk.hub.invite_button.click()
+    for invitation in fake.invitations:
+        invitation["expires_at"] = "2999-01-01T00:00:00+00:00"
+    fake.invitations[1]["client"] = "sam"  # Sam used their code, on their own device
+    assert desk.hub.check_codes() == ["Sam"]  # what the page asks every few seconds while open
+    listed = [_texts(row) for row in desk.hub.open_list.children]
+    assert len(listed) == 1 and "Robin" in listed[0]
+    assert "Sam has just used their code" in desk.hub.withdraw_status.value
+    assert desk.hub.check_codes() == []  # nothing new: nothing redrawn
+    assert hubshare.WATCH_SECONDS <= 5
+
+
+def test_on_a_server_the_start_page_speaks_of_the_server_and_files_stay_as_an_extra(homes, fake, monkeypatch):
+    _therapist, client = homes
+    with client.create("Mine") as wb:
+        client.set_current(wb.path.stem)
+    page = start.StartPage(home=client.path)
+    shown = _texts(page.widget)
+    assert "Nothing leaves this computer" not in shown and "on this computer" not in shown
+    assert "You and your therapist, on this server" in shown
+    assert "Files, if you&#x27;d rather hand them over yourself" in shown
+    assert shown.index("You and your therapist, on this server") < shown.index("Files, if you")
+    page.therapist.share.stages[1].value = True  # a share file can still be made (an export)
+    page.therapist.share.button.click()
+    assert ".rwshare" in page.therapist.share.working.text.value
+    assert "wb-hub-practice-note" not in str(page.widget.children)  # a client: no practice note
+    monkeypatch.setattr(hub, "whoami", lambda: {"name": "tess", "therapist": True})
+    therapist_view = start.StartPage(home=client.path)
+    [note] = [c for c in therapist_view.page.body if "wb-hub-practice-note" in c._dom_classes]
+    assert "07_practice.ipynb" in note.value
+    # off a server the file hand-over reads as it always did
+    FakeExchange().install(monkeypatch, on_hub=False)
+    assert "Nothing leaves this computer" in _texts(start.StartPage(home=client.path).widget)

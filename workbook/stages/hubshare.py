@@ -3,8 +3,10 @@
 - `ClientHub(page, on_workbook=...)` — on the start page: join a therapist with the code
   they handed over, send chosen stages to them, bring in the notes they sent back.
 - `TherapistHub(page, practice, on_change=...)` — on the practice page: the practice key
-  (made once, with a backup offered at once, and restore), invite a client (a code to hand
-  over in person) and withdraw a code nobody has used yet, the inbox. `send_notes_part(...)` is the "send notes" box per client.
+  (its state on every visit: fingerprint, backed up or not; made once, with a backup offered
+  at once, and restore), invite a client (a code to hand over in person) and withdraw a code
+  nobody has used yet (a code that gets used leaves the list within `WATCH_SECONDS`), the
+  inbox. `send_notes_part(...)` is the "send notes" box per client.
 
 Outside a hub none of this is built, and file hand-over stays exactly as it is. All the
 sealing and talking to the service is `workbook.hub.client`'s; this module only asks it.
@@ -12,20 +14,29 @@ sealing and talking to the service is `workbook.hub.client`'s; this module only 
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import functools
+import json
+import logging
+import os
 from collections.abc import Callable
 
 import ipywidgets as w
 
 from .. import content, exchange, formats
 from ..hub import client as hub
+from ..hub import crypto
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
 from . import plain
-from .kit import Page, StagePicker, button, esc, stacked, text_area, text_line
+from .kit import Page, StagePicker, _kernel_loop, button, esc, stacked, text_area, text_line
 from .sharing import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 
 BACKUP_FILE = "practice-key-backup.rwkey"
+BACKUP_MARK = "hub-key-backed-up.json"  # in the home: which key was last backed up, and when
+WATCH_SECONDS = 5  # how often the practice page asks whether a code it lists has been used
+log = logging.getLogger("workbook")
 
 
 def words() -> dict:
@@ -57,6 +68,53 @@ def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
 def spoken(code: str) -> str:
     """The code as it is read aloud: each character on its own, groups apart."""
     return " — ".join(" ".join(group) for group in code.split("-"))
+
+
+def _ended(invitation: dict) -> bool:
+    """True when an invitation's time has run out (so it left the list by expiring)."""
+    try:
+        return dt.datetime.fromisoformat(str(invitation.get("expires_at"))) <= dt.datetime.now(dt.UTC)
+    except (TypeError, ValueError):
+        return False
+
+
+def key_facts(home: Home) -> dict | None:
+    """The practice key in `home` as the page shows it: {"fingerprint", "locked"} (kept under
+    a passphrase of its own); None when no key has been made; "fingerprint" None when the
+    key file can't be read."""
+    try:
+        public = crypto.read_public(home.path)
+    except crypto.CryptoError:
+        return {"fingerprint": None, "locked": False}
+    if public is None:
+        return None
+    try:
+        crypto.load_key(home.path)
+        locked = False
+    except crypto.CryptoError as exc:
+        locked = exc.reason == "locked"
+    return {"fingerprint": crypto.fingerprint(public), "locked": locked}
+
+
+def backed_up(home: Home, fingerprint: str | None) -> str | None:
+    """When the key with this fingerprint was last backed up (or restored from a backup,
+    which is one): an ISO moment, or None."""
+    try:
+        mark = json.loads((home.path / BACKUP_MARK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(mark, dict) or not fingerprint or mark.get("fingerprint") != fingerprint:
+        return None
+    at = mark.get("at")
+    return at if isinstance(at, str) else None
+
+
+def mark_backed_up(home: Home, fingerprint: str) -> None:
+    """Remember that the key with this fingerprint has a backup (0600, in the home)."""
+    path = home.path / BACKUP_MARK
+    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump({"fingerprint": fingerprint, "at": dt.datetime.now(dt.UTC).isoformat()}, fh)
 
 
 class ClientHub:
@@ -147,11 +205,16 @@ class TherapistHub:
 
     # -- the key -------------------------------------------------------------------------------
     def _key_section(self, t: dict) -> None:
+        # what the key is now: shown on every visit (fingerprint, locked, backed up or not)
+        self.key_state = plain.HTML()
+        self.key_state.add_class("wb-hub-key-state")
         self.key_passphrase = passphrase_box(t["key_passphrase"])
         self.key_button, self.key_status = action(self.page, t["key_button"], self.make_key, primary=True)
+        self.make_box = plain.VBox([self.key_passphrase, self.key_button], layout=w.Layout())  # until a key
         # the backup is offered as soon as the key is made (hidden until then)
         self.backup_passphrase = NewPassphrase()
         self.backup_passphrase.first.description = t["backup_passphrase"]
+        self.backup_passphrase.again.description = t["backup_again"]
         self.backup_unlock = passphrase_box(t["backup_unlock"])
         self.backup_button, self.backup_out = action(self.page, t["backup_button"], self.backup, primary=True)
         self.backup_box = plain.VBox(
@@ -166,13 +229,14 @@ class TherapistHub:
         )
         self.restore_upload = file_picker()
         self.restore_upload.accept = ".rwkey"
-        self.restore_passphrase = passphrase_box(t["backup_passphrase"])
+        self.restore_upload.description = t["restore_choose"]
+        self.restore_passphrase = passphrase_box(t["restore_passphrase"])
         self.restore_button, self.restore_status = action(self.page, t["restore_button"], self.restore)
-        self.page.section(
+        self.key_box = self.page.section(
             t["keys_title"],
             esc(t["keys_help"]),
-            self.key_passphrase,
-            self.key_button,
+            self.key_state,
+            self.make_box,
             self.key_status,
             self.backup_box,
             heading(t["restore_title"], t["restore_help"]),
@@ -181,11 +245,35 @@ class TherapistHub:
             self.restore_button,
             self.restore_status,
         )
+        self.key_box.add_class("wb-hub-keys")
+        self.show_key()
+
+    def show_key(self) -> dict | None:
+        """Say what the key is now (made or not, its fingerprint, locked, backed up or when),
+        and show the forms that fit: 'make' until there is a key, the backup once there is."""
+        t = self.t
+        facts = key_facts(self._owner())
+        if facts is None:
+            lines = [t["key_none"]]
+        elif facts["fingerprint"] is None:
+            lines = [content.text("hub")["errors"]["bad_key"]]
+        else:
+            lines = [t["key_have"].format(fingerprint=facts["fingerprint"])]
+            if facts["locked"]:
+                lines.append(t["key_locked"])
+            when = backed_up(self._owner(), facts["fingerprint"])
+            lines.append(t["key_backed_up"].format(day=formats.day(when)) if when else t["key_not_backed_up"])
+        self.key_state.value = "".join(f"<p>{esc(line)}</p>" for line in lines)
+        has_key = facts is not None and facts["fingerprint"] is not None
+        self.make_box.layout.display = "none" if has_key else None
+        self.backup_box.layout.display = None if has_key else "none"
+        return facts
 
     def make_key(self) -> str:
         fingerprint = hub.ensure_keys(self.key_passphrase.value or None, home=self._owner())
         self.key_passphrase.value = ""
         self.page.say(esc(self.t["key_ready"].format(fingerprint=fingerprint)))
+        self.show_key()
         self.backup_box.layout.display = None
         return fingerprint
 
@@ -196,6 +284,7 @@ class TherapistHub:
         data = hub.key_backup(passphrase, unlock=self.backup_unlock.value or None, home=self._owner())
         self.backup_passphrase.clear()
         self.backup_unlock.value = ""
+        self._backed_up()
         self.page.say(
             f"{esc(self.t['backup_ready'])} "
             f"{download_link(data, BACKUP_FILE, self.t['backup_file'].format(file=BACKUP_FILE))}"
@@ -207,8 +296,15 @@ class TherapistHub:
         fingerprint = hub.key_restore(data, self.restore_passphrase.value or "", home=self._owner())
         self.restore_upload.value = ()
         self.restore_passphrase.value = ""
+        self._backed_up()  # it came from a backup: that backup is one
         self.page.say(esc(self.t["restored"].format(fingerprint=fingerprint)))
         return fingerprint
+
+    def _backed_up(self) -> None:
+        facts = key_facts(self._owner())
+        if facts and facts["fingerprint"]:
+            mark_backed_up(self._owner(), facts["fingerprint"])
+        self.show_key()
 
     def _owner(self) -> Home:
         """The therapist's own workbook home (the practice folder is inside it)."""
@@ -225,7 +321,8 @@ class TherapistHub:
         self.open_list = plain.VBox()
         self.open_list.add_class("wb-hub-open")
         self.withdraw_status = self.page.status_line()
-        self.page.section(
+        self._listed: dict[str, dict] = {}  # id -> each code shown as not used yet
+        self.invite_box = self.page.section(
             t["invite_title"],
             esc(t["invite_help"]),
             self.invite_name,
@@ -238,6 +335,7 @@ class TherapistHub:
             self.withdraw_status,
         )
         self.show_open()
+        self._watch()
 
     def invite(self) -> str:
         name = (self.invite_name.value or "").strip()
@@ -261,9 +359,58 @@ class TherapistHub:
         except hub.HubError as exc:
             self.open_list.children = [plain.HTML(f"<p>{esc(str(exc))}</p>")]
             return []
+        self._show_open(found)
+        return found
+
+    def _show_open(self, found: list[dict]) -> None:
         rows = [self._open_row(invitation) for invitation in found]
         self.open_list.children = rows or [plain.HTML(f"<p>{esc(self.t['open_none'])}</p>")]
-        return found
+        self._listed = {i["id"]: i for i in found}
+
+    def check_codes(self, found: list[dict] | None = None) -> list[str]:
+        """Ask again which codes are not used yet (or take `found`, asked elsewhere); a code
+        listed that has been used since leaves the list, and the page says who joined.
+        Returns the names of those who joined. Nothing changes if the exchange can't say."""
+        if found is None:
+            try:
+                found = hub.open_invitations(self.practice)
+            except hub.HubError:
+                return []
+        still = {i["id"] for i in found}
+        if still == set(self._listed):
+            return []
+        gone = [i for key, i in self._listed.items() if key not in still]
+        used = [i["name"] or self.t["open_unnamed"] for i in gone if not _ended(i)]
+        ended = [i["name"] or self.t["open_unnamed"] for i in gone if _ended(i)]
+        self._show_open(found)
+        said = [self.t["open_used"].format(name=n) for n in used]
+        said += [self.t["open_expired"].format(name=n) for n in ended]
+        if said:
+            self.withdraw_status.value = f'<div role="status" class="wb-saved">{esc(" ".join(said))}</div>'
+            self.on_change(None)
+        return used
+
+    def _watch(self) -> None:
+        """In a kernel: while the page is open, ask every `WATCH_SECONDS` whether a code it
+        lists has been used (the asking in a thread, the page changed on the kernel's loop)."""
+        loop = _kernel_loop()
+        if loop is None:
+            return  # tests and scripts call check_codes() themselves
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(WATCH_SECONDS)
+                if not self._listed:
+                    continue  # nothing waiting to be used: nothing to ask
+                try:
+                    found = await loop.run_in_executor(None, hub.open_invitations, self.practice)
+                    self.check_codes(found)
+                except hub.HubError:
+                    continue
+                except Exception:  # never a traceback on the page; the log says what happened
+                    log.exception("practice page: asking which codes are still open")
+
+        self._watcher = loop.create_task(watch())
 
     def _open_row(self, invitation: dict) -> w.Widget:
         name = invitation["name"] or self.t["open_unnamed"]
@@ -289,11 +436,11 @@ class TherapistHub:
 
     # -- the inbox ------------------------------------------------------------------------------
     def _inbox_section(self, t: dict) -> None:
-        self.inbox_unlock = passphrase_box(t["backup_unlock"])
+        self.inbox_unlock = passphrase_box(t["inbox_unlock"])
         self.inbox_button, self.inbox_status = action(
             self.page, t["inbox_button"], self.collect, primary=True
         )
-        self.page.section(
+        self.inbox_box = self.page.section(
             t["inbox_title"], esc(t["inbox_help"]), self.inbox_unlock, self.inbox_button, self.inbox_status
         )
 
@@ -320,6 +467,7 @@ class TherapistHub:
             self.on_change(results[-1].slug)
         if problem:
             self.page.problem(problem)
+        self.check_codes()  # a client who sent something has used their code
         return results
 
 
@@ -327,7 +475,7 @@ def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widge
     """The 'send your notes' box for one client copy (on the practice page's review)."""
     t = words()["therapist"]
     # the notes are sealed as the therapist's: with their key, which may be kept under a passphrase
-    unlock = passphrase_box(t["backup_unlock"])
+    unlock = passphrase_box(t["send_notes_unlock"].format(name=name))
     send = button(t["send_notes_button"].format(name=name), primary=True)
     out = page.status_line()
 

@@ -49,10 +49,11 @@ class PracticePage(Page):
 
     def _header(self) -> str:
         t = words()["practice"]
+        intro = t["intro_server"] if hubshare.on_hub() else t["intro"]  # not "on this computer" there
         return (
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
             f"{self.link(0, t['nav_start'])}</nav>"
-            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
+            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(intro)}</p></header>'
         )  # "Need help now?" comes from the Page (its own widget, above this)
 
     def built_again(self):
@@ -84,15 +85,32 @@ class Practice:
         self._prepare_section()
         self._import_section()
         self.clients_html = plain.HTML()
-        self.page.section(self.t["clients_title"], "", self.clients_html)
+        self.clients_box = self.page.section(self.t["clients_title"], "", self.clients_html)
         self._review_section()
+        if self.on_hub:
+            self._server_order()
         self.refresh()
         self.widget = self.page.show()
+
+    def _server_order(self) -> None:
+        """On a practice server the page opens on the therapist's daily work: the clients,
+        the inbox and the review with its notes; then inviting and the key (first of all
+        while there is no key yet: nothing can be sent to a therapist without one); the file
+        hand-over, for clients not on the server, last."""
+        hub = self.hub
+        daily = [self.clients_box, hub.inbox_box, self.review_section]
+        setup = [hub.invite_box, hub.key_box]
+        files = [self.prepare_box, self.import_box]
+        if hubshare.key_facts(self.home) is None:
+            order = [hub.key_box, *daily, hub.invite_box, *files]
+        else:
+            order = [*daily, *setup, *files]
+        self.page.body = order + [box for box in self.page.body if box not in order]
 
     # -- prepare ----------------------------------------------------------------------------
     def _prepare_section(self) -> None:
         t = self.t
-        self.alias = text_line(t["alias"])
+        self.alias = text_line(t["alias_file"] if self.on_hub else t["alias"])
         self.welcome = text_area(t["welcome"], rows=3)
         self.stages_on_picker = StagePicker(f"<p><strong>{esc(t['stages_on'])}</strong></p>", checked=True)
         self.stages_on = self.stages_on_picker.boxes
@@ -103,7 +121,7 @@ class Practice:
         self.prepare_button = button(t["prepare_button"], primary=True)
         self.prepared = plain.HTML()
         self.page.on_click(self.prepare_button, self.prepare, near=self.prepared)
-        self.page.section(
+        self.prepare_box = self.page.section(
             t["prepare_title"],
             esc(t["prepare_help"]),
             self.alias,
@@ -136,12 +154,13 @@ class Practice:
     def _import_section(self) -> None:
         t = self.t
         self.upload = file_picker()
-        self.passphrase = passphrase_box(words()["sharing"]["passphrase"])
+        self.upload.description = t["import_choose"]
+        self.passphrase = passphrase_box(t["import_passphrase"])
         self.import_button = button(t["import_button"], primary=True)
         self.import_working = Working()
         self.import_status = self.page.status_line()
         self.page.on_click(self.import_button, self.bring_in, near=self.import_status)
-        self.page.section(
+        self.import_box = self.page.section(
             t["import_title"],
             esc(t["import_help"]),
             self.upload,
@@ -186,7 +205,7 @@ class Practice:
             self.review_button, lambda: self.review(self.choose.value), near=self.review_status
         )
         self.review_box = plain.VBox()
-        self.page.section(
+        self.review_section = self.page.section(
             t["review_title"],
             "",
             plain.HBox([self.choose, self.review_button]),
@@ -307,6 +326,8 @@ class Practice:
         t = self.t
         out = plain.HTML()
         passphrase = NewPassphrase()
+        passphrase.first.description = t["return_passphrase"]
+        passphrase.again.description = t["return_passphrase_again"]
         make = button(t["return_button"], primary=True)
 
         def run():

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from .. import content, exchange, formats, registry, share
+from ..hub import client as hub
 from ..model import InvalidEntry
 from ..registry import PRACTICE_NOTEBOOK
 from ..share import NeedsPassphrase, ShareError
@@ -164,8 +165,9 @@ class ShareBox:
         self.page = page
         t = words()["sharing"]
         self.t = t
+        help_text = t["share_help_server"] if hub.on_hub() else t["share_help"]  # where the rest stays
         self.picker = StagePicker(
-            f"<p>{esc(t['share_help'])}</p><p><strong>{esc(t['share_stages'])}</strong></p>", checked=False
+            f"<p>{esc(help_text)}</p><p><strong>{esc(t['share_stages'])}</strong></p>", checked=False
         )
         self.stages = self.picker.boxes
         self.passphrase = NewPassphrase()
@@ -224,6 +226,7 @@ class TherapistSection:
         self.t = t
         # start from a therapist's file
         self.start_upload = file_picker()
+        self.start_upload.description = t["start_choose"]  # each file picker says which file
         self.start_name = text_line(t["start_name"])
         self.start_button = button(t["start_button"], primary=True)
         self.start_status = page.status_line()  # messages beside the button pressed
@@ -242,7 +245,8 @@ class TherapistSection:
         share_box = plain.VBox([plain.HTML(f"<h3>{esc(t['share_title'])}</h3>"), self.share.widget])
         # open notes
         self.return_upload = file_picker()
-        self.return_passphrase = passphrase_box(t["passphrase"])
+        self.return_upload.description = t["return_choose"]
+        self.return_passphrase = passphrase_box(t["return_passphrase"])
         self.return_button = button(t["return_button"], primary=True)
         self.return_working = Working()
         self.return_status = page.status_line()
@@ -261,7 +265,17 @@ class TherapistSection:
             f'<p class="wb-hint">{esc(t["practice_link_intro"])} '
             f'<a href="{PRACTICE_NOTEBOOK}">{esc(t["practice_link"])}</a></p>'
         )
-        page.section(t["title"], esc(t["intro"]), start_box, share_box, return_box, practice)
+        # on a practice server sending goes through the server (hubshare.ClientHub, above this):
+        # files stay, for a therapist not on the server or a file to keep, and say so
+        server = hub.on_hub()
+        self.widget = page.section(
+            t["title_server" if server else "title"],
+            esc(t["intro_server" if server else "intro"]),
+            start_box,
+            share_box,
+            return_box,
+            practice,
+        )
 
     def start(self) -> None:
         data = uploaded(self.start_upload, self.t["need_file"])

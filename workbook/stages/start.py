@@ -6,7 +6,9 @@ import ipywidgets as w
 from babel import Locale
 
 from .. import content
+from ..hub import client as hub
 from ..progress import stage_progress
+from ..registry import PRACTICE_NOTEBOOK
 from ..store import check_slug
 from ..text import labels
 from . import hubshare, plain
@@ -57,7 +59,10 @@ class StartPage:
         page.section(t["place_title"], esc(t["place_intro"]), plain.HBox([self.language, self.country]))
         if on_hub:  # on a practice server: join, send and notes through the exchange
             self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
-        self.therapist = TherapistSection(page, on_workbook=self.refresh)  # start from / share / notes
+            if _therapist():  # a therapist who came here finds their own page at the top
+                page.body.insert(0, _practice_note())
+        # files: start from / share / notes (on a practice server: for when a file is wanted)
+        self.therapist = TherapistSection(page, on_workbook=self.refresh)
         self.refresh()
         self.widget = page.show()
 
@@ -156,6 +161,24 @@ class StartPage:
         nxt = waiting[0].stage
         started = any(p.entries or p.done for p in progress)
         return t["go_on" if started else "begin"].format(link=self.page.link(nxt))
+
+
+def _therapist() -> bool:
+    """True when the exchange says the person logged in is a therapist (hub group)."""
+    try:
+        return hub.whoami()["therapist"]
+    except hub.HubError:
+        return False
+
+
+def _practice_note() -> w.HTML:
+    t = hubshare.words()["therapist"]
+    note = plain.HTML(
+        f'<p class="wb-note">{esc(t["start_note"])} '
+        f'<a href="{PRACTICE_NOTEBOOK}">{esc(content.text("sharing")["sharing"]["practice_link"])}</a></p>'
+    )
+    note.add_class("wb-hub-practice-note")
+    return note
 
 
 def language_options() -> list[tuple[str, str]]:
