@@ -168,8 +168,10 @@ def main() -> int:
                     stop_person_server(plain, other, plain_admin)
                     results["plain_first"].append(timed_visit(browser, hub_login(plain, other)))
                 stop_person_server(plain, other, plain_admin)
-                warm = hub.log.read_text(errors="replace").count("Using pre-heated kernel")
-                logins = len(HOPS)
+                warm = sum(
+                    h.log.read_text(errors="replace").count("Using pre-heated kernel") for h in (hub, plain)
+                )
+                logins = len(HOPS)  # on both hubs
                 # memory: a fresh server with exactly one app tab open (earlier visits' kernels gone)
                 stop_person_server(hub, person, admin)
                 context = browser.new_context()
@@ -217,7 +219,7 @@ def main() -> int:
             f"| {statistics.median(values) / base:.2f}× |"
         )
     print()
-    print(f"Hub log-ins whose app kernel was preheated: {warm} of {logins}")
+    print(f"Hub log-ins (both hubs) whose app kernel was preheated: {warm} of {logins}")
     print("The last log-in's pages (server running):", " -> ".join(hops))
     print(
         f"RSS of one logged-in person with one app tab: {person_mb:.0f} MB "
