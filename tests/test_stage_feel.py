@@ -524,3 +524,22 @@ def test_match_rank_orders_exact_prefix_word_start_then_substring():
     # of the same length, the milder first
     assert match_rank("x", "xab", mildness=2) < match_rank("x", "xcd", mildness=-3)
     assert match_rank("zz", "calm") is None
+
+
+# -- issue 21, item 4: a note brought in while the app waited ------------------------------------
+@pytest.mark.parametrize("search", ["", "?workbook=test"])
+def test_the_start_page_shows_a_whole_workbook_note_brought_in_before_the_page_was_opened(wb, home, search):
+    """The app is built before anyone asks for it (a preheated kernel, made when the last page
+    was opened). A note on the whole workbook brought in meanwhile (`open-return`, in another
+    process) is on the start page, even when the reload was on another stage."""
+    from workbook import exchange
+    from workbook.stages import app as shell
+    from workbook.store import Home
+
+    app = shell.App(home=home.path)  # preheated: built with the start page, nobody connected yet
+    with Home(home.path).open(wb.path.stem) as other:  # the command line, in another process
+        exchange.annotate(other, 0, "Lovely work this week.")
+    app.go("reason", search)  # the reload, on another stage
+    app.go("start")  # "Start here"
+    texts = [getattr(w, "value", "") for w in shell._reachable(app.shown["start"].widget).values()]
+    assert any("Lovely work this week." in t for t in texts if isinstance(t, str))

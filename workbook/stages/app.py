@@ -367,8 +367,10 @@ class App:
         flush_waiting_saves()  # writing waiting for a pause belongs to the page it was typed on
         now = self._version()
         moved, was_connected = self.current != stage.key, self.connected
-        if self.current in self.shown and moved:
-            self.shown[self.current].version = now  # it shows its own changes
+        if self.current in self.shown and moved and self.connected:
+            # it shows its own changes; not so a page built before anyone connected (a preheated
+            # kernel): the workbook may have changed since (notes brought in by open-return)
+            self.shown[self.current].version = now
         # The page on screen is up to date; any other may not be. So is a page built
         # before the browser asked for it (a preheated kernel builds it early).
         if moved or not self.connected or stage.key not in self.shown:
