@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -62,6 +63,7 @@ ADDRESS_FILE = "address.json"
 DEMO_DIR = "demo"  # the demo's own home, inside the person's
 LAB_DIR = "notebooks"  # JupyterLab's folder, inside the person's home
 LAB_CONFIG = Path(__file__).resolve().parent / "jupyter_config"
+LAB_START = "00_start.ipynb"  # the notebook JupyterLab opens on
 
 
 def free_port() -> int:
@@ -72,7 +74,12 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether our server could listen on `port` now. As the server does (tornado), a port
+    whose last connections are still closing (TIME_WAIT, for a minute after a restart)
+    counts as free; one that anything is listening on does not."""
     with socket.socket() as sock:
+        if portable.POSIX:  # (on Windows the same option would let two servers share a port)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -84,11 +91,8 @@ def check_port(port: int) -> int:
     """`port` if it can be used on 127.0.0.1; CliError if it is taken or out of range."""
     if not 1 <= port <= 65535:
         raise problem("bad_port", port=port)
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise problem("port_taken", port=port) from None
+    if not port_is_free(port):
+        raise problem("port_taken", port=port)
     return port
 
 
@@ -360,27 +364,94 @@ def lab_notebooks(home: Home) -> Path:
     return folder
 
 
-def cmd_lab(args) -> int:
-    home = _home(args)
-    _resolve_workbook(home, args.workbook)
-    env = app_environment(home.path, crisis_line=args.crisis_line)
-    # our lab settings (no "Jupyter news" prompt: nothing is fetched from the internet)
-    configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
-    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
+def workbook_in_use(home: Home) -> str | None:
+    """The workbook the person is using: the one chosen last (the current one), unless another
+    has been written to since it was chosen. (The app keeps writing to the workbook its
+    address names, so a workbook made meanwhile, e.g. by `new` or `start-from`, is the last
+    one made but not the one in use.) With no current one, the one written to last."""
+    current = home.current()
+    moments = ((_moment(info.updated_at), info.slug) for info in home.list() if not info.problem)
+    written = sorted(((when, slug) for when, slug in moments if when is not None), reverse=True)
+    if current is None:
+        return written[0][1] if written else None
+    try:
+        chosen_at = dt.datetime.fromtimestamp(home._current_file.stat().st_mtime, dt.UTC)
+    except OSError:
+        return current
+    later = [slug for when, slug in written if when > chosen_at]
+    return later[0] if later else current
+
+
+def _moment(stamp: str) -> dt.datetime | None:
+    """A stored ISO time as an aware datetime (UTC when it says no zone); None if it isn't one."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def lab_command(port: int, notebooks: Path) -> list[str]:
+    """The JupyterLab command line `lab` runs: localhost only, opening on the start notebook
+    (not the Launcher). Its token comes from the environment (JUPYTER_TOKEN), never from this
+    command line that `ps` shows everyone."""
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={lab_notebooks(home)}",
+        f"--ServerApp.root_dir={notebooks}",
         "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.default_url=/lab/tree/{LAB_START}",
+        "--no-browser",  # we open the browser ourselves, once the server answers
     ]
-    if args.port:
-        command.append(f"--ServerApp.port={check_port(args.port)}")
-    if args.no_browser:
-        command.append("--no-browser")
     if portable.running_as_root():  # JupyterLab refuses root unless told; the person chose to run as root
         command.append("--allow-root")
-    return supervise(subprocess.Popen(command, env=env))
+    return command
+
+
+def lab_url(port: int, token: str) -> str:
+    """The address of the start notebook in JupyterLab, with its token."""
+    return f"http://127.0.0.1:{port}/lab/tree/{LAB_START}?token={quote(token)}"
+
+
+def cmd_lab(args) -> int:
+    home = _home(args)
+    slug = _resolve_workbook(home, args.workbook) or workbook_in_use(home)
+    if slug is not None:
+        home.set_current(slug)  # every notebook opened without a link writes to it
+    env = app_environment(home.path, crisis_line=args.crisis_line)
+    # our lab settings (no "Jupyter news" prompt: nothing is fetched from the internet)
+    configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
+    token = secrets.token_urlsafe(24)
+    env["JUPYTER_TOKEN"] = token
+    port = check_port(args.port) if args.port else free_port()
+    notebooks = lab_notebooks(home)
+    # quiet and plain, like `serve`: JupyterLab's own log only with --verbose
+    output = None if args.verbose else subprocess.DEVNULL
+    process = subprocess.Popen(lab_command(port, notebooks), env=env, stdout=output, stderr=output)
+    try:
+        wait_for_server(port, process)
+    except BaseException:
+        process.kill()
+        raise
+
+    def started() -> None:
+        url = lab_url(port, token)
+        name = next((info.name for info in home.list() if info.slug == slug), None)
+        say("lab_open_at", url=url, home=home.path)
+        if name:
+            say("lab_workbook", name=name)
+        else:
+            say("lab_no_workbook")
+        say("stop")
+        sys.stdout.flush()
+        if not args.no_browser:
+            webbrowser.open(url)
+
+    return supervise(process, started)
 
 
 def cmd_list(args) -> int:
@@ -477,6 +548,7 @@ def _serve(**options) -> int:
 
 @app.command("lab", help=helps("lab"))
 @server_options
+@click.option("--verbose", is_flag=True, help=helps("verbose"))
 def _lab(**options) -> int:
     return runs(cmd_lab)(**options)
 

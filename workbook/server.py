@@ -107,7 +107,7 @@ def private_address_page(lang: str, again: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(words["title"])}</title>
 <style>
-  body {{ margin: 0; background: #f4f2ed; color: #22262a; font: 18px/1.55 system-ui, sans-serif; }}
+  body {{ margin: 0; padding: 0 1rem; background: #f4f2ed; color: #22262a; font: 18px/1.55 system-ui, sans-serif; }}
   main {{ max-width: 34rem; margin: 12vh auto 2rem; padding: 2rem 1.5rem; background: #fff;
          border: 1px solid #dcd6ca; border-radius: 12px; }}
   h1 {{ font-size: 1.5rem; font-weight: 600; margin: 0 0 1rem; color: #1d4d48; }}
