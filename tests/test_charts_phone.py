@@ -7,8 +7,10 @@ which waits for the browser to say how wide a chart is before drawing it.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from workbook.charts import emotions as emotion_charts
@@ -138,7 +140,9 @@ def test_check_ins_on_one_day_get_distinct_times_on_the_axis(wb):
     narrow = emotion_charts.figure(frame(wb, "emotions"), narrow=True)
     assert narrow.layout.legend.yref == "container" and narrow.layout.legend.orientation == "h"
     assert narrow.layout.xaxis.fixedrange and narrow.layout.yaxis.fixedrange
-    assert narrow.layout.xaxis.nticks == 4
+    # check-ins in one minute: one tick, its time said once (issue 21: not four times)
+    ticks = list(narrow.layout.xaxis.ticktext)
+    assert 1 <= len(ticks) <= 3 and len(set(ticks)) == len(ticks)
 
 
 def test_the_practices_chart_puts_its_legend_below_on_a_phone(wb):
@@ -242,3 +246,68 @@ def test_a_plotly_package_of_another_plotly_js_version_gets_its_own_full_bundle(
         assert b"(basic" not in render.plotly_js()[:300] and len(render.plotly_js()) > 3_000_000
     finally:
         render.plotly_js.cache_clear()
+
+
+# -- axes for one point, one day and one week (issue 21) -------------------------------------
+def test_a_single_check_in_has_one_tick_saying_its_day_once_in_the_middle_of_a_day(wb):
+    wb.put("checkin", {"ratings": {"sadness": 6, "anger": 3}})
+    for narrow in (False, True):
+        fig = emotion_charts.figure(frame(wb, "emotions"), narrow=narrow)
+        axis = fig.layout.xaxis
+        assert len(axis.tickvals) == 1 and len(axis.ticktext) == 1
+        assert "<br>" not in axis.ticktext[0]  # the day alone: no time repeated
+        start, end = (pd.Timestamp(v) for v in axis.range)
+        assert end - start == pd.Timedelta(days=1)
+        assert start < pd.Timestamp(axis.tickvals[0]) < end
+
+
+def test_feelings_of_the_same_strength_in_one_check_in_stand_side_by_side(wb):
+    wb.put("checkin", {"ratings": {"sadness": 5, "anger": 5, "shame": 5, "relief": 2}})
+    fig = emotion_charts.figure(frame(wb, "emotions"))
+    at_five = [pd.Timestamp(t.x[0]) for t in fig.data if t.y[0] == 5]
+    assert len(at_five) == 3 and len(set(at_five)) == 3  # three marks, not one dot
+    assert len({t.marker.symbol for t in fig.data}) == len(fig.data)  # and each its own shape
+    lone = next(t for t in fig.data if t.y[0] == 2)
+    assert pd.Timestamp(lone.x[0]) == sorted(at_five)[1]  # the one alone stays on its time
+
+
+def test_one_week_of_practices_is_a_slim_bar_with_its_week_said_once(wb):
+    wb.put("kind_act", {"text": "a walk", "done_on": "2026-11-18"})
+    wb.put("kind_act", {"text": "a bath", "done_on": "2026-11-20"})
+    frames = {kind: frame(wb, kind) for kind in journey_charts.PRACTICES}
+    labels = {kind: kind for kind in journey_charts.PRACTICES}
+    for narrow in (False, True):
+        fig = journey_charts.figure(frames, labels, narrow=narrow)
+        axis = fig.layout.xaxis
+        assert list(axis.ticktext) == ["16 Nov"]  # the week's Monday, once
+        start, end = (pd.Timestamp(v) for v in axis.range)
+        assert end - start >= pd.Timedelta(weeks=4)  # a bar about a week wide, not the plot's width
+        width = pd.Timedelta(milliseconds=fig.data[0].width)
+        assert pd.Timedelta(days=3) <= width <= pd.Timedelta(days=6)
+
+
+def test_many_weeks_of_practices_get_few_ticks(wb):
+    for week in range(12):
+        wb.put("kind_act", {"text": "a walk", "done_on": str(dt.date(2026, 9, 7) + dt.timedelta(weeks=week))})
+    frames = {kind: frame(wb, kind) for kind in journey_charts.PRACTICES}
+    labels = {kind: kind for kind in journey_charts.PRACTICES}
+    narrow = journey_charts.figure(frames, labels, narrow=True).layout.xaxis
+    assert 2 <= len(narrow.tickvals) <= 4 and len(set(narrow.ticktext)) == len(narrow.ticktext)
+    wide = journey_charts.figure(frames, labels).layout.xaxis
+    assert len(wide.tickvals) <= 8
+
+
+def test_goal_names_keep_to_a_column_and_marks_on_one_day_stand_apart(wb):
+    long = "Ask my manager for honest feedback on the presentation before the next review"
+    goal = wb.put("goal", {"title": long})
+    for text in ("asked", "listened", "wrote it down"):
+        wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": "2026-11-20", "text": text})
+    wb.put("celebration", {"goal_id": goal.entry_id, "accomplishment": "did it", "done_on": "2026-11-20"})
+    frames = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
+    fig = goal_charts.progress(*frames)
+    label = fig.data[0].y[0]
+    assert max(len(line) for line in label.split("<br>")) <= goal_charts.LABEL_CHARS
+    assert label.split("<br>")[-1].endswith("…") or "<br>" in label  # wrapped, cut with "…"
+    marks = [pd.Timestamp(x) for trace in fig.data for x in trace.x]
+    assert len(set(marks)) == len(marks) == 4  # four marks on one day: side by side
+    assert max(marks) - min(marks) < pd.Timedelta(days=2)

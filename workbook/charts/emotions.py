@@ -33,6 +33,53 @@ def time_ticks() -> list[dict]:
 
 
 NARROW_BOTTOM = 110  # px under a phone's plot: the dates, then the legend
+# A mark of its own per feeling too, so feelings named at the same strength in one check-in
+# stay apart (they are also set side by side: `dodged`), and colour is never the only clue.
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star")
+FEW_TICKS = 8  # up to this many check-in times (4 on a phone), each gets its own tick
+DODGE = 0.025  # of the time axis's span between marks of the same strength at the same time
+
+
+def time_axis(times, *, narrow: bool = False) -> dict:
+    """The x axis for check-ins at `times` (naive local datetimes): with few of them, one tick
+    at each, each said once — its day, and its time too when two fall on one day — and a
+    single check-in in the middle of a day either side; otherwise plotly's own ticks.
+    Returns the axis settings (range, tickvals, ticktext) and `span` (a Timedelta)."""
+    distinct = sorted({pd.Timestamp(t) for t in times})
+    if not distinct:
+        return {"span": pd.Timedelta(days=1)}
+    first, last = distinct[0], distinct[-1]
+    span = max(last - first, pd.Timedelta(days=1))
+    axis: dict = {"span": span}
+    if last - first < pd.Timedelta(days=1):  # one day: the day around it
+        middle = first + (last - first) / 2
+        axis["range"] = [middle - pd.Timedelta(hours=12), middle + pd.Timedelta(hours=12)]
+    else:
+        pad = span * 0.08
+        axis["range"] = [first - pad, last + pad]
+    one_day = len({t.date() for t in distinct}) < len(distinct)
+    ticks: dict[str, pd.Timestamp] = {}  # each tick's words once (check-ins in one minute: one)
+    for t in distinct:
+        ticks.setdefault((f"{t:%H:%M}<br>" if one_day else "") + formats.short_day(t.date()), t)
+    if len(ticks) <= (FEW_TICKS // 2 if narrow else FEW_TICKS):
+        axis["tickvals"] = list(ticks.values())
+        axis["ticktext"] = list(ticks)
+    return axis
+
+
+def dodged(points: list[tuple[str, pd.Timestamp, int, str]], step: pd.Timedelta) -> dict:
+    """Where each mark goes along the time axis: `points` are (feeling, time, strength, check-in);
+    marks of the same strength in the same check-in are set side by side, `step` apart,
+    around their time. Returns {(feeling, check-in): time}."""
+    groups: dict[tuple, list[str]] = {}
+    for emotion, _at, strength, entry in points:
+        groups.setdefault((entry, strength), []).append(emotion)
+    placed = {}
+    for emotion, at, strength, entry in points:
+        alike = groups[(entry, strength)]
+        offset = alike.index(emotion) - (len(alike) - 1) / 2
+        placed[(emotion, entry)] = at + step * offset
+    return placed
 
 
 @dataclass(frozen=True)
@@ -133,20 +180,26 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
     t = _words()
     chosen = [m.emotion for m in moves(emotions)[:limit]]
     fig = go.Figure()
+    shown = df[df["emotion"].isin(chosen)]
+    axis = time_axis(shown["at"], narrow=narrow)
+    placed = dodged(
+        [(str(r.emotion), r.at, int(r.intensity), str(r.entry_id)) for r in shown.itertuples(index=False)],
+        axis.pop("span") * DODGE,
+    )
     for n, emotion in enumerate(chosen):
         rows = df[df["emotion"] == emotion]
         stage = rows["stage"].fillna(1).astype(int).astype(str)
         days = [formats.day(at.date()) for at in rows["at"]]  # in the person's language
         fig.add_trace(
             go.Scatter(
-                x=rows["at"],
+                x=[placed[(emotion, str(entry))] for entry in rows["entry_id"]],
                 y=rows["intensity"].astype(int),
                 name=html.escape(
                     content.emotion_label(emotion), quote=False
                 ),  # the person's own words are text, not markup
                 mode="lines+markers",
                 line={"color": COLOURS[n], "dash": DASHES[n], "width": 2.5},
-                marker={"size": 9},
+                marker={"size": 10, "symbol": SYMBOLS[n], "line": {"color": "white", "width": 1}},
                 customdata=list(zip(days, stage, strict=True)),
                 hovertemplate=t["hover"] + "<extra></extra>",
             )
@@ -162,6 +215,9 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
     fig.update_xaxes(
         title_text=t["x_title"], gridcolor="rgba(128,128,128,0.15)", tickformatstops=time_ticks()
     )
+    if "tickvals" in axis:
+        fig.update_xaxes(tickmode="array", tickvals=axis["tickvals"], ticktext=axis["ticktext"])
+    fig.update_xaxes(range=axis["range"])
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
         fig.update_layout(
@@ -170,6 +226,8 @@ def figure(emotions: pd.DataFrame, *, limit: int = MAX_LINES, height: int = 380,
             dragmode=False,
             legend_title_text="",  # the feelings side by side, two or three to a row
         )
-        fig.update_xaxes(nticks=4, title_text="", fixedrange=True)
+        fig.update_xaxes(title_text="", fixedrange=True)
+        if "tickvals" not in axis:
+            fig.update_xaxes(nticks=4)
         fig.update_yaxes(fixedrange=True, title_text="0–10")
     return fig

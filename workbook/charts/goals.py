@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import plotly.graph_objects as go
 
@@ -22,6 +23,53 @@ CHANCE = "#009E73"  # Okabe-Ito bluish green
 CELEBRATION = "#E69F00"  # Okabe-Ito orange
 HOVER_CHARS = 80
 NARROW_BOTTOM = 100  # px under a phone's plot: the dates, then the legend (two rows)
+# Beside the rows (a wide screen), a goal's name is a column of at most LABEL_LINES lines of
+# about LABEL_CHARS characters, cut with "…": the days get the width, not the names.
+LABEL_CHARS = 24
+LABEL_LINES = 3
+LINE_PX = 19  # px a line of a name beside its row takes
+DODGE = 0.02  # of the time axis's span between marks on one goal's row on one day
+
+
+def column_label(label: str) -> str:
+    """A goal's name (plotly-safe text) wrapped into a short column beside its row; the end
+    that tells two goals apart (" (2)") or says it is done (" ✓") is kept after any cut."""
+    tail = ""
+    while True:
+        found = re.search(r" (\(\d+\)|✓)$", label)
+        if not found:
+            break
+        tail, label = found.group(0) + tail, label[: found.start()]
+    words = [w if len(w) <= LABEL_CHARS else w[: LABEL_CHARS - 1] + "…" for w in label.split(" ")]
+    lines = wrap(" ".join(words), LABEL_CHARS).split("<br>")
+    if len(lines) > LABEL_LINES:
+        last = lines[LABEL_LINES - 1]
+        lines = lines[: LABEL_LINES - 1] + [last[: LABEL_CHARS - 1].rstrip() + "…"]
+    if tail and len(lines[-1]) + len(tail) > LABEL_CHARS:
+        lines.append(tail.strip())
+    elif tail:
+        lines[-1] += tail
+    return "<br>".join(lines)
+
+
+def dodged(points: list[tuple], step: dt.timedelta) -> list[tuple]:
+    """Marks on one row on one day set side by side, `step` apart around noon of that day
+    (a lone mark keeps its day). `points` are (day, row, ...) in the order drawn."""
+    together: dict[tuple, int] = {}
+    for p in points:
+        together[(p[0], p[1])] = together.get((p[0], p[1]), 0) + 1
+    seen: dict[tuple, int] = {}
+    placed = []
+    for p in points:
+        key = (p[0], p[1])
+        k = together[key]
+        if k == 1:
+            placed.append(p)
+            continue
+        n = seen[key] = seen.get(key, -1) + 1
+        noon = dt.datetime.combine(p[0], dt.time(12))
+        placed.append((noon + step * (n - (k - 1) / 2), *p[1:]))
+    return placed
 
 
 def _words() -> dict:
@@ -91,8 +139,9 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
     """
     t = _words()
     rows = goal_rows(goals)
-    label_of = {entry_id: label for entry_id, label, _done in rows}
-    labels = [label for _id, label, _done in rows]
+    shown = (lambda label: label) if narrow else column_label  # a phone: names above the rows
+    label_of = {entry_id: shown(label) for entry_id, label, _done in rows}
+    labels = [shown(label) for _id, label, _done in rows]
     fig = go.Figure()
 
     def add(name, colour, symbol, points, size=13):
@@ -105,13 +154,14 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 text=[p[2] for p in points],
+                customdata=[formats.day(p[3] if len(p) > 3 else p[0]) for p in points],
                 marker={
                     "color": colour,
                     "symbol": symbol,
                     "size": size,
                     "line": {"color": "#333333", "width": 1},
                 },
-                hovertemplate="%{x|%-d %b %Y} · %{y}<br>%{text}<extra>" + name + "</extra>",
+                hovertemplate="%{customdata} · %{y}<br>%{text}<extra>" + name + "</extra>",
             )
         )
 
@@ -164,14 +214,21 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
         )
         return fig
 
+    days = [p[0] for p in step_points["step"] + step_points["chance taken"] + cheers + targets]
+    start, end = min(days) - dt.timedelta(days=2), max(days) + dt.timedelta(days=2)
+    # marks on one row on one day side by side, not on top of each other
+    kinds = [step_points["step"], step_points["chance taken"], cheers, targets]
+    every = dodged([p + (p[0], n) for n, points in enumerate(kinds) for p in points], (end - start) * DODGE)
+    step_points["step"], step_points["chance taken"], cheers, targets = (
+        [p[:-1] for p in every if p[-1] == n] for n in range(len(kinds))
+    )
     add(t["steps"], STRENGTH, "circle", step_points["step"])
     add(t["chances"], CHANCE, "diamond", step_points["chance taken"])
     add(t["celebrations"], CELEBRATION, "star", cheers, size=18)
     add(t["targets"], NEUTRAL, "line-ns-open", targets, size=20)
-    days = [p[0] for p in step_points["step"] + step_points["chance taken"] + cheers + targets]
-    start, end = min(days) - dt.timedelta(days=2), max(days) + dt.timedelta(days=2)
+    name_lines = max([label.count("<br>") + 1 for label in labels] or [1])
     fig.update_layout(
-        height=max(230, 150 + 46 * len(labels)),
+        height=max(230, 150 + max(46, 12 + LINE_PX * name_lines) * len(labels)),
         **CALM_LAYOUT,
         margin={"l": 10, "r": 20, "t": 50, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},

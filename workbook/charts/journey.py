@@ -47,6 +47,28 @@ def weekly(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 NARROW_BOTTOM = 130  # px under a phone's plot: the weeks, then the legend (up to three rows)
+WEEK = pd.Timedelta(weeks=1)
+BAR_WIDTH = pd.Timedelta(days=5)  # a week's bar, with a gap to the next
+MIN_WEEKS = 4  # the axis spans at least this many weeks: one week is a bar, not the whole plot
+
+
+def week_axis(weeks: pd.DatetimeIndex, *, narrow: bool = False) -> dict:
+    """The x axis for bars at `weeks` (their Mondays): a tick under each week — every second,
+    third... when there are many — each saying its Monday once, and a span of at least
+    MIN_WEEKS weeks around them."""
+    most = 4 if narrow else 8
+    every = -(-len(weeks) // most)  # ceiling
+    shown = list(weeks[::every])
+    first, last = weeks.min(), weeks.max()
+    spare = max(pd.Timedelta(0), MIN_WEEKS * WEEK - (last - first + WEEK)) / 2
+    return {
+        "type": "date",
+        "tickmode": "array",
+        "tickvals": shown,
+        "ticktext": [formats.short_day(week.date()) for week in shown],
+        "range": [first - WEEK / 2 - spare, last + WEEK / 2 + spare],
+        "fixedrange": True,
+    }
 
 
 def figure(
@@ -72,6 +94,7 @@ def figure(
                 x=table.index,
                 y=table[kind],
                 name=labels.get(kind, kind),
+                width=BAR_WIDTH.total_seconds() * 1000,  # ms on a date axis
                 marker={"color": COLOURS[n], "line": {"color": "#333333", "width": 0.5}},
                 customdata=[formats.short_day(week.date()) for week in table.index],
                 hovertemplate=t["hover"] + "<extra>" + labels.get(kind, kind) + "</extra>",
@@ -91,14 +114,13 @@ def figure(
             "traceorder": "normal",
         },
     )
-    fig.update_xaxes(tickformat=content.text("charts")["axis"]["day"], fixedrange=True)
+    fig.update_xaxes(**week_axis(table.index, narrow=narrow))
     fig.update_yaxes(
         title_text=t["y_title"], dtick=1, gridcolor="#e6e6e6", fixedrange=True, rangemode="tozero"
     )
     if narrow:
         legend_below(fig, bottom=NARROW_BOTTOM)
         fig.update_layout(height=height + 40, margin={"l": 44, "r": 12, "t": 12}, dragmode=False)
-        fig.update_xaxes(nticks=4)
     return fig
 
 
