@@ -326,3 +326,88 @@ def test_serve_opens_at_the_same_address_after_a_restart(capsys, home, monkeypat
         addresses.append(next(line.strip() for line in out.splitlines() if "token=" in line))
     assert addresses[0] == addresses[1]
     assert addresses[0].startswith(f"http://127.0.0.1:{cli.DEFAULT_PORT}/voila/render/app.ipynb?token=")
+
+
+# -- issue 21, item 14: `lab` as plain as `serve`, on the start notebook, the workbook in use ----
+def test_lab_opens_the_workbook_in_use_not_the_last_one_made(home):
+    with home.create("In use") as wb:
+        in_use = wb.path.stem
+    home.set_current(in_use)
+    assert cli.workbook_in_use(home) == in_use
+    with home.create("Made later") as wb:  # e.g. `new` or `start-from` in a terminal: current now
+        home.set_current(wb.path.stem)
+    assert cli.workbook_in_use(home) == "made-later"  # nothing written since: the choice holds
+    time.sleep(0.02)
+    with home.open(in_use) as wb:  # ...while the app, at ?workbook=in-use, goes on writing
+        wb.put("quality", {"text": "patient"})
+    assert cli.workbook_in_use(home) == in_use
+    (home.path / "current").unlink()
+    assert cli.workbook_in_use(home) == in_use  # no choice kept: the one written to last
+
+
+def test_lab_is_quiet_and_opens_on_the_start_notebook_of_the_workbook_in_use(tmp_path):
+    import contextlib
+    import json
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    from urllib.request import urlopen
+
+    from workbook.store import Home
+
+    home = Home(tmp_path / "home")
+    with home.create("After the interview") as wb:
+        in_use = wb.path.stem
+    with home.create("Another one") as wb:
+        home.set_current(wb.path.stem)
+    time.sleep(0.02)
+    with home.open(in_use) as wb:
+        wb.put("quality", {"text": "patient"})
+    port = cli.free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "workbook.cli",
+            "lab",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--home",
+            str(home.path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any("Ctrl+C" in line for line in lines):
+            lines.append(process.stdout.readline())
+        said = "".join(lines)
+        assert "Ctrl+C" in said, said
+        assert not re.search(r"\[(I|W|C) \d|ServerApp|jupyter_server|Jupyter Server", said), (
+            said
+        )  # no raw logs
+        url = re.search(r"http://127\.0\.0\.1:\d+/\S*token=[\w-]+", said).group(0)
+        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/00_start.ipynb?token=")
+        assert "'After the interview'" in said
+        assert home.current() == in_use  # every notebook opened without a link writes to it
+        with urlopen(url, timeout=30) as response:
+            page = response.read().decode()
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+        assert config["treePath"] == "00_start.ipynb"  # JupyterLab opens the start notebook itself
+        token = url.rsplit("token=", 1)[1]
+        with urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=30) as response:
+            assert response.url.split("?")[0].endswith("/lab/tree/00_start.ipynb")  # not the Launcher
+        listed = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        assert "jupyterlab" in listed and token not in listed  # no token on a command line `ps` shows
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

@@ -403,7 +403,7 @@ def lab_command(port: int, notebooks: Path) -> list[str]:
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
-        f"--ServerApp.default_url=/lab/tree/{LAB_START}",
+        f"--LabApp.default_url=/lab/tree/{LAB_START}",
         "--no-browser",  # we open the browser ourselves, once the server answers
     ]
     if portable.running_as_root():  # JupyterLab refuses root unless told; the person chose to run as root
