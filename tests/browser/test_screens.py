@@ -101,3 +101,37 @@ def test_axe_and_nothing_scrolls_sideways(demo, open_tab, page, width):
     assert tab.evaluate(SIDEWAYS_JS) == []
     assert axe_problems(tab) == []
     assert tab.errors == []
+
+
+# -- charts keep their place while they draw, and draw as they come into view ------------------
+SUMMARY_TOPS_JS = """
+() => [...document.querySelectorAll(".wb-chart-summary")].filter((el) => el.offsetParent !== null)
+  .map((el) => Math.round(el.getBoundingClientRect().top + window.scrollY))
+"""
+FIGURES_ARRIVED_JS = """
+() => [...document.querySelectorAll(".wb-chart")].filter((el) => el.offsetParent !== null)
+  .every((el) => parseFloat(el.style.minHeight) > 100)
+"""
+
+
+@pytest.mark.parametrize("page", ["06_journey.ipynb", "app.ipynb#journey"], ids=_name)
+def test_charts_lower_down_draw_soon_after_being_scrolled_to_and_nothing_jumps(demo, open_tab, page):
+    """Issue 21: on the journey page, charts lower down appeared more than 3 s after being
+    scrolled to, and then pushed the text down."""
+    app, slug = demo
+    tab = open_tab(390)
+    if page.startswith("app.ipynb#"):
+        open_ready(tab, app.app_url("journey", slug))
+        wait_for_stage(tab, "journey")
+    else:
+        open_ready(tab, app.url(page, slug))
+    tab.wait_for_function(FIGURES_ARRIVED_JS, timeout=30_000)  # each chart's place is kept
+    tops = tab.evaluate(SUMMARY_TOPS_JS)
+    charts = tab.locator(".wb-chart:visible")
+    last = charts.nth(charts.count() - 1)
+    assert last.locator(".main-svg").count() == 0  # far down: not drawn before it is needed
+    last.scroll_into_view_if_needed()
+    last.locator(".main-svg").first.wait_for(timeout=3_000)
+    tab.wait_for_timeout(300)
+    moved = [after - before for before, after in zip(tops, tab.evaluate(SUMMARY_TOPS_JS), strict=True)]
+    assert all(abs(shift) <= 2 for shift in moved), f"the words under the charts moved {moved} px"

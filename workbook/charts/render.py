@@ -35,6 +35,7 @@ CONFIG = {
 NARROW_CONFIG = {**CONFIG, "displayModeBar": False, "scrollZoom": False}
 NARROW_BELOW = 560  # px: a chart narrower than this is drawn with its narrow layout
 SETTLE_MS = 250  # a chart is drawn once it has been near the screen this long (not in passing)
+FETCH_AFTER_MS = 1500  # plotly.js is fetched this long after a page's first figure arrives
 EMPTY_WRAP = 30  # characters a line of a "nothing here yet" message holds on a phone
 
 # Colour-blind-safe pair (Okabe-Ito blue and vermillion) and a neutral grey.
@@ -169,6 +170,23 @@ class _Plot(anywidget.AnyWidget):
         }
       });
       observer.observe(el);
+      // The chart keeps its place while it waits and draws: its figure's height is reserved
+      // as soon as the figure arrives (long before it is drawn), so the words under it never
+      // jump when it appears. plotly.js is fetched once the page has been still for a moment,
+      // so a chart scrolled to draws at once instead of waiting for it.
+      let fetching = null;
+      const reserve = () => {
+        const spec = model.get("spec");
+        const height = spec && spec.layout && spec.layout.height;
+        if (height > 0) el.style.minHeight = `${Math.round(height)}px`;
+        if (spec && spec.data && !fetching && !window.Plotly) {
+          fetching = setTimeout(() => {
+            const idle = window.requestIdleCallback || ((run) => setTimeout(run, 0));
+            idle(() => { if (!stopped) library(model); }, { timeout: 2000 });
+          }, model.get("fetch_after_ms"));
+        }
+      };
+      reserve();
       const draw = async () => {
         const spec = model.get("spec");
         if (!spec || !spec.data) return;
@@ -195,11 +213,12 @@ class _Plot(anywidget.AnyWidget):
         }, model.get("settle_ms"));
       }, { rootMargin: "600px 0px" });
       whenNear.observe(el);
-      const onSpec = () => { if (near) draw(); };
+      const onSpec = () => { reserve(); if (near) draw(); };
       model.on("change:spec", onSpec);
       return () => {
         stopped = true;
         clearTimeout(settling);
+        clearTimeout(fetching);
         observer.disconnect();
         whenNear.disconnect();
         model.off("change:spec", onSpec);
@@ -211,6 +230,7 @@ class _Plot(anywidget.AnyWidget):
     spec = traitlets.Dict().tag(sync=True)
     narrow_below = traitlets.Int(NARROW_BELOW).tag(sync=True)
     settle_ms = traitlets.Int(SETTLE_MS).tag(sync=True)
+    fetch_after_ms = traitlets.Int(FETCH_AFTER_MS).tag(sync=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
