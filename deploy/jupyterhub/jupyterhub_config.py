@@ -76,14 +76,25 @@ c.Authenticator.admin_users = set(settings.admins)
 
 
 # -- each person's own server -------------------------------------------------------------
+def _groups(user) -> list[str]:
+    return [group.name for group in getattr(user, "groups", None) or ()]
+
+
 def app_after_login(handler) -> str:
-    """Where a person goes after logging in: straight to the app page when their server
-    runs (one hop fewer than their server's own / sending them on to it); otherwise ""
-    lets the hub start the server first, as always. The same in deploy/kubernetes."""
+    """Where a person goes after logging in: straight to their page when their server runs
+    (the app; a therapist's practice page) — one hop fewer than their server's own / sending
+    them on to it; otherwise "" lets the hub start the server first, as always, and the
+    server opens on the same page (`landing`). The same in deploy/kubernetes."""
     user = handler.current_user
     if user is None or not user.spawner.active:
         return ""
-    return user.url.rstrip("/") + facts.DEFAULT_URL
+    return user.url.rstrip("/") + facts.landing_url(_groups(user))
+
+
+def landing(spawner) -> str:
+    """The page a person's server opens on ($JUPYTERHUB_DEFAULT_URL, asked at each start):
+    a therapist's practice page (hub group `therapists`), the app for everyone else."""
+    return facts.landing_url(_groups(spawner.user))
 
 
 c.JupyterHub.default_url = app_after_login
@@ -106,6 +117,8 @@ c.Spawner.environment = {
     # pandas and plotly load when a person first comes to a chart, not in every waiting
     # kernel: about 60 MB less for each person on the start page
     facts.CHARTS_ENV: facts.CHARTS_LATER,
+    # a therapist's server opens on the practice page (Spawner.default_url for everyone else)
+    "JUPYTERHUB_DEFAULT_URL": landing,
 }
 if settings.crisis_line:
     c.Spawner.environment["REJECTION_WORKBOOK_CRISIS_LINE"] = settings.crisis_line
