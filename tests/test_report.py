@@ -192,3 +192,89 @@ def test_no_crisis_line_where_nothing_was_said_about_self_harm(wb, places):
     wb.put("weighing", {"how_long": "weeks", "sleep": "a little"})
     assert not [b for b in report.build(wb) if b.kind == "crisis"]
     assert "tel:" not in report.report_html(wb)
+
+
+# -- issue 21, item 11: words, not data --------------------------------------------------------
+def test_stored_choices_are_shown_in_the_words_the_person_picked(wb, places):
+    wb.put("rejection", {"kind": "job or career", "description": "Not chosen"})
+    wb.put("weighing", {"how_long": "days", "sleep": "a little", "self_harm": "no"})
+    wb.put("support_plan", {"option": "trusted people", "note": "Call Priya"})
+    wb.put("process_plan", {"way": "movement or exercise", "plan": "Walk"})
+    wb.put("boundary", {"type": "emotional", "plan": "Not check his page", "span": "for now"})
+    for lang, said in (
+        (
+            "en",
+            ("A job, promotion or work opportunity", "A few days", "A little", "People you trust", "For now"),
+        ),
+        ("es", ("Un trabajo", "Unos días", "Un poco", "Personas de confianza", "Por ahora")),
+    ):
+        places.set_language(lang)
+        page = html.unescape(report.report_html(wb))
+        for words in said:
+            assert words in page, (lang, words)
+        for code in ("job or career", ">days<", "trusted people", "a little<", "for now<", ">emotional<"):
+            assert code not in page, (lang, code)
+
+
+def test_each_question_from_the_therapist_is_listed_once_with_its_answer(wb):
+    from workbook.exchange import add_prompt
+
+    asked = add_prompt(wb, 2, "What felt unfair?")
+    add_prompt(wb, 2, "What would a friend say?")
+    wb.put("prompt_answer", {"prompt_id": asked.entry_id, "text": "That nobody told me why."})
+    for blocks in (report.build(wb), report.build(wb, [2], title=False)):  # the report and the review
+        fields = [(b.label, b.text) for b in blocks if b.kind == "field"]
+        assert ("What felt unfair?", "That nobody told me why.") in fields
+        assert ("What would a friend say?", "Not answered yet.") in fields
+        said = " ".join(b.text + " " + b.label for b in blocks)
+        assert said.count("What felt unfair?") == 1 and said.count("That nobody told me why.") == 1
+        headings = [b.text for b in blocks if b.kind == "h3"]
+        assert (
+            "Questions from the therapist" in headings
+            and "Answers to the therapist's questions" not in headings
+        )
+
+
+def test_pdf_text_is_left_aligned_never_justified(filled, monkeypatch):
+    from fpdf import FPDF
+
+    aligns = []
+    real = FPDF.multi_cell
+
+    def multi_cell(self, *args, **kwargs):
+        aligns.append(str(kwargs.get("align", "J (the default)")))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(FPDF, "multi_cell", multi_cell)
+    report.report_pdf(filled)
+    assert aligns and all(a in ("L", "Align.L") for a in aligns), set(aligns)
+
+
+def test_the_trait_chart_has_the_apps_colours_and_marks_in_the_pdf_too(wb):
+    from fpdf import FPDF
+
+    from workbook.charts.render import NEUTRAL, STRENGTH, WEAKNESS
+
+    wb.put("trait", {"name": "patience", "rating": 2, "domain": "personality"})
+    wb.put(
+        "trait", {"name": "public speaking", "rating": -2, "domain": "skills and experience", "touched": True}
+    )
+    wb.put("trait", {"name": "humour", "rating": 0, "domain": "personality", "touched": True})
+    [chart] = [b for b in report.build(wb, [2]) if b.kind == "chart"]
+    svg = chart.svg
+    assert STRENGTH in svg and WEAKNESS in svg and NEUTRAL in svg  # as workbook/charts/traits.py
+    assert "#4a6fa5" not in svg and "#b8c7dd" not in svg  # not the report's old blues
+    assert "public speaking ◆" in svg and "humour ◆" in svg and "patience ◆" not in svg
+    assert 'stroke="white"' in svg  # the striped bar of a trait the reason touches
+    assert "<path" in svg  # a touched 'neither' is a diamond, as in the app
+    assert "Strengths" in svg and "Weaknesses" in svg and "◆ and stripes: the reason touches this" in svg
+    assert svg.index("patience") < svg.index("humour") < svg.index("public speaking")  # strongest first
+    # fpdf2 draws every shape of it (a chart it can't draw would be left out of the PDF silently)
+    # with the report's own font, as render_pdf draws it
+    fonts = report._font_files()
+    if fonts is None:
+        pytest.skip("no DejaVu fonts on this machine")
+    pdf = FPDF()
+    pdf.add_font("body", "", str(fonts[0]))
+    pdf.add_page()
+    pdf.image(io.BytesIO(report.pdf_svg(svg, "body").encode("utf-8")), w=160)

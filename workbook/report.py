@@ -14,6 +14,7 @@ of code that writes CSV).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -116,9 +117,11 @@ def build(wb: Workbook, stages: Iterable[int] | None = None, *, title: bool = Tr
         for kind_name in model.KINDS:
             group = [e for e in shown if e.kind == kind_name]
             if group:
-                blocks.append(Block("h3", words["kinds"][kind_name]))
                 describe = _DESCRIBE.get(kind_name)
-                blocks.extend(describe(group, entries) if describe else _entries(group, entries, crisis))
+                said = describe(group, entries) if describe else _entries(group, entries, crisis)
+                if said:  # (answers to the therapist's questions are said with the questions)
+                    blocks.append(Block("h3", words["kinds"][kind_name]))
+                    blocks.extend(said)
     return blocks
 
 
@@ -155,11 +158,46 @@ def crisis_block(crisis: dict) -> Block:
     return Block("crisis", crisis["line"], label=crisis["heading"], numbers=tuple(crisis.get("numbers", ())))
 
 
+def picked_words() -> dict[tuple[str, str], dict[str, str]]:
+    """(kind, field) -> stored value -> the words the person picked it by, in their language:
+    the very lists the app's pages offer (a rejection's kind, a way to process, a boundary,
+    the weighing answers, a kind of support), then the report's own (report.toml `choices`)."""
+    feel, heal = content.text("feel"), content.text("heal")["boundaries"]
+    weighing = content.text("support")["weighing"]
+    yes_no = {"no": weighing["no"], "a little": weighing["a_little"], "yes": weighing["yes"]}
+    ways = feel["process"]["ways"]
+    found = {
+        ("rejection", "kind"): content.rejection_kinds(),
+        ("process_plan", "way"): ways,
+        ("process_log", "way"): ways,
+        ("boundary", "type"): {name: heal[f"type_{name}"] for name in model.BOUNDARY_TYPES},
+        ("boundary", "span"): {"for now": heal["span_now"], "for good": heal["span_good"]},
+        ("weighing", "how_long"): {
+            "days": weighing["how_long_days"],
+            "weeks": weighing["how_long_weeks"],
+            "months": weighing["how_long_months"],
+            "a year or more": weighing["how_long_year"],
+        },
+        ("weighing", "sleep"): yes_no,
+        ("weighing", "daily_life"): yes_no,
+        ("weighing", "self_harm"): {
+            "no": weighing["no"],
+            "not sure": weighing["not_sure"],
+            "yes": weighing["yes"],
+        },
+        ("support_plan", "option"): {o["key"]: o["title"] for o in content.resources()["support"]["options"]},
+    }
+    for kind, fields in _words().get("choices", {}).items():
+        for name, words in fields.items():
+            found[(kind, name)] = words
+    return found
+
+
 def _entries(group: list[Entry], everything: list[Entry], crisis: dict | None = None) -> list[Block]:
     """Each entry with its date and its filled-in fields (blank and 'no' ones left out);
     with `crisis`, the crisis line right after an answer about self-harm."""
     prompt_text = {e.entry_id: e.data["text"] for e in everything if e.kind == "therapist_prompt"}
-    choices = _words().get("choices", {})
+    choices = picked_words()
     labels = _words().get("labels", {})
     blocks = []
     for e in group:
@@ -175,7 +213,7 @@ def _entries(group: list[Entry], everything: list[Entry], crisis: dict | None = 
                 value = prompt_text.get(value) if f.ref_kind == "therapist_prompt" else None
                 if value is None:
                     continue
-            said = choices.get(e.kind, {}).get(f.name, {}).get(value) if f.type == "choice" else None
+            said = choices.get((e.kind, f.name), {}).get(value) if isinstance(value, str) else None
             shown = said or _show(value, f)
             if shown:
                 blocks.append(Block("field", shown, label=labels.get(e.kind, {}).get(f.name) or f.title))
@@ -240,7 +278,34 @@ def _case(group: list[Entry], _everything: list[Entry]) -> list[Block]:
     return blocks
 
 
-_DESCRIBE = {"reflection": _reflections, "trait": _traits, "case_point": _case}
+def _questions(group: list[Entry], everything: list[Entry]) -> list[Block]:
+    """The therapist's questions, each once, with the person's answer (or that there is none yet)."""
+    answers: dict[str, list[Entry]] = {}
+    for e in everything:
+        if e.kind == "prompt_answer" and (e.data.get("text") or "").strip():
+            answers.setdefault(e.data.get("prompt_id"), []).append(e)
+    blocks = []
+    for question in group:
+        given = answers.get(question.entry_id, [])
+        if given:
+            blocks.append(Block("rule", label=_when(max(a.updated_at for a in given))))
+        said = "\n\n".join(a.data["text"] for a in given) or _words()["not_answered"]
+        blocks.append(Block("field", said, label=question.data["text"]))
+    return blocks
+
+
+def _answers(_group: list[Entry], _everything: list[Entry]) -> list[Block]:
+    """Said with their questions (`_questions`); an answer's question is always in its stage."""
+    return []
+
+
+_DESCRIBE = {
+    "reflection": _reflections,
+    "trait": _traits,
+    "case_point": _case,
+    "therapist_prompt": _questions,
+    "prompt_answer": _answers,
+}
 
 
 # -- charts (inline SVG, drawn here) ---------------------------------------------------------
@@ -253,10 +318,11 @@ def _charts(stage: int, found: list[Entry]) -> list[Block]:
         blocks.append(Block("chart", t["chart_checkins"], svg=svg_line(points, t["chart_checkins"])))
     traits = [e for e in found if e.kind == "trait"]
     if len(traits) > 1:  # a chart of one bar says no more than the words below
-        rows = [(content.trait_label(e.data["name"]), e.data["rating"]) for e in traits]
-        blocks.append(
-            Block("chart", t["chart_traits"], svg=svg_bars(rows, t["chart_traits"], low=-3, high=3))
-        )
+        rows = [
+            (content.trait_label(e.data["name"]), int(e.data.get("rating") or 0), bool(e.data.get("touched")))
+            for e in traits
+        ]
+        blocks.append(Block("chart", t["chart_traits"], svg=svg_traits(rows, t["chart_traits"])))
     goals = [e for e in found if e.kind == "goal"]
     if len(goals) > 1:
         steps = [e for e in found if e.kind == "step"]
@@ -302,6 +368,105 @@ def svg_bars(rows: list[tuple[str, float]], title: str, *, low: float, high: flo
     parts.append(f'<text x="{label_w + bar_w}" y="{base}" text-anchor="end" fill="{INK}">{high:g}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def svg_traits(rows: list[tuple[str, int, bool]], title: str) -> str:
+    """The app's trait picture (workbook/charts/traits.py `by_trait`) drawn here as SVG, so
+    the report and the PDF show it as the app does: one bar per (name, rating, touched),
+    strengths to the right in the app's blue, weaknesses to the left in its vermillion,
+    'neither' a grey dot at 0; a trait the reason touches has ◆ after its name and a striped
+    bar (a diamond for a dot), so the mark never rests on colour alone. Strongest strength
+    first. Only shapes fpdf2 draws (rect, line, circle, path, text)."""
+    from .charts.render import NEUTRAL, STRENGTH, WEAKNESS
+    from .charts.traits import MARK
+
+    t = content.text("reason")["chart"]
+    scale = content.text("reason")["traits"]["scale"]
+    low, high = model.TRAIT_SCALE
+    rows = sorted(rows, key=lambda r: (-r[1], r[0].casefold()))[:40]
+    marked = any(r[2] for r in rows)
+    label_w, bar_w, row_h = 220, 380, 24
+    top = 34 + (20 if marked else 0)  # the key's line(s) above the bars
+    width = label_w + bar_w + 30
+    height = top + row_h * len(rows) + 40
+    step = bar_w / (high - low)
+    zero = label_w + (0 - low) * step
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f"<title>{_e(title)}</title>",
+    ]
+    # the key, as the app's legend: a swatch for each group there is, then the mark
+    x = 8
+    present = (
+        (t["strengths"], STRENGTH, any(r[1] > 0 for r in rows)),
+        (t["weaknesses"], WEAKNESS, any(r[1] < 0 for r in rows)),
+        (t["neither"], NEUTRAL, any(r[1] == 0 for r in rows)),
+    )
+    for name, colour, shown in present:
+        if not shown:
+            continue
+        if colour == NEUTRAL:
+            parts.append(
+                f'<circle cx="{x + 6}" cy="12" r="6" fill="{NEUTRAL}" stroke="#555555" stroke-width="1"/>'
+            )
+        else:
+            parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 17}" y="16" fill="{INK}">{_e(name)}</text>')
+        x += 17 + 7.5 * len(name) + 16
+    if marked:  # on a line of its own: in Spanish the key and the legend don't fit on one
+        parts.append(f'<text x="8" y="36" fill="{INK}">{_e(t["touched_key"])}</text>')
+    for level in range(low, high + 1):  # light grid, the zero line strong (as the app)
+        gx = label_w + (level - low) * step
+        colour, stroke = ("#333333", 2) if level == 0 else ("#e6e6e6", 1)
+        parts.append(
+            f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{height - 34}" '
+            f'stroke="{colour}" stroke-width="{stroke}"/>'
+        )
+    for i, (name, rating, touched) in enumerate(rows):
+        y = top + i * row_h
+        label = (name if len(name) <= 30 else name[:29] + "…") + (f" {MARK}" if touched else "")
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" fill="{INK}">{_e(label)}</text>'
+        )
+        if rating == 0:
+            cy = y + row_h / 2
+            if touched:
+                d = f"M {zero:.1f} {cy - 7:.1f} L {zero + 7:.1f} {cy:.1f} L {zero:.1f} {cy + 7:.1f} L {zero - 7:.1f} {cy:.1f} Z"
+                parts.append(f'<path d="{d}" fill="{NEUTRAL}" stroke="#555555" stroke-width="1"/>')
+            else:
+                parts.append(
+                    f'<circle cx="{zero:.1f}" cy="{cy:.1f}" r="6" fill="{NEUTRAL}" stroke="#555555" stroke-width="1"/>'
+                )
+            continue
+        colour = STRENGTH if rating > 0 else WEAKNESS
+        x0, x1 = sorted((zero, label_w + (rating - low) * step))
+        y0, h = y + 4, row_h - 8
+        parts.append(f'<rect x="{x0:.1f}" y="{y0}" width="{x1 - x0:.1f}" height="{h}" fill="{colour}"/>')
+        if touched:
+            parts.extend(_stripes(x0, y0, x1 - x0, h))
+    base = height - 14
+    for level, word in ((low, scale[0]), (0, scale[-low]), (high, scale[-1])):
+        gx = label_w + (level - low) * step
+        anchor = {low: "start", 0: "middle", high: "end"}[level]
+        parts.append(f'<text x="{gx:.1f}" y="{base}" text-anchor="{anchor}" fill="{INK}">{_e(word)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _stripes(x0: float, y0: float, w: float, h: float, gap: float = 6) -> list[str]:
+    """White diagonal stripes inside a bar (the app's '/' pattern), each line cut to the bar."""
+    lines = []
+    start = x0 - h
+    while start < x0 + w:
+        t_lo, t_hi = max(0.0, x0 - start), min(h, x0 + w - start)
+        if t_lo < t_hi:
+            lines.append(
+                f'<line x1="{start + t_lo:.1f}" y1="{y0 + h - t_lo:.1f}" x2="{start + t_hi:.1f}" '
+                f'y2="{y0 + h - t_hi:.1f}" stroke="white" stroke-width="1.5"/>'
+            )
+        start += gap
+    return lines
 
 
 def svg_line(points: list[tuple[str, float]], title: str, *, high: float = 10) -> str:
@@ -422,21 +587,21 @@ def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
         if b.kind in sizes:
             pdf.ln(4 if b.kind != "h1" else 0)
             pdf.set_font(family, "B", sizes[b.kind])
-            pdf.multi_cell(width, 8, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 8, clean(b.text), align="L", new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "p":
             pdf.set_font(family, "", 10)
-            pdf.multi_cell(width, 5.5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5.5, clean(b.text), align="L", new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "rule":
             pdf.ln(2)
             pdf.set_draw_color(200, 205, 215)
             pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
             pdf.set_font(family, "", 8)
-            pdf.multi_cell(width, 5, clean(b.label), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5, clean(b.label), align="L", new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "field":
             pdf.set_font(family, "B", 9)
-            pdf.multi_cell(width, 5, clean(b.label), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5, clean(b.label), align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(family, "", 10)
-            pdf.multi_cell(width, 5.5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5.5, clean(b.text), align="L", new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "crisis":  # the line, a link that calls its number, on a warm ground
             pdf.set_fill_color(*CRISIS_FILL)
             link = content.tel_href(b.numbers[0]) if b.numbers else None
@@ -450,21 +615,24 @@ def render_pdf(blocks: list[Block], *, pages: list[int] | None = None) -> bytes:
         elif b.kind == "note":
             pdf.set_fill_color(243, 241, 231)
             pdf.set_font(family, "", 8)
-            pdf.multi_cell(width, 5, clean(b.label), fill=True, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5, clean(b.label), fill=True, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(family, "", 10)
-            pdf.multi_cell(width, 5.5, clean(b.text), fill=True, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5.5, clean(b.text), fill=True, align="L", new_x="LMARGIN", new_y="NEXT")
         elif b.kind == "chart":
             pdf.ln(2)
-            try:
-                svg = re.sub(r"<title>.*?</title>", "", b.svg)  # fpdf2 warns about <title>
-                # the chart's words in the report's own font, which has every character ("…", "−")
-                svg = re.sub(r'font-family="[^"]*"', f'font-family="{family}"', clean(svg))
-                pdf.image(io.BytesIO(svg.encode("utf-8")), w=min(width, 160))
-            except Exception:  # pragma: no cover - a chart fpdf2 can't draw leaves its caption
-                pass
+            # a chart fpdf2 can't draw leaves its caption
+            with contextlib.suppress(Exception):
+                pdf.image(io.BytesIO(pdf_svg(b.svg, family, clean).encode("utf-8")), w=min(width, 160))
             pdf.set_font(family, "", 8)
-            pdf.multi_cell(width, 5, clean(b.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5, clean(b.text), align="L", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def pdf_svg(svg: str, family: str, clean=lambda s: s) -> str:
+    """A chart's SVG as fpdf2 draws it: no <title> (fpdf2 warns about it), and its words in the
+    report's own font `family`, which has every character ("…", "−", "◆")."""
+    svg = re.sub(r"<title>.*?</title>", "", svg)
+    return re.sub(r'font-family="[^"]*"', f'font-family="{family}"', clean(svg))
 
 
 KEEP_MM = 22  # room a heading needs under it for the first lines of what it heads
