@@ -16,6 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -204,10 +205,17 @@ def test_a_hub_started_in_the_background_stops_with_all_its_processes_within_5_s
     assert stopped <= 5
 
 
-def _stop_time(tmp_path: Path, *options: str, command: tuple[str, ...] = ()) -> float:
+def _stop_time(
+    tmp_path: Path,
+    *options: str,
+    command: tuple[str, ...] = (),
+    then: Callable[[str], list[str]] | None = None,
+) -> float:
     """Seconds from SIGTERM to `hubsetup start` (started as `... &` in a script: SIGINT
     ignored) until it and every process under it (proxy, exchange, culler) are gone.
-    (`command` in place of `python -m workbook.hubsetup`: benchmarks/README.md's "before".)"""
+    benchmarks/hub_stop.py also uses `command` (in place of `python -m workbook.hubsetup`)
+    and `then` (called with the hub's address once it runs; the PIDs it returns, a person's
+    processes, are waited for too)."""
     port, hub_port, proxy_port, service_port = _free_ports(4)
     settings = hubsetup.Settings(
         port=port,
@@ -243,9 +251,10 @@ def _stop_time(tmp_path: Path, *options: str, command: tuple[str, ...] = ()) -> 
                 time.sleep(0.5)
             else:
                 raise AssertionError("the hub did not start:\n" + log.read_text(errors="replace")[-3000:])
+            extra = then(base) if then else []
             time.sleep(2)  # as a hub that has run a while
             assert "exited with status" not in log.read_text(errors="replace"), log.read_text()[-3000:]
-            running = _descendants(process.pid)
+            running = {**_descendants(process.pid), **{pid: _command(pid) for pid in extra}}
             started = time.monotonic()
             process.send_signal(signal.SIGTERM)
             left, gone = dict(running), {}  # when each one went, for a slow stop's message
