@@ -1,0 +1,75 @@
+"""On the practice server, a tab that vanishes without its close handlers (a phone that
+sleeps, a browser that crashes) gives its kernel back within 3 minutes, and the person's
+warm kernel is there again for their next log-in (issue 20).
+
+One hub, one person, two log-ins. The person's server runs with the real cull times
+(120 s idle, checked every 60 s): the hub passes people's servers no variable of ours to
+shorten them, so this test waits them out (about 3 minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from workbook.cli import CULL_INTERVAL_SECONDS, IDLE_KERNEL_SECONDS
+
+from .hubkit import _get, log_in
+from .test_vanished_tab import crashable_chromium
+
+LIMIT = 180  # seconds: "within 3 minutes"
+
+
+def _kernels(hub, person, token) -> dict[str, dict]:
+    status, body = _get(f"{hub.base}/user/{person.name}/api/kernels", token=token)
+    assert status == 200, (status, body[:300])
+    return {kernel["id"]: kernel for kernel in json.loads(body)}
+
+
+def _kernel_id(tab) -> str:
+    return tab.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+def test_a_vanished_tabs_kernel_goes_within_3_minutes_and_the_next_log_in_finds_a_warm_one(
+    browser, hub, people
+):
+    assert IDLE_KERNEL_SECONDS + CULL_INTERVAL_SECONDS <= LIMIT
+    person = people[1]
+    with crashable_chromium(browser.browser_type) as (chromium, cdp):
+        start = time.monotonic()
+        tab = log_in(cdp, hub, person)  # the server starts, its kernel warms, the app is drawn
+        first_login = time.monotonic() - start
+        tab.context.route("**/api/shutdown/**", lambda route: route.abort())
+        crashed = _kernel_id(tab)
+        token = hub.token(person, (f"access:servers!user={person.name}",))  # once they are known
+        assert set(_kernels(hub, person, token)) == {crashed}  # one kernel: the page's
+        os.killpg(chromium.pid, signal.SIGKILL)  # the browser vanishes: no close handler runs
+        chromium.wait()
+        killed = time.monotonic()
+
+    lived = warm = None
+    while time.monotonic() - killed < LIMIT + 30:
+        kernels = _kernels(hub, person, token)
+        now = time.monotonic() - killed
+        if lived is None and crashed not in kernels:
+            lived = now
+        if lived is not None and kernels:
+            warm = next(iter(kernels))
+            if kernels[warm]["execution_state"] == "idle":
+                break
+        time.sleep(2)
+    print(f"\nfirst log-in {first_login:.1f} s; the vanished tab's kernel lived {lived} s")
+    assert lived is not None, f"the vanished tab's kernel still runs {LIMIT + 30} s later"
+    assert lived <= LIMIT + 5
+    assert warm is not None and warm != crashed, "no warm kernel waits for the next log-in"
+    assert len(kernels) == 1  # one at a time: the person's only kernel is the warm one
+
+    start = time.monotonic()
+    tab = log_in(browser, hub, person)  # the next log-in: the app from the warm kernel
+    print(f"the next log-in drew the app in {time.monotonic() - start:.1f} s")
+    try:
+        assert _kernel_id(tab) == warm
+    finally:
+        tab.context.close()
