@@ -58,6 +58,7 @@ class DateField(anywidget.AnyWidget):
       el.classList.add("widget-inline-hbox", "widget-datepicker");
       const label = document.createElement("label");
       label.className = "widget-label";
+      label.style.width = "initial";  // as kit.date_picker's description_width: initial
       label.htmlFor = id;
       const input = document.createElement("input");
       input.type = "date";
