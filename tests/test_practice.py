@@ -82,7 +82,7 @@ def test_note_goes_back_through_the_file_to_the_start_page(home, client_page):
     section = client_page.therapist
     upload(section.return_upload, notes)
     section.return_button.click()
-    assert "Added 1" in section.return_status.value
+    assert "Added 1 note or question from your therapist" in section.return_status.value  # not "1 notes"
     assert "Thank you for looking at this so honestly." in client_page.note.value  # on the start page
     assert [e["text"] for e in client_page.page.wb.entries("therapist_note")] == [
         "Thank you for looking at this so honestly."

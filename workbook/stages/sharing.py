@@ -305,7 +305,9 @@ class TherapistSection:
         self.return_upload.value = ()
         self.return_passphrase.value = ""
         message = (
-            self.t["return_done"].format(n=counts["added"]) if counts["added"] else self.t["return_nothing"]
+            formats.plural(self.t["return_done"], counts["added"])
+            if counts["added"]
+            else self.t["return_nothing"]
         )
         self.return_working.done()
         self.page.say(esc(message))
