@@ -29,7 +29,10 @@ unlocks the start file, the redeem verifier and MAC, the client's key proof, and
 the therapist's public key (`key_mac`) that the therapist leaves with the invitation, so the
 client checks the key the service hands over without a fingerprint in the code. The service
 keeps only derived values; guessing a code online meets its limit on wrong codes
-(`workbook.hub.service.Limits.wrong_codes`), and offline every guess costs an scrypt.
+(`workbook.hub.service.Limits.wrong_codes`: 20 an hour per person, so about 6,700 guesses in
+a code's 14 days; against 100 open codes, a chance of about 2 in 10^11 per person), and
+offline (from an id in a log, or the service's file) every one of the 2^55 guesses costs an
+scrypt of 16 MiB.
 Codes made before this (nine groups of four: the secret and the therapist key's fingerprint,
 `make_code`) are still read (`read_code`) until they expire.
 
