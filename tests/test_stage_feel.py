@@ -543,3 +543,20 @@ def test_the_start_page_shows_a_whole_workbook_note_brought_in_before_the_page_w
     app.go("start")  # "Start here"
     texts = [getattr(w, "value", "") for w in shell._reachable(app.shown["start"].widget).values()]
     assert any("Lovely work this week." in t for t in texts if isinstance(t, str))
+
+
+def test_every_undo_on_the_page_goes_once_something_new_is_added(wb):
+    page = feel.FeelPage()
+    page.plan_form.widgets["plan"].value = "Draw for ten minutes."
+    page.plan_form.button.click()
+    page.checkin.add("anger", 6)
+    page.checkin.save_button.click()
+    page.plans.box.children[0].children[1].click()  # remove the plan...
+    assert page.plans.undo.layout.display is None
+    page.checkin.add("relief", 3)
+    page.checkin.save_button.click()  # ...then do something else: a new check-in
+    assert page.plans.undo.layout.display == "none"
+    page.checkin.past.box.children[0].children[1].click()  # remove a check-in...
+    page.log_form.widgets["note"].value = "Walked by the river."
+    page.log_form.button.click()  # ...then log a way to process
+    assert page.checkin.past.undo.layout.display == "none"

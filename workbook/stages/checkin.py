@@ -45,6 +45,7 @@ class CheckIn:
         self.page, self.stage = page, stage
         self.t = t = content.text("feel")["checkin"]
         self.draft_key = f"checkin_draft_{stage}"
+        self.on_saved: list = []  # called with each check-in saved
         self.search = stacked(
             w.Text(
                 description=t["search_label"],
@@ -161,7 +162,9 @@ class CheckIn:
         for word, slider in self.chosen.items():
             drop = button(self.t["remove_feeling"].format(word=content.emotion_label(word)))
             self.page.on_click(drop, functools.partial(self.remove, word))
-            rows.append(plain.HBox([slider, drop]))
+            row = plain.HBox([slider, drop])
+            row.add_class("wb-feeling-row")  # widgets.css: "Remove" always beside, or always under
+            rows.append(row)
         if not rows:
             rows = [plain.HTML(f'<p class="wb-empty">{esc(self.t["chosen_none"])}</p>')]
         self.chosen_box.children = rows
@@ -185,6 +188,8 @@ class CheckIn:
         self.page.saved(self.t["saved"])
         forget_undo(self.past)
         self.past.refresh()
+        for callback in self.on_saved:
+            callback(entry)
         return entry
 
     def _save_draft(self) -> None:

@@ -45,7 +45,15 @@ class FeelPage:
         self._process()
         self._why()
         self._session()
+        # something new added settles any earlier removal: every "Undo remove" on the page goes
+        self.checkin.on_saved.append(self._settled)
+        for form in (self.plan_form, self.log_form):
+            form.on_added.append(self._settled)
         self.widget = page.show()
+
+    def _settled(self, _entry=None) -> None:
+        for entries in (self.checkin.past, self.plans, self.logs, self.sessions):
+            forget_undo(entries)
 
     # -- what happened -------------------------------------------------------------------
     def _rejection(self) -> None:
@@ -211,7 +219,7 @@ class FeelPage:
         self.stop_button.layout.display = None
         self.writing.disabled = False
         self.start_button.disabled = True
-        forget_undo(self.sessions)
+        self._settled()
         self.sessions.refresh()
 
     def _save_writing(self, _text: str) -> None:
