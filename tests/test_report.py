@@ -278,3 +278,19 @@ def test_the_trait_chart_has_the_apps_colours_and_marks_in_the_pdf_too(wb):
     pdf.add_font("body", "", str(fonts[0]))
     pdf.add_page()
     pdf.image(io.BytesIO(report.pdf_svg(svg, "body").encode("utf-8")), w=160)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_stored_choice_has_words_in_a_report(places, lang):
+    from workbook import model
+
+    places.set_language(lang)
+    words = report.picked_words()
+    handled = report.SKIPPED_FIELDS | {("case_point", "side")}  # left out, or said by their own lines
+    for kind in model.KINDS.values():
+        for field in kind.fields:
+            if field.type != "choice" or (kind.name, field.name) in handled:
+                continue
+            shown = words.get((kind.name, field.name), {})
+            missing = [value for value in field.choices if not shown.get(value)]
+            assert not missing, f"{kind.name}.{field.name}: {missing}"
