@@ -90,7 +90,12 @@ def _wait(condition, process, folder) -> None:
 
 
 def _kernels(base: str, token: str) -> list[str]:
+    # jupyter_server answers 500 while a kernel is starting (its last_activity not set yet)
+    deadline = time.monotonic() + 30
     status, body = _ask(base, token, "/api/kernels")
+    while status == 500 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        status, body = _ask(base, token, "/api/kernels")
     assert status == 200
     return [k["id"] for k in json.loads(body)]
 
@@ -118,3 +123,32 @@ def test_the_app_waits_in_a_warm_kernel_and_a_person_never_holds_two(server, tmp
             break
         time.sleep(0.5)
     assert len(now) == 1 and now != warm
+
+
+@pytest.fixture
+def short_cull(monkeypatch):
+    """The person's server below culls after 4 idle seconds, looking every second."""
+    from workbook.cli import CULL_ENV
+
+    monkeypatch.setenv(CULL_ENV, "4,1")
+
+
+def test_a_culled_kernel_is_replaced_by_a_warm_one_which_is_never_culled(short_cull, server):
+    base, token = server
+    deadline = time.monotonic() + START_SECONDS
+    while not _kernels(base, token) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    (warm,) = _kernels(base, token)
+    # a page takes the warm kernel and vanishes at once (no tab ever connects to it)
+    status, _page = _ask(base, token, f"/voila/render/{APP_NOTEBOOK}")
+    assert status == 200
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        now = _kernels(base, token)
+        if warm not in now and now:
+            break
+        time.sleep(0.5)
+    assert warm not in now and len(now) == 1  # culled, and a new warm kernel for the next log-in
+    (again,) = now
+    time.sleep(4 + 3)  # longer than the cull time: the warm kernel, never connected, stays
+    assert _kernels(base, token) == [again]
