@@ -294,3 +294,16 @@ def test_every_stored_choice_has_words_in_a_report(places, lang):
             shown = words.get((kind.name, field.name), {})
             missing = [value for value in field.choices if not shown.get(value)]
             assert not missing, f"{kind.name}.{field.name}: {missing}"
+
+
+def test_a_writing_session_stopped_early_is_reported_as_written(wb):
+    from workbook.stages import feel
+
+    page = feel.FeelPage()
+    page.minutes.value = 15
+    page.start_button.click()
+    page.writing.value = "It still stings."
+    page.timer.value = 30
+    page.stop_button.click()
+    fields = {b.label: b.text for b in report.build(wb, [1]) if b.kind == "field"}
+    assert fields["Minutes written"] == "1" and "Finished" not in fields  # not "15" and "Finished: yes"
