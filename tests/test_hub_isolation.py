@@ -8,6 +8,7 @@ behind) are in tests/browser/test_hub_isolation.py.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import runpy
@@ -195,7 +196,9 @@ def test_own_addresses_are_loopback_distinct_and_never_the_shared_one():
     for uid in [*range(0, 70_000, 7), 1000, 1001, 65_535, 65_536, 2**31 - 2]:
         address = ipaddress.ip_address(isolation.own_address(uid))
         assert address.is_loopback and str(address) not in ("127.0.0.1", "127.255.255.255")
-        assert seen.setdefault(str(address), uid) == uid, f"uids {seen[str(address)]} and {uid} share {address}"
+        assert seen.setdefault(str(address), uid) == uid, (
+            f"uids {seen[str(address)]} and {uid} share {address}"
+        )
 
 
 def test_the_hub_config_asks_for_every_protection(tmp_path, monkeypatch):
@@ -203,6 +206,7 @@ def test_the_hub_config_asks_for_every_protection(tmp_path, monkeypatch):
     c = Config()
     runpy.run_path(str(hubsetup.CONFIG), init_globals={"get_config": lambda: c})
     assert c.JupyterHub.internal_ssl is True
+    assert c.JupyterHub.spawner_class == "workbook.hub.hubapp.PracticeSpawner"
     assert c.ConfigurableHTTPProxy.api_url.startswith("https://")
     assert c.Spawner.ssl_alt_names_include_local is False
     assert c.Spawner.ssl_alt_names is isolation.certificate_names
@@ -210,5 +214,37 @@ def test_the_hub_config_asks_for_every_protection(tmp_path, monkeypatch):
     assert c.Spawner.post_stop_hook is isolation.end_processes
     exchange = next(s for s in c.JupyterHub.services if s["name"] == hubfacts.SERVICE_NAME)
     assert exchange["url"].startswith("https://127.0.0.1:")
-    assert f"--KernelManager.transport={isolation.KERNEL_TRANSPORT}" in hubsetup.singleuser_arguments(tmp_path)
+    assert f"--KernelManager.transport={isolation.KERNEL_TRANSPORT}" in hubsetup.singleuser_arguments(
+        tmp_path
+    )
     assert isolation.KERNEL_TRANSPORT == "ipc"
+
+
+def test_a_stopping_server_is_looked_at_every_tenth_of_a_second(monkeypatch):
+    """JupyterHub's own wait doubles its pauses: a server gone after 1.7 s was seen at ~3.1 s."""
+    from workbook.hub import hubapp
+
+    clock = {"now": 0.0}
+    pauses: list[float] = []
+
+    async def pause(seconds):
+        pauses.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(hubapp.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(hubapp.asyncio, "sleep", pause)
+
+    class GoneAfter(hubapp.PracticeSpawner):
+        async def poll(self):
+            return 0 if clock["now"] >= 1.7 else None
+
+    assert asyncio.run(GoneAfter().wait_for_death(timeout=10)) is True
+    assert set(pauses) == {0.1} and clock["now"] < 1.8
+    clock["now"], pauses[:] = 0.0, []
+
+    class NeverGone(hubapp.PracticeSpawner):
+        async def poll(self):
+            return None
+
+    assert asyncio.run(NeverGone().wait_for_death(timeout=2)) is False
+    assert 1.9 < clock["now"] <= 2.1

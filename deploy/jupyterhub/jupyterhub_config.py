@@ -98,7 +98,7 @@ def landing(spawner) -> str:
 
 
 c.JupyterHub.default_url = app_after_login
-c.JupyterHub.spawner_class = "localprocess"
+c.JupyterHub.spawner_class = "workbook.hub.hubapp.PracticeSpawner"  # the local spawner, quicker to stop
 c.Spawner.cmd = facts.singleuser_command(python)
 c.Spawner.default_url = facts.DEFAULT_URL
 # a home of their own (0700), a loopback address of their own with a certificate naming only
