@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import os
 import runpy
 import socket
 import ssl
+import subprocess
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -248,3 +251,40 @@ def test_a_stopping_server_is_looked_at_every_tenth_of_a_second(monkeypatch):
 
     assert asyncio.run(NeverGone().wait_for_death(timeout=2)) is False
     assert 1.9 < clock["now"] <= 2.1
+
+
+@pytest.fixture
+def a_unix_therapist():
+    """A real Unix group and a member of it (made here, removed afterwards)."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("this test makes a Unix user: it runs as root")
+        pytest.skip("this test makes a Unix user: it runs as root")
+    tag = uuid.uuid4().hex[:6]
+    group, name = f"rwg{tag}", f"rwu{tag}"
+    subprocess.run(["groupadd", group], check=True)
+    try:
+        subprocess.run(["useradd", "--no-create-home", "--groups", group, name], check=True)
+        yield group, name
+    finally:
+        subprocess.run(["userdel", name], check=False, capture_output=True)
+        subprocess.run(["groupdel", group], check=False, capture_output=True)
+
+
+def test_a_therapist_taken_out_of_the_unix_group_has_a_clients_rights_at_once(a_unix_therapist):
+    """On one machine the exchange reads the Unix group at each request, not the hub's group,
+    which JupyterHub set at the person's log-in."""
+    from workbook.hub.service import HubIdentity
+
+    group, name = a_unix_therapist
+
+    class Hub:  # what the hub says of the person's token: who they are, still a therapist
+        access_scopes = set()
+
+        async def get_user(self, handler, sync=False):
+            return {"name": name, "kind": "user", "groups": ["therapists"]}
+
+    identity = HubIdentity(Hub(), unix_group=group)
+    assert asyncio.run(identity(None)).therapist is True
+    subprocess.run(["gpasswd", "--delete", name, group], check=True, capture_output=True)
+    assert asyncio.run(identity(None)).therapist is False

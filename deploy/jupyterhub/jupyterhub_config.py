@@ -13,14 +13,12 @@
 # workbook/hubsetup.py, `Settings`); the facts shared with Kubernetes are in
 # workbook/hubfacts.py.
 
-import grp
-import pwd
 import sys
 
 from jupyterhub.auth import PAMAuthenticator
 
 from workbook import hubfacts as facts
-from workbook.hub import isolation
+from workbook.hub import isolation, people
 from workbook.hubsetup import Settings
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
@@ -49,30 +47,29 @@ c.JupyterHub.internal_certs_location = str(settings.state / "internal-ssl")
 # -- who may log in, and who is a therapist -------------------------------------------------
 class WorkbookPAM(PAMAuthenticator):
     """PAM log-in; the hub group `therapists` follows the Unix group of that name (and the
-    names in $REJECTION_WORKBOOK_THERAPISTS), looked up again at every log-in."""
+    names in $REJECTION_WORKBOOK_THERAPISTS), looked up at every log-in and again at least
+    once a minute while a person uses the hub (`refresh_user`)."""
 
     async def authenticate(self, handler, data):
         name = await super().authenticate(handler, data)
         if name is None:
             return None
-        return {"name": name, "groups": [facts.THERAPISTS_GROUP] if is_therapist(name) else []}
+        return {"name": name, "groups": groups_of(name)}
+
+    async def refresh_user(self, user, handler=None):
+        return {"name": user.name, "groups": groups_of(user.name)}
 
 
-def is_therapist(name: str) -> bool:
-    if name in settings.therapists:
-        return True
-    try:
-        group = grp.getgrnam(facts.THERAPISTS_GROUP)
-        user = pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return name in group.gr_mem or user.pw_gid == group.gr_gid
+def groups_of(name: str) -> list[str]:
+    therapist = people.is_therapist(name, facts.THERAPISTS_GROUP, settings.therapists)
+    return [facts.THERAPISTS_GROUP] if therapist else []
 
 
 c.JupyterHub.authenticator_class = WorkbookPAM
 c.Authenticator.manage_groups = True
 c.PAMAuthenticator.allowed_groups = {facts.PEOPLE_GROUP, facts.THERAPISTS_GROUP}
 c.Authenticator.admin_users = set(settings.admins)
+c.Authenticator.auth_refresh_age = 60  # groups read again at most a minute after
 
 
 # -- each person's own server -------------------------------------------------------------
@@ -129,7 +126,12 @@ c.JupyterHub.services = [
         "name": facts.SERVICE_NAME,
         "url": settings.service_url,
         "command": facts.service_command(python),
-        "environment": {facts.DB_ENV: str(settings.state / "exchange.sqlite")},
+        "environment": {
+            facts.DB_ENV: str(settings.state / "exchange.sqlite"),
+            # the exchange reads the Unix group at each request: taken out, no therapist's rights
+            people.GROUP_ENV: facts.THERAPISTS_GROUP,
+            people.NAMES_ENV: ",".join(settings.therapists),
+        },
         "oauth_no_confirm": True,
         "display": False,
     },

@@ -88,7 +88,7 @@ from tornado.httpclient import AsyncHTTPClient
 
 from .. import share
 from ..content import text
-from . import crypto
+from . import crypto, people
 
 DB_ENV = "REJECTION_EXCHANGE_DB"
 AUDIT_ENV = "REJECTION_EXCHANGE_AUDIT"
@@ -256,12 +256,21 @@ class HubIdentity:
 
     MAX_GROUP_CACHE = 60
 
-    def __init__(self, hub_auth=None, *, group_cache_seconds: float = 30):
+    def __init__(
+        self,
+        hub_auth=None,
+        *,
+        group_cache_seconds: float = 30,
+        unix_group: str = "",
+        unix_names: tuple[str, ...] = (),
+    ):
         from jupyterhub.services.auth import HubOAuth
 
         self.auth = hub_auth or HubOAuth.instance(cache_max_age=60)
         self._groups: dict[str, tuple[float, bool]] = {}
         self.group_cache_seconds = max(0.0, min(float(group_cache_seconds), self.MAX_GROUP_CACHE))
+        # on one machine, the Unix group itself, read at each request (workbook/hub/people.py)
+        self.unix_group, self.unix_names = unix_group, unix_names
 
     async def __call__(self, handler: web.RequestHandler) -> User | None:
         from jupyterhub.services.auth import check_scopes
@@ -276,7 +285,10 @@ class HubIdentity:
         return User(model["name"], await self._therapist(model["name"]))
 
     async def _therapist(self, name: str) -> bool:
-        """Whether `name` is in the therapists group, asked with the service's own token."""
+        """Whether `name` is in the therapists group: the Unix group when there is one, else
+        the hub's group, asked with the service's own token."""
+        if self.unix_group:
+            return people.is_therapist(name, self.unix_group, self.unix_names)
         cached = self._groups.get(name)
         asked = time.monotonic()  # the answer is as old as the question
         if cached and asked - cached[0] < self.group_cache_seconds:
@@ -1125,7 +1137,11 @@ def main() -> None:
     hub_auth = HubOAuth.instance(cache_max_age=60, allow_token_in_url=False)
     service = Exchange(
         os.environ.get(DB_ENV, "exchange.sqlite"),
-        identify=HubIdentity(hub_auth),
+        identify=HubIdentity(
+            hub_auth,
+            unix_group=os.environ.get(people.GROUP_ENV, ""),
+            unix_names=tuple(n for n in os.environ.get(people.NAMES_ENV, "").split(",") if n),
+        ),
         audit_path=os.environ.get(AUDIT_ENV) or None,
     )
     app = make_app(service, prefix=prefix, hub_auth=hub_auth)
