@@ -135,3 +135,111 @@ def test_charts_lower_down_draw_soon_after_being_scrolled_to_and_nothing_jumps(d
     tab.wait_for_timeout(300)
     moved = [after - before for before, after in zip(tops, tab.evaluate(SUMMARY_TOPS_JS), strict=True)]
     assert all(abs(shift) <= 2 for shift in moved), f"the words under the charts moved {moved} px"
+
+
+# -- the layout details a newcomer tripped over --------------------------------------------------
+def _box(tab, selector: str) -> list[dict]:
+    return tab.evaluate(
+        "(s) => [...document.querySelectorAll(s)].filter((el) => el.offsetParent !== null)"
+        ".map((el) => { const r = el.getBoundingClientRect();"
+        " return {top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right,"
+        " height: r.height}; })",
+        selector,
+    )
+
+
+@pytest.fixture(scope="module")
+def sixteen_traits(demo):
+    """A workbook with 16 traits on Stage 2 and three feelings being rated on Stage 1."""
+    app, _slug = demo
+    slug = app.new_workbook("Sixteen traits")
+    with app.home.open(slug) as wb:
+        for n, name in enumerate(
+            [
+                "patience",
+                "kindness",
+                "sense of humour",
+                "confidence",
+                "optimism",
+                "curiosity",
+                "reliability",
+                "ambition",
+                "calm under pressure",
+                "openness to new things",
+                "honesty",
+                "generosity",
+                "self-discipline",
+                "adaptability",
+                "spontaneity",
+                "independence",
+            ]
+        ):
+            wb.put("trait", {"name": name, "domain": "personality", "rating": n % 7 - 3, "note": "a note"})
+        wb.set_meta(
+            "checkin_draft_1", {"ratings": {"sadness": 6, "disappointment": 4, "hopeful": 3}, "own_words": ""}
+        )
+    return app, slug
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_a_long_trait_list_is_compact_on_a_phone(sixteen_traits, open_tab, width):
+    """Issue 21: Stage 2 with 16 traits was 11,248 px tall on a phone (each trait ~334 px)."""
+    app, slug = sixteen_traits
+    tab = open_tab(width)
+    open_ready(tab, app.url("02_reason.ipynb", slug))
+    rows = _box(tab, ".wb-trait-row")
+    assert len(rows) == 16
+    assert max(row["height"] for row in rows) <= (200 if width == 390 else 230)
+    assert rows[-1]["bottom"] - rows[0]["top"] <= 16 * (210 if width == 390 else 240)
+    # the note's "Remove" beside the note, both still big enough to tap
+    for remove in _box(tab, ".wb-trait-row .jupyter-button"):
+        assert remove["height"] >= 43.5 and remove["right"] <= width
+    screenshot(tab, f"screens-sixteen-traits-{width}")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_feelings_remove_button_is_always_in_the_same_place(sixteen_traits, open_tab, width):
+    """Issue 21: "Remove" went beside or under a feeling's slider with the length of its name."""
+    app, slug = sixteen_traits
+    tab = open_tab(width)
+    open_ready(tab, app.url("01_feel.ipynb", slug))
+    tab.locator(".wb-feeling-row").nth(2).wait_for()
+    places = tab.evaluate(
+        """() => [...document.querySelectorAll('.wb-feeling-row')].map((row) => {
+          const slider = row.querySelector('input[type=range]').getBoundingClientRect();
+          const button = row.querySelector('.jupyter-button').getBoundingClientRect();
+          return {beside: button.left >= slider.right && button.top < slider.bottom,
+                  under: button.top >= slider.bottom - 1, sliderLeft: Math.round(slider.left)};
+        })"""
+    )
+    assert len(places) == 3
+    if width == 1280:
+        assert all(p["beside"] for p in places), places
+        assert len({p["sliderLeft"] for p in places}) == 1  # every slider starts in one place
+    else:
+        assert all(p["under"] for p in places), places
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_goals_buttons_each_keep_to_one_line_and_apart(demo, open_tab, width):
+    """Issue 21: "Mark done" wrapped, and "Mark done" and "Remove" touched."""
+    app, slug = demo
+    tab = open_tab(width)
+    open_ready(tab, app.url("03_grow.ipynb", slug))
+    cards = tab.locator(".wb-goal")
+    assert cards.count() >= 2
+    for n in range(cards.count()):
+        toggle, remove = (cards.nth(n).locator(".jupyter-button").nth(k).bounding_box() for k in range(2))
+        assert toggle["height"] <= 48 and remove["height"] <= 48  # one line each
+        assert remove["y"] - (toggle["y"] + toggle["height"]) >= 6  # not touching
+
+
+def test_the_case_for_and_against_headings_are_in_line(demo, open_tab):
+    """Issue 21: the For and Against headings were ~12 px out of line on a laptop."""
+    app, slug = demo
+    tab = open_tab(1280)
+    open_ready(tab, app.url("02_reason.ipynb", slug))
+    (for_,) = _box(tab, ".wb-case-for h3")
+    (against,) = _box(tab, ".wb-case-against h3")
+    assert abs(for_["top"] - against["top"]) <= 1
+    assert against["left"] > for_["right"]  # side by side
