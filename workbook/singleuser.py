@@ -12,8 +12,9 @@ offers no preheating: every log-in waited for a new kernel to start and build th
 
 One app kernel per person, never two: a kernel stands by only while no page uses one, so a
 person with one app tab costs their server and one kernel, as before. When the tab closes
-(its kernel shut down) or is left (its kernel culled when idle), a new one warms up for the
-next log-in. Every request still goes through jupyter_server and the hub's log-in.
+(its kernel shut down) or vanishes without closing (a phone asleep, a browser crashed: its
+kernel culled within 3 minutes, `cli.cull_arguments`), a new one warms up for the next
+log-in; the one standing by is never culled. Every request still goes through jupyter_server and the hub's log-in.
 """
 
 from __future__ import annotations
