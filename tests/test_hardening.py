@@ -508,12 +508,14 @@ EXAMPLES = {
     ("workbook.share", "ID_RE"): "0123456789abcdef0123456789abcdef",
     ("workbook.store", "SLUG_RE"): "after-the-interview",
     ("workbook.registry", "_KEY"): "reason",
+    ("workbook.hub.service", "TOKEN_HEADER"): "token 0f1e2d3c4b5a",
 }
 NOT_CHECKS = {  # patterns that find or guard something inside text, not check a whole value
     ("workbook.export", "_FORMULA"),
     ("workbook.export", "_GUARDED"),
     ("workbook.text", "_DROP"),
     ("workbook.text", "_LINE_BREAKS"),
+    ("workbook.content", "_PHONE"),  # finds the numbers in a crisis line someone set
 }
 
 

@@ -318,7 +318,7 @@ def test_a_page_with_no_workbook_points_to_the_start_page(home):
     page = feel.FeelPage()
     assert page.page.wb is None
     assert "No workbook is open yet" in page.page.header.value
-    assert len(page.widget.children) == 3  # style, header, footer: nothing to lose
+    assert len(page.widget.children) == 4  # style, help, header, footer: nothing to lose
 
 
 def test_every_page_ends_with_the_ready_marker_and_the_crisis_line(wb):
