@@ -342,7 +342,7 @@ class TokenIdentity:
 
 # -- handlers ---------------------------------------------------------------------------------
 CHANGES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
-TOKEN_HEADER = re.compile(r"(?i:token|bearer)\s+\S+")
+TOKEN_HEADER = re.compile(r"(?i:token|bearer) +[A-Za-z0-9._~+/=-]+")  # RFC 6750 token characters
 access_log = logging.getLogger("workbook.hub.service.access")
 
 
