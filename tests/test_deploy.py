@@ -9,7 +9,6 @@ import os
 import runpy
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import pytest
 import yaml
 from traitlets.config import Config
 
+from tests.ports import free_ports
 from workbook import hubfacts as facts
 from workbook import hubsetup
 
@@ -141,17 +141,6 @@ def test_a_port_setting_that_is_not_a_port_is_refused_plainly():
 
 
 # -- the one-server hub started in the background: it stops on SIGTERM within 5 s -----------
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def _descendants(pid: int) -> dict[str, str]:
     """Every process under `pid`, by PID, with its command line (to tell a reused PID)."""
     found, waiting = {}, [str(pid)]
@@ -216,7 +205,7 @@ def _stop_time(
     benchmarks/hub_stop.py also uses `command` (in place of `python -m workbook.hubsetup`)
     and `then` (called with the hub's address once it runs; the PIDs it returns, a person's
     processes, are waited for too)."""
-    port, hub_port, proxy_port, service_port = _free_ports(4)
+    port, hub_port, proxy_port, service_port = free_ports(4)
     settings = hubsetup.Settings(
         port=port,
         hub_port=hub_port,

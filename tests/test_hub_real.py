@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import urllib.request
 
 import pytest
 
+from tests.ports import free_ports
 from workbook import exchange
 from workbook.hub import client
 from workbook.hub.client import HubError
@@ -57,16 +57,6 @@ c.JupyterHub.load_roles = [
 c.JupyterHub.load_groups = {{"therapists": {{"users": ["tess"]}}}}
 c.JupyterHub.extra_user_scopes = {{"access:services!service=rejection-exchange"}}
 """
-
-
-def free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
 
 
 def hub_api(base, method, path, body=None):

@@ -31,6 +31,7 @@ import pytest
 import workbook
 from workbook import hubfacts, hubsetup
 
+from ..ports import free_ports
 from .helpers import ARTIFACTS, screenshot, wait_ready
 
 SPAWN_TIMEOUT_MS = 180_000  # log-in, a person's server starting, the app drawn (2 busy cores)
@@ -177,19 +178,6 @@ def _command(pid: str) -> str:
         return ""
 
 
-def _free_ports(n: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes | None = None):
     request = urllib.request.Request(url, method=method, data=data)
     if token:
@@ -207,7 +195,7 @@ class Hub:
     """The practice server, started and stopped as a practice does (by PID)."""
 
     def __init__(self, python: str, state: Path, *, internal_tls: bool = True):
-        port, hub_port, proxy_port, service_port = _free_ports(4)
+        port, hub_port, proxy_port, service_port = free_ports(4)
         self.python, self.state = python, state
         self.base = f"http://127.0.0.1:{port}"
         self.settings = hubsetup.Settings(

@@ -109,32 +109,42 @@ print(json.dumps({"messages": messages, "text": " ".join(text)}))
 SECRET_WORDS = "only for me to read"
 
 
+def start_as(person, python: str, script: str, *args: str, ready: Path, **popen) -> subprocess.Popen:
+    """`script` run by `person` (as themselves, with `python`), once it says it is `ready`."""
+    process = subprocess.Popen(
+        ["runuser", "-u", person.name, "--", python, "-c", script, *args],
+        cwd="/",
+        stderr=subprocess.PIPE,
+        **popen,
+    )
+    wait_until(lambda: ready.exists() or process.poll() is not None, 30, f"{person.name}'s program")
+    assert process.poll() is None, process.stderr.read()
+    return process
+
+
+def shared_folder(prefix: str) -> Path:
+    """A folder the attacker can write to and the test can read (sticky, like /tmp)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o1777)
+    return folder
+
+
 class EavesdropperRun:
     """The attacker's subscriber, started as the attacker; `result()` is what it heard."""
 
     def __init__(self, python: str, person, ports: list[int], seconds: float = 20):
-        folder = Path(tempfile.mkdtemp(prefix="rw-listen-"))
-        folder.chmod(0o1777)
-        ready = folder / "ready"
-        self.process = subprocess.Popen(
-            [
-                "runuser",
-                "-u",
-                person.name,
-                "--",
-                python,
-                "-c",
-                EAVESDROPPER,
-                json.dumps(ports),
-                str(ready),
-                str(seconds),
-            ],
-            cwd="/",
+        ready = shared_folder("rw-listen-") / "ready"
+        self.process = start_as(
+            person,
+            python,
+            EAVESDROPPER,
+            json.dumps(ports),
+            str(ready),
+            str(seconds),
+            ready=ready,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
             text=True,
         )
-        wait_until(lambda: ready.exists() or self.process.poll() is not None, 30, "the eavesdropper")
 
     def result(self) -> dict:
         out, err = self.process.communicate(timeout=60)
@@ -204,33 +214,18 @@ class Squatter:
     """The attacker's program holding (ip, port), started as the attacker."""
 
     def __init__(self, python: str, person, ip: str, port: int, seconds: float = 45):
-        self.folder = Path(tempfile.mkdtemp(prefix="rw-squat-"))
-        self.folder.chmod(0o1777)
-        self.record = self.folder / "record.json"
-        self.process = subprocess.Popen(
-            [
-                "runuser",
-                "-u",
-                person.name,
-                "--",
-                python,
-                "-c",
-                SQUATTER,
-                ip,
-                str(port),
-                str(self.record),
-                str(seconds),
-            ],
-            cwd="/",
+        self.record = shared_folder("rw-squat-") / "record.json"
+        self.process = start_as(
+            person,
+            python,
+            SQUATTER,
+            ip,
+            str(port),
+            str(self.record),
+            str(seconds),
+            ready=Path(f"{self.record}.bound"),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
         )
-        wait_until(
-            lambda: Path(f"{self.record}.bound").exists() or self.process.poll() is not None,
-            30,
-            "the squatter",
-        )
-        assert self.process.poll() is None, self.process.stderr.read().decode()
 
     def events(self) -> list[dict]:
         return json.loads(self.record.read_text()) if self.record.exists() else []
