@@ -243,3 +243,78 @@ def test_the_case_for_and_against_headings_are_in_line(demo, open_tab):
     (against,) = _box(tab, ".wb-case-against h3")
     assert abs(for_["top"] - against["top"]) <= 1
     assert against["left"] > for_["right"]  # side by side
+
+
+def test_the_confirmation_after_create_workbook_is_on_screen(demo, open_tab):
+    """Issue 21: after "Create workbook", the confirmation was at the page's foot, off-screen."""
+    app, _slug = demo
+    tab = open_tab(390)
+    open_ready(tab, app.url("00_start.ipynb"))
+    tab.get_by_label("New workbook name").fill("Said where I look")
+    tab.get_by_role("button", name="Create workbook").click()
+    said = tab.locator(".wb-status-near").get_by_text("Saved")
+    said.wait_for(timeout=15_000)
+    box = said.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= SIZES[390]["height"], "off-screen"
+    assert "the new workbook" in said.inner_text()
+
+
+@pytest.fixture(scope="module")
+def practice(start_app, tmp_path_factory):
+    """A therapist's app whose practice folder holds two clients' copies."""
+    from workbook import exchange, registry
+    from workbook.store import Home
+
+    base = tmp_path_factory.mktemp("screens-practice")
+    client, therapist = Home(base / "client"), Home(base / "therapist")
+    client.ensure()
+    therapist.ensure()
+    for name in ("Alexandra Montgomery-Smith", "Jo"):
+        with client.create(name) as wb:
+            wb.put("reason", {"status": "unknown", "text": "Maybe I was distant."})
+            shared = exchange.share_file(wb, registry.method_numbers())
+        exchange.import_share(exchange.practice_home(therapist), shared)
+    with therapist.create("My own notes"):
+        pass
+    return start_app(therapist.path), shared
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_clients_table_has_space_between_its_columns(practice, open_tab, width):
+    """Issue 21: the clients table had no space between its columns."""
+    app, _shared = practice
+    tab = open_tab(width)
+    open_ready(tab, app.url("07_practice.ipynb"))
+    cells = tab.evaluate(
+        """() => [...document.querySelectorAll('table.wb-clients tr')].map((tr) =>
+          [...tr.children].map((cell) => {
+            const range = document.createRange(); range.selectNodeContents(cell);
+            const words = range.getBoundingClientRect(), box = cell.getBoundingClientRect();
+            return {left: box.left, wordsLeft: words.left, wordsRight: words.right};
+          }))"""
+    )
+    assert len(cells) == 3  # the header and two clients
+    for row in cells:
+        for this, following in zip(row, row[1:], strict=False):
+            assert following["wordsLeft"] - this["wordsRight"] >= 8  # words apart
+        assert all(abs(cell["wordsLeft"] - cell["left"]) <= 1 for cell in row)  # read from the left
+    assert tab.evaluate(SIDEWAYS_JS) == []
+    screenshot(tab, f"screens-practice-clients-{width}")
+
+
+def test_a_file_picker_shows_the_chosen_files_name(practice, open_tab):
+    """Issue 21: file pickers said "Choose file (1)" but never the file's name."""
+    app, shared = practice
+    tab = open_tab(1280)
+    open_ready(tab, app.url("07_practice.ipynb"))
+    with tab.expect_file_chooser() as chooser:
+        tab.locator(".wb-upload").first.click()
+    chooser.value.set_files(
+        files=[
+            {"name": "after-the-interview.workbook", "mimeType": "application/octet-stream", "buffer": shared}
+        ]
+    )
+    tab.wait_for_function(
+        "() => document.querySelector('.wb-upload').textContent.includes('after-the-interview.workbook')",
+        timeout=15_000,
+    )

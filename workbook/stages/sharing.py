@@ -55,6 +55,15 @@ def file_picker() -> w.FileUpload:
         accept=share.SUFFIX, multiple=False, description=words()["sharing"]["choose_file"], icon=""
     )
     upload.add_class("wb-upload")
+    asked = {}  # the button's own words, while it shows a file's name instead
+
+    def named(change) -> None:  # the chosen file's name on the button (text, not markup)
+        files = change["new"] or ()
+        name = str(files[0].get("name") or "") if files and isinstance(files[0], dict) else ""
+        asked.setdefault("words", upload.description)
+        upload.description = name[:60] + ("…" if len(name) > 60 else "") if name else asked.pop("words")
+
+    upload.observe(named, "value")
     return upload
 
 

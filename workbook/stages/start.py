@@ -40,6 +40,12 @@ class StartPage:
         self.rename_name = text_line(t["rename_label"])
         self.rename_button = button(t["rename_button"])
         page.on_click(self.rename_button, self.rename)
+        # What opening, creating or renaming did is also shown under the form, where the person
+        # is looking (the page's own status line, read out, is at its foot: off-screen).
+        self.choose_status = plain.HTML()
+        self.choose_status.add_class("wb-status-near")
+        for pressed in (self.open_button, self.create_button, self.rename_button):
+            pressed.on_click(lambda _button: self._echo_status())
         self.rename_box = plain.VBox([self.rename_name, self.rename_button], layout=w.Layout())
         page.section(
             t["choose_title"],
@@ -47,6 +53,7 @@ class StartPage:
             plain.HBox([self.choose, self.open_button]),
             plain.VBox([self.new_name, self.create_button]),
             self.rename_box,
+            self.choose_status,
         )
         self.progress = plain.HTML()
         page.section(t["progress_title"], "", self.progress)
@@ -89,6 +96,11 @@ class StartPage:
         self.page.switch(check_slug(self.choose.value))
         self.page.say(esc(self.words["opened"].format(name=self.page.wb.name)))
         self.refresh()
+
+    def _echo_status(self) -> None:
+        """The page's status line, shown again under the form (not read out twice)."""
+        said = self.page.status.value.replace('role="status"', "").replace('role="alert"', "")
+        self.choose_status.value = said.replace("<div ", '<div aria-hidden="true" ', 1) if said else ""
 
     def create(self) -> None:
         wb = self.page.session.home.create(self.new_name.value)
