@@ -128,6 +128,7 @@ def test_the_demo_has_a_home_of_its_own(capsys, home, monkeypatch):
     mine.close()
     monkeypatch.setattr(cli, "supervise", lambda process, started=None: process.kill() or 0)
     monkeypatch.setattr(cli, "voila_command", lambda *a, **k: ["sleep", "30"])
+    monkeypatch.setattr(cli, "wait_for_server", lambda port, process: None)
     code, _out, _err = run(capsys, "serve", "--demo", "--no-browser", "--home", str(home.path))
     assert code == 0
     # the person's own workbooks and their choice are untouched; the demo is elsewhere
