@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import os
 import re
@@ -200,7 +201,9 @@ def test_a_browser_let_in_keeps_its_bookmarks_across_a_restart_and_others_get_ou
         assert status == 200
         cookie = headers["set-cookie"].split(";")[0]  # the login cookie this browser keeps
         assert cookie.startswith(f"username-127-0-0-1-{port}=")
-        assert "expires=" in headers["set-cookie"].lower()  # kept when the browser restarts too
+        expires = re.search(r"expires=([^;]+)", headers["set-cookie"], re.IGNORECASE).group(1)
+        days = (email.utils.parsedate_to_datetime(expires).timestamp() - time.time()) / 86400
+        assert days > 360  # kept when the browser restarts, for a year (tornado's default: 30 days)
     finally:
         _stop(process)
     process, port_again, token_again = _serve(home)
