@@ -54,7 +54,7 @@ UNUSED_EXTENSIONS = (
     "jupyterlab_pygments",  # colours for code, and the app page shows none
 )  # lab extensions the app page does without
 STARTUP_TIMEOUT = 60.0
-STARTS = 3  # tries, each on a new free port, before giving up
+STARTS = 3  # tries before giving up: the folder's own port, then new free ones
 # The app's address stays the same from run to run, so a bookmark keeps working: each
 # workbook folder keeps its port (this one, the first time, when it is free) and its token
 # in a file only its owner can read.
