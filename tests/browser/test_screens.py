@@ -318,3 +318,45 @@ def test_a_file_picker_shows_the_chosen_files_name(practice, open_tab):
         "() => document.querySelector('.wb-upload').textContent.includes('after-the-interview.workbook')",
         timeout=15_000,
     )
+
+
+@pytest.mark.parametrize("page", ["01_feel.ipynb", "app.ipynb#feel"], ids=_name)
+def test_the_feeling_list_follows_typing_at_once_and_never_offers_a_stale_pick(demo, open_tab, page):
+    """Issue 21: the feeling search lagged ~1 s behind typing, so the top item could be the
+    wrong feeling; and "hope" listed "hopeless" before "hopeful"."""
+    app, _slug = demo
+    slug = app.new_workbook()
+    tab = open_tab(1280)
+    if page.startswith("app.ipynb#"):
+        open_ready(tab, app.app_url("feel", slug))
+        wait_for_stage(tab, "feel")
+    else:
+        open_ready(tab, app.url(page, slug))
+    shown = tab.locator(".wb-page:visible")
+    box = shown.get_by_label("Find a feeling")
+    listed = shown.locator(".wb-feeling-list select")
+    box.click()
+    # read in the same task as the last key: no reply from the kernel can have come yet
+    first = box.evaluate(
+        """(box) => {
+          for (const key of "hope") {
+            box.value += key;
+            box.dispatchEvent(new InputEvent("input", {bubbles: true, data: key}));
+          }
+          const list = box.closest(".wb-checkin").querySelector(".wb-feeling-list select");
+          return {first: list.options[0]?.textContent, second: list.options[1]?.textContent,
+                  pickable: !list.disabled};
+        }"""
+    )
+    assert first == {"first": "hopeful", "second": "hopeless", "pickable": False}
+    # once the kernel has answered this very search, the list is its own and can be picked from
+    tab.wait_for_function(
+        "(list) => !list.disabled && list.getAttribute('aria-busy') === 'false'", arg=listed.element_handle()
+    )
+    assert listed.evaluate("(list) => [...list.options].slice(0, 2).map((o) => o.textContent)") == [
+        "hopeful",
+        "hopeless",
+    ]
+    listed.select_option(label="hopeful")
+    shown.get_by_role("button", name="Add this feeling").click()
+    shown.get_by_text("How strong is 'hopeful'").wait_for(timeout=10_000)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
@@ -19,6 +21,96 @@ from .search import match_rank, shown_choice
 
 SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5
+
+
+class _SearchAhead(anywidget.AnyWidget):
+    """The feeling search answered in the browser as the person types, before the kernel does.
+
+    Each key sent the search to the kernel, which sent the list back: on a busy kernel the list
+    lagged a second behind the box, and its top item could be a feeling for letters no longer
+    there. This widget (not seen) holds every feeling's words and ranks them in the browser
+    with the same rule as the kernel (search.match_rank), so the list shows the right feelings
+    at once. Until the kernel has answered the same search (`answered`), the list is marked
+    busy and can't be picked from: a pick means a place in the kernel's list, which is the
+    older one until then. `items` are [label, word, family, mildness]; text, never markup.
+    """
+
+    _esm = """
+    const ranked = (query, items) => {
+      const found = [];
+      items.forEach(([label, word, family, mildness], n) => {
+        const name = label.toLocaleLowerCase();
+        let rank = null;
+        if (!query || name === query) rank = [0, 0, 0];
+        else if (name.startsWith(query)) rank = [1, name.length, -mildness];
+        else if (name.replace(/-/g, " ").split(/\\s+/).slice(1).some((part) => part.startsWith(query))) rank = [2, 0, 0];
+        else if (name.includes(query)) rank = [3, 0, 0];
+        else if (query === family) rank = [4, 0, 0];
+        if (rank) found.push([rank, n, label]);
+      });
+      const order = (a, b) => {
+        for (let i = 0; i < 3; i++) if (a[0][i] !== b[0][i]) return a[0][i] - b[0][i];
+        return a[1] - b[1];
+      };
+      return found.sort(order).map((item) => item[2]);
+    };
+    const normal = (text) => text.slice(0, model_max).trim().toLocaleLowerCase();
+    let model_max = 60;
+
+    export default { render({ model, el }) {
+      model_max = model.get("max_chars");
+      const parts = () => {
+        const form = el.closest(".wb-checkin");
+        return form && {
+          box: form.querySelector(".wb-feeling-search input"),
+          list: form.querySelector(".wb-feeling-list select"),
+        };
+      };
+      // `held`: the list this widget filled and made unpickable; it is given back when the
+      // kernel has answered the very search in the box (its list is then this one).
+      let held = null;
+      const mark = (list, behind) => {
+        list.setAttribute("aria-busy", String(behind));
+        list.classList.toggle("wb-behind", behind);
+      };
+      const fill = (found, query) => {
+        const labels = ranked(query, model.get("items"));
+        found.list.replaceChildren(...labels.map((label) => {
+          const option = document.createElement("option");
+          option.textContent = label;
+          return option;
+        }));
+        found.list.disabled = true;
+        held = found.list;
+        mark(found.list, true);
+      };
+      const typed = (event) => {
+        const found = parts();
+        if (!found || !found.list || event.target !== found.box || found.box.disabled) return;
+        const query = normal(found.box.value);
+        if (query !== model.get("answered") || held) fill(found, query);
+      };
+      const answered = () => {
+        const found = parts();
+        if (!found || !found.box || !found.list || held !== found.list) return;
+        const query = normal(found.box.value);
+        if (query !== model.get("answered")) return fill(found, query);
+        found.list.disabled = false;
+        held = null;
+        mark(found.list, false);
+      };
+      document.addEventListener("input", typed, true);
+      model.on("change:answered", answered);
+      return () => {
+        document.removeEventListener("input", typed, true);
+        model.off("change:answered", answered);
+      };
+    } };
+    """
+    _css = ".wb-search-ahead { display: none; } .wb-page select.wb-behind { opacity: 0.75; }"
+    items = traitlets.List().tag(sync=True)
+    answered = traitlets.Unicode("").tag(sync=True)
+    max_chars = traitlets.Int(SEARCH_MAX).tag(sync=True)
 
 
 def forget_undo(entries: EntryList) -> None:
@@ -53,7 +145,13 @@ class CheckIn:
                 continuous_update=True,
             )
         )
+        self.search.add_class("wb-feeling-search")
         self.choices = stacked(w.Select(description=t["list_label"], rows=8))
+        self.choices.add_class("wb-feeling-list")
+        self.ahead = _SearchAhead(
+            items=[[e.label, e.word, e.family, e.pleasantness] for e in content.emotions()]
+        )
+        self.ahead.add_class("wb-search-ahead")
         self.hint = plain.HTML()
         self.hint.add_class("wb-hint")
         self.add_button = button(t["add_button"])
@@ -79,6 +177,7 @@ class CheckIn:
         past_head = plain.HTML(f"<h3>{esc(t['past_title'])}</h3>")
         self.widget = plain.VBox(
             [
+                self.ahead,
                 self.search,
                 self.choices,
                 self.hint,
@@ -90,6 +189,7 @@ class CheckIn:
                 self.past.widget,
             ]
         )
+        self.widget.add_class("wb-checkin")
 
     # -- picking -------------------------------------------------------------------------
     def _filter(self, query) -> None:
@@ -110,6 +210,7 @@ class CheckIn:
         picked = shown_choice(query, labels)
         self.choices.value = found[labels.index(picked)].word if picked else None
         self._show_hint(self.choices.value)
+        self.ahead.answered = query  # last: the list above is the one for this search
         own = query and content.emotion_from_label(query) not in content.emotion_index()
         self.add_button.description = (
             self.t["add_own"].format(word=query) if own and not found else self.t["add_button"]
