@@ -133,22 +133,38 @@ def short_cull(monkeypatch):
     monkeypatch.setenv(CULL_ENV, "4,1")
 
 
-def test_a_culled_kernel_is_replaced_by_a_warm_one_which_is_never_culled(short_cull, server):
+def test_a_left_kernel_is_culled_a_connected_one_kept_and_a_warm_one_takes_its_place(short_cull, server):
+    import asyncio
+
+    from tornado.websocket import websocket_connect
+
     base, token = server
     deadline = time.monotonic() + START_SECONDS
     while not _kernels(base, token) and time.monotonic() < deadline:
         time.sleep(0.5)
     (warm,) = _kernels(base, token)
-    # a page takes the warm kernel and vanishes at once (no tab ever connects to it)
-    status, _page = _ask(base, token, f"/voila/render/{APP_NOTEBOOK}")
+    status, _page = _ask(base, token, f"/voila/render/{APP_NOTEBOOK}")  # a page takes it
     assert status == 200
-    deadline = time.monotonic() + START_SECONDS
+
+    async def read_a_while():
+        # the page's tab is open (connected) and quiet for longer than the cull time
+        url = base.replace("http", "ws") + f"/api/kernels/{warm}/channels?token={token}"
+        connection = await websocket_connect(url)
+        await asyncio.sleep(4 + 2 * 1 + 2)
+        kept = _kernels(base, token)
+        connection.close()  # and then the tab vanishes
+        return kept
+
+    assert asyncio.run(read_a_while()) == [warm]  # a person reading keeps their kernel
+    gone = time.monotonic()
+    deadline = gone + START_SECONDS
     while time.monotonic() < deadline:
         now = _kernels(base, token)
         if warm not in now and now:
             break
         time.sleep(0.5)
     assert warm not in now and len(now) == 1  # culled, and a new warm kernel for the next log-in
+    assert time.monotonic() - gone < 4 + 1 + 30
     (again,) = now
     time.sleep(4 + 3)  # longer than the cull time: the warm kernel, never connected, stays
     assert _kernels(base, token) == [again]
