@@ -311,3 +311,15 @@ def test_goal_names_keep_to_a_column_and_marks_on_one_day_stand_apart(wb):
     marks = [pd.Timestamp(x) for trace in fig.data for x in trace.x]
     assert len(set(marks)) == len(marks) == 4  # four marks on one day: side by side
     assert max(marks) - min(marks) < pd.Timedelta(days=2)
+
+
+def test_ticks_too_close_to_read_side_by_side_are_left_out():
+    days = [
+        dt.datetime(2026, 10, 24, 9),
+        dt.datetime(2026, 10, 28, 9),
+        dt.datetime(2026, 12, 6, 9),
+    ]
+    axis = emotion_charts.time_axis(pd.Series(days))
+    assert len(axis["tickvals"]) == 2 and axis["ticktext"][-1] == "6 Dec"  # 28 Oct too near 24 Oct
+    wide_apart = emotion_charts.time_axis(pd.Series(days[:2]))
+    assert len(wide_apart["tickvals"]) == 2

@@ -38,6 +38,8 @@ NARROW_BOTTOM = 110  # px under a phone's plot: the dates, then the legend
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star")
 FEW_TICKS = 8  # up to this many check-in times (4 on a phone), each gets its own tick
 DODGE = 0.025  # of the time axis's span between marks of the same strength at the same time
+TICK_GAP = 0.09  # of the axis's span: the least room between two ticks' words (0.2 on a phone)
+TICK_GAP_NARROW = 0.2
 
 
 def time_axis(times, *, narrow: bool = False) -> dict:
@@ -62,8 +64,15 @@ def time_axis(times, *, narrow: bool = False) -> dict:
     for t in distinct:
         ticks.setdefault((f"{t:%H:%M}<br>" if one_day else "") + formats.short_day(t.date()), t)
     if len(ticks) <= (FEW_TICKS // 2 if narrow else FEW_TICKS):
-        axis["tickvals"] = list(ticks.values())
-        axis["ticktext"] = list(ticks)
+        # ticks too close to read side by side (two check-ins days apart on a long axis) are
+        # left to the marks and the hover: the labels would otherwise turn on their side
+        gap = (axis["range"][1] - axis["range"][0]) * (TICK_GAP_NARROW if narrow else TICK_GAP)
+        kept: dict[str, pd.Timestamp] = {}
+        for words, at in ticks.items():
+            if not kept or at - list(kept.values())[-1] >= gap:
+                kept[words] = at
+        axis["tickvals"] = list(kept.values())
+        axis["ticktext"] = list(kept)
     return axis
 
 
