@@ -9,6 +9,7 @@ whoever held a freed port, and a detached process outliving its owner's server.
 
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
@@ -20,11 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from jupyter_client import BlockingKernelClient
 
 from workbook.hub import client, isolation
 
-from .hubkit import _command, _get, descendants, log_in
+from .hubkit import _command, _get, descendants, log_in, said
 
 pytestmark = pytest.mark.browser
 
@@ -105,6 +107,26 @@ while time.time() < end:
         messages += 1
         text.append(b" ".join(parts).decode("utf-8", "replace"))
 print(json.dumps({"messages": messages, "text": " ".join(text)}))
+"""
+# What the attacker runs to wear the exchange down: many large bodies, half sent, no token.
+FLOOD = r"""
+import socket, sys, time
+port, path, count, size, ready, hold = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], float(sys.argv[6])
+head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {16 * 2**20}\r\n\r\n").encode()
+chunk, held = b"x" * 65536, []
+for _ in range(count):
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.settimeout(5)
+    try:
+        conn.sendall(head)
+        for _ in range(size // len(chunk)):
+            conn.sendall(chunk)
+    except OSError:
+        pass
+    held.append(conn)
+open(ready, "w").close()
+time.sleep(hold)
 """
 SECRET_WORDS = "only for me to read"
 
@@ -318,6 +340,77 @@ def test_a_squatted_server_port_gets_no_cookie(browser, hub, people, shared_pyth
         v_tab.context.close()
     # the hub notices the crash (it looks every 30 s) and ends what was left of the person's
     wait_until(lambda: not pids(victim, "."), 90, f"the hub to clear {victim.name}'s crashed server")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def the_exchange(hub) -> int:
+    (pid,) = [int(p) for p in descendants(hub.process.pid) if "workbook.hub.service" in _command(p)]
+    return pid
+
+
+def test_the_exchange_holds_against_another_person(browser, hub, people, shared_python):
+    therapist, _, attacker = people
+    log_in(browser, hub, attacker).context.close()  # the attacker has an account on the hub
+
+    # the therapist makes a key and an invitation, and has the exchange's log-in cookie
+    t_tab = log_in(browser, hub, therapist, "voila/render/07_practice.ipynb")
+    x_token, t_token = hub.token(attacker), hub.token(therapist)
+    t_tab.get_by_role("button", name="Make my key").click()
+    said(t_tab, "Your key is ready")
+    t_tab.get_by_label("What you call this client").fill("Client C")
+    t_tab.get_by_role("button", name="Make the invitation").click()
+    t_tab.locator(".wb-hub-code code").wait_for(timeout=60_000)
+    t_tab.goto(hub.service(""))  # the exchange's own log-in: its cookie in this browser
+    assert therapist.name in t_tab.content()
+    status, body = _get(hub.service("api/invitations"), token=t_token)
+    (invitation,) = [i["id"] for i in json.loads(body)["invitations"] if not i["redeemed_at"]]
+
+    # a cookie with a junk header withdraws nothing (a change needs a real token)
+    answer = t_tab.context.request.delete(
+        hub.service(f"api/invitations/{invitation}"),
+        headers={"Authorization": "token junk"},
+        fail_on_status_code=False,
+    )
+    assert answer.status == 403
+
+    # the invitation's id without the code's secret redeems nothing, and uses nothing up
+    key = base64.b64encode(X25519PrivateKey.generate().public_key().public_bytes_raw()).decode()
+    forged = json.dumps({"public_key": key, "mac": "0" * 64, "proof": "0" * 64}).encode()
+    status, _ = _get(
+        hub.service(f"api/invitations/{invitation}/redeem"), token=x_token, method="POST", data=forged
+    )
+    assert status == 403, status
+    status, body = _get(hub.service("api/invitations"), token=t_token)
+    (still,) = [i for i in json.loads(body)["invitations"] if i["id"] == invitation]
+    assert not still["redeemed_at"] and not still["withdrawn_at"]
+
+    # a token in the address is refused, and written nowhere
+    status, _ = _get(hub.service(f"api/me?token={x_token}"))
+    assert status in (401, 403), status  # not logged in
+    assert x_token not in hub.log.read_text(errors="replace")
+
+    # a flood of half-sent large bodies without a token, through the hub's public address
+    service = the_exchange(hub)
+    idle = rss_mb(service)
+    port = int(hub.base.rsplit(":", 1)[1])
+    ready = shared_folder("rw-flood-") / "ready"
+    path = f"/services/rejection-exchange/api/envelopes?id={'a' * 32}&to={therapist.name}&kind=share&link={'b' * 32}"
+    flood = start_as(
+        attacker, shared_python, FLOOD, str(port), path, "30", str(8 * 2**20), str(ready), "8", ready=ready
+    )
+    highest = idle
+    while flood.poll() is None:
+        highest = max(highest, rss_mb(service))
+        time.sleep(0.2)
+    print(f"the exchange under the flood: {idle:.0f} MB idle, {highest:.0f} MB at most")
+    assert highest - idle < 50, (idle, highest)
+    t_tab.context.close()
 
 
 def test_a_squatted_exchange_port_gets_no_token(browser, hub, people, shared_python):
