@@ -409,6 +409,8 @@ def test_the_exchange_holds_against_another_person(browser, hub, people, shared_
         highest = max(highest, rss_mb(service))
         time.sleep(0.2)
     print(f"the exchange under the flood: {idle:.0f} MB idle, {highest:.0f} MB at most")
+    refused = hub.log.read_text(errors="replace").count("403 POST /services/rejection-exchange/api/envelopes")
+    assert refused >= 30, "the bodies reached the exchange, and it refused them"
     assert highest - idle < 50, (idle, highest)
     t_tab.context.close()
 
