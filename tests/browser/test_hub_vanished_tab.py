@@ -14,10 +14,14 @@ import os
 import signal
 import time
 
+import pytest
+
 from workbook.cli import CULL_INTERVAL_SECONDS, IDLE_KERNEL_SECONDS
 
 from .hubkit import _get, log_in
 from .test_vanished_tab import crashable_chromium
+
+pytestmark = pytest.mark.browser
 
 LIMIT = 180  # seconds: "within 3 minutes"
 

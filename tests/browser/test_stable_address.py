@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import _start_app
 from .helpers import axe_problems, close_tab, screenshot, stop_server, wait_for_stage
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_bookmark_opens_the_app_after_a_restart_and_a_stranger_gets_our_page(browser, tmp_path):

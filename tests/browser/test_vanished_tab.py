@@ -18,10 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from workbook.cli import CULL_ENV
 
 from .conftest import _start_app
 from .helpers import CHROMIUM_ARGS, close_tab, kernel_pids, open_ready, stop_server, tab_kernel_pid
+
+pytestmark = pytest.mark.browser
 
 IDLE, INTERVAL = 6, 2  # seconds, for this test's server
 
