@@ -221,6 +221,10 @@ def test_a_browser_let_in_keeps_its_bookmarks_across_a_restart_and_others_get_ou
             assert "wrong" not in page and token not in page  # the link back drops the token
         status, _, page = _ask(port, "/login?next=/voila/render/app.ipynb", language="es-MX,es;q=0.9")
         assert "Tu cuaderno es privado" in page and 'lang="es"' in page
+        # help is on this page too: the browser's country's crisis line, a tap away on a phone
+        assert 'href="tel:8009112000"' in page and "Línea de la Vida" in page
+        page = _ask(port, "/login?next=/voila/render/app.ipynb", language="en-GB,en;q=0.9")[2]
+        assert 'href="tel:116123"' in page and "Samaritans" in page
     finally:
         _stop(process)
 

@@ -221,22 +221,28 @@ def resources(*, country_code_saved: str | None = None) -> dict:
     line, the `numbers` of the usual words, or those found in the setting), for `tel_html`.
     With `country_code_saved` (a workbook's saved country, e.g. for its report), that
     country is the person's choice here, whatever the page's own."""
-    found = _resources(language())
+    chosen = country_code(country_code_saved) if country_code_saved else None
+    return resources_for(language(), chosen=chosen or _country.get("person"), guessed=_country.get("browser"))
+
+
+def resources_for(lang: str, *, chosen: str | None = None, guessed: str | None = None) -> dict:
+    """`resources()` for a language and a country given here (`chosen` by the person, or
+    `guessed` from a browser), for a page made outside a workbook's kernel (the server's)."""
+    found = _resources(lang)
     override = os.environ.get(CRISIS_ENV, "").strip()
     if override:
         override = override[:300]
         return _over(found, {"crisis": {"line": override, "numbers": _numbers_in(override)}})
-    chosen = country_code(country_code_saved) if country_code_saved else None
-    line = crisis_lines().get(chosen or country() or "")
+    line = crisis_lines().get(chosen or guessed or "")
     # A country guessed from the browser leaves the usual words alone when they already
     # name its line (US English: 988); one the person picked is always said plainly.
-    if line and not (chosen or _country.get("person")) and line.number in found["crisis"]["line"]:
+    if line and not chosen and line.number in found["crisis"]["line"]:
         line = None
     if line:
         crisis = found["crisis"]
         hours = crisis["hours"].format(hours=line.hours) if line.hours else ""
         said = crisis["country_line"].format(
-            country=country_name(line.country), number=line.number, name=line.name, hours=hours
+            country=country_name(line.country, lang), number=line.number, name=line.name, hours=hours
         )
         return _over(found, {"crisis": {"line": said, "numbers": [line.number]}})
     return _over(found, {"crisis": {"numbers": _listed(found["crisis"].get("numbers", ""))}})
@@ -305,11 +311,11 @@ def crisis_lines() -> dict[str, CrisisLine]:
     }
 
 
-def country_name(code: str) -> str:
-    """A country's name in the language in use (from Babel's copy of CLDR)."""
+def country_name(code: str, lang: str | None = None) -> str:
+    """A country's name in the language in use, or `lang` (from Babel's copy of CLDR)."""
     from babel import Locale
 
-    return Locale.parse(language()).territories.get(code, code)
+    return Locale.parse(lang or language()).territories.get(code, code)
 
 
 def country_code(value: object) -> str | None:

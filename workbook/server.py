@@ -99,9 +99,11 @@ def page_language(accept_language: str) -> str:
     return content.LANGUAGES[0]
 
 
-def private_address_page(lang: str, again: str) -> str:
-    """Our page for a browser the app doesn't know: what happened and what to do, calmly."""
+def private_address_page(lang: str, again: str, country: str | None = None) -> str:
+    """Our page for a browser the app doesn't know: what happened and what to do, calmly,
+    and the crisis line of the browser's country, as on every page of the app."""
     words = content.text("messages", lang)["private_address"]
+    crisis = content.resources_for(lang, guessed=country)["crisis"]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -115,6 +117,7 @@ def private_address_page(lang: str, again: str) -> str:
   a {{ color: #1d4d48; }}
   a:focus-visible {{ outline: 3px solid #1a5fb4; outline-offset: 2px; }}
   .kept {{ color: #4a5056; font-size: 0.95rem; }}
+  .crisis {{ max-width: 34rem; margin: 0 auto 2rem; padding: 0 1.5rem; font-size: 0.95rem; }}
   @media (prefers-color-scheme: dark) {{
     body {{ background: #15181b; color: #e6e6e6; }}
     main {{ background: #1d2125; border-color: #363d44; }}
@@ -129,7 +132,10 @@ def private_address_page(lang: str, again: str) -> str:
 <p>{words["how"]}</p>
 <p><a href="{html.escape(again)}">{html.escape(words["again"])}</a></p>
 <p class="kept">{html.escape(words["kept"])}</p>
-</main></body></html>
+</main>
+<aside class="crisis" aria-label="{html.escape(crisis["label"])}"><p><strong>{html.escape(crisis["heading"])}</strong>
+{content.crisis_line_html(crisis)}</p></aside>
+</body></html>
 """
 
 
@@ -150,8 +156,11 @@ class PrivateAddressHandler(VoilaLoginHandler):
     def _render(self, message=None):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        lang = page_language(self.request.headers.get("Accept-Language", ""))
-        self.finish(private_address_page(lang, again_address(self.get_argument("next", ""), self.base_url)))
+        browser = self.request.headers.get("Accept-Language", "")
+        lang = page_language(browser)
+        country = content.country_code(browser.split(",")[0].split(";")[0].strip())
+        again = again_address(self.get_argument("next", ""), self.base_url)
+        self.finish(private_address_page(lang, again, country))
 
     def post(self):
         self._render()
