@@ -37,6 +37,12 @@ def wait_ready(tab, timeout: float = READY_TIMEOUT_MS):
     return tab
 
 
+# What a page shows a person: its text, and what is written in its text boxes (JavaScript).
+SHOWN_WORDS = (
+    """e => [e.innerText, ...[...e.querySelectorAll('textarea, input')].map(x => x.value)].join(' ')"""
+)
+
+
 def here(tab):
     """The page a person sees: the one stage page, or in the app the stage it shows
     (the app keeps the other stages it has built on the page, hidden)."""

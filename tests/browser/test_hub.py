@@ -17,8 +17,9 @@ import uuid
 
 import pytest
 
-from .helpers import screenshot, wait_for_stage
+from .helpers import here, screenshot, wait_for_stage, wait_ready
 from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
+from .test_practice_in_app import SHOWN_WORDS
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +81,17 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     t_tab.get_by_role("button", name="Send notes to Client A").click()
     said(t_tab, "on their way to Client A")
     screenshot(t_tab, "hub-therapist-inbox")
+
+    # each shared stage opens from the practice page, read-only, inside the app on the hub
+    practice = t_tab.url
+    for key, label in (("feel", "Feel it"), ("reason", "Look at the reason")):
+        t_tab.goto(practice)
+        wait_ready(t_tab, SPAWN_TIMEOUT_MS)
+        t_tab.locator(".wb-review-box, .wb-section").get_by_role("link", name=label, exact=True).first.click()
+        wait_for_stage(t_tab, key, timeout=SPAWN_TIMEOUT_MS)
+        shown = here(t_tab).evaluate(SHOWN_WORDS)
+        assert "could not be opened" not in shown and "read-only" in shown
+        assert key != "feel" or MARKER in shown
 
     # A sees the note
     a_tab = log_in(browser, hub, client_a)

@@ -14,7 +14,7 @@ import pytest
 from workbook import exchange, registry
 from workbook.store import Home
 
-from .helpers import ARTIFACTS, axe_problems, here, open_ready, screenshot, wait_for_stage
+from .helpers import ARTIFACTS, SHOWN_WORDS, axe_problems, here, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -48,11 +48,6 @@ def practice_folder(tmp_path):
         pass
     result = exchange.import_share(exchange.practice_home(therapist), shared)
     return therapist, result.slug
-
-
-SHOWN_WORDS = (
-    """e => [e.innerText, ...[...e.querySelectorAll('textarea, input')].map(x => x.value)].join(' ')"""
-)
 
 
 def _review(tab, app) -> None:
