@@ -28,7 +28,7 @@ NARROW_BOTTOM = 100  # px under a phone's plot: the dates, then the legend (two 
 LABEL_CHARS = 24
 LABEL_LINES = 3
 LINE_PX = 19  # px a line of a name beside its row takes
-DODGE = 0.02  # of the time axis's span between marks on one goal's row on one day
+DODGE = 0.035  # of the time axis's span between marks on one goal's row on one day
 
 
 def column_label(label: str) -> str:
