@@ -305,9 +305,10 @@ def test_goal_names_keep_to_a_column_and_marks_on_one_day_stand_apart(wb):
     wb.put("celebration", {"goal_id": goal.entry_id, "accomplishment": "did it", "done_on": "2026-11-20"})
     frames = frame(wb, "goal"), frame(wb, "step"), frame(wb, "celebration")
     fig = goal_charts.progress(*frames)
-    label = fig.data[0].y[0]
+    assert fig.data[0].y[0] == long  # the row is the goal (its hover says it in full)...
+    (label,) = fig.layout.yaxis.ticktext  # ...and its name beside the row a short column
     assert max(len(line) for line in label.split("<br>")) <= goal_charts.LABEL_CHARS
-    assert label.split("<br>")[-1].endswith("…") or "<br>" in label  # wrapped, cut with "…"
+    assert label.count("<br>") == goal_charts.LABEL_LINES - 1 and label.endswith("…")
     marks = [pd.Timestamp(x) for trace in fig.data for x in trace.x]
     assert len(set(marks)) == len(marks) == 4  # four marks on one day: side by side
     assert max(marks) - min(marks) < pd.Timedelta(days=2)
@@ -323,3 +324,13 @@ def test_ticks_too_close_to_read_side_by_side_are_left_out():
     assert len(axis["tickvals"]) == 2 and axis["ticktext"][-1] == "6 Dec"  # 28 Oct too near 24 Oct
     wide_apart = emotion_charts.time_axis(pd.Series(days[:2]))
     assert len(wide_apart["tickvals"]) == 2
+
+
+def test_a_very_long_goal_name_is_cut_between_words_with_an_ellipsis(wb):
+    title = "Practise saying no kindly " * 7
+    goal = wb.put("goal", {"title": title.strip()})
+    wb.put("step", {"goal_id": goal.entry_id, "kind": "step", "done_on": "2026-11-20", "text": "did it"})
+    rows = goal_charts.goal_rows(frame(wb, "goal"))
+    label = rows[0][1]
+    assert label.endswith("…") and len(label) <= goal_charts.TITLE_CHARS
+    assert label[:-1].split(" ")[-1] in title.split()  # the last word whole

@@ -26,6 +26,7 @@ NARROW_BOTTOM = 100  # px under a phone's plot: the dates, then the legend (two 
 # Beside the rows (a wide screen), a goal's name is a column of at most LABEL_LINES lines of
 # about LABEL_CHARS characters, cut with "…": the days get the width, not the names.
 LABEL_CHARS = 24
+TITLE_CHARS = 120  # a goal's name on the chart (its row, its hover) at most this long
 LABEL_LINES = 3
 LINE_PX = 19  # px a line of a name beside its row takes
 DODGE = 0.035  # of the time axis's span between marks on one goal's row on one day
@@ -120,7 +121,10 @@ def goal_rows(goals) -> list[tuple[str, str, bool]]:
     rows = []
     for g in goals.itertuples(index=False):
         done = _present(g.done) and bool(g.done)
-        title = html.escape(" ".join(str(g.title).split())[:60], quote=False)  # text, not markup
+        words = " ".join(str(g.title).split())
+        if len(words) > TITLE_CHARS:  # cut with "…", never mid-word without a sign
+            words = words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        title = html.escape(words, quote=False)  # text, not markup
         base = title + (f" {t['done_mark']}" if done else "")
         seen[base] = seen.get(base, 0) + 1
         label = base if seen[base] == 1 else f"{base} ({seen[base]})"
@@ -139,9 +143,8 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
     """
     t = _words()
     rows = goal_rows(goals)
-    shown = (lambda label: label) if narrow else column_label  # a phone: names above the rows
-    label_of = {entry_id: shown(label) for entry_id, label, _done in rows}
-    labels = [shown(label) for _id, label, _done in rows]
+    label_of = {entry_id: label for entry_id, label, _done in rows}
+    labels = [label for _id, label, _done in rows]
     fig = go.Figure()
 
     def add(name, colour, symbol, points, size=13):
@@ -226,7 +229,10 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
     add(t["chances"], CHANCE, "diamond", step_points["chance taken"])
     add(t["celebrations"], CELEBRATION, "star", cheers, size=18)
     add(t["targets"], NEUTRAL, "line-ns-open", targets, size=20)
-    name_lines = max([label.count("<br>") + 1 for label in labels] or [1])
+    # beside the rows (a wide screen) each name is a short column of its own (column_label);
+    # on a phone the names go above the rows (labels_above)
+    shown = [column_label(label) for label in labels]
+    name_lines = 1 if narrow else max([label.count("<br>") + 1 for label in shown] or [1])
     fig.update_layout(
         height=max(230, 150 + max(46, 12 + LINE_PX * name_lines) * len(labels)),
         **CALM_LAYOUT,
@@ -247,6 +253,9 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
             "automargin": True,
             "gridcolor": "#eeeeee",
             "fixedrange": True,
+            "tickmode": "array",
+            "tickvals": labels,
+            "ticktext": shown,
         },
     )
     if narrow:
