@@ -8,7 +8,6 @@ behind) are in tests/browser/test_hub_isolation.py.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
 import os
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from traitlets.config import Config
 
+from tests import aio
 from workbook import hubfacts, hubsetup
 from workbook.hub import client, isolation
 from workbook.hub.client import HubError
@@ -223,7 +223,7 @@ def test_the_hub_config_asks_for_every_protection(tmp_path, monkeypatch):
     assert isolation.KERNEL_TRANSPORT == "ipc"
 
 
-def test_a_stopping_server_is_looked_at_every_tenth_of_a_second(monkeypatch):
+def test_a_stopping_server_is_looked_at_every_tenth_of_a_second():
     """JupyterHub's own wait doubles its pauses: a server gone after 1.7 s was seen at ~3.1 s."""
     from workbook.hub import hubapp
 
@@ -234,22 +234,23 @@ def test_a_stopping_server_is_looked_at_every_tenth_of_a_second(monkeypatch):
         pauses.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(hubapp.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(hubapp.asyncio, "sleep", pause)
+    class Timed(hubapp.PracticeSpawner):  # its clock is the test's
+        _clock = staticmethod(lambda: clock["now"])
+        _pause = staticmethod(pause)
 
-    class GoneAfter(hubapp.PracticeSpawner):
+    class GoneAfter(Timed):
         async def poll(self):
             return 0 if clock["now"] >= 1.7 else None
 
-    assert asyncio.run(GoneAfter().wait_for_death(timeout=10)) is True
+    assert aio.run(GoneAfter().wait_for_death(timeout=10)) is True
     assert set(pauses) == {0.1} and clock["now"] < 1.8
     clock["now"], pauses[:] = 0.0, []
 
-    class NeverGone(hubapp.PracticeSpawner):
+    class NeverGone(Timed):
         async def poll(self):
             return None
 
-    assert asyncio.run(NeverGone().wait_for_death(timeout=2)) is False
+    assert aio.run(NeverGone().wait_for_death(timeout=2)) is False
     assert 1.9 < clock["now"] <= 2.1
 
 
@@ -285,6 +286,6 @@ def test_a_therapist_taken_out_of_the_unix_group_has_a_clients_rights_at_once(a_
             return {"name": name, "kind": "user", "groups": ["therapists"]}
 
     identity = HubIdentity(Hub(), unix_group=group)
-    assert asyncio.run(identity(None)).therapist is True
+    assert aio.run(identity(None)).therapist is True
     subprocess.run(["gpasswd", "--delete", name, group], check=True, capture_output=True)
-    assert asyncio.run(identity(None)).therapist is False
+    assert aio.run(identity(None)).therapist is False

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import aio
 from tests.hubcalls import call
 from workbook.hub import crypto
 from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
@@ -892,7 +893,6 @@ class GroupHub(FakeHub):
 def test_therapist_rights_follow_the_hub_group_within_a_minute(monkeypatch):
     """Taken out of the `therapists` group, a therapist loses the rights within 60 s, whatever
     their token said at log-in, and however long the cache was set to keep them."""
-    import asyncio
     import types
 
     from workbook.hub import service as service_module
@@ -923,11 +923,11 @@ def test_therapist_rights_follow_the_hub_group_within_a_minute(monkeypatch):
 
     try:
         assert identity.group_cache_seconds <= 60
-        assert asyncio.run(who("tess")) is True
-        assert asyncio.run(who("ben")) is False  # the hub says so, whatever the token says
+        assert aio.run(who("tess")) is True
+        assert aio.run(who("ben")) is False  # the hub says so, whatever the token says
         GroupHub.groups["tess"] = []  # taken out of the group
         now[0] += 61
-        assert asyncio.run(who("tess")) is False
+        assert aio.run(who("tess")) is False
     finally:
         hub.shutdown()
 

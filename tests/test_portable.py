@@ -46,8 +46,9 @@ def test_root_is_noticed_where_there_is_one(monkeypatch):
 
 def test_jupyterlab_is_told_allow_root_only_for_root(monkeypatch, home):
     started = []
-    monkeypatch.setattr(cli, "supervise", lambda process: 0)
-    monkeypatch.setattr(cli.subprocess, "Popen", lambda command, env: started.append(command))
+    monkeypatch.setattr(cli, "supervise", lambda process, started=None: 0)
+    monkeypatch.setattr(cli, "wait_for_server", lambda port, process: None)
+    monkeypatch.setattr(cli.subprocess, "Popen", lambda command, env, **_: started.append(command))
     for root in (False, True):
         monkeypatch.setattr(portable, "running_as_root", lambda root=root: root)
         assert cli.main(["lab", "--no-browser"]) == 0

@@ -19,6 +19,7 @@ import urllib.request
 
 import pytest
 
+from tests import aio
 from workbook import hubsetup
 from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
 from workbook.registry import APP_NOTEBOOK
@@ -155,7 +156,7 @@ def test_a_left_kernel_is_culled_a_connected_one_kept_and_a_warm_one_takes_its_p
         connection.close()  # and then the tab vanishes
         return kept
 
-    assert asyncio.run(read_a_while()) == [warm]  # a person reading keeps their kernel
+    assert aio.run(read_a_while()) == [warm]  # a person reading keeps their kernel
     gone = time.monotonic()
     deadline = gone + START_SECONDS
     while time.monotonic() < deadline:
