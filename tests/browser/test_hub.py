@@ -87,6 +87,8 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     for key, label in (("feel", "Feel it"), ("reason", "Look at the reason")):
         t_tab.goto(practice)
         wait_ready(t_tab, SPAWN_TIMEOUT_MS)
+        t_tab.get_by_role("button", name="Review this client").first.click()
+        t_tab.locator(".wb-review-stage").first.wait_for(timeout=60_000)
         t_tab.locator(".wb-review-box, .wb-section").get_by_role("link", name=label, exact=True).first.click()
         wait_for_stage(t_tab, key, timeout=SPAWN_TIMEOUT_MS)
         shown = here(t_tab).evaluate(SHOWN_WORDS)
