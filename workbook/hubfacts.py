@@ -29,6 +29,8 @@ THERAPIST_URL = "/voila/render/07_practice.ipynb"
 def landing_url(groups) -> str:
     """Where a person's server opens: the practice page for a therapist, else the app."""
     return THERAPIST_URL if THERAPISTS_GROUP in set(groups or ()) else DEFAULT_URL
+
+
 IDLE_CULL_SECONDS = 60 * 60  # a person's server stops after an hour without use
 # Many people share a server's memory: their kernels load pandas and plotly when a chart is
 # first needed (about 60 MB less each), not while waiting (workbook/stages/app.py reads it).
