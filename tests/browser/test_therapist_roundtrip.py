@@ -89,7 +89,7 @@ def test_client_shares_two_stages_therapist_notes_come_back(start_app, page, tmp
     open_ready(page, client_app.url("00_start.ipynb", slug))
     choose_file(page, page.locator(".wb-upload").nth(1), notes_file)
     page.get_by_role("button", name="Open the notes").click()
-    page.get_by_text("Added 1 notes").wait_for(timeout=30_000)
+    page.get_by_text("Added 1 note or question from your therapist").wait_for(timeout=30_000)
     open_ready(page, client_app.url("01_feel.ipynb", slug))
     page.get_by_text("It took courage to write this down.").wait_for()
     screenshot(page, "roundtrip-client-notes")
