@@ -34,14 +34,20 @@ from . import leaner  # noqa: F401  (first: before Voilà imports jsonschema)
 
 # isort: on
 import tornado.web
+import voila.app
 from jupyter_core.utils import ensure_async
 from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
-from . import content, loading
+from . import content, loading, preheat
 from .paths import TOKEN_ENV
+
+# Voilà builds its kernel manager class in `Voila.start` from this factory: ours makes a warm
+# kernel a page takes count as in use at once (workbook/preheat.py).
+_voila_factory = voila.app.voila_kernel_manager_factory
+voila.app.voila_kernel_manager_factory = lambda *a, **k: preheat.taken_is_active(_voila_factory(*a, **k))
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SHUTDOWN_GRACE = 3.0  # seconds a closing tab's kernel has to save what was sent last

@@ -25,7 +25,7 @@ from voila.paths import collect_template_paths
 from voila.server_extension import load_config_file
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-from . import loading
+from . import loading, preheat
 from .registry import APP_NOTEBOOK
 
 _Preheating = voila_kernel_manager_factory(
@@ -33,7 +33,7 @@ _Preheating = voila_kernel_manager_factory(
 )
 
 
-class AppKernelManager(_Preheating):
+class AppKernelManager(preheat.taken_is_active(_Preheating)):
     """Voilà's preheating kernel manager for the app notebook only, one kernel at a time."""
 
     def __init__(self, **kwargs):
