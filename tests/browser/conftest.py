@@ -144,3 +144,26 @@ def page(browser, request):
     for open_tab in context.pages:
         close_tab(open_tab)  # as a person closes a tab: the page's kernel is shut down
     context.close()
+
+
+@pytest.fixture
+def new_tab(browser, request):
+    """new_tab(**context_options) -> a fresh tab in a browser context of its own (a viewport,
+    a phone's touch, a locale), its page errors kept in `tab.errors`; screenshots of its
+    tabs are kept when the test fails, and every context is closed afterwards."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.errors = []
+        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+        return tab
+
+    yield make
+    for context in contexts:
+        if getattr(request.node, "failed_call", False):
+            for n, tab in enumerate(context.pages):
+                screenshot(tab, f"FAILED-{request.node.name}-{n}")
+        context.close()

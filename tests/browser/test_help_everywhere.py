@@ -48,21 +48,9 @@ def demo(start_app, tmp_path_factory):
 
 
 @pytest.fixture
-def tab_in(browser):
+def tab_in(new_tab):
     """tab_in(locale, size) -> a fresh tab of a browser speaking `locale`."""
-    contexts = []
-
-    def make(locale: str, size: dict = LAPTOP):
-        context = browser.new_context(viewport=size, locale=locale)
-        contexts.append(context)
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
+    return lambda locale, size=LAPTOP: new_tab(viewport=size, locale=locale)
 
 
 def _says_the_line(page, lang: str, number: str, href: str) -> None:

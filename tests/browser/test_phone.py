@@ -100,24 +100,9 @@ def demo(start_app, tmp_path_factory):
 
 
 @pytest.fixture
-def open_tab(browser, request):
+def open_tab(new_tab):
     """open_tab(size, mobile=True) -> a fresh tab of that size; screenshots kept on failure."""
-    contexts = []
-
-    def make(size: dict, *, mobile: bool = True):
-        context = browser.new_context(viewport=size, is_mobile=mobile, has_touch=mobile)
-        contexts.append(context)
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-        return tab
-
-    yield make
-    for context in contexts:
-        if getattr(request.node, "failed_call", False):
-            for n, tab in enumerate(context.pages):
-                screenshot(tab, f"FAILED-{request.node.name}-{n}")
-        context.close()
+    return lambda size, *, mobile=True: new_tab(viewport=size, is_mobile=mobile, has_touch=mobile)
 
 
 def _open(tab, url: str):

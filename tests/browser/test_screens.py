@@ -53,25 +53,9 @@ def demo(start_app, tmp_path_factory):
 
 
 @pytest.fixture
-def open_tab(browser, request):
+def open_tab(new_tab):
     """open_tab(width) -> a fresh tab of that width (a touch phone below 600 px)."""
-    contexts = []
-
-    def make(width: int):
-        phone = width < 600
-        context = browser.new_context(viewport=SIZES[width], is_mobile=phone, has_touch=phone)
-        contexts.append(context)
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-        return tab
-
-    yield make
-    for context in contexts:
-        if getattr(request.node, "failed_call", False):
-            for n, tab in enumerate(context.pages):
-                screenshot(tab, f"FAILED-{request.node.name}-{n}")
-        context.close()
+    return lambda width: new_tab(viewport=SIZES[width], is_mobile=width < 600, has_touch=width < 600)
 
 
 def _open(app, slug, tab, page: str):
