@@ -12,6 +12,13 @@ file of 50,000 records is checked in well under a second) and keeps by hand only
 schema can't say: the zip-bomb guards and size limits, the text rule, dates in range,
 ids unique across the file, which kinds and authors each type of file carries, and the
 digest.
+
+Lengths are the app's own limits (`store.NAME_MAX` for names, `MAX_WELCOME` for the welcome
+note, each field's `max_len`), counted as both JSON Schema and Python count them: in Unicode
+code points (not bytes, and not always what a person sees as one letter). The schema counts
+the text as it is in the file; the app also counts it once the text rule has tidied it
+(`workbook.text`: NFC, control characters removed, a name's spaces made single). The app
+writes text already tidied, so its own files are within the limits both ways.
 """
 
 from __future__ import annotations
@@ -114,13 +121,13 @@ def header() -> dict:
                 "description": "start: therapist to client; share: client to therapist; return: therapist's notes",
             },
             "exchange_id": {**ID, "description": "the client workbook this file belongs to"},
-            "name": {"type": "string", "minLength": 1, "maxLength": 4 * NAME_MAX},
+            "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
             "stages": {**_stage_list(), "description": "the stages this file carries"},
             "meta": {
                 "type": "object",
                 "description": "settings: only start files carry any",
                 "properties": {
-                    "welcome_note": {"type": "string", "maxLength": 4 * MAX_WELCOME},
+                    "welcome_note": {"type": "string", "maxLength": MAX_WELCOME},
                     "stages_on": {
                         "type": "array",
                         "items": {"type": "integer", "enum": list(registry.method_numbers())},
