@@ -34,8 +34,14 @@ def _words(key: str, **values) -> str:
     return content.text("remind")[key].format(**values)
 
 
-def _refuse(key: str, **values) -> InvalidEntry:
-    return InvalidEntry(content.text("remind")["problem"][key].format(**values))
+class ReminderProblem(InvalidEntry):
+    """What is wrong with a reminder asked for (data/text/remind.toml [problem])."""
+
+    text_file = "remind"
+
+
+def _refuse(key: str, **values) -> ReminderProblem:
+    return ReminderProblem(f"problem.{key}", **values)
 
 
 @dataclass(frozen=True)
