@@ -1,21 +1,11 @@
-"""The process of a person's server on the practice hub: `python -m workbook.hubserver ...`
-is `python -m jupyterhub.singleuser ...` (what `hubsetup singleuser` execs), less one import.
+"""Moved to `workbook.hub.server`. This name stays: `python -m workbook.hubserver ...` is the
+process of a person's server that `python -m workbook.hubsetup singleuser` execs (and what
+`ps` shows for it), and imported, it is that very module (not a copy)."""
 
-It starts without building a grammar no schema of the server uses (see workbook/leaner.py).
-"""
+import sys
 
-from __future__ import annotations
-
-# isort: off
-from . import leaner  # noqa: F401  (first: before anything imports jsonschema)
-# isort: on
-
-
-def main() -> None:
-    from jupyterhub.singleuser import main as singleuser
-
-    singleuser()
-
+from .hub import server as _moved  # imports workbook.leaner first, before anything else
 
 if __name__ == "__main__":
-    main()
+    _moved.main()
+sys.modules[__name__] = _moved

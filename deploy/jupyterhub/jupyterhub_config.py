@@ -110,7 +110,7 @@ c.Spawner.http_timeout = 60
 c.JupyterHub.implicit_spawn_seconds = 1
 c.Spawner.environment = {
     # the app finds the exchange here (the service's own address, on this machine)
-    "REJECTION_WORKBOOK_EXCHANGE_URL": settings.service_url + f"/services/{facts.SERVICE_NAME}/",
+    facts.EXCHANGE_URL_ENV: settings.service_url + facts.service_prefix(),
     # pandas and plotly load when a person first comes to a chart, not in every waiting
     # kernel: about 60 MB less for each person on the start page
     facts.CHARTS_ENV: facts.CHARTS_LATER,
@@ -129,8 +129,8 @@ c.JupyterHub.services = [
         "environment": {
             facts.DB_ENV: str(settings.state / "exchange.sqlite"),
             # the exchange reads the Unix group at each request: taken out, no therapist's rights
-            people.GROUP_ENV: facts.THERAPISTS_GROUP,
-            people.NAMES_ENV: ",".join(settings.therapists),
+            facts.UNIX_GROUP_ENV: facts.THERAPISTS_GROUP,
+            facts.THERAPIST_NAMES_ENV: ",".join(settings.therapists),
         },
         "oauth_no_confirm": True,
         "display": False,

@@ -2,7 +2,7 @@
 
 The hub reads it at every log-in and, through `refresh_user`, at least once a minute while a
 person uses it; the exchange reads it at every request that needs a therapist
-(`REJECTION_EXCHANGE_THERAPISTS_GROUP` names the group; on Kubernetes, with no Unix groups,
+(`facts.UNIX_GROUP_ENV` names the group; on Kubernetes, with no Unix groups,
 the exchange asks the hub instead). Taken out of the group, a therapist has a client's
 rights at once, not from their next log-in.
 """
@@ -12,9 +12,6 @@ from __future__ import annotations
 import grp
 import pwd
 from collections.abc import Iterable
-
-GROUP_ENV = "REJECTION_EXCHANGE_THERAPISTS_GROUP"
-NAMES_ENV = "REJECTION_EXCHANGE_THERAPIST_NAMES"  # comma-separated, besides the group
 
 
 def is_therapist(name: str, group: str, names: Iterable[str] = ()) -> bool:
