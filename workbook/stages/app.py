@@ -13,10 +13,12 @@ this module only adds the routing around them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import anywidget
 import ipywidgets as w
@@ -28,25 +30,19 @@ from ..hubfacts import CHARTS_ENV, CHARTS_LATER
 from ..registry import STAGES, Stage, by_key
 from ..store import Home
 from . import plain
-from .kit import (
-    LINKS_APP,
-    Brand,
-    Session,
-    esc,
-    flush_waiting_saves,
-    page_style,
-    query_value,
-    session_for,
-)
+from .autosave import flush_waiting_saves
+from .links import LINKS_APP
+from .markup import esc
+from .page import page_style
 from .plain import SHARED_WIDGETS
+from .query import query_value
+from .session import Session, session_for
+from .widgets import Brand
 
 log = logging.getLogger("workbook")
 
 
-# Every page's module is imported now: with a preheated kernel that happens before anyone
-# opens the app, so no page waits for it.
-for _stage in STAGES:
-    importlib.import_module(f"{__package__}.{_stage.module}")
+JS = Path(__file__).parent / "js"
 
 
 def load_chart_libraries() -> None:
@@ -60,10 +56,18 @@ def load_chart_libraries() -> None:
     mimebundle(go.Figure(go.Bar(x=[0], y=[""]), layout=CALM_LAYOUT))
 
 
-# On one computer they are loaded now too, before anyone opens the app. A practice server,
-# where many people share the memory, loads them when someone first comes to a chart.
-if os.environ.get(CHARTS_ENV) != CHARTS_LATER:
-    load_chart_libraries()
+@functools.cache
+def warm_up() -> None:
+    """Import every page's module, and on one computer the chart libraries too, so no page
+    waits for them. `show()` does it first: with a preheated kernel that happens before
+    anyone opens the app. A practice server, where many people share the memory, loads the
+    chart libraries when someone first comes to a chart. Importing this module does neither.
+    """
+    for stage in STAGES:
+        importlib.import_module(f"{__package__}.{stage.module}")
+    if os.environ.get(CHARTS_ENV) != CHARTS_LATER:
+        load_chart_libraries()
+
 
 HEARTBEAT_SECONDS = 15  # how often the page checks that its kernel still answers
 ANSWER_SECONDS = 20  # a busy kernel (a big import, say) may take a while to answer
@@ -86,170 +90,8 @@ class Router(anywidget.AnyWidget):
     a change on one page may put others out of date, and then Python shows them.
     """
 
-    _esm = """
-    export default { render({ model, el }) {
-      const routes = () => model.get("routes");
-      const keyOf = (hash) => {
-        const key = decodeURIComponent((hash || "").replace(/^#\\/?/, ""));
-        return routes().includes(key) ? key : null;
-      };
-      let touched = 0, fresh = new Set(), current = null;
-      const send = (message) => {
-        try { model.send({ ...message, seq: touched }); } catch (e) { /* the kernel has gone: the note says so */ }
-      };
-      const report = (initial) => {
-        let key = keyOf(location.hash);
-        if (key === null && !initial) return;  // an anchor inside a page, not a route
-        if (key === null) key = sessionStorage.getItem("wb-route") || "";
-        send({ event: "location", hash: key, search: location.search, language: navigator.language });
-      };
-      const afterPaint = (f) => requestAnimationFrame(() => setTimeout(f, 0));
-      const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 300));
-      // Show the page at `key` (CSS reads the attribute). With `moved`, start at its top:
-      // scrolled up, and focus on its heading for keyboard and screen reader users.
-      const display = (key, title, moved) => {
-        current = key;
-        document.documentElement.dataset.wbShow = key;
-        sessionStorage.setItem("wb-route", key);
-        if (title) afterPaint(() => { if (current === key) document.title = title; });
-        if (moved) {
-          window.scrollTo(0, 0);
-          requestAnimationFrame(() => {
-            const heading = document.querySelector(`.wb-stage-${key} h1`);
-            if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
-          });
-        }
-      };
-      const onHash = () => {
-        const key = keyOf(location.hash);
-        if (key !== null && key !== current && fresh.has(key)) {
-          display(key, model.get("titles")[key], true);
-          afterPaint(() => report(false));  // Python hears of it once the page is on screen
-        } else report(false);
-      };
-      window.addEventListener("hashchange", onHash);
-      // A plain click on a link to another page is handled here, not by the browser: the
-      // browser's own way (a fragment navigation, then `hashchange` in a task of its own)
-      // took about as long as drawing the page. Back and forward still fire `hashchange`.
-      const onLink = (event) => {
-        if (event.defaultPrevented || event.button !== 0) return;
-        if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;  // a new tab or window
-        const link = event.target.closest && event.target.closest('a[href^="#"]');
-        const key = link ? keyOf(link.getAttribute("href")) : null;
-        if (key === null || key === keyOf(location.hash)) return;
-        event.preventDefault();
-        history.pushState(null, "", link.getAttribute("href"));
-        onHash();
-      };
-      document.addEventListener("click", onLink, true);
-      // Touching a control may change the workbook, so other pages may be out of date.
-      const onTouch = (event) => {
-        if (event.type === "click" && event.target.closest && event.target.closest('a[href^="#"], summary')) return;
-        touched += 1;
-        fresh = new Set();
-        idle();
-      };
-      const touches = ["input", "change", "click"];
-      touches.forEach((type) => document.addEventListener(type, onTouch, true));
-
-      // A calm note when the kernel no longer answers (laptop asleep, server restarted).
-      const lost = document.createElement("div");
-      lost.className = "wb-lost";
-      lost.setAttribute("role", "alert");
-      lost.hidden = true;
-      const text = document.createElement("p");
-      const reload = document.createElement("button");
-      reload.type = "button";
-      reload.addEventListener("click", () => location.reload());
-      lost.append(text, reload);
-      document.body.append(lost);
-      const wording = () => {
-        text.textContent = model.get("lost_text");
-        reload.textContent = model.get("reload_label");
-      };
-      wording();
-      model.on("change:lost_text change:reload_label", wording);
-
-      // Every beat asks the kernel to answer; no answer in time means it has gone.
-      let answered = true, late = null;
-      const ping = () => {
-        answered = false;
-        clearTimeout(late);
-        late = setTimeout(() => { if (!answered) lost.hidden = false; }, model.get("answer_within") * 1000);
-        try { model.send({ event: "ping" }); } catch (e) { lost.hidden = false; }
-      };
-      const beat = setInterval(ping, model.get("heartbeat") * 1000);
-      const onVisible = () => { if (document.visibilityState === "visible") ping(); };  // back from sleep
-      document.addEventListener("visibilitychange", onVisible);
-
-      // Python builds the other pages while the browser has had nothing to do for a while;
-      // one page at a time, so the page the person reads stays quick.
-      let idleTimer = null;
-      const idle = () => {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => whenIdle(() => send({ event: "idle" }), { timeout: 5000 }), 1500);
-      };
-      // Tell Python when a page is drawn, so it makes its charts then.
-      // Asked once the browser has drawn the page and caught its breath, and only if the
-      // person is still there: moving straight on never waits for the charts left behind.
-      const whenDrawn = (key, tries) => {
-        if (current !== key) return;
-        if (document.querySelector(`.wb-stage-${key} .app-ready`)) {
-          whenIdle(() => { if (current === key) send({ event: "drawn", key }); }, { timeout: 300 });
-        } else if (tries > 0) setTimeout(() => whenDrawn(key, tries - 1), 50);
-      };
-
-      model.on("msg:custom", (msg) => {
-        if (msg.event === "pong") { answered = true; clearTimeout(late); lost.hidden = true; }
-        if (msg.fresh && msg.seq === touched) fresh = new Set(msg.fresh);
-        if (msg.event === "more") idle();
-        if (msg.event === "shown") {
-          // A page the address no longer names (the person moved on since) stays hidden.
-          const wanted = keyOf(location.hash);
-          if (wanted === null || wanted === msg.key) {
-            if (current !== msg.key) display(msg.key, msg.title, msg.moved);
-            else document.title = msg.title;
-            whenDrawn(msg.key, 600);
-          }
-          idle();
-        }
-        if (msg.event === "workbook") {
-          const params = new URLSearchParams(location.search);
-          params.delete("workbook");
-          params.delete("client");
-          params.delete("token");  // the login cookie carries on; keep the token out of sight
-          if (msg.slug) params.set(msg.param, msg.slug);
-          const query = params.toString();
-          history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
-        }
-      });
-      report(true);
-      return () => {
-        clearInterval(beat);
-        clearTimeout(late);
-        clearTimeout(idleTimer);
-        window.removeEventListener("hashchange", onHash);
-        document.removeEventListener("click", onLink, true);
-        touches.forEach((type) => document.removeEventListener(type, onTouch, true));
-        document.removeEventListener("visibilitychange", onVisible);
-        lost.remove();
-      };
-    } };
-    """
-    _css = """
-    .wb-lost { position: fixed; left: 0; right: 0; top: 0; z-index: 1000; padding: 0.75rem 1rem;
-      background: #fff4d6; color: #3b2f00; border-bottom: 2px solid #b58900; font-size: 1rem;
-      display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; justify-content: center; }
-    .wb-lost[hidden] { display: none; }
-    .wb-lost p { margin: 0; max-width: 40rem; }
-    .wb-lost button { min-height: 44px; padding: 0 1rem; font: inherit; cursor: pointer; }
-    /* ipywidgets marks every widget with an error icon when the kernel goes; the note
-       above says it once, calmly. */
-    .jupyter-widgets-disconnected::before { display: none !important; }
-    /* A heading focused by the app (after moving to a page) is a place to start reading,
-       not a control: no focus ring around it. */
-    .wb-stage h1[tabindex="-1"]:focus { outline: none; }
-    """
+    _esm = (JS / "router.js").read_text(encoding="utf-8")
+    _css = (JS / "router.css").read_text(encoding="utf-8")
     routes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     titles = traitlets.Dict(value_trait=traitlets.Unicode()).tag(sync=True)  # the tab's title, by route
     heartbeat = traitlets.Int(HEARTBEAT_SECONDS).tag(sync=True)
@@ -560,5 +402,6 @@ def _reachable(root: w.Widget) -> dict[int, w.Widget]:
 
 
 def show(*, home=None):
-    """The app widget (used by notebooks/app.ipynb)."""
+    """The app widget (used by notebooks/app.ipynb); everything the pages need is loaded first."""
+    warm_up()
     return App(home=home).widget

@@ -16,8 +16,11 @@ import traitlets
 from .. import content
 from ..model import MAX_EMOTION_LEN, MAX_RATINGS, InvalidEntry, check_field, check_ratings
 from . import plain
-from .kit import EntryList, Page, Scale, button, esc, paragraphs, stacked, text_area, when
+from .forms import EntryList, button, stacked, text_area
+from .markup import esc, paragraphs, when
+from .page import Page
 from .search import match_rank, shown_choice
+from .widgets import Scale
 
 SEARCH_MAX = 60
 DEFAULT_INTENSITY = 5

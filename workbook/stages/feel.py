@@ -10,22 +10,19 @@ from .. import content, model
 from ..model import InvalidEntry
 from . import plain
 from .checkin import CheckIn, forget_undo
-from .kit import (
+from .forms import (
     EntryList,
     KeyedText,
-    Page,
     SingleForm,
     button,
     date_picker,
     dropdown,
-    esc,
     form_and_list,
-    paragraphs,
     text_area,
     text_line,
-    titled,
-    when,
 )
+from .markup import esc, paragraphs, titled, when
+from .page import Page
 
 PERSPECTIVES = ("I", "you", "my name")  # as kept; the words are feel.toml's session.perspectives
 SESSION_MINUTES = (10, 15, 20)

@@ -12,109 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-import anywidget
 import ipywidgets as w
-import traitlets
 
 from .. import content, formats, model
 from ..model import InvalidEntry
 from ..store import Entry, WorkbookError
 from . import plain
-from .kit import (
-    EntryList,
-    Page,
-    button,
-    date_picker,
-    dropdown,
-    esc,
-    need_workbook,
-    paragraphs,
-    text_area,
-    text_line,
-    when,
-)
-from .reason import ChoiceWithNote, radio
+from .fields import ChoiceWithNote, radio
+from .forms import EntryList, button, date_picker, dropdown, need_workbook, text_area, text_line
+from .markup import esc, paragraphs, when
+from .page import Page
+from .widgets import DateField
 
 HEAL = 4
 NONE = ""  # "not tied to anything" in a dropdown (which shows None as a blank box)
 GOALS_ANCHOR = "wb-goals"
-
-
-class DateField(anywidget.AnyWidget):
-    """A labelled date drawn as the browser's own date input, which also says when a date
-    was typed but not understood (half-typed, like "12/__/2027"): ipywidgets' DatePicker
-    sends nothing then, so a half-typed date was dropped without a word.
-
-    `value` is the date as "YYYY-MM-DD" ("" for none; a date or None may be set too);
-    `unclear` is true while the box holds text that is not a whole date. Python never
-    empties the box on its own while it is unclear, so what was typed stays to be finished.
-    Laid out like ipywidgets' DatePicker (.widget-datepicker in widgets.css).
-    """
-
-    _esm = """
-    let counter = 0;
-    export default { render({ model, el }) {
-      const id = "wb-date-" + (++counter) + "-" + Math.random().toString(36).slice(2, 8);
-      el.classList.add("widget-inline-hbox", "widget-datepicker");
-      const label = document.createElement("label");
-      label.className = "widget-label";
-      label.style.width = "initial";  // as kit.date_picker's description_width: initial
-      label.htmlFor = id;
-      const input = document.createElement("input");
-      input.type = "date";
-      input.id = id;
-      input.className = "widget-input";
-      const draw = () => {
-        label.textContent = model.get("description");
-        input.disabled = model.get("disabled");
-        const value = model.get("value");
-        // a half-typed date reads as "": keep the person's text rather than wiping it
-        if (input.value !== value && !(value === "" && input.validity.badInput)) input.value = value;
-        if (model.get("unclear")) input.setAttribute("aria-invalid", "true");
-        else input.removeAttribute("aria-invalid");
-      };
-      const send = () => {
-        const value = input.value, unclear = input.validity.badInput;
-        if (value === model.get("value") && unclear === model.get("unclear")) return;
-        model.set("value", value);
-        model.set("unclear", unclear);
-        model.save_changes();
-      };
-      for (const name of ["input", "change", "keyup", "blur"]) input.addEventListener(name, send);
-      model.on("change", draw);
-      draw();
-      el.append(label, input);
-      return () => model.off("change", draw);
-    } };
-    """
-    value = traitlets.Any("").tag(sync=True)  # always kept as text: see _as_text
-    unclear = traitlets.Bool(False).tag(sync=True)
-    description = traitlets.Unicode("").tag(sync=True)
-    disabled = traitlets.Bool(False).tag(sync=True)
-
-    @traitlets.validate("value")
-    def _as_text(self, proposal):
-        value = proposal["value"]
-        if value is None:
-            return ""
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value[:40] if isinstance(value, str) else "?"  # anything else is no date (refused)
-
-    def date(self, unclear: str) -> dt.date | None:
-        """The date chosen (None when the box is empty); InvalidEntry(`unclear`) when the box
-        holds something that isn't a whole date (half-typed, or not a date at all)."""
-        text = self.value.strip()
-        if self.unclear:
-            raise InvalidEntry(unclear)
-        if not text:
-            return None
-        try:
-            if len(text) == len("2027-01-31"):  # the browser's own form, nothing else
-                return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-        raise InvalidEntry(unclear)
 
 
 def _wide(widget: w.Widget) -> w.Widget:

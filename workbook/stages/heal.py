@@ -14,20 +14,9 @@ from ..charts.render import ChartView
 from ..store import Entry
 from . import plain
 from .checkin import CheckIn
-from .kit import (
-    EntryList,
-    Page,
-    SingleForm,
-    button,
-    date_picker,
-    dropdown,
-    esc,
-    form_and_list,
-    paragraphs,
-    text_area,
-    text_line,
-    when,
-)
+from .forms import EntryList, SingleForm, button, date_picker, dropdown, form_and_list, text_area, text_line
+from .markup import esc, paragraphs, when
+from .page import Page
 
 STAGE = 4
 

@@ -30,8 +30,11 @@ from ..hub import crypto
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
 from . import plain
-from .kit import Page, StagePicker, _kernel_loop, button, esc, stacked, text_area, text_line
-from .sharing import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
+from .autosave import kernel_loop
+from .forms import StagePicker, button, stacked, text_area, text_line
+from .handover import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
+from .markup import esc
+from .page import Page
 
 BACKUP_FILE = "practice-key-backup.rwkey"
 BACKUP_MARK = "hub-key-backed-up.json"  # in the home: which key was last backed up, and when
@@ -393,7 +396,7 @@ class TherapistHub:
     def _watch(self) -> None:
         """In a kernel: while the page is open, ask every `WATCH_SECONDS` whether a code it
         lists has been used (the asking in a thread, the page changed on the kernel's loop)."""
-        loop = _kernel_loop()
+        loop = kernel_loop()
         if loop is None:
             return  # tests and scripts call check_codes() themselves
 

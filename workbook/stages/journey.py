@@ -18,7 +18,8 @@ from ..progress import stage_progress
 from ..registry import by_number
 from ..store import Entry
 from . import plain
-from .kit import Page, esc, paragraphs, when
+from .markup import esc, paragraphs, when
+from .page import Page
 
 INDEX = 6
 PREVIEW_CHARS = 320

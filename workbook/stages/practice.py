@@ -16,21 +16,12 @@ from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from ..text import labels
 from . import hubshare, plain
-from .kit import (
-    Page,
-    Session,
-    StagePicker,
-    button,
-    default_links,
-    dropdown,
-    esc,
-    page_link,
-    stacked,
-    text_area,
-    text_line,
-    when,
-)
-from .sharing import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
+from .forms import StagePicker, button, dropdown, stacked, text_area, text_line
+from .handover import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
+from .links import default_links, page_link
+from .markup import esc, when
+from .page import Page
+from .session import Session
 
 REVIEW_CSS = (
     "<style>.wb-review-stage .field{display:block;margin:0 0 .5em 0}.wb-review-stage .field p{margin:0}"
@@ -61,7 +52,7 @@ class PracticePage(Page):
         return show(home=self.session.home.path)
 
     def _footer(self) -> str:
-        from .kit import crisis_html
+        from .crisis import crisis_html
 
         return crisis_html()
 

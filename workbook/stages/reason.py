@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
 
 import ipywidgets as w
 from ipywidgets.widgets.widget_bool import CheckboxStyle
@@ -23,21 +22,21 @@ from .. import content, model
 from ..model import InvalidEntry
 from ..store import Entry
 from . import plain
-from .kit import (
+from .fields import ChoiceWithNote, radio
+from .forms import (
     AddForm,
     EntryList,
-    Page,
     button,
     dropdown,
-    esc,
     form_and_list,
-    log,
     need_workbook,
-    paragraphs,
     stacked,
     text_area,
     text_line,
 )
+from .logfile import log
+from .markup import esc, paragraphs
+from .page import Page
 from .plain import shared
 from .search import shown_choice
 
@@ -49,74 +48,6 @@ def scale_label(value: int, word: str) -> str:
     """'−3 clear weakness', '0 neither', '+2 strength'."""
     number = "0" if value == 0 else f"{value:+d}".replace("-", "−")
     return f"{number} {word}"
-
-
-def radio(label: str, options, value=None) -> w.RadioButtons:
-    """Labelled radio buttons with nothing chosen until the person chooses."""
-    widget = w.RadioButtons(options=[tuple(o) for o in options], value=value, description=label)
-    widget.style.description_width = "initial"
-    widget.layout.width = "auto"
-    return widget
-
-
-class ChoiceWithNote:
-    """A single-entry kind made of one choice and one text (the reason, the verdict, the path).
-
-    The entry is saved whenever either changes. Words written before anything is chosen
-    are kept in the workbook as a draft (`draft_key`), so a closed tab loses nothing, and
-    saved into the entry as soon as a choice is made.
-    """
-
-    def __init__(
-        self,
-        page: Page,
-        kind: str,
-        choice: tuple[str, w.Widget],
-        text: tuple[str, w.Widget],
-        *,
-        what: str,
-        kept: str,
-    ):
-        self.page, self.kind, self.what, self.kept = page, kind, what, kept
-        (self.choice_field, self.choice), (self.text_field, self.text) = choice, text
-        self.draft_key = f"draft_{kind}"
-        self.on_saved: list[Callable[[Entry], None]] = []
-        current = page.wb.single(kind) if page.wb else None
-        if current is not None:
-            if current.data.get(self.choice_field) is not None:
-                self.choice.value = current.data[self.choice_field]
-            self.text.value = current.data.get(self.text_field) or ""
-        elif page.wb is not None:
-            draft = page.wb.meta(self.draft_key)
-            if isinstance(draft, str):
-                self.text.value = draft[: model.LONG_TEXT]
-        page.on_change(self.choice, lambda _v: self.save())
-        watch = page.on_typing if self.text.continuous_update else page.on_change
-        watch(self.text, lambda _v: self.save())
-
-    def save(self) -> Entry | None:
-        """Save the choice and text; returns the entry, or None when only a draft was kept."""
-        need_workbook(self.page)
-        wb = self.page.wb
-        value, words = self.choice.value, self.text.value
-        if value is None:
-            if words and words.strip():
-                # check the length the same way the entry will be checked later
-                model.validate(self.kind, {self.choice_field: self.first_choice, self.text_field: words})
-                wb.set_meta(self.draft_key, words)
-                self.page.say(f"✓ {esc(self.kept)}")
-            return None
-        entry = wb.put(self.kind, {self.choice_field: value, self.text_field: words})
-        if wb.meta(self.draft_key) is not None:
-            wb.set_meta(self.draft_key, None)
-        self.page.saved(self.what)
-        for callback in self.on_saved:
-            callback(entry)
-        return entry
-
-    @property
-    def first_choice(self):
-        return model.kind(self.kind).field_map[self.choice_field].choices[0]
 
 
 @functools.cache

@@ -12,7 +12,9 @@ from ..registry import PRACTICE_NOTEBOOK
 from ..store import check_slug
 from ..text import labels
 from . import hubshare, plain
-from .kit import Page, button, dropdown, esc, paragraphs, text_line, therapist_notes_html
+from .forms import button, dropdown, text_line
+from .markup import esc, paragraphs, therapist_notes_html
+from .page import Page
 from .sharing import TherapistSection
 
 

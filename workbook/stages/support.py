@@ -14,7 +14,9 @@ import traitlets
 
 from .. import content, model
 from . import plain
-from .kit import Page, SingleForm, button, dropdown, esc, form_and_list, text_area, titled
+from .forms import SingleForm, button, dropdown, form_and_list, text_area
+from .markup import esc, titled
+from .page import Page
 
 STAGE = 5
 URGENT_ANSWERS = ("yes", "not sure")

@@ -1,0 +1,1 @@
+export default { render({ model }) { model.send({ shown: true }); } };
