@@ -125,6 +125,8 @@ class App:
         self._reword()
         self.router.on_msg(self._message)
         self.holder = plain.VBox()
+        self.holder.add_class("wb-stages")  # and wb-show-<key>, for the page shown (see _switch_css)
+        self.holder_css = ""  # the holder's wb-show-<key> class: the page it shows
         self.shown: dict[str, Shown] = {}
         self.leaving: list[w.Widget] = []  # pages taken off, their widgets to be closed
         self.current: str | None = None
@@ -218,8 +220,10 @@ class App:
         if moved or not self.connected or stage.key not in self.shown:
             self._ensure(stage, now)
         self.connected = True
+        with self.holder.hold_sync():  # one message: CSS does the rest
+            self.holder.remove_class(self.holder_css).add_class(f"wb-show-{stage.key}")
+        self.holder_css = f"wb-show-{stage.key}"
         self.current = stage.key
-        self.holder._dom_classes = ("wb-stages", f"wb-show-{stage.key}")  # one message: CSS does the rest
         # Focus moves to the new page's heading only when the person moved (not on opening).
         moved = moved and was_connected
         self.router.send(
