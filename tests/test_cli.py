@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from workbook import __version__, cli
 
+from .processes import serve_command
+
 
 def run(capsys, *argv):
     code = cli.main(list(argv))
@@ -80,46 +82,15 @@ def test_free_port_is_free():
     assert cli.check_port(port) == port
 
 
-def test_serve_stops_its_server_when_it_is_stopped(tmp_path):
+def test_serve_stops_its_server_when_it_is_stopped(tmp_path, started):
     import signal
-    import subprocess
-    import sys
-    import time
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = ""
-        deadline = time.monotonic() + 60
-        while "127.0.0.1" not in line and time.monotonic() < deadline:
-            line = process.stdout.readline()
-        port = int(line.split("127.0.0.1:")[1].split("/")[0])
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-        with socket.socket() as sock:  # the Voilà server it started is gone too
-            assert sock.connect_ex(("127.0.0.1", port)) != 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-
-
-def _wait_for_url(process) -> str:
-    """The address (with its token) a `rejection-workbook` command's server prints."""
-    import re
-    import time
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:\d+/\S*token=[\w-]+", line)
-        if found:
-            return found.group(0)
-        if not line and process.poll() is not None:
-            break
-    raise AssertionError("the server did not say where it is")
+    serve = started(serve_command(tmp_path))
+    _url, port, _token = serve.url(timeout=60)
+    serve.process.send_signal(signal.SIGTERM)  # to serve alone, not its group: serve stops Voilà
+    assert serve.process.wait(timeout=20) == 0
+    with socket.socket() as sock:  # the Voilà server it started is gone too
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_the_demo_has_a_home_of_its_own(capsys, home, monkeypatch):
@@ -136,67 +107,6 @@ def test_the_demo_has_a_home_of_its_own(capsys, home, monkeypatch):
     assert home.current() == "after-the-interview"
     demo = cli.Home(home.path / cli.DEMO_DIR)
     assert [info.name for info in demo.list()] == ["Demo — Sam"]
-
-
-def test_lab_opens_the_persons_own_notebooks_without_news_and_stops_when_killed(tmp_path):
-    import contextlib
-    import json
-    import os
-    import re
-    import signal
-    import subprocess
-    import sys
-
-    home = tmp_path / "home"
-    edited = home / "notebooks" / "00_start.ipynb"
-    edited.parent.mkdir(parents=True)
-    edited.write_text('{"mine": true}')
-    port = cli.free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workbook.cli",
-            "lab",
-            "--no-browser",
-            "--port",
-            str(port),
-            "--home",
-            str(home),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # so that whatever is left can be found and stopped below
-    )
-    try:
-        url = _wait_for_url(process)
-        assert f"127.0.0.1:{port}/" in url
-        # a folder of the person's own, filled from the shipped notebooks, their edit kept
-        assert edited.read_text() == '{"mine": true}'
-        assert (home / "notebooks" / "01_feel.ipynb").is_file()
-        # JupyterLab's news prompt is off: its plugin is disabled in the page JupyterLab serves
-        from urllib.request import urlopen
-
-        deadline = time.monotonic() + 60  # it prints its address a moment before it answers
-        while True:
-            try:
-                with urlopen(url, timeout=30) as response:  # our own server on 127.0.0.1
-                    page = response.read().decode()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
-        assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-        with socket.socket() as sock:  # JupyterLab itself is gone too
-            assert sock.connect_ex(("127.0.0.1", port)) != 0
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # never leave a JupyterLab behind
 
 
 def _keys_used(module, function: str) -> set[str]:
@@ -346,10 +256,11 @@ def test_lab_opens_the_workbook_in_use_not_the_last_one_made(home):
     assert cli.workbook_in_use(home) == in_use  # no choice kept: the one written to last
 
 
-def test_lab_is_quiet_and_opens_on_the_start_notebook_of_the_workbook_in_use(tmp_path):
-    import contextlib
+def test_lab_is_quiet_keeps_the_persons_notebooks_and_opens_the_workbook_in_use_then_stops(tmp_path, started):
+    """One JupyterLab for what `lab` promises: its own notebooks folder (the person's edits
+    kept), no news prompt, no raw logs, the start notebook of the workbook in use, no token
+    on a command line, and a clean stop on SIGTERM."""
     import json
-    import os
     import re
     import signal
     import subprocess
@@ -359,6 +270,9 @@ def test_lab_is_quiet_and_opens_on_the_start_notebook_of_the_workbook_in_use(tmp
     from workbook.store import Home
 
     home = Home(tmp_path / "home")
+    edited = home.path / "notebooks" / "00_start.ipynb"
+    edited.parent.mkdir(parents=True)
+    edited.write_text('{"mine": true}')
     with home.create("After the interview") as wb:
         in_use = wb.path.stem
     with home.create("Another one") as wb:
@@ -367,7 +281,7 @@ def test_lab_is_quiet_and_opens_on_the_start_notebook_of_the_workbook_in_use(tmp
     with home.open(in_use) as wb:
         wb.put("quality", {"text": "patient"})
     port = cli.free_port()
-    process = subprocess.Popen(
+    lab = started(
         [
             sys.executable,
             "-m",
@@ -378,37 +292,39 @@ def test_lab_is_quiet_and_opens_on_the_start_notebook_of_the_workbook_in_use(tmp
             str(port),
             "--home",
             str(home.path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        ]
     )
+    lab.said("Ctrl\\+C")
+    said = lab.output()
+    assert not re.search(r"\[(I|W|C) \d|ServerApp|jupyter_server|Jupyter Server", said), said  # no raw logs
+    url, _port, token = lab.url()
+    assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/00_start.ipynb?token=")
+    assert "'After the interview'" in said
+    assert home.current() == in_use  # every notebook opened without a link writes to it
+    # a folder of the person's own, filled from the shipped notebooks, their edit kept
+    assert edited.read_text() == '{"mine": true}'
+    assert (home.path / "notebooks" / "01_feel.ipynb").is_file()
+    page = lab.wait_until(lambda: _read(url), timeout=60, what="answering")  # it prints a moment before
+    config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert config["treePath"] == "00_start.ipynb"  # JupyterLab opens the start notebook itself
+    # JupyterLab's news prompt is off: its plugin is disabled in the page JupyterLab serves
+    assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
+    with urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=30) as response:
+        assert response.url.split("?")[0].endswith("/lab/tree/00_start.ipynb")  # not the Launcher
+    listed = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "jupyterlab" in listed and token not in listed  # no token on a command line `ps` shows
+    lab.process.send_signal(signal.SIGTERM)
+    assert lab.process.wait(timeout=30) == 0
+    with socket.socket() as sock:  # JupyterLab itself is gone too
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _read(url: str) -> str | None:
+    """The page at `url` (our own server on 127.0.0.1), or None while it does not answer."""
+    from urllib.request import urlopen
+
     try:
-        lines = []
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and not any("Ctrl+C" in line for line in lines):
-            lines.append(process.stdout.readline())
-        said = "".join(lines)
-        assert "Ctrl+C" in said, said
-        assert not re.search(r"\[(I|W|C) \d|ServerApp|jupyter_server|Jupyter Server", said), (
-            said
-        )  # no raw logs
-        url = re.search(r"http://127\.0\.0\.1:\d+/\S*token=[\w-]+", said).group(0)
-        assert url.startswith(f"http://127.0.0.1:{port}/lab/tree/00_start.ipynb?token=")
-        assert "'After the interview'" in said
-        assert home.current() == in_use  # every notebook opened without a link writes to it
         with urlopen(url, timeout=30) as response:
-            page = response.read().decode()
-        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
-        assert config["treePath"] == "00_start.ipynb"  # JupyterLab opens the start notebook itself
-        token = url.rsplit("token=", 1)[1]
-        with urlopen(f"http://127.0.0.1:{port}/?token={token}", timeout=30) as response:
-            assert response.url.split("?")[0].endswith("/lab/tree/00_start.ipynb")  # not the Launcher
-        listed = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-        assert "jupyterlab" in listed and token not in listed  # no token on a command line `ps` shows
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+            return response.read().decode()
+    except OSError:
+        return None

@@ -186,6 +186,8 @@ def _ignore_sigint() -> None:  # what a shell without job control does for `comm
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@pytest.mark.hub
+@pytest.mark.xdist_group("hub")  # makes and removes the hub's Unix groups, as the practice-server tests do
 @pytest.mark.skipif(os.geteuid() != 0, reason="the hub runs as root (it starts each person's server)")
 @pytest.mark.skipif(not shutil.which(hubsetup.PROXY), reason="configurable-http-proxy is not installed")
 def test_a_hub_started_in_the_background_stops_with_all_its_processes_within_5_s_of_sigterm(tmp_path):

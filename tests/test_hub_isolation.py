@@ -272,6 +272,7 @@ def a_unix_therapist():
         subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
+@pytest.mark.hub
 def test_a_therapist_taken_out_of_the_unix_group_has_a_clients_rights_at_once(a_unix_therapist):
     """On one machine the exchange reads the Unix group at each request, not the hub's group,
     which JupyterHub set at the person's log-in."""

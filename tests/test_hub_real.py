@@ -111,6 +111,7 @@ def real_hub(tmp_path):
             hub.wait(30)
 
 
+@pytest.mark.hub
 def test_the_hubs_login_and_groups_decide_and_the_verbs_work_through_it(real_hub, monkeypatch):
     base, tmp_path = real_hub
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import http.client
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -16,34 +14,15 @@ import pytest
 
 from workbook.server import climbs, host_is_local
 
+from .processes import Started, running, serve_command
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`rejection-workbook serve` on 127.0.0.1 and a free port; stopped by its PID."""
-    home = tmp_path_factory.mktemp("server-home")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(home)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        deadline, seen = time.monotonic() + 90, []
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                pytest.fail("serve exited while starting:\n" + "".join(seen))
-            seen.append(line)
-            found = re.search(r"http://127\.0\.0\.1:(\d+)/\S+\?token=([\w-]+)", line)
-            if found:
-                yield process, int(found.group(1)), found.group(2)
-                break
-        else:
-            pytest.fail("serve did not print its URL in time:\n" + "".join(seen))
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # its own session: serve, Voilà and the kernels
-        process.wait(timeout=30)
+    with running(serve_command(tmp_path_factory.mktemp("server-home"))) as serve:
+        _url, port, token = serve.url()
+        yield serve.process, port, token
 
 
 def _get(port: int, path: str, host: str | None = None) -> int:
@@ -152,31 +131,14 @@ def test_our_servers_start_without_building_the_iri_grammar_and_still_check_uris
     assert found.stdout.split() == ["None", "False", "True"]
 
 
-def _serve(home: Path) -> tuple[subprocess.Popen, int, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(home)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    deadline, seen = time.monotonic() + 90, []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen.append(line)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/\S+\?token=([\w-]+)", line)
-        if found:
-            return process, int(found.group(1)), found.group(2)
-        if not line and process.poll() is not None:
-            break
-    _stop(process)
-    raise AssertionError("serve did not print its URL:\n" + "".join(seen))
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # its own session: serve, Voilà and the kernels
-        process.wait(timeout=30)
+def _serve(home: Path) -> tuple[Started, int, str]:
+    serve = Started(serve_command(home))
+    try:
+        _url, port, token = serve.url()
+    except BaseException:
+        serve.stop()
+        raise
+    return serve, port, token
 
 
 def _ask(port: int, path: str, cookie: str = "", language: str = "") -> tuple[int, dict, str]:
@@ -205,7 +167,7 @@ def test_a_browser_let_in_keeps_its_bookmarks_across_a_restart_and_others_get_ou
         days = (email.utils.parsedate_to_datetime(expires).timestamp() - time.time()) / 86400
         assert days > 360  # kept when the browser restarts, for a year (tornado's default: 30 days)
     finally:
-        _stop(process)
+        process.stop()
     process, port_again, token_again = _serve(home)
     try:
         assert (port_again, token_again) == (port, token)  # the same address, run to run
@@ -226,7 +188,7 @@ def test_a_browser_let_in_keeps_its_bookmarks_across_a_restart_and_others_get_ou
         page = _ask(port, "/login?next=/voila/render/app.ipynb", language="en-GB,en;q=0.9")[2]
         assert 'href="tel:116123"' in page and "Samaritans" in page
     finally:
-        _stop(process)
+        process.stop()
 
 
 def test_the_page_for_a_browser_not_let_in_links_back_only_to_this_server():

@@ -1,18 +1,16 @@
 """The Voilà app served by `rejection-workbook serve`, and headless Debian Chromium.
 
-The server runs once per test session on 127.0.0.1, on a free port, with a temporary
-workbook home; it is stopped (by its PID) when the session ends. In CI a missing
+The server runs once per test session (with pytest-xdist: once per worker, each its own
+session) on 127.0.0.1, on a free port, with a temporary workbook home; it is stopped (by
+its PID) when the session ends. In CI a missing
 browser is an error, never a skip.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from workbook.cli import DEMO_DIR
 from workbook.store import Home
 
+from ..processes import Started, serve_command
 from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
 
 # the practice server's fixtures, for each test module that asks for them (a hub per module)
@@ -52,33 +51,15 @@ class App:
 
 
 def _start_app(home: Path, *extra: str) -> App:
-    command = [
-        sys.executable,
-        "-m",
-        "workbook.cli",
-        "serve",
-        "--no-browser",
-        "--home",
-        str(home),
-        *extra,
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
-    deadline = time.monotonic() + 90
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise RuntimeError("serve exited while starting:\n" + "".join(seen))
-        seen.append(line)
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/voila/render/\S+\?token=([\w-]+)", line)
-        if found:
-            # `--demo` keeps the demo in a home of its own, inside the one given
-            workbooks = Home(home / DEMO_DIR if "--demo" in extra else home)
-            return App(found.group(1), found.group(2), workbooks, process)
-    process.kill()
-    raise RuntimeError("serve did not print its URL in time:\n" + "".join(seen))
+    serve = Started(serve_command(home, *extra))
+    try:
+        _url, port, token = serve.url(timeout=90)
+    except BaseException:
+        serve.stop()
+        raise
+    # `--demo` keeps the demo in a home of its own, inside the one given
+    workbooks = Home(home / DEMO_DIR if "--demo" in extra else home)
+    return App(f"http://127.0.0.1:{port}", token, workbooks, serve.process)
 
 
 @pytest.fixture(scope="session")

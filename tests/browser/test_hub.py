@@ -21,7 +21,9 @@ from .helpers import here, screenshot, wait_for_stage, wait_ready
 from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
 from .test_practice_in_app import SHOWN_WORDS
 
-pytestmark = pytest.mark.browser
+# a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
+# the hub's Unix groups (made and removed around each hub)
+pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.xdist_group("hub")]
 
 MARKER = "We stopped talking after the move"
 NOTE = "It took courage to write this down."

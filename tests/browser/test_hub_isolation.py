@@ -28,7 +28,9 @@ from workbook.hub import client, isolation
 
 from .hubkit import _command, _get, descendants, log_in, said
 
-pytestmark = pytest.mark.browser
+# a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
+# the hub's Unix groups (made and removed around each hub)
+pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.xdist_group("hub")]
 
 # What the attacker runs, as themselves: hold a port with their own certificate from the hub
 # (signed by the same CA as everyone's) and keep whatever arrives.

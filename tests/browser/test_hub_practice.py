@@ -25,7 +25,9 @@ from workbook.hub import crypto
 from .helpers import screenshot, wait_ready
 from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
 
-pytestmark = pytest.mark.browser
+# a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
+# the hub's Unix groups (made and removed around each hub)
+pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.xdist_group("hub")]
 
 
 class _Stay(urllib.request.HTTPRedirectHandler):

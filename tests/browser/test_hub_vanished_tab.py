@@ -21,7 +21,9 @@ from workbook.cli import CULL_INTERVAL_SECONDS, IDLE_KERNEL_SECONDS
 from .hubkit import _get, log_in
 from .test_vanished_tab import crashable_chromium
 
-pytestmark = pytest.mark.browser
+# a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
+# the hub's Unix groups (made and removed around each hub)
+pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.xdist_group("hub")]
 
 LIMIT = 180  # seconds: "within 3 minutes"
 
