@@ -41,18 +41,26 @@ def uploaded(upload: w.FileUpload, empty_message: str) -> bytes:
 
 
 def file_picker() -> w.FileUpload:
+    """A button to choose one file. Its `chosen` (a line to show right after it) then says, in
+    plain words, which file was chosen ("Chosen: sam-stage-2.share"); the button shows the
+    name too. Both go back to their own words when the picker is cleared."""
     # No icon: the app page loads no icon font (see the template), and the words say it.
     upload = w.FileUpload(
         accept=share.SUFFIX, multiple=False, description=words()["sharing"]["choose_file"], icon=""
     )
     upload.add_class("wb-upload")
+    upload.chosen = plain.HTML()  # read out when it changes (role="status")
+    upload.chosen.add_class("wb-chosen-file")
     asked = {}  # the button's own words, while it shows a file's name instead
 
-    def named(change) -> None:  # the chosen file's name on the button (text, not markup)
+    def named(change) -> None:  # the chosen file's name (text, not markup)
         files = change["new"] or ()
         name = str(files[0].get("name") or "") if files and isinstance(files[0], dict) else ""
+        short = name[:60] + ("…" if len(name) > 60 else "")
         asked.setdefault("words", upload.description)
-        upload.description = name[:60] + ("…" if len(name) > 60 else "") if name else asked.pop("words")
+        upload.description = short if name else asked.pop("words")
+        said = words()["sharing"]["chosen_file"].format(name=short)
+        upload.chosen.value = f'<p class="wb-hint" role="status">{esc(said)}</p>' if name else ""
 
     upload.observe(named, "value")
     return upload

@@ -17,16 +17,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import json
 import logging
-import os
 from collections.abc import Callable
 
 import ipywidgets as w
 
 from .. import content, exchange, formats
 from ..hub import client as hub
-from ..hub import crypto
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
 from . import plain
@@ -35,9 +32,8 @@ from .forms import StagePicker, button, stacked, text_area, text_line
 from .handover import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
 from .markup import esc
 from .page import Page
+from .practicekey import BACKUP_FILE, backed_up, key_facts, mark_backed_up
 
-BACKUP_FILE = "practice-key-backup.rwkey"
-BACKUP_MARK = "hub-key-backed-up.json"  # in the home: which key was last backed up, and when
 WATCH_SECONDS = 5  # how often the practice page asks whether a code it lists has been used
 log = logging.getLogger("workbook")
 
@@ -79,45 +75,6 @@ def _ended(invitation: dict) -> bool:
         return dt.datetime.fromisoformat(str(invitation.get("expires_at"))) <= dt.datetime.now(dt.UTC)
     except (TypeError, ValueError):
         return False
-
-
-def key_facts(home: Home) -> dict | None:
-    """The practice key in `home` as the page shows it: {"fingerprint", "locked"} (kept under
-    a passphrase of its own); None when no key has been made; "fingerprint" None when the
-    key file can't be read."""
-    try:
-        public = crypto.read_public(home.path)
-    except crypto.CryptoError:
-        return {"fingerprint": None, "locked": False}
-    if public is None:
-        return None
-    try:
-        crypto.load_key(home.path)
-        locked = False
-    except crypto.CryptoError as exc:
-        locked = exc.reason == "locked"
-    return {"fingerprint": crypto.fingerprint(public), "locked": locked}
-
-
-def backed_up(home: Home, fingerprint: str | None) -> str | None:
-    """When the key with this fingerprint was last backed up (or restored from a backup,
-    which is one): an ISO moment, or None."""
-    try:
-        mark = json.loads((home.path / BACKUP_MARK).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(mark, dict) or not fingerprint or mark.get("fingerprint") != fingerprint:
-        return None
-    at = mark.get("at")
-    return at if isinstance(at, str) else None
-
-
-def mark_backed_up(home: Home, fingerprint: str) -> None:
-    """Remember that the key with this fingerprint has a backup (0600, in the home)."""
-    path = home.path / BACKUP_MARK
-    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"fingerprint": fingerprint, "at": dt.datetime.now(dt.UTC).isoformat()}, fh)
 
 
 class ClientHub:
@@ -244,6 +201,7 @@ class TherapistHub:
             self.backup_box,
             heading(t["restore_title"], t["restore_help"]),
             self.restore_upload,
+            self.restore_upload.chosen,
             self.restore_passphrase,
             self.restore_button,
             self.restore_status,

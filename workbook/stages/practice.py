@@ -21,6 +21,7 @@ from .handover import NewPassphrase, Working, download_link, file_picker, passph
 from .links import default_links, page_link
 from .markup import esc, when
 from .page import Page
+from .practicekey import key_facts
 from .session import Session
 
 REVIEW_CSS = (
@@ -92,7 +93,7 @@ class Practice:
         daily = [self.clients_box, hub.inbox_box, self.review_section]
         setup = [hub.invite_box, hub.key_box]
         files = [self.prepare_box, self.import_box]
-        if hubshare.key_facts(self.home) is None:
+        if key_facts(self.home) is None:
             order = [hub.key_box, *daily, hub.invite_box, *files]
         else:
             order = [*daily, *setup, *files]
@@ -155,6 +156,7 @@ class Practice:
             t["import_title"],
             esc(t["import_help"]),
             self.upload,
+            self.upload.chosen,
             self.passphrase,
             self.import_button,
             self.import_working.widget,

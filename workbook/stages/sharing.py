@@ -112,6 +112,7 @@ class TherapistSection:
             [
                 plain.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
                 self.start_upload,
+                self.start_upload.chosen,
                 self.start_name,
                 self.start_button,
                 self.start_status,
@@ -132,6 +133,7 @@ class TherapistSection:
             [
                 plain.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
                 self.return_upload,
+                self.return_upload.chosen,
                 self.return_passphrase,
                 self.return_button,
                 self.return_working.widget,

@@ -1,0 +1,116 @@
+"""The patterns page: a person's rejections side by side (workbook/patterns.py says what).
+
+Not a stage of one workbook but a look across all of them, so, like the practice page, it
+has a header of its own and writes nothing. The start page and the journey link to it once
+the person has two or more workbooks. Plain sentences come first; the two charts are drawn
+once the page is on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+from .. import content, patterns
+from ..charts.render import ChartView
+from ..registry import PATTERNS_NOTEBOOK
+from ..store import Home, WorkbookError
+from . import plain
+from .markup import esc
+from .page import Page
+from .session import Session, default_links
+
+
+def words() -> dict:
+    return content.text("patterns")
+
+
+def link_html(home: Home) -> str:
+    """A paragraph linking to the patterns page, or "" while there are fewer than two workbooks."""
+    usable = [info for info in home.list() if not info.problem] if home.path.is_dir() else []
+    if len(usable) < patterns.AGAIN:
+        return ""
+    return f'<p class="wb-patterns-link"><a href="{PATTERNS_NOTEBOOK}">{esc(words()["link"])}</a></p>'
+
+
+class PatternsPage(Page):
+    """A Page with its own header, reading every workbook in the home and writing none."""
+
+    def __init__(self, home=None):
+        super().__init__(0, Session(Home(home), None, None, links=default_links()))
+
+    def _header(self) -> str:
+        t = words()
+        return (
+            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
+            f"{self.link(0, self.words['titles']['start'])} · {self.link(6, self.words['titles']['journey'])}</nav>"
+            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
+        )
+
+    def built_again(self):
+        """The page afresh (after the browser's language changed it)."""
+        return show(home=self.session.home.path)
+
+    def _footer(self) -> str:
+        from .crisis import crisis_html
+
+        return crisis_html()
+
+
+class Patterns:
+    """Builds the page; `Patterns(...).widget` is what the notebook shows."""
+
+    def __init__(self, *, home=None):
+        self.page = PatternsPage(home)
+        self.t = t = words()
+        self.found = self._read(self.page.session.home)
+        self.sentences = patterns.sentences(self.found)
+        self.charts: dict[str, ChartView] = {}
+        if not self.sentences:
+            self.page.body.append(plain.HTML(f'<p class="wb-empty">{esc(t["fewer_than_two"])}</p>'))
+        else:
+            items = "".join(f"<li>{esc(s)}</li>" for s in self.sentences)
+            self.page.body.append(plain.HTML(f'<ul class="wb-patterns">{items}</ul>'))
+            for key, draw, summary in (
+                ("traits", patterns_chart("traits"), patterns_chart("traits_summary")),
+                ("feelings", patterns_chart("feelings"), patterns_chart("feelings_summary")),
+            ):
+                view = ChartView(t[f"chart_{key}"])
+                self.charts[key] = view
+                self.page.section(t[f"chart_{key}"], "", view.widget)
+                self.page.after_shown(
+                    functools.partial(view.draw, functools.partial(draw, self.found), summary(self.found))
+                )
+        self.widget = self.page.show()
+
+    @staticmethod
+    def _read(home: Home) -> patterns.Patterns:
+        """Every workbook that opens, read once (one that can't be opened is left out)."""
+        with contextlib.ExitStack() as stack:
+            opened = []
+            for info in home.list() if home.path.is_dir() else []:
+                if info.problem:
+                    continue
+                try:
+                    wb = home.open(info.slug, read_only=True)
+                except WorkbookError:
+                    continue
+                stack.callback(wb.close)
+                opened.append((info.slug, wb))
+            return patterns.across(opened)
+
+
+def patterns_chart(name: str):
+    """A function of workbook.charts.patterns, imported when first used (plotly is heavy)."""
+
+    def call(*args, **kwargs):
+        from ..charts import patterns as chart
+
+        return getattr(chart, name)(*args, **kwargs)
+
+    return call
+
+
+def show(*, home=None):
+    """The patterns page widget (used by notebooks/09_patterns.ipynb)."""
+    return Patterns(home=home).widget
