@@ -12,13 +12,11 @@ from workbook.stages import feel, journey, kit, practice, reason, start, support
 
 @pytest.fixture
 def places(monkeypatch):
-    """Languages and countries chosen in a test are forgotten after it."""
+    """Language and crisis line as no setting chose them (what a test chooses is forgotten
+    after it by tests/conftest.py)."""
     monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
     monkeypatch.delenv(content.CRISIS_ENV, raising=False)
-    yield content
-    for by in ("person", "browser"):
-        content.set_language(None, by=by)
-        content.set_country(None, by=by)
+    return content
 
 
 def _html(widget) -> str:

@@ -365,10 +365,8 @@ def test_a_refusal_carries_its_key_and_is_said_in_the_persons_language(hub, home
     said["values"] = {"size": "20", "limit": "16"}
     refusal = urllib.error.HTTPError("u", 413, "Too large", {}, io.BytesIO(json.dumps(said).encode()))
     content.set_language("es")
-    try:
-        found = client._refused(refusal)
-    finally:
-        content.set_language(None)
+    found = client._refused(refusal)
+    content.set_language(None)
     assert str(found) == "Esto es demasiado grande para enviarlo (20 MiB; caben hasta 16 MiB)."
     assert (found.key, found.values, found.status) == ("service.too_large", said["values"], 413)
     # one this app doesn't know (a newer service) is shown as the service said it

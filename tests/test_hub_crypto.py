@@ -145,11 +145,8 @@ def test_a_backup_restores_with_its_passphrase_and_a_wrong_one_is_refused_plainl
 def test_a_wrong_backup_passphrase_is_named_as_such_in_spanish_too(key):
     data = crypto.backup(key, "my long passphrase")
     content.set_language("es")
-    try:
-        with pytest.raises(CryptoError) as err:
-            crypto.restore(data, "not it")
-    finally:
-        content.set_language(None)
+    with pytest.raises(CryptoError) as err:
+        crypto.restore(data, "not it")
     assert err.value.reason == "wrong_passphrase"
     assert str(err.value).startswith("Esa frase de paso no abre esta clave")
 
@@ -277,11 +274,8 @@ def test_an_envelope_from_before_senders_were_sealed_in_is_refused_plainly(key, 
     with pytest.raises(CryptoError, match="earlier version"):
         crypto.envelope_fingerprint(old)  # the service won't take one in either
     content.set_language("es")
-    try:
-        with pytest.raises(CryptoError) as err:
-            crypto.open_sealed(key, old, sender=_pub(sender))
-    finally:
-        content.set_language(None)
+    with pytest.raises(CryptoError) as err:
+        crypto.open_sealed(key, old, sender=_pub(sender))
     assert str(err.value).startswith("Esto se selló con una versión anterior")
 
 

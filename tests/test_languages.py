@@ -97,30 +97,24 @@ def test_the_differences_are_found():
 def test_spanish_content_is_read_in_spanish(monkeypatch):
     monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
     content.set_language("es")
-    try:
-        assert content.text("common")["titles"]["feel"] == "Siéntelo"
-        assert content.emotion_label("anger") == "rabia"
-        assert content.emotion_from_label("rabia") == "anger"
-        assert content.trait_label("patience") == "paciencia"
-        assert content.rejection_kinds()["friend"].startswith("Una amistad")
-        assert content.resources()["crisis"]["link"] == "¿Necesitas ayuda ahora?"
-    finally:
-        content.set_language(None)
+    assert content.text("common")["titles"]["feel"] == "Siéntelo"
+    assert content.emotion_label("anger") == "rabia"
+    assert content.emotion_from_label("rabia") == "anger"
+    assert content.trait_label("patience") == "paciencia"
+    assert content.rejection_kinds()["friend"].startswith("Una amistad")
+    assert content.resources()["crisis"]["link"] == "¿Necesitas ayuda ahora?"
+    content.set_language(None)  # the choice forgotten: English again
     assert content.text("common")["titles"]["feel"] == "Feel it"
     assert content.emotion_label("anger") == "anger"
 
 
 def test_the_language_comes_from_the_setting_then_the_browser(monkeypatch):
     monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
-    try:
-        assert content.set_language("es-MX", by="browser") == "es"
-        monkeypatch.setenv(content.LANGUAGE_ENV, "en")
-        assert content.language() == "en"  # --language / the setting wins over the browser
-        assert content.set_language("es") == "es"  # the person's own choice wins over both
-        assert content.set_language("klingon") == "en"  # unknown: the choice is forgotten
-    finally:
-        content.set_language(None)
-        content.set_language(None, by="browser")
+    assert content.set_language("es-MX", by="browser") == "es"
+    monkeypatch.setenv(content.LANGUAGE_ENV, "en")
+    assert content.language() == "en"  # --language / the setting wins over the browser
+    assert content.set_language("es") == "es"  # the person's own choice wins over both
+    assert content.set_language("klingon") == "en"  # unknown: the choice is forgotten
 
 
 def test_crisis_lines_are_checked_and_follow_the_country(monkeypatch):
@@ -128,20 +122,15 @@ def test_crisis_lines_are_checked_and_follow_the_country(monkeypatch):
     lines = content.crisis_lines()
     assert {"US", "GB", "ES", "MX"} <= set(lines)
     assert all(line.source.startswith("https://") and line.checked for line in lines.values())
-    try:
-        content.set_country("GB")
-        assert "116 123" in content.resources()["crisis"]["line"]
-        content.set_language("es")
-        content.set_country("es_MX.UTF-8", by="browser")
-        content.set_country(None)
-        assert "800 911 2000" in content.resources()["crisis"]["line"]
-        assert content.country_name("MX") == "México"
-        monkeypatch.setenv(content.CRISIS_ENV, "Llama al 555")
-        assert content.resources()["crisis"]["line"] == "Llama al 555"  # --crisis-line still wins
-    finally:
-        content.set_language(None)
-        content.set_country(None)
-        content.set_country(None, by="browser")
+    content.set_country("GB")
+    assert "116 123" in content.resources()["crisis"]["line"]
+    content.set_language("es")
+    content.set_country("es_MX.UTF-8", by="browser")
+    content.set_country(None)
+    assert "800 911 2000" in content.resources()["crisis"]["line"]
+    assert content.country_name("MX") == "México"
+    monkeypatch.setenv(content.CRISIS_ENV, "Llama al 555")
+    assert content.resources()["crisis"]["line"] == "Llama al 555"  # --crisis-line still wins
 
 
 # -- issue 21, item 13: Spanish that reads right, and counted words on the command line ----------
@@ -154,10 +143,7 @@ def test_spanish_sentences_read_as_a_person_would_say_them():
     label = _spanish("heal")["accept"]["label"]
     assert "y que pasó" not in label and "lo que pasó" in label
     content.set_language("es")
-    try:
-        assert content.trait_label("confidence") == "seguridad en ti"  # not "confianza en ti"
-    finally:
-        content.set_language(None)
+    assert content.trait_label("confidence") == "seguridad en ti"  # not "confianza en ti"
 
 
 def test_the_neither_count_uses_the_legends_words():
@@ -193,7 +179,6 @@ def test_the_command_line_counts_notes_in_the_persons_language(tmp_path, capsys,
         args = ["open-return", name, str(tmp_path / "notes.rwshare"), "--home", str(client_home.path)]
         assert cli.main([*args, "--language", lang]) == 0
         said.append(capsys.readouterr().out)
-    content.set_language(None)
     assert one in said[0]
     assert two in said[1]
     assert "0" not in said[2] and said[2].strip()  # nothing new is said in words, not as "0 notes"

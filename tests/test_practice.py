@@ -246,8 +246,5 @@ def test_a_spanish_client_gets_a_workbook_named_in_spanish(home):
     practice_home = exchange.practice_home(home)
     _slug, data = exchange.prepare(practice_home, "Sam")
     content.set_language("es")
-    try:
-        with exchange.start_from(home, data) as wb:
-            assert wb.name == "Mi cuaderno"
-    finally:
-        content.set_language(None)
+    with exchange.start_from(home, data) as wb:
+        assert wb.name == "Mi cuaderno"
