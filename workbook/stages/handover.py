@@ -99,7 +99,7 @@ def download_link(data: bytes, file_name: str, label: str, *, mime: str = "appli
 
 def _drafts(wb, stage: int) -> list[str]:
     """The writing of `stage` kept only as a draft, which no file carries: words typed before
-    choosing the answer they go with (`draft_<kind>`, see `reason.ChoiceWithNote`), and the
+    choosing the answer they go with (`draft_<kind>`, see `fields.ChoiceWithNote`), and the
     words of a check-in not saved yet (`checkin_draft_<stage>`, see `checkin.CheckIn`)."""
     found = [wb.meta(f"draft_{kind}") for kind in registry.by_number(stage).kinds]
     checkin = wb.meta(f"checkin_draft_{stage}")

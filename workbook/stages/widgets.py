@@ -41,7 +41,7 @@ class _TypingKeeper(anywidget.AnyWidget):
     is still on its way to the kernel, and sends it only once the kernel answers. Closed
     in that moment, the tab took the last keystrokes with it. When the page is hidden or
     closed, this sends every such held-back change at once (the kernel then saves it, or
-    saves it on its way out: see `_save_waiting_writing`).
+    saves it on its way out: see `Page.save_waiting_writing` and `autosave`).
     """
 
     _esm = (JS / "typing_keeper.js").read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ export default { render({ model, el }) {
   el.classList.add("widget-inline-hbox", "widget-datepicker");
   const label = document.createElement("label");
   label.className = "widget-label";
-  label.style.width = "initial";  // as kit.date_picker's description_width: initial
+  label.style.width = "initial";  // as forms.date_picker's description_width: initial
   label.htmlFor = id;
   const input = document.createElement("input");
   input.type = "date";
