@@ -32,6 +32,7 @@ def _words(lang: str) -> dict:
     titles = {PurePath(n).stem: name for n in _notebooks()}  # a page with no title of its own
     # the therapist's page is not a stage: its title lives with its other words
     titles[PurePath(registry.PRACTICE_NOTEBOOK).stem] = content.text("sharing", lang)["practice"]["title"]
+    titles[PurePath(registry.PATTERNS_NOTEBOOK).stem] = content.text("patterns", lang)["title"]
     titles.update({PurePath(s.notebook).stem: common["titles"][s.key] for s in registry.STAGES})
     return {"app_name": name, "tagline": common["tagline"], "loading": common["loading"], "titles": titles}
 

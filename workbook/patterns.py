@@ -38,7 +38,7 @@ def _own(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["author"] == "me"] if "author" in df else df
 
 
-def _weight(checkin: pd.DataFrame) -> float:
+def weight(checkin: pd.DataFrame) -> float:
     """How heavy one check-in was: the mean strength (0-10) of its unpleasant feelings, or of
     every feeling when none is known to be unpleasant (the person's own words)."""
     hard = checkin[checkin["pleasantness"].fillna(0) < 0]
@@ -72,8 +72,8 @@ def _one(wb: Workbook, slug: str) -> dict[str, pd.DataFrame | dict]:
                     "workbook": name,
                     "first_at": order.iloc[0],
                     "last_at": order.iloc[-1],
-                    "first_weight": _weight(by_checkin.get_group(first)),
-                    "last_weight": _weight(by_checkin.get_group(last)),
+                    "first_weight": weight(by_checkin.get_group(first)),
+                    "last_weight": weight(by_checkin.get_group(last)),
                     "checkins": len(order),
                 }
             ]
@@ -105,7 +105,12 @@ def across(workbooks: Iterable[tuple[str, Workbook]]) -> Patterns:
     )
     if len(rejections):
         # when it happened if the person said; else when they started the workbook
-        when = rejections["happened_on"].dt.tz_localize("UTC").fillna(rejections["started_at"])
+        happened = (
+            pd.to_datetime(rejections["happened_on"]).dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+        )
+        when = happened.fillna(
+            pd.to_datetime(rejections["started_at"], utc=True).astype("datetime64[ns, UTC]")
+        )
         rejections = rejections.assign(_when=when).sort_values("_when", kind="stable").drop(columns="_when")
         rejections = rejections.reset_index(drop=True)
 

@@ -23,6 +23,8 @@ APP_NOTEBOOK = "app.ipynb"  # the one-page app that holds every stage (see stage
 EXPLORE_NOTEBOOK = "08_explore.ipynb"
 # The therapist's page: not a stage of the method, linked from the start page.
 PRACTICE_NOTEBOOK = "07_practice.ipynb"
+# A look across every workbook (one per rejection): not a stage, linked once there are two.
+PATTERNS_NOTEBOOK = "09_patterns.ipynb"
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class PatternsPage(Page):
         t = words()
         return (
             f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
-            f"{self.link(0, self.words['titles']['start'])} · {self.link(6, self.words['titles']['journey'])}</nav>"
+            f"{self.link(0, self.words['titles']['start'])} {self.link(6, self.words['titles']['journey'])}</nav>"
             f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
         )
 
