@@ -35,17 +35,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import messages, model, registry, share
-from .model import InvalidEntry
+from .errors import InvalidEntry, Words, WorkbookError
+from .files import atomic_write
 from .progress import stage_progress
 from .share import ShareError
-from .store import NAME_MAX, Entry, Home, Workbook, WorkbookError, check_name, disk_full, slugify
+from .store import NAME_MAX, Entry, Home, Workbook, check_name, disk_full_or, slugify
 from .store import practice_home as practice_home  # lives with Home; the exchange's callers find it here
-from .store import say as store_say
 from .text import clean_text
 
 
 def say(key: str, **values) -> str:
-    """A message about share, start and notes files (data/text/messages.toml, [exchange])."""
+    """Words about share, start and notes files (data/text/messages.toml, [exchange])."""
     return messages.say(f"exchange.{key}", **values)
 
 
@@ -87,11 +87,13 @@ def check_stages(stages: Iterable, *, what: str = "share") -> list[int]:
     try:
         chosen = sorted({int(s) for s in stages})
     except (TypeError, ValueError):
-        raise InvalidEntry(say("stage_numbers")) from None
+        raise InvalidEntry("exchange.stage_numbers") from None
     if not chosen:
-        raise InvalidEntry(say(f"choose_stage_{what}"))
+        raise InvalidEntry(
+            "exchange.choose_stage_turn_on" if what == "turn_on" else "exchange.choose_stage_share"
+        )
     if any(s not in registry.method_numbers() for s in chosen):
-        raise InvalidEntry(say("stage_numbers"))
+        raise InvalidEntry("exchange.stage_numbers")
     return chosen
 
 
@@ -134,14 +136,14 @@ def prepare(
     """
     alias = check_name(alias)
     stages_on = check_stages(registry.method_numbers() if stages_on is None else stages_on, what="turn_on")
-    welcome_note = clean_text(welcome_note or "", what=say("welcome_word")).strip()
+    welcome_note = clean_text(welcome_note or "", what=Words("messages", "exchange.welcome_word")).strip()
     if len(welcome_note) > share.MAX_WELCOME:
-        raise InvalidEntry(say("welcome_long", n=share.MAX_WELCOME))
+        raise InvalidEntry("exchange.welcome_long", n=share.MAX_WELCOME)
     clean_prompts: list[tuple[int, str]] = []
     for stage, texts in (prompts or {}).items():
         texts = [t.strip() for t in texts if t and t.strip()]
         if len(texts) > MAX_PROMPTS_PER_STAGE:
-            raise InvalidEntry(say("too_many_prompts", n=MAX_PROMPTS_PER_STAGE))
+            raise InvalidEntry("exchange.too_many_prompts", n=MAX_PROMPTS_PER_STAGE)
         for text in texts:
             clean_prompts.append(
                 (int(stage), model.validate("therapist_prompt", {"stage": stage, "text": text})["text"])
@@ -193,7 +195,7 @@ def start_from(home: Home, data: bytes, *, name: str | None = None) -> Workbook:
     if existing is not None:
         found = existing.name
         existing.close()
-        raise ShareError(say("already_started", name=found))
+        raise ShareError("workbook.already_started", name=found)
     home.ensure()
     with home.creating(_unique_name(home, name)) as wb:
         wb.set_meta("exchange_id", bundle.exchange_id)
@@ -255,7 +257,7 @@ def open_return(wb: Workbook, data: bytes, *, passphrase: str | None = None) -> 
     """Add the therapist's notes from a notes file to `wb`; returns the merge counts."""
     bundle = share.read(data, passphrase=passphrase, expect="return")
     if bundle.exchange_id != exchange_id(wb):
-        raise ShareError(say("other_workbook", theirs=bundle.name, this=wb.name))
+        raise ShareError("workbook.other_workbook", theirs=bundle.name, this=wb.name)
     return wb.apply_revisions(bundle.revisions)
 
 
@@ -359,13 +361,13 @@ def check_out(path: str | os.PathLike, *, force: bool = False) -> Path:
     path = Path(path).expanduser()
     folder = path.parent
     if not folder.is_dir():
-        raise WorkbookError(say("no_folder", folder=str(folder)))
+        raise WorkbookError("exchange.no_folder", folder=str(folder))
     if path.is_dir():
-        raise WorkbookError(say("is_folder", path=str(path), example=file_name("alex", "share")))
+        raise WorkbookError("exchange.is_folder", path=str(path), example=file_name("alex", "share"))
     if path.exists() and not force:
-        raise WorkbookError(say("file_exists_force", path=str(path)))
+        raise WorkbookError("exchange.file_exists_force", path=str(path))
     if not os.access(folder, os.W_OK):
-        raise WorkbookError(say("folder_cant_write", folder=str(folder)))
+        raise WorkbookError("exchange.folder_cant_write", folder=str(folder))
     return path
 
 
@@ -376,26 +378,11 @@ def save_file(data: bytes, path: str | os.PathLike, *, force: bool = False) -> P
     (WorkbookError otherwise, as for a missing folder or a full disk).
     """
     path = check_out(path, force=force)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if force:
-                os.replace(tmp, path)
-            else:
-                os.link(tmp, path)  # refuses to replace a file that appeared meanwhile
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(path, data, replace=force)
     except FileExistsError:
-        raise WorkbookError(say("file_exists", path=str(path))) from None
+        raise WorkbookError("exchange.file_exists", path=str(path)) from None
     except OSError as exc:
-        raise WorkbookError(
-            store_say("disk_full")
-            if disk_full(exc)
-            else say("not_saved", path=str(path), reason=exc.strerror)
-        ) from exc
+        not_saved = WorkbookError("exchange.not_saved", path=str(path), reason=exc.strerror)
+        raise disk_full_or(exc, not_saved) from exc
     return path

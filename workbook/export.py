@@ -28,9 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, portable
+from .errors import WorkbookError
 from .frames import all_frames
 from .messages import say as _say
-from .store import Workbook, WorkbookError
+from .store import Workbook
 
 
 def say(key: str, **values) -> str:
@@ -236,16 +237,16 @@ def write_private(path: str | os.PathLike, data: bytes) -> Path:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise WorkbookError(say("file_exists", path=str(path))) from None
+        raise WorkbookError("export.file_exists", path=str(path)) from None
     except OSError as exc:
-        raise WorkbookError(say("not_saved", path=str(path), reason=exc.strerror)) from exc
+        raise WorkbookError("export.not_saved", path=str(path), reason=exc.strerror) from exc
     try:
         portable.owner_only(fd)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     except OSError as exc:
         path.unlink(missing_ok=True)
-        raise WorkbookError(say("not_saved", path=str(path), reason=exc.strerror)) from exc
+        raise WorkbookError("export.not_saved", path=str(path), reason=exc.strerror) from exc
     return path
 
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from . import content, registry
 from . import text as _text_rule
-from .errors import InvalidEntry
-from .messages import say
+from .errors import InvalidEntry, Words
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -76,8 +75,13 @@ class Field:
     @property
     def title(self) -> str:
         """The field's name as a person reads it, in their language (data/text/messages.toml)."""
+        return self.words()
+
+    def words(self, lang: str | None = None) -> str:
+        """The field's name in `lang` (by default the language in use): a Problem naming the
+        field says it in the language in use when it is shown (workbook/errors.py)."""
         title = self.label or self.name.replace("_", " ")
-        title = content.text("messages")["fields"].get(title, title)
+        title = content.text("messages", lang)["fields"].get(title, title)
         return title[:1].upper() + title[1:]
 
 
@@ -362,37 +366,47 @@ MAX_RATINGS = 40
 MAX_EMOTION_LEN = 60
 
 
+@dataclass(frozen=True)
+class _Feeling:
+    """A feeling's kept word, shown as its label in the language in use when a Problem is shown."""
+
+    word: str
+
+    def words(self, lang: str | None = None) -> str:
+        return content.emotion_label(self.word)
+
+
 def kind(name: str) -> Kind:
     """The Kind named `name`; InvalidEntry for an unknown kind."""
     try:
         return KINDS[name]
     except (KeyError, TypeError):
-        raise InvalidEntry(say("no_kind", name=repr(name))) from None
+        raise InvalidEntry("no_kind", name=repr(name)) from None
 
 
 def _check_text(f: Field, value: Any) -> str:
     # one-line fields (names, titles) are tidied like names; long writing keeps its lines
     if f.max_len <= SHORT_TEXT:
-        value = _text_rule.clean_name(value, what=f.title)
+        value = _text_rule.clean_name(value, what=f)
     else:
-        value = _text_rule.clean_text(value, what=f.title)
+        value = _text_rule.clean_text(value, what=f)
         if not value.strip():
-            raise InvalidEntry(say("fill_in", field=f.title))
+            raise InvalidEntry("fill_in", field=f)
     if len(value) > f.max_len:
-        raise InvalidEntry(say("too_long", field=f.title, length=len(value), most=f.max_len))
+        raise InvalidEntry("too_long", field=f, length=len(value), most=f.max_len)
     return value
 
 
 def _check_number(f: Field, value: Any, cast) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidEntry(say("number", field=f.title))
+        raise InvalidEntry("number", field=f)
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidEntry(say("number", field=f.title))
+        raise InvalidEntry("number", field=f)
     if cast is int and value != int(value):
-        raise InvalidEntry(say("whole_number", field=f.title))
+        raise InvalidEntry("whole_number", field=f)
     value = cast(value)
     if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
-        raise InvalidEntry(say("out_of_range", field=f.title, low=f.low, high=f.high, value=value))
+        raise InvalidEntry("out_of_range", field=f, low=f.low, high=f.high, value=value)
     return value
 
 
@@ -403,11 +417,11 @@ def _check_date(f: Field, value: Any) -> str:
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(say("date", field=f.title)) from None
+            raise InvalidEntry("date", field=f) from None
     if not isinstance(value, dt.date):
-        raise InvalidEntry(say("date", field=f.title))
+        raise InvalidEntry("date", field=f)
     if not (dt.date(1900, 1, 1) <= value <= dt.date(2200, 12, 31)):
-        raise InvalidEntry(say("real_date", field=f.title, year=str(value.year)))
+        raise InvalidEntry("real_date", field=f, year=str(value.year))
     return value.isoformat()
 
 
@@ -416,9 +430,9 @@ def _check_datetime(f: Field, value: Any) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise InvalidEntry(say("date_time", field=f.title)) from None
+            raise InvalidEntry("date_time", field=f) from None
     if not isinstance(value, dt.datetime):
-        raise InvalidEntry(say("date_time", field=f.title))
+        raise InvalidEntry("date_time", field=f)
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
@@ -426,26 +440,26 @@ def _check_datetime(f: Field, value: Any) -> str:
 
 @functools.lru_cache(maxsize=4096)  # feelings come from a small vocabulary: a file repeats them
 def _emotion_name(name: str | None) -> str:
-    return _text_rule.clean_name(name, what=say("feeling_word"), empty=say("feeling_name")).lower()
+    return _text_rule.clean_name(
+        name, what=Words("messages", "feeling_word"), empty=InvalidEntry("feeling_name")
+    ).lower()
 
 
 def check_ratings(value: Any) -> dict[str, int]:
     """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
     if not isinstance(value, dict) or not value:
-        raise InvalidEntry(say("pick_feeling"))
+        raise InvalidEntry("pick_feeling")
     if len(value) > MAX_RATINGS:
-        raise InvalidEntry(say("too_many_feelings", n=MAX_RATINGS))
+        raise InvalidEntry("too_many_feelings", n=MAX_RATINGS)
     clean = {}
     for emotion, intensity in value.items():
         emotion = _emotion_name(emotion) if isinstance(emotion, str) else _emotion_name(None)
         if len(emotion) > MAX_EMOTION_LEN:
-            raise InvalidEntry(say("feeling_too_long", n=MAX_EMOTION_LEN))
+            raise InvalidEntry("feeling_too_long", n=MAX_EMOTION_LEN)
         if isinstance(intensity, bool) or not isinstance(intensity, int | float):
-            raise InvalidEntry(say("strength_number", feeling=content.emotion_label(emotion)))
+            raise InvalidEntry("strength_number", feeling=_Feeling(emotion))
         if not (0 <= intensity <= 10) or intensity != int(intensity):
-            raise InvalidEntry(
-                say("strength_range", feeling=content.emotion_label(emotion), value=str(intensity))
-            )
+            raise InvalidEntry("strength_range", feeling=_Feeling(emotion), value=str(intensity))
         clean[emotion] = int(intensity)
     return clean
 
@@ -459,11 +473,11 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_number(f, value, float)
     if f.type == "bool":
         if not isinstance(value, bool):
-            raise InvalidEntry(say("yes_no", field=f.title))
+            raise InvalidEntry("yes_no", field=f)
         return value
     if f.type == "choice":
         if value not in f.choices:
-            raise InvalidEntry(say("one_of", field=f.title, choices=", ".join(map(str, f.choices))))
+            raise InvalidEntry("one_of", field=f, choices=", ".join(map(str, f.choices)))
         return value
     if f.type == "date":
         return _check_date(f, value)
@@ -471,7 +485,7 @@ def _check_field(f: Field, value: Any) -> Any:
         return _check_datetime(f, value)
     if f.type == "ref":
         if not isinstance(value, str) or not value or len(value) > 64:
-            raise InvalidEntry(say("unknown_ref", field=f.title))
+            raise InvalidEntry("unknown_ref", field=f)
         return value
     if f.type == "ratings":
         return check_ratings(value)
@@ -496,16 +510,16 @@ def validate(kind_name: str, data: Any) -> dict:
     """
     k = kind(kind_name)
     if not isinstance(data, dict):
-        raise InvalidEntry(say("unreadable"))
+        raise InvalidEntry("unreadable")
     unknown = set(data) - set(k.field_map)
     if unknown:
-        raise InvalidEntry(say("no_field", kind=k.name.replace("_", " "), field=repr(sorted(unknown)[0])))
+        raise InvalidEntry("no_field", kind=k.name.replace("_", " "), field=repr(sorted(unknown)[0]))
     clean = {}
     for f in k.fields:
         value = data.get(f.name)
         if _is_empty(value) and f.type not in ("ratings",):
             if f.required:
-                raise InvalidEntry(say("fill_in_first", field=f.title))
+                raise InvalidEntry("fill_in_first", field=f)
             clean[f.name] = None
             continue
         clean[f.name] = _check_field(f, value)

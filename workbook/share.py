@@ -45,7 +45,8 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import __version__, content, model, registry, share_schema, text
+from . import __version__, model, registry, share_schema, text
+from .errors import InvalidEntry, NeedsPassphrase, ShareError, Words, WrongPassphrase
 from .share_schema import FORMAT, MAX_RECORDS, MAX_WELCOME, SCRYPT_LIMITS, TYPES, VERSION, Mismatch
 from .store import Revision, check_name
 
@@ -87,27 +88,24 @@ def allowed_kinds(type: str) -> frozenset[str]:
 AUTHOR_OF = {"start": "therapist", "return": "therapist", "share": "me"}
 
 
-def _say(part: str, which: str, /, **values) -> str:
-    """One of the sentences in data/text/share.toml."""
-    return content.text("share")[part][which].format(**values)
+def _say(part: str, which: str, /, **values) -> Words:
+    """One of the sentences (or words) in data/text/share.toml, said when shown."""
+    return Words("share", f"{part}.{which}", **values)
 
 
 def _problem(part: str, which: str, /, **values) -> ShareError:
-    return ShareError(_say(part, which, **values))
+    """ShareError with the sentence `which` of the [part] table of data/text/share.toml."""
+    return ShareError(f"{part}.{which}", **values)
 
 
-class ShareError(model.InvalidEntry):
-    """A file that cannot be used; the message names the problem, for the person.
+@dataclass(frozen=True)
+class _Either:
+    """ "a start file or a notes file": the types a file was expected to be, said when shown."""
 
-    (An InvalidEntry, so pages and the CLI show it as a calm message.)"""
+    types: tuple[str, ...]
 
-
-class NeedsPassphrase(ShareError):
-    """The file is protected and no passphrase was given."""
-
-
-class WrongPassphrase(ShareError):
-    """The passphrase given does not open the protected file."""
+    def words(self, lang: str | None = None) -> str:
+        return _say("header", "or").words(lang).join(_say("types", t).words(lang) for t in self.types)
 
 
 @dataclass
@@ -243,7 +241,7 @@ def _open(data: bytes) -> tuple[dict, dict[str, bytes]]:
     if not data:
         raise _problem("file", "empty")
     if len(data) > MAX_FILE:
-        raise ShareError(_too_large(len(data)))
+        raise _too_large(len(data))
     if not data.startswith(b"PK\x03\x04"):
         raise _problem("file", "not_ours")
     _check_directory(data)
@@ -329,7 +327,7 @@ def _check_directory(data: bytes) -> None:
         raise _problem("file", "damaged")
     _disk, _directory_disk, here, total, size = struct.unpack("<HHHHI", data[end + 4 : end + 16])
     if data[max(0, end - 20) : end - 16] == b"PK\x06\x07" or max(here, total) > 3:
-        raise _problem("file", "too_many_parts", count=f"{max(here, total):,}")
+        raise _problem("file", "too_many_parts", count=max(here, total))
     if size > MAX_DIRECTORY:
         raise _problem("file", "big_directory")
 
@@ -339,22 +337,22 @@ def read_file(path: str | os.PathLike) -> bytes:
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size > MAX_FILE:
-            raise ShareError(_too_large(size))
+            raise _too_large(size)
         data = fh.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:  # it grew while we read it
-        raise ShareError(_too_large(len(data)))
+        raise _too_large(len(data))
     return data
 
 
-def _too_large(size: int) -> str:
-    return _say("file", "too_large", size=f"{size / 2**20:.0f}", limit=MAX_FILE // 2**20)
+def _too_large(size: int) -> ShareError:
+    return _problem("file", "too_large", size=f"{size / 2**20:.0f}", limit=MAX_FILE // 2**20)
 
 
 def _limit(name: str) -> int:
     return MAX_HEADER if name == HEADER else (MAX_FILE if name == PAYLOAD else MAX_RECORDS_BYTES)
 
 
-def _json_object(raw: bytes, what: str) -> dict:
+def _json_object(raw: bytes, what: Words) -> dict:
     """One JSON object; what one line can cost is bounded by MAX_LINE (or MAX_HEADER)."""
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
@@ -413,14 +411,14 @@ def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> 
     if len(salt) < 16 or len(nonce) != 12 or len(check) != 16:
         raise _problem("sealed", "unreadable")
     if not passphrase:
-        raise NeedsPassphrase(_say("sealed", "needs_passphrase"))
+        raise NeedsPassphrase("sealed.needs_passphrase")
     # NFC first; then the passphrase as typed, which files sealed by earlier versions used
     for form in text.passphrase_forms(passphrase):
         key, expected = _scrypt(form, salt, params["n"], params["r"], params["p"])
         if hmac.compare_digest(expected, check):
             break
     else:
-        raise WrongPassphrase(_say("sealed", "wrong_passphrase"))
+        raise WrongPassphrase("sealed.wrong_passphrase")
     try:
         # the header's exact bytes are the associated data: re-read them from the zip
         return AESGCM(key).decrypt(nonce, members[PAYLOAD], _raw_header(members))
@@ -450,7 +448,7 @@ def _header_problem(exc: Mismatch, header: dict) -> ShareError:
         return _problem(part, key, **values)
     if exc.field == "records":
         if exc.rule == "maximum":
-            return _problem("file", "too_many_records", limit=f"{MAX_RECORDS:,}")
+            return _problem("file", "too_many_records", limit=MAX_RECORDS)
         return _problem("file", "changed")
     if exc.field == "meta":
         inner = exc.path[1] if len(exc.path) > 1 else ""
@@ -476,12 +474,10 @@ def _bundle(header: dict, members: dict[str, bytes], expect) -> Bundle:
     if expect is not None:
         wanted = (expect,) if isinstance(expect, str) else tuple(expect)
         if kind not in wanted:
-            types = content.text("share")["types"]
-            either = _say("header", "or").join(types[w] for w in wanted)
-            raise _problem("header", "wrong_type", this=types[kind], wanted=either)
+            raise _problem("header", "wrong_type", this=_say("types", kind), wanted=_Either(wanted))
     try:
         name = check_name(header["name"])
-    except model.InvalidEntry:
+    except InvalidEntry:
         raise _problem("header", "bad_name") from None
     stages = header["stages"]
     if not _whole_numbers(stages):
@@ -511,8 +507,8 @@ def _check_meta(meta: dict, kind: str) -> dict:
     note = meta.get("welcome_note")
     if note is not None:
         try:
-            note = text.clean_text(note, what="welcome note")
-        except model.InvalidEntry as exc:
+            note = text.clean_text(note, what=Words("messages", "exchange.welcome_word"))
+        except InvalidEntry as exc:
             raise _problem("header", "welcome_unusable", problem=exc) from None
         if len(note) > MAX_WELCOME:
             raise _problem("header", "welcome_too_long", limit=MAX_WELCOME)
@@ -534,7 +530,7 @@ def _lines(member: _Member, digest: str):
         nonlocal count
         count += 1
         if count > MAX_RECORDS:
-            raise _problem("file", "too_many_records", limit=f"{MAX_RECORDS:,}")
+            raise _problem("file", "too_many_records", limit=MAX_RECORDS)
         return count, line
 
     with _unpacking(), member.zf.open(member.info) as fh:
@@ -598,7 +594,7 @@ RECORD_PROBLEMS = {
 def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.datetime) -> Revision:
     where = _say("entry", "where", number=number)
     if len(line) > MAX_LINE:
-        raise _problem("entry", "too_long", where=where, limit=f"{MAX_LINE:,}")
+        raise _problem("entry", "too_long", where=where, limit=MAX_LINE)
     rec = _json_object(line, _say("file", "entry", number=number))
     if _depth(rec) > MAX_DEPTH:
         raise _problem("entry", "too_deep", where=where)
@@ -618,19 +614,18 @@ def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.da
     if rev_id in seen:
         raise _problem("entry", "duplicate", where=where)
     seen.add(rev_id)
-    types, who = content.text("share")["types"], content.text("share")["who"]
     if kind not in allowed_kinds(type):
         raise _problem(
-            "entry", "kind_not_carried", where=where, kind=kind.replace("_", " "), type=types[type]
+            "entry", "kind_not_carried", where=where, kind=kind.replace("_", " "), type=_say("types", type)
         )
     if author != AUTHOR_OF[type]:
         raise _problem(
             "entry",
             "wrong_author",
             where=where,
-            author=who[author],
-            type=types[type],
-            carrier=who[AUTHOR_OF[type]],
+            author=_say("who", author),
+            type=_say("types", type),
+            carrier=_say("who", AUTHOR_OF[type]),
         )
     written = rec["written_at"]
     try:
@@ -640,21 +635,21 @@ def _revision(number: int, line: bytes, type: str, seen: set[str], latest: dt.da
     if stamp is None or stamp.tzinfo is None:
         raise _problem("entry", "no_date", where=where)
     if not EARLIEST <= stamp <= latest:
-        raise _problem("entry", "date_out_of_range", where=where, year=stamp.year)
+        raise _problem("entry", "date_out_of_range", where=where, year=str(stamp.year))
     try:
         data = model.validate(kind, rec["data"])
-    except model.InvalidEntry as exc:
+    except InvalidEntry as exc:
         raise _problem("entry", "unusable", where=where, problem=exc) from None
     stamp_text = stamp.astimezone(dt.UTC).isoformat(timespec="microseconds")
     return Revision(rev_id, entry_id, kind, parent, author, stamp_text, rec["deleted"], data)
 
 
-def _data_problem(rec: dict) -> str:
+def _data_problem(rec: dict) -> InvalidEntry | str:
     """The model's own words for a record's data that isn't an object (or can't be used)."""
     try:
         model.validate(rec.get("kind"), rec.get("data"))
-    except model.InvalidEntry as exc:
-        return str(exc)
+    except InvalidEntry as exc:
+        return exc
     return ""
 
 

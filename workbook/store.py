@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sqlite3
-import stat
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import messages, model, portable, text
-from .model import InvalidEntry
+from .errors import InvalidEntry, Words, WorkbookError
+from .files import atomic_write
 from .paths import home_dir
 
 SUFFIX = ".workbook"
@@ -35,18 +35,18 @@ STAGING = ".creating"  # a workbook being made; renamed to `slug.workbook` only 
 OPEN_ERRORS = (sqlite3.Error, UnicodeError, ValueError, OSError)
 
 
-def damaged(file: str | os.PathLike) -> str:
+def damaged(file: str | os.PathLike) -> WorkbookError:
     """What to say about a damaged workbook file, naming it."""
-    return say("damaged", file=Path(file).name)
+    return WorkbookError("store.damaged", file=Path(file).name)
 
 
-def read_only_folder(folder: str | os.PathLike) -> str:
-    return say("read_only_folder", folder=str(folder))
+def read_only_folder(folder: str | os.PathLike) -> WorkbookError:
+    return WorkbookError("store.read_only_folder", folder=str(folder))
 
 
-def say(key: str, **values) -> str:
-    """A message of the store (data/text/messages.toml, [store]) in the person's language."""
-    return messages.say(f"store.{key}", **values)
+def disk_full_or(exc: BaseException, otherwise: WorkbookError) -> WorkbookError:
+    """ "The disk is full" when `exc` says so, else `otherwise`."""
+    return WorkbookError("store.disk_full") if disk_full(exc) else otherwise
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -101,10 +101,6 @@ ENTRY_COLUMNS = "entry_id, kind, data, created_at, updated_at, author, rev_id, d
 REVISION_COLUMNS = "rev_id, entry_id, kind, parent_rev, author, written_at, deleted, data"
 
 
-class WorkbookError(Exception):
-    """A workbook that cannot be opened, found or written; the message is for the person."""
-
-
 @dataclass(frozen=True)
 class Entry:
     """The current version of one entry."""
@@ -155,18 +151,20 @@ def now() -> str:
 def check_name(name: object) -> str:
     """A workbook's display name, tidied by the text rule (`workbook.text`); InvalidEntry when
     it is empty or looks like a path."""
-    name = text.clean_name(name, what=say("name_word"), empty=say("name_empty"))
+    name = text.clean_name(
+        name, what=Words("messages", "store.name_word"), empty=InvalidEntry("store.name_empty")
+    )
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise InvalidEntry(say("name_path"))
+        raise InvalidEntry("store.name_path")
     if len(name) > NAME_MAX:
-        raise InvalidEntry(say("name_long", n=NAME_MAX))
+        raise InvalidEntry("store.name_long", n=NAME_MAX)
     return name
 
 
 def check_slug(slug: object) -> str:
     """A workbook's file key as sent by a page or link; WorkbookError if it is not one."""
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
-        raise WorkbookError(say("bad_link"))
+        raise WorkbookError("store.bad_link")
     return slug
 
 
@@ -217,17 +215,15 @@ class Workbook:
             try:
                 _private_file(path)
             except OSError as exc:
-                raise WorkbookError(
-                    say("disk_full") if disk_full(exc) else say("cant_write", folder=str(path.parent))
-                ) from exc
+                raise disk_full_or(exc, WorkbookError("store.cant_write", folder=str(path.parent))) from exc
         elif not path.exists():
-            raise WorkbookError(say("gone"))
+            raise WorkbookError("store.gone")
         conn = None
         try:
             conn = _connect(path)
             # check the file before anything is written to it (a damaged file is kept as it is)
             if not _sound(conn):
-                raise WorkbookError(damaged(path))
+                raise damaged(path)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             wb = cls(path, conn)
@@ -236,7 +232,7 @@ class Workbook:
             if create and name is not None and wb.meta("name") is None:
                 wb._init_meta(name)
             if wb._schema() != _expected_schema():  # a damaged schema shows here, not later on a page
-                raise WorkbookError(damaged(path))
+                raise damaged(path)
             wb.name, wb.last_change()  # noqa: B018 - so does an unreadable name
         except (WorkbookError, *OPEN_ERRORS) as exc:
             if conn is not None:
@@ -244,12 +240,12 @@ class Workbook:
             if isinstance(exc, WorkbookError):
                 raise
             if disk_full(exc):
-                raise WorkbookError(say("disk_full")) from exc
+                raise WorkbookError("store.disk_full") from exc
             if not os.access(path.parent, os.W_OK) or "readonly" in str(exc):
-                raise WorkbookError(read_only_folder(path.parent)) from exc
+                raise read_only_folder(path.parent) from exc
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise WorkbookError(say("in_use")) from exc
-            raise WorkbookError(damaged(path)) from exc
+                raise WorkbookError("store.in_use") from exc
+            raise damaged(path) from exc
         return wb
 
     def close(self) -> None:
@@ -261,9 +257,9 @@ class Workbook:
         try:
             busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()["busy"]
         except sqlite3.Error as exc:
-            raise WorkbookError(say("disk_full") if disk_full(exc) else damaged(self.path)) from exc
+            raise disk_full_or(exc, damaged(self.path)) from exc
         if busy:
-            raise WorkbookError(say("new_in_use"))
+            raise WorkbookError("store.new_in_use")
 
     def __enter__(self):
         return self
@@ -275,26 +271,26 @@ class Workbook:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; a locked or failed write raises WorkbookError."""
         if self.read_only:
-            raise WorkbookError(say("read_only"))
+            raise WorkbookError("store.read_only")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if disk_full(exc):
-                raise WorkbookError(say("disk_full")) from exc
-            raise WorkbookError(say("busy")) from exc
+                raise WorkbookError("store.disk_full") from exc
+            raise WorkbookError("store.busy") from exc
         try:
             yield self._conn
         except BaseException as exc:
             self._rollback()
             if isinstance(exc, sqlite3.Error) and disk_full(exc):
-                raise WorkbookError(say("disk_full")) from exc
+                raise WorkbookError("store.disk_full") from exc
             raise
         else:
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 self._rollback()
-                raise WorkbookError(say("disk_full") if disk_full(exc) else say("not_saved")) from exc
+                raise disk_full_or(exc, WorkbookError("store.not_saved")) from exc
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # SQLite may already have rolled back (disk full)
@@ -370,7 +366,7 @@ class Workbook:
         """
         clean = model.validate(kind, data)
         if author not in model.AUTHORS:
-            raise InvalidEntry(say("unknown_author", author=repr(author)))
+            raise InvalidEntry("store.unknown_author", author=repr(author))
         if model.kind(kind).single and entry_id is None:
             existing = self.entries(kind)
             entry_id = existing[0].entry_id if existing else None
@@ -378,9 +374,9 @@ class Workbook:
         with self._write() as conn:
             row = self._current_row(entry_id) if entry_id else None
             if entry_id and row is None:
-                raise WorkbookError(say("entry_gone"))
+                raise WorkbookError("store.entry_gone")
             if row is not None and row["kind"] != kind:
-                raise InvalidEntry(say("other_kind"))
+                raise InvalidEntry("store.other_kind")
             if row is not None and row["data"] == payload and not row["deleted"]:
                 return _entry(row)
             stamp = self._stamp() if at is None else _replayed_stamp(at)
@@ -420,7 +416,7 @@ class Workbook:
         with self._write() as conn:
             row = self._current_row(entry_id)
             if row is None:
-                raise WorkbookError(say("entry_gone"))
+                raise WorkbookError("store.entry_gone")
             if bool(row["deleted"]) == deleted:
                 return _entry(row)
             stamp = self._stamp()
@@ -491,7 +487,7 @@ class Workbook:
                 "GROUP BY entry_id HAVING count(DISTINCT kind) > 1 LIMIT 1"
             ).fetchone()
             if clash:
-                raise WorkbookError(say("kind_clash"))
+                raise WorkbookError("store.kind_clash")
             conn.execute(
                 "WITH ranked AS (SELECT entry_id, kind, rev_id, author, written_at, deleted, data, "
                 "row_number() OVER (PARTITION BY entry_id ORDER BY written_at DESC, rev_id DESC) AS n, "
@@ -512,7 +508,7 @@ class Workbook:
         """The current version of an entry (deleted or not); WorkbookError if unknown."""
         row = self._current_row(entry_id)
         if row is None:
-            raise WorkbookError(say("entry_gone"))
+            raise WorkbookError("store.entry_gone")
         return _entry(row)
 
     def entries(self, kind: str | None = None, *, include_deleted: bool = False) -> list[Entry]:
@@ -604,7 +600,7 @@ def _version(conn: sqlite3.Connection) -> int:
     """How many migrations the file has had; WorkbookError when a newer app made it."""
     version = conn.execute("PRAGMA user_version").fetchone()["user_version"]
     if version > SCHEMA_VERSION:
-        raise WorkbookError(say("newer"))
+        raise WorkbookError("store.newer")
     return version
 
 
@@ -646,14 +642,14 @@ def _peek(path: Path) -> WorkbookInfo:
     conn = _connect(path, read_only=True)
     try:
         if not _sound(conn):
-            raise WorkbookError(damaged(path))
+            raise damaged(path)
         if _version(conn) == SCHEMA_VERSION and _schema_of(conn) != _expected_schema():
-            raise WorkbookError(damaged(path))
+            raise damaged(path)
         rows = conn.execute("SELECT key, value FROM meta WHERE key IN ('name', 'created_at')").fetchall()
         meta = {row["key"]: json.loads(row["value"]) for row in rows}
         name = meta.get("name") or path.stem
         if not isinstance(name, str):
-            raise WorkbookError(damaged(path))
+            raise damaged(path)
         return WorkbookInfo(path.stem, name, path, _last_change(conn) or meta.get("created_at", ""))
     finally:
         conn.close()
@@ -701,7 +697,7 @@ class Home:
             if info.st_mode & 0o077 and hasattr(os, "getuid") and info.st_uid == os.getuid():
                 os.chmod(self.path, 0o700)
         except OSError as exc:
-            raise WorkbookError(say("home_cant_write", folder=str(self.path))) from exc
+            raise WorkbookError("store.home_cant_write", folder=str(self.path)) from exc
         return self.path
 
     @property
@@ -734,9 +730,11 @@ class Home:
                     continue  # left by a write on a full disk with an older version: holds nothing
                 found.append(_peek(path))
             except (WorkbookError, *OPEN_ERRORS) as exc:
-                problem = str(exc) if isinstance(exc, WorkbookError) else damaged(path)
+                problem = str(exc if isinstance(exc, WorkbookError) else damaged(path))
                 found.append(
-                    WorkbookInfo(path.stem, say("cant_open_name", name=path.stem), path, "", problem)
+                    WorkbookInfo(
+                        path.stem, messages.say("store.cant_open_name", name=path.stem), path, "", problem
+                    )
                 )
         return sorted(found, key=lambda info: info.updated_at, reverse=True)
 
@@ -751,11 +749,10 @@ class Home:
             if not os.access(self.path, os.R_OK | os.X_OK):
                 raise PermissionError(self.path)
             if write and not os.access(self.path, os.W_OK):
-                raise WorkbookError(read_only_folder(self.path))
+                raise read_only_folder(self.path)
         except OSError as exc:
-            raise WorkbookError(
-                say("home_cant_read", folder=str(self.path), reason=exc.strerror or type(exc).__name__)
-            ) from exc
+            reason = exc.strerror or type(exc).__name__
+            raise WorkbookError("store.home_cant_read", folder=str(self.path), reason=reason) from exc
         return True
 
     def find(self, name: str) -> WorkbookInfo | None:
@@ -782,7 +779,7 @@ class Home:
         """
         name = check_name(name)
         if any(info.name.casefold() == name.casefold() for info in self.list()):
-            raise InvalidEntry(say("name_taken_try", name=name))
+            raise InvalidEntry("store.name_taken_try", name=name)
         self.ensure()
         self._sweep()
         base = slugify(name)
@@ -804,9 +801,9 @@ class Home:
             try:
                 os.link(staged, final)  # never replaces a file that appeared meanwhile
             except FileExistsError:
-                raise WorkbookError(say("appeared", file=final.name)) from None
+                raise WorkbookError("store.appeared", file=final.name) from None
             except OSError as exc:
-                raise WorkbookError(say("disk_full") if disk_full(exc) else str(exc)) from exc
+                raise disk_full_or(exc, WorkbookError(None, said=str(exc))) from exc
             wb.path = final
         except BaseException:
             wb.close()
@@ -828,14 +825,14 @@ class Home:
         """Open the workbook with this slug; WorkbookError if there is none."""
         path = self.path_for(slug)
         if not path.exists():
-            raise WorkbookError(say("not_here"))
+            raise WorkbookError("store.not_here")
         return Workbook.open(path, read_only=read_only)
 
     def rename(self, slug: str, new_name: str) -> None:
         """Give a workbook a new display name (its file and links stay the same)."""
         new_name = check_name(new_name)
         if any(i.name.casefold() == new_name.casefold() and i.slug != slug for i in self.list()):
-            raise InvalidEntry(say("name_taken", name=new_name))
+            raise InvalidEntry("store.name_taken", name=new_name)
         with self.open(slug) as wb:
             wb.set_meta("name", new_name)
 
@@ -856,10 +853,7 @@ class Home:
         """Remember `slug` as the chosen workbook."""
         self.ensure()
         check_slug(slug)
-        tmp = self._current_file.with_suffix(".tmp")
-        tmp.write_text(slug, encoding="utf-8")
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
-        os.replace(tmp, self._current_file)
+        atomic_write(self._current_file, slug)
 
 
 PRACTICE_DIR = "practice"

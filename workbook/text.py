@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import InvalidEntry
-from .messages import say
+from .errors import InvalidEntry, Problem, Words
 
 # C0 and C1 controls and DEL (newline, carriage return and tab are decided per kind of text),
 # and the embeddings, overrides and isolates that reorder how text displays ("Trojan source").
@@ -26,35 +25,42 @@ _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u20
 _LINE_BREAKS = re.compile("[\n\r\t]")
 
 
-def clean_text(value: str, *, what: str | None = None, multiline: bool = True) -> str:
+def clean_text(value: str, *, what: object = None, multiline: bool = True) -> str:
     """`value` with control and direction-override characters removed; InvalidEntry if not valid text.
 
-    With `multiline=False` line breaks and tabs become spaces.
+    With `multiline=False` line breaks and tabs become spaces. `what` names the text in the
+    message (a word, or words said when shown: errors.Words, a model.Field).
     """
     if not isinstance(value, str):
-        raise InvalidEntry(say("should_be_text", field=what or say("this_text")))
+        raise InvalidEntry("should_be_text", field=what or Words("messages", "this_text"))
     if value.isascii() and value.isprintable():
         return value  # the common case, with nothing to remove (checked quickly)
     try:
         value.encode("utf-8")  # only a lone surrogate can't be: the quickest way to find one
     except UnicodeEncodeError:
-        raise InvalidEntry(say("not_text", field=what or say("this_text"))) from None
+        raise InvalidEntry("not_text", field=what or Words("messages", "this_text")) from None
     value = _DROP.sub("", value)
     return value if multiline else _LINE_BREAKS.sub(" ", value)
 
 
-def clean_name(value: object, *, what: str | None = None, empty: str | None = None) -> str:
-    """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty."""
-    what = what or say("the_name")
+def clean_name(value: object, *, what: object = None, empty: str | Problem | None = None) -> str:
+    """A name: valid text on one line, NFC, single spaces, trimmed; InvalidEntry when empty
+    (or `empty`, the Problem to raise then; a sentence is said as it is)."""
+    what = what or Words("messages", "the_name")
     if not isinstance(value, str):
-        raise InvalidEntry(empty or say("should_be_text", field=what))
+        raise _empty(empty) or InvalidEntry("should_be_text", field=what)
     if value.isascii():  # NFC leaves ASCII as it is
         name = " ".join(clean_text(value, what=what, multiline=False).split())
     else:
         name = " ".join(unicodedata.normalize("NFC", clean_text(value, what=what, multiline=False)).split())
     if not name:
-        raise InvalidEntry(empty or say("fill_in", field=what))
+        raise _empty(empty) or InvalidEntry("fill_in", field=what)
     return name
+
+
+def _empty(empty: str | Problem | None) -> Problem | None:
+    """The Problem a caller of `clean_name` chose for an empty name, if any."""
+    return empty if empty is None or isinstance(empty, Problem) else InvalidEntry(empty)
 
 
 def passphrase_forms(passphrase: str) -> list[str]:

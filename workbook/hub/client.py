@@ -19,7 +19,6 @@ home that holds the practice folder.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hmac
@@ -33,11 +32,10 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 
-from .. import exchange, hubfacts, share
-from ..content import text
+from .. import content, exchange, hubfacts, share
+from ..errors import InvalidEntry, Problem, WorkbookError, is_key
 from ..exchange import ImportResult
-from ..model import InvalidEntry
-from ..store import PRACTICE_DIR, Home, Workbook, WorkbookError
+from ..store import PRACTICE_DIR, Home, Workbook
 from . import crypto
 
 URL_ENV = "REJECTION_WORKBOOK_EXCHANGE_URL"
@@ -47,37 +45,59 @@ META = "hub"
 
 
 class HubError(InvalidEntry):
-    """Refused or failed; str(err) is one calm, plain sentence for the person (from data/text).
-    (An InvalidEntry, so pages show it as a calm message like any other.)
+    """Refused or failed; str(err) is one calm, plain sentence for the person, said in their
+    language when shown (data/text/hub.toml: a Problem, see workbook/errors.py).
 
-    `status` is the service's HTTP status when it answered; `results` what was done before
-    some part failed (for `collect` and `receive`); `key` names the sentence in
-    data/text/hub.toml ("service.used", "client.key_mismatch"; None when unknown) and `values`
-    fills its {placeholders}, so a page can say it in the person's language."""
+    `key` names the sentence in data/text/hub.toml ("client.key_mismatch", or the service's
+    own key as "service.used"; None for words that come with the error: a wrapped `problem`
+    of the workbook's own checks, or what the service said when the app has no key for it)
+    and `values` fill its {placeholders}; what the service said stands in when this app has
+    no words for its key (a newer service's). `status` is the service's HTTP status when it
+    answered; `results` what was done before some part failed (for `collect` and `receive`);
+    `reasons` the Problems (seals that didn't open) said after the sentence.
+
+    Unlike the store's problems, a hub error is said in the language of the page that asked
+    (the one in use when the answer came back), wherever it is shown later; `words(lang)`
+    says it in another.
+
+    A failure of the network or the service is a Problem of its own kind; it is an
+    InvalidEntry too only so that pages that show `except (InvalidEntry, WorkbookError)` calmly
+    (workbook/stages/kit.py's `Page.guard`) show it: drop that base once they catch Problem.
+    """
+
+    text_file = "hub"
 
     def __init__(
         self,
-        message: str,
+        message: object = None,
         *,
         status: int | None = None,
         results=None,
         key: str | None = None,
         values: dict | None = None,
+        said: str | None = None,
+        problem: Problem | None = None,
+        reasons: Iterable[Problem] = (),
     ):
-        super().__init__(message)
+        if key is None and is_key(message):
+            key, message = message, None
+        super().__init__(key, said=said if said is not None else message, **dict(values or {}))
         self.status = status
         self.results = results
-        self.key = key
-        self.values = dict(values or {})
+        self.problem = problem
+        self.reasons = tuple(reasons)
+        self.asked_in = content.language()
+
+    def words(self, lang: str | None = None) -> str:
+        lang = lang or self.asked_in
+        said = self.problem.words(lang) if self.problem is not None else super().words(lang)
+        why = sorted({reason.words(lang) for reason in self.reasons})
+        return " ".join([said, *why])
 
 
 def _say(key: str, **values) -> str:
-    return text("hub")["client"][key].format(**values)
-
-
-def _error(key: str, **values) -> HubError:
-    """HubError with the app's own sentence `key` (data/text/hub.toml [client])."""
-    return HubError(_say(key, **values), key=f"client.{key}", values=values)
+    """The app's own sentence `key` (data/text/hub.toml [client]) in the language in use now."""
+    return HubError(f"client.{key}", values=values).words()
 
 
 # -- talking to the service -------------------------------------------------------------------
@@ -111,7 +131,7 @@ def _request(method: str, path: str, *, query: dict | None = None, json_body=Non
     url = service_url()
     token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
     if not url or not token:
-        raise HubError(_say("not_on_hub"))
+        raise HubError("client.not_on_hub")
     url = url + path + ("?" + urllib.parse.urlencode(query) if query else "")
     headers = {"Authorization": f"token {token}"}
     if json_body is not None:
@@ -129,7 +149,7 @@ def _request(method: str, path: str, *, query: dict | None = None, json_body=Non
     except urllib.error.HTTPError as exc:
         raise _refused(exc) from None
     except (OSError, ValueError):
-        raise HubError(_say("unreachable")) from None
+        raise HubError("client.unreachable") from None
 
 
 def _refused(exc: urllib.error.HTTPError) -> HubError:
@@ -141,12 +161,10 @@ def _refused(exc: urllib.error.HTTPError) -> HubError:
     except (OSError, ValueError, AttributeError):
         message, key, values = None, None, {}
     if not isinstance(message, str) or not message:
-        return HubError(_say("unreachable"), status=exc.code, key="client.unreachable")
+        return HubError("client.unreachable", status=exc.code)
     if not isinstance(key, str) or not isinstance(values, dict):
-        return HubError(message, status=exc.code)
-    with contextlib.suppress(KeyError, IndexError, ValueError):  # else as the service said it
-        message = text("hub")["service"][key].format(**values)
-    return HubError(message, status=exc.code, key=f"service.{key}", values=values)
+        return HubError(said=message, status=exc.code)
+    return HubError(key=f"service.{key}", values=values, said=message, status=exc.code)
 
 
 @functools.lru_cache(maxsize=4)
@@ -172,13 +190,13 @@ def whoami() -> dict:
     """{"name": str, "therapist": bool} for the person logged in."""
     me = _request("GET", "api/me")
     if not isinstance(me, dict) or not isinstance(me.get("name"), str):
-        raise HubError(_say("unreachable"))
+        raise HubError("client.unreachable")
     return {"name": me["name"], "therapist": me.get("therapist") is True}
 
 
-def _plainly(exc: Exception) -> HubError:
+def _plainly(exc: Problem) -> HubError:
     """A refusal from the workbook's own checks (a bad file, a name taken) as a HubError."""
-    return HubError(str(exc))
+    return HubError(problem=exc)
 
 
 # -- keys -------------------------------------------------------------------------------------
@@ -197,9 +215,7 @@ def ensure_keys(passphrase: str | None = None, *, home: Home | str | os.PathLike
             private = crypto.new_private_key()
             crypto.save_key(path, private, passphrase or None)
             public = crypto.public_bytes(private)
-    except crypto.CryptoError as exc:
-        raise _plainly(exc) from None
-    except WorkbookError as exc:
+    except (crypto.CryptoError, WorkbookError) as exc:
         raise _plainly(exc) from None
     return crypto.fingerprint(public)
 
@@ -210,7 +226,7 @@ def _private(path, passphrase: str | None = None):
     except crypto.CryptoError as exc:
         raise _plainly(exc) from None
     if private is None:
-        raise HubError(_say("no_keys"))
+        raise HubError("client.no_keys")
     return private
 
 
@@ -275,7 +291,7 @@ def join(home: Home, code: str, *, name: str | None = None) -> Workbook:
         json_body={"public_key": crypto.b64(public), "mac": mac, "proof": crypto.key_proof(secret, public)},
     )
     if vouched(answer) != therapist_key:
-        raise _error("key_mismatch")
+        raise HubError("client.key_mismatch")
     try:
         start = crypto.open_with_secret(secret, crypto.unb64(answer.get("start")))
         wb = exchange.start_from(home, start, name=name)
@@ -300,20 +316,20 @@ def _therapist_key(answer: object, *, secret: bytes, link: str, fingerprint: byt
     try:
         key = crypto.check_peer_key(crypto.unb64(answer.get("therapist_key"), reason="bad_key"))
     except (crypto.CryptoError, AttributeError):
-        raise _error("key_mismatch") from None
+        raise HubError("client.key_mismatch") from None
     if fingerprint is not None:
         vouched = hmac.compare_digest(crypto.fingerprint_bytes(key), fingerprint)
     else:
         vouched = crypto.check_key_mac(secret, link, key, answer.get("key_mac"))
     if not vouched:
-        raise _error("key_mismatch")
+        raise HubError("client.key_mismatch")
     return key
 
 
 def _link(wb: Workbook) -> dict:
     found = wb.meta(META)
     if not isinstance(found, dict) or not found.get("link"):
-        raise HubError(_say("not_linked"))
+        raise HubError("client.not_linked")
     return found
 
 
@@ -346,6 +362,8 @@ def send(wb: Workbook, stages: Iterable[int]) -> int:
         therapist = crypto.unb64(hub["therapist_key"], reason="bad_key")
         mine = _private(wb.path.parent)
         sealed = crypto.seal(therapist, data, sender=mine, context=_about("share", hub["link"]))
+    except HubError:
+        raise
     except (InvalidEntry, crypto.CryptoError) as exc:
         raise _plainly(exc) from None
     return _post_envelope(link=hub["link"], kind="share", to=hub["therapist"], sealed=sealed)
@@ -376,7 +394,7 @@ def receive(wb: Workbook) -> dict[str, int]:
     except crypto.CryptoError as exc:
         raise _plainly(exc) from None
     totals: dict[str, int] = {}
-    refused, why = 0, set()
+    refused, why = 0, []
     for envelope in _inbox("notes"):
         if envelope.get("link") != hub["link"]:
             continue  # notes for another of this person's workbooks
@@ -387,24 +405,25 @@ def receive(wb: Workbook) -> dict[str, int]:
             counts = exchange.open_return(wb, plain)
         except (crypto.CryptoError, InvalidEntry) as exc:
             refused += 1
-            why.add(_why(exc))
+            why += _why(exc)
         else:
             for key, value in counts.items():
                 totals[key] = totals.get(key, 0) + value
         _done(envelope)
     if refused:
-        raise HubError(_set_aside(refused, why), results=totals)
+        raise _set_aside(refused, why, totals)
     return totals
 
 
-def _why(exc: Exception) -> str:
+def _why(exc: Exception) -> list[Problem]:
     """Why an envelope was refused, when sealing is the reason (a bad file says its own)."""
-    return str(exc) if isinstance(exc, crypto.CryptoError) else ""
+    return [exc] if isinstance(exc, crypto.CryptoError) else []
 
 
-def _set_aside(count: int, why: set[str]) -> str:
-    """What the inbox says of envelopes left out: how many, and why when sealing is the reason."""
-    return " ".join([_say("some_refused", count=count), *sorted(w for w in why if w)])
+def _set_aside(count: int, why: list[Problem], results) -> HubError:
+    """What the inbox says of envelopes left out: how many, and why when sealing is the reason
+    (each reason once), with what was brought in as `results`."""
+    return HubError("client.some_refused", values={"count": count}, reasons=why, results=results)
 
 
 # -- therapist side ---------------------------------------------------------------------------
@@ -422,7 +441,7 @@ def invite(practice: Home, *, name: str, stages: Iterable[int], welcome: str = "
     left behind."""
     public = crypto.read_public(_owner(practice))
     if public is None:
-        raise HubError(_say("no_keys"))
+        raise HubError("client.no_keys")
     code = crypto.new_code()
     secret = crypto.code_secret(code)
     link = crypto.invitation_id(secret)
@@ -504,7 +523,7 @@ def withdraw(invitation: str) -> None:
     """Take back an invitation nobody has used: its code stops working. One already used
     can't be (HubError says so; the client stays linked)."""
     if not isinstance(invitation, str) or not share.ID_RE.fullmatch(invitation):
-        raise HubError(_say("no_such_invitation"))
+        raise HubError("client.no_such_invitation")
     _request("DELETE", f"api/invitations/{invitation}")
 
 
@@ -521,7 +540,7 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     copies = _copies_by_link(practice, _id_and_link) if envelopes else {}
     invitations: dict[str, dict | HubError] = {}
     results: list[ImportResult] = []
-    refused, why = 0, set()
+    refused, why = 0, []
     for envelope in envelopes:
         link = envelope.get("link")
         sealed = _fetch(envelope)  # the service failing stops here: it is not a refused share
@@ -534,21 +553,21 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
                 invitations[link] = exc  # refused: this invitation's shares can't be checked
         try:
             if link not in copies:
-                raise InvalidEntry(_say("wrong_workbook"))
+                raise HubError("client.wrong_workbook")
             exchange_id, hub = copies[link]
             if isinstance(invitations[link], HubError):
                 raise invitations[link]
             _client, client_key = _proved_key(hub, invitations[link])
             plain = crypto.open_sealed(private, sealed, sender=client_key, context=_about("share", link))
             if share.read(plain, expect="share").exchange_id != exchange_id:
-                raise InvalidEntry(_say("wrong_workbook"))
+                raise HubError("client.wrong_workbook")
             results.append(exchange.import_share(practice, plain))
-        except (crypto.CryptoError, InvalidEntry) as exc:
+        except (crypto.CryptoError, InvalidEntry, HubError) as exc:
             refused += 1
-            why.add(_why(exc))
+            why += _why(exc)
         _done(envelope)
     if refused:
-        raise HubError(_set_aside(refused, why), results=results)
+        raise _set_aside(refused, why, results)
     return results
 
 
@@ -557,15 +576,15 @@ def _proved_key(hub: dict, found: dict) -> tuple[str, bytes]:
     meta, as the service told it (`found`), checked against the proof only the code's secret
     makes; HubError when nobody has used it yet or the key isn't the one proved."""
     if not isinstance(hub, dict) or not hub.get("link") or not hub.get("secret"):
-        raise HubError(_say("not_invited"))
+        raise HubError("client.not_invited")
     if not isinstance(found, dict) or not found.get("client") or not found.get("client_key"):
-        raise HubError(_say("not_joined"))
+        raise HubError("client.not_joined")
     try:
         client_key = crypto.check_peer_key(crypto.unb64(found["client_key"], reason="bad_key"))
     except crypto.CryptoError:
-        raise _error("client_key_mismatch") from None
+        raise HubError("client.client_key_mismatch") from None
     if not crypto.check_proof(bytes.fromhex(hub["secret"]), client_key, found.get("proof")):
-        raise _error("client_key_mismatch")
+        raise HubError("client.client_key_mismatch")
     return str(found["client"]), client_key
 
 
@@ -581,7 +600,7 @@ def send_notes(client_wb: Workbook, *, passphrase: str | None = None) -> int:
     The client's key is used only if the client proved it with their code's secret."""
     hub = client_wb.meta(META)
     if not isinstance(hub, dict) or not hub.get("link") or not hub.get("secret"):
-        raise HubError(_say("not_invited"))
+        raise HubError("client.not_invited")
     found = _request("GET", f"api/invitations/{hub['link']}")
     client, client_key = _proved_key(hub, found)
     mine = _private(_owner(Home(client_wb.path.parent)), passphrase)

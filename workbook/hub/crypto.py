@@ -59,7 +59,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from .. import share
-from ..content import text
+from ..errors import Problem, ShareError, WrongPassphrase
+from ..files import atomic_write
 
 VERSION = 1  # of key files, backups and sealed start files
 ENVELOPE_VERSION = 2  # of envelopes: they say who sealed them
@@ -77,12 +78,15 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-class CryptoError(ValueError):
-    """Bytes that can't be opened; `reason` names why, str(err) says it plainly (data/text/hub.toml)."""
+class CryptoError(Problem, ValueError):
+    """Bytes that can't be opened; `reason` names why, str(err) says it plainly when shown
+    (data/text/hub.toml [errors]: its key is "errors.<reason>")."""
+
+    text_file = "hub"
 
     def __init__(self, reason: str):
+        super().__init__(f"errors.{reason}")
         self.reason = reason
-        super().__init__(text("hub")["errors"][reason])
 
 
 # -- keys and fingerprints --------------------------------------------------------------------
@@ -468,9 +472,9 @@ def restore(data: bytes, passphrase: str) -> X25519PrivateKey:
         raise CryptoError("no_passphrase")
     try:
         plain = share.unseal(data, passphrase)
-    except share.WrongPassphrase:
+    except WrongPassphrase:
         raise CryptoError("wrong_passphrase") from None
-    except share.ShareError:
+    except ShareError:
         raise CryptoError("not_backup") from None
     try:
         found = json.loads(plain.decode("utf-8"))
@@ -494,14 +498,7 @@ def save_key(home: str | os.PathLike, private: X25519PrivateKey, passphrase: str
         record["private"] = b64(_private_bytes(private))
     path = key_path(home)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(record, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, json.dumps(record))
 
 
 def read_public(home: str | os.PathLike) -> bytes | None:
