@@ -6,7 +6,7 @@ activity, which is still the time it was warmed: a cull pass between the page ta
 the page's websocket connecting (about a second) ended it, and the page never came up. Seen
 in tests/browser/test_vanished_tab.py with a 6 s idle limit; with the real limits it hit
 about one first visit in fifty after a quiet spell. Both `serve` (workbook/server.py) and
-each person's server on the hub (workbook/singleuser.py) use this.
+each person's server on the hub (workbook/hub/singleuser.py) use this.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import voila_settings
 from ..paths import _shipped
 from . import facts, isolation
 
@@ -34,9 +35,6 @@ CONFIG = (
 )
 PROXY = "configurable-http-proxy"
 STATE = Path("/var/lib/rejection-workbook")
-# share files (at most 16 MiB, base64 on the way) must fit through the widget websocket,
-# as in `serve`
-WEBSOCKET_MAX = 32 * 2**20
 INTERNAL_TLS_ENV = "REJECTION_WORKBOOK_INTERNAL_TLS"
 
 
@@ -125,20 +123,19 @@ SERVER_EXTENSIONS = {
     "voila": True,
     "voila.server_extension": False,  # Voilà's own config enables it under this name too: once
     "jupyterlab": True,
-    "workbook.singleuser": True,
+    "workbook.hub.singleuser": True,
     "jupyter_lsp": False,
     "jupyter_server_terminals": False,
     "notebook_shim": False,
 }
-APP_KERNEL_MANAGER = "workbook.singleuser.AppKernelManager"  # the app's kernel kept warm
+APP_KERNEL_MANAGER = "workbook.hub.singleuser.AppKernelManager"  # the app's kernel kept warm
+SERVER_MODULE = "workbook.hubserver"  # what `ps` shows for a person's server (hub/server.py)
 
 
 def singleuser_arguments(notebooks: Path) -> list[str]:
     """jupyter_server options for a person's server: the app through Voilà's server extension
-    with our template, no sources, its kernel preheated and kernels of vanished tabs culled
-    (as `serve` does), JupyterLab in the person's own notebooks folder."""
-    from ..cli import TEMPLATE, UNUSED_EXTENSIONS, cull_arguments
-
+    with Voilà's settings for the app (as `serve`: workbook/voila_settings.py), its kernel
+    preheated, JupyterLab in the person's own notebooks folder."""
     arguments = [
         f"--ServerApp.root_dir={notebooks}",
         # the app, its warm kernel and JupyterLab, and no other server extension installed
@@ -149,14 +146,9 @@ def singleuser_arguments(notebooks: Path) -> list[str]:
         # every kernel (the app's, the warm one, JupyterLab's) on sockets in the person's own
         # runtime folder, not on TCP ports anyone on this machine can connect to
         f"--KernelManager.transport={isolation.KERNEL_TRANSPORT}",
-        f"--VoilaConfiguration.template={TEMPLATE}",
-        "--VoilaConfiguration.strip_sources=True",
-        "--VoilaConfiguration.show_tracebacks=False",
-        # as in `serve`: lab extensions the app page does without (plotly's own 5 MB copy)
-        f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
-        # a vanished tab's kernel goes within 3 minutes; an open tab keeps its own (as `serve`)
-        *cull_arguments(),
-        f"--ServerApp.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX}}}",
+        # our template, no sources, no tracebacks, the lab extensions the app page does
+        # without, a vanished tab's kernel gone within 3 minutes (an open tab keeps its own)
+        *voila_settings.server_flags(),
     ]
     if os.geteuid() == 0:  # only when someone runs the hub's person as root (tests, containers)
         arguments.append("--ServerApp.allow_root=True")
@@ -165,16 +157,15 @@ def singleuser_arguments(notebooks: Path) -> list[str]:
 
 def singleuser(argv: list[str]) -> None:
     """Become the person's Jupyter server (exec): their workbook home and notebooks first."""
-    from ..cli import LAB_CONFIG, app_environment, lab_notebooks
+    # here, not at the top: the hub's config imports this module for `Settings` alone
+    from ..launch import app_environment, lab_notebooks, with_lab_config
     from ..store import Home
 
     home = Home()
     home.ensure()
     notebooks = lab_notebooks(home)  # the shipped notebooks, copied once, the person's to change
-    env = app_environment(home.path)
-    configs = [str(LAB_CONFIG)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
-    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(configs)
-    command = [sys.executable, "-m", "workbook.hubserver", *singleuser_arguments(notebooks), *argv]
+    env = with_lab_config(app_environment(home.path))
+    command = [sys.executable, "-m", SERVER_MODULE, *singleuser_arguments(notebooks), *argv]
     os.execve(sys.executable, command, env)
 
 

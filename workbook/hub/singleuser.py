@@ -13,7 +13,7 @@ offers no preheating: every log-in waited for a new kernel to start and build th
 One app kernel per person, never two: a kernel stands by only while no page uses one, so a
 person with one app tab costs their server and one kernel, as before. When the tab closes
 (its kernel shut down) or vanishes without closing (a phone asleep, a browser crashed: its
-kernel culled within 3 minutes, `cli.cull_arguments`), a new one warms up for the next
+kernel culled within 3 minutes, `voila_settings.cull_arguments`), a new one warms up for the next
 log-in; the one standing by is never culled. Every request still goes through jupyter_server and the hub's log-in.
 """
 
@@ -78,7 +78,7 @@ class AppKernelManager(preheat.taken_is_active(_Preheating)):
 
 
 def _jupyter_server_extension_points():
-    return [{"module": "workbook.singleuser"}]
+    return [{"module": "workbook.hub.singleuser"}]
 
 
 def _link_jupyter_server_extension(server_app) -> None:
@@ -95,7 +95,7 @@ def _load_jupyter_server_extension(server_app) -> None:
     Voilà, the Voilà app; here, the ServerApp): Voilà's settings, template and web app."""
     if not isinstance(server_app.kernel_manager, AppKernelManager):
         server_app.log.warning(
-            "workbook.singleuser: the app's kernel is not preheated (another kernel manager)"
+            "workbook.hub.singleuser: the app's kernel is not preheated (another kernel manager)"
         )
         return
     voila = VoilaConfiguration(parent=server_app)

@@ -1,0 +1,114 @@
+"""Voilà's settings for the app, written once: the same for `serve` and each person's server
+on the practice hub.
+
+`serve` runs standalone Voilà (`workbook.server`), which has short flags for some settings
+(`--template=...`) and calls its application `Voila`; on the hub Voilà is a server extension
+of jupyter_server, whose application is `ServerApp`. `SETTINGS` holds what both get, and what
+only standalone Voilà gets (its own preheating: the hub preheats with
+`workbook.hub.singleuser.AppKernelManager`); `standalone_flags` and `server_flags` spell them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+TEMPLATE = "rejection-workbook"
+# The single-page notebooks (00_start.ipynb …) still open on their own, but only the app
+# keeps a preheated kernel waiting: one standby kernel, not one per notebook.
+NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
+# A page's kernel that no tab is connected to any more (closed, crashed, a phone asleep: no
+# close handler ran) is shut down after this long without activity, looked for this often:
+# gone within 3 minutes, as Voilà's docs advise. A tab that is open keeps its kernel however
+# long the person reads (`cull_connected` off); a phone that sleeps stops answering the
+# server's pings (every 30 s) and loses its connection within about 2 minutes.
+# $REJECTION_WORKBOOK_CULL="IDLE[,INTERVAL]" (seconds) changes both, for tests: one place.
+CULL_ENV = "REJECTION_WORKBOOK_CULL"
+IDLE_KERNEL_SECONDS = 120
+CULL_INTERVAL_SECONDS = 60
+# The next standby kernel starts this long after the last one was taken, not at once:
+# starting one (imports, the app notebook) takes seconds of CPU, which the page just opened
+# needs more, on a small machine, while the person takes their first steps in it.
+REFILL_SECONDS = 20
+# Charts load plotly.js themselves, when the first one is drawn (charts/render.py); plotly's
+# lab extension would load its own ~5 MB copy before every first page.
+UNUSED_EXTENSIONS = (
+    "jupyterlab-plotly",
+    "@voila-dashboards/jupyterlab-preview",
+    "jupyterlab_pygments",  # colours for code, and the app page shows none
+)  # lab extensions the app page does without
+# share files (at most 16 MiB, base64 on the way) must fit through the widget websocket
+WEBSOCKET_MAX = 32 * 2**20
+APP = "{app}"  # in a setting's class: the application (`Voila` standalone, `ServerApp` on the hub)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable, as `Class.trait`; `alias` is standalone Voilà's short flag for it."""
+
+    name: str
+    value: object
+    alias: str = ""
+    standalone_only: bool = False  # Voilà's own preheating: the hub keeps a warm kernel its way
+
+    def flag(self, app: str, *, short: bool) -> str:
+        name = self.alias if short and self.alias else self.name.replace(APP, app)
+        return f"--{name}={_spelled(self.value)}"
+
+
+def _spelled(value: object) -> str:
+    """A value as traitlets reads it on a command line: containers as Python literals."""
+    if isinstance(value, tuple):
+        value = list(value)
+    return repr(value) if isinstance(value, list | dict) else str(value)
+
+
+SETTINGS = (
+    Setting("VoilaConfiguration.template", TEMPLATE, alias="template"),
+    Setting("VoilaConfiguration.strip_sources", True, alias="strip_sources"),  # no code shown
+    Setting("VoilaConfiguration.show_tracebacks", False, alias="show_tracebacks"),
+    Setting("VoilaConfiguration.extension_denylist", UNUSED_EXTENSIONS),
+    Setting(f"{APP}.tornado_settings", {"websocket_max_message_size": WEBSOCKET_MAX}),
+    # the app's kernel preheated (run before it is asked for, so the first page is ready sooner
+    # than a plain Voilà page), one at a time, and only the app's
+    Setting("VoilaConfiguration.preheat_kernel", True, alias="preheat_kernel", standalone_only=True),
+    Setting("VoilaConfiguration.default_pool_size", 1, alias="pool_size", standalone_only=True),
+    Setting("VoilaKernelManager.preheat_denylist", [NOT_PREHEATED], standalone_only=True),
+    Setting("VoilaKernelManager.fill_delay", REFILL_SECONDS, standalone_only=True),
+)
+
+
+def cull_seconds(env: dict | None = None) -> tuple[int, int]:
+    """(idle, interval): how long a kernel no tab is connected to may sit idle, and how often
+    the server looks. $REJECTION_WORKBOOK_CULL ("IDLE" or "IDLE,INTERVAL", whole seconds above
+    0) changes them; anything else keeps the defaults."""
+    value = (os.environ if env is None else env).get(CULL_ENV, "")
+    parts = [part.strip() for part in value.split(",")]
+    if value and len(parts) <= 2 and all(part.isdigit() and int(part) > 0 for part in parts):
+        idle = int(parts[0])
+        return idle, int(parts[1]) if len(parts) == 2 else min(CULL_INTERVAL_SECONDS, idle)
+    return IDLE_KERNEL_SECONDS, CULL_INTERVAL_SECONDS
+
+
+def cull_arguments(env: dict | None = None) -> list[str]:
+    """The kernel manager's options for culling: the same for `serve` and the hub."""
+    idle, interval = cull_seconds(env)
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        "--MappingKernelManager.cull_connected=False",  # a person reading keeps their page
+    ]
+
+
+def standalone_flags(env: dict | None = None) -> list[str]:
+    """`SETTINGS` and the culling for standalone Voilà (`serve`): its short flags where it
+    has them, `Voila` as the application."""
+    return [setting.flag("Voila", short=True) for setting in SETTINGS] + cull_arguments(env)
+
+
+def server_flags(env: dict | None = None) -> list[str]:
+    """`SETTINGS` but standalone Voilà's own preheating, and the culling, for Voilà as a
+    jupyter_server extension (each person's server on the hub): full names, `ServerApp`."""
+    return [
+        setting.flag("ServerApp", short=False) for setting in SETTINGS if not setting.standalone_only
+    ] + cull_arguments(env)
