@@ -10,16 +10,15 @@
 # - Idle servers are stopped by jupyterhub-idle-culler.
 #
 # Every setting a practice may want to change is an environment variable (see
-# workbook/hubsetup.py, `Settings`); the facts shared with Kubernetes are in
-# workbook/hubfacts.py.
+# workbook/hub/setup.py, `Settings`); the facts shared with Kubernetes are in
+# workbook/hub/facts.py.
 
 import sys
 
 from jupyterhub.auth import PAMAuthenticator
 
-from workbook import hubfacts as facts
-from workbook.hub import isolation, people
-from workbook.hubsetup import Settings
+from workbook.hub import facts, isolation, people
+from workbook.hub.setup import Settings
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
 settings = Settings.from_environment()

@@ -12,7 +12,7 @@
 # there (not from this checkout). Running it again upgrades the environment and the config,
 # and remakes an environment other users can't run. Add people with
 #     /opt/rejection-workbook/bin/python -m workbook.hubsetup add-person NAME [--therapist]
-# and set their password with `passwd NAME`. Settings: see workbook/hubsetup.py (Settings).
+# and set their password with `passwd NAME`. Settings: see workbook/hub/setup.py (Settings).
 # $REJECTION_WORKBOOK_PREFIX installs somewhere else (a folder every user can enter).
 set -euo pipefail
 

@@ -29,7 +29,7 @@ PEOPLE_GROUP = "rejection-workbook"  # the Unix group of clients allowed to log 
 THERAPISTS_ENV = "REJECTION_WORKBOOK_THERAPISTS"  # comma-separated user names put in the group
 
 # Each person's server: the app first, JupyterLab one click away (/lab).
-SINGLEUSER_MODULE = "workbook.hubsetup"  # `python -m workbook.hubsetup singleuser ...` (see there)
+SINGLEUSER_MODULE = "workbook.hubsetup"  # `python -m workbook.hubsetup singleuser ...` (hub/setup.py)
 DEFAULT_URL = "/voila/render/app.ipynb"
 # A therapist (hub group THERAPISTS_GROUP) lands on their practice page: clients, inbox, notes.
 THERAPIST_URL = "/voila/render/07_practice.ipynb"
