@@ -21,6 +21,7 @@ import click
 
 from . import __version__, exchange_cli, portable
 from .clikit import PROG, helps, home_option, problem, runs, say, words
+from .files import atomic_write
 from .launch import (
     LAB_CONFIG,
     ServerExited,
@@ -107,15 +108,7 @@ def read_address(folder: Path) -> Address:
 
 def keep_address(folder: Path, address: Address) -> None:
     """Write the address file, readable and writable by its owner only (0600)."""
-    path = folder / ADDRESS_FILE
-    tmp = path.with_name(f".{ADDRESS_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    try:
-        portable.owner_only(fd)
-        os.write(fd, json.dumps({"port": address.port, "token": address.token}).encode())
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    atomic_write(folder / ADDRESS_FILE, json.dumps({"port": address.port, "token": address.token}))
 
 
 def choose_port(address: Address, asked: int | None) -> int:
