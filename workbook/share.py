@@ -30,7 +30,6 @@ passphrase is whoever could have sealed it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -46,14 +45,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import __version__, model, registry, share_schema, text
-from .errors import InvalidEntry, NeedsPassphrase, ShareError, Words, WrongPassphrase
-from .share_schema import FORMAT, MAX_RECORDS, MAX_WELCOME, SCRYPT_LIMITS, TYPES, VERSION, Mismatch
+from .errors import InvalidEntry, ShareError, Words
+from .errors import NeedsPassphrase as NeedsPassphrase  # its callers (pages, the command line) find it here
+from .errors import WrongPassphrase as WrongPassphrase
+from .sealing import HEADER, PAYLOAD, RECORDS, open_sealed, pack, seal
+from .share_schema import FORMAT, MAX_RECORDS, MAX_WELCOME, TYPES, VERSION, Mismatch
 from .store import Revision, check_name
 
 SUFFIX = ".rwshare"
-HEADER = "header.json"
-RECORDS = "records.jsonl"
-PAYLOAD = "payload.bin"
 
 # Limits sized so that reading the largest file they allow stays under 300 MB of memory and
 # 30 s (see benchmarks/exchange_limits.py); years of daily writing fit in a fraction of them.
@@ -67,8 +66,6 @@ MAX_RATIO = 100  # unpacked / packed size of a member; JSON lines of ours stay f
 ID_RE = re.compile(r"[0-9a-f]{32}")  # always used with fullmatch
 CHUNK = 1024 * 1024  # records.jsonl is unpacked this much at a time
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 
 # Which kinds each type of file may carry, and who must have written them: a client's file
 # carries only the client's own writing, a therapist's only the therapist's.
@@ -156,57 +153,10 @@ def write(
         "records": len(lines),
         "sha256": hashlib.sha256(records).hexdigest(),
     }
-    plain = _zip({HEADER: json.dumps(header, ensure_ascii=False, indent=1).encode("utf-8"), RECORDS: records})
+    plain = pack({HEADER: json.dumps(header, ensure_ascii=False, indent=1).encode("utf-8"), RECORDS: records})
     if passphrase:
         return seal(plain, passphrase)
     return plain
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, data)
-    return buffer.getvalue()
-
-
-def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, bytes]:
-    """(key, check) from `passphrase` exactly as given (callers choose its form)."""
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-    derived = Scrypt(salt=salt, length=64, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
-    return derived[:32], hashlib.sha256(b"rejection-workbook check" + derived[32:]).digest()[:16]
-
-
-def seal(plain: bytes, passphrase: str) -> bytes:
-    """A plain file sealed with AES-256-GCM under a scrypt key from `passphrase`."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    salt, nonce = os.urandom(16), os.urandom(12)
-    key, check = _scrypt(text.passphrase_forms(passphrase)[0], salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    b64 = lambda raw: base64.b64encode(raw).decode("ascii")  # noqa: E731
-    header = json.dumps(
-        {
-            "format": FORMAT,
-            "version": VERSION,
-            "encrypted": {
-                "cipher": "AES-256-GCM",
-                "kdf": "scrypt",
-                "n": SCRYPT_N,
-                "r": SCRYPT_R,
-                "p": SCRYPT_P,
-                "salt": b64(salt),
-                "nonce": b64(nonce),
-                "check": b64(check),
-            },
-        },
-        indent=1,
-    ).encode("utf-8")
-    sealed = AESGCM(key).encrypt(nonce, plain, header)
-    return _zip({HEADER: header, PAYLOAD: sealed})
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -381,53 +331,9 @@ def _no_constant(name: str):
 
 
 def _unseal(header: dict, members: dict[str, bytes], passphrase: str | None) -> bytes:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     if PAYLOAD not in members or RECORDS in members:
         raise _problem("sealed", "missing_part")
-    if not isinstance(passphrase, str | None):
-        raise _problem("sealed", "passphrase_not_text")
-    try:
-        share_schema.check("sealed", header)
-    except Mismatch as exc:
-        key = exc.path[1] if len(exc.path) > 1 else ""
-        if len(exc.path) < 2 or key in ("cipher", "kdf"):
-            raise _problem("sealed", "unknown") from None
-        if key in SCRYPT_LIMITS:
-            raise _problem("sealed", "out_of_range", key=key) from None
-        raise _problem("sealed", "unreadable") from None
-    spec = header["encrypted"]
-    params = {key: spec[key] for key in SCRYPT_LIMITS}
-    for key, value in params.items():  # JSON Schema takes 2.0 for an integer; scrypt doesn't
-        if type(value) is not int:
-            raise _problem("sealed", "out_of_range", key=key)
-    if params["n"] & (params["n"] - 1):  # a power of two
-        raise _problem("sealed", "out_of_range", key="n")
-    try:
-        salt, nonce, check = (base64.b64decode(spec[k], validate=True) for k in ("salt", "nonce", "check"))
-    except (KeyError, TypeError, ValueError):
-        raise _problem("sealed", "unreadable") from None
-    if len(salt) < 16 or len(nonce) != 12 or len(check) != 16:
-        raise _problem("sealed", "unreadable")
-    if not passphrase:
-        raise NeedsPassphrase("sealed.needs_passphrase")
-    # NFC first; then the passphrase as typed, which files sealed by earlier versions used
-    for form in text.passphrase_forms(passphrase):
-        key, expected = _scrypt(form, salt, params["n"], params["r"], params["p"])
-        if hmac.compare_digest(expected, check):
-            break
-    else:
-        raise WrongPassphrase("sealed.wrong_passphrase")
-    try:
-        # the header's exact bytes are the associated data: re-read them from the zip
-        return AESGCM(key).decrypt(nonce, members[PAYLOAD], _raw_header(members))
-    except InvalidTag:
-        raise _problem("file", "changed") from None
-
-
-def _raw_header(members: dict[str, bytes]) -> bytes:
-    return members[HEADER]
+    return open_sealed(header, members[HEADER], members[PAYLOAD], passphrase)
 
 
 def _header_problem(exc: Mismatch, header: dict) -> ShareError:

@@ -38,7 +38,8 @@ Codes made before this (nine groups of four: the secret and the therapist key's 
 
 Private keys live in the person's workbook home, readable by them only (0600), optionally
 sealed under a passphrase with the same scrypt + AES-GCM as a protected share file
-(`workbook.share.seal`), which is also what a key backup is.
+(`workbook.sealing.seal`), which is also what a key backup is; a backup is read back as a
+protected share file is (`workbook.share.unseal`: the ZIP read within its limits).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from .. import share
+from .. import sealing, share
 from ..errors import Problem, ShareError, WrongPassphrase
 from ..files import atomic_write
 
@@ -463,7 +464,7 @@ def backup(private: X25519PrivateKey, passphrase: str) -> bytes:
     if not isinstance(passphrase, str) or not passphrase:
         raise CryptoError("no_passphrase")
     plain = json.dumps({"rejection-workbook-key": VERSION, "private": b64(_private_bytes(private))})
-    return share.seal(plain.encode("utf-8"), passphrase)
+    return sealing.seal(plain.encode("utf-8"), passphrase)
 
 
 def restore(data: bytes, passphrase: str) -> X25519PrivateKey:
