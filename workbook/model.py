@@ -9,14 +9,16 @@ also the frame's column list, in order.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import content, registry
 from . import text as _text_rule
-from .errors import InvalidEntry, Words
+from .errors import InvalidEntry
+from .feelings import MAX_EMOTION_LEN as MAX_EMOTION_LEN  # a check-in's feelings: feelings.py
+from .feelings import MAX_RATINGS as MAX_RATINGS
+from .feelings import check_ratings as check_ratings
 
 SHORT_TEXT = 200
 LONG_TEXT = 20_000  # about eight pages of writing; more is almost surely a paste accident
@@ -362,19 +364,6 @@ _KINDS = (
 
 KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}
 
-MAX_RATINGS = 40
-MAX_EMOTION_LEN = 60
-
-
-@dataclass(frozen=True)
-class _Feeling:
-    """A feeling's kept word, shown as its label in the language in use when a Problem is shown."""
-
-    word: str
-
-    def words(self, lang: str | None = None) -> str:
-        return content.emotion_label(self.word)
-
 
 def kind(name: str) -> Kind:
     """The Kind named `name`; InvalidEntry for an unknown kind."""
@@ -436,32 +425,6 @@ def _check_datetime(f: Field, value: Any) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
-
-
-@functools.lru_cache(maxsize=4096)  # feelings come from a small vocabulary: a file repeats them
-def _emotion_name(name: str | None) -> str:
-    return _text_rule.clean_name(
-        name, what=Words("messages", "feeling_word"), empty=InvalidEntry("feeling_name")
-    ).lower()
-
-
-def check_ratings(value: Any) -> dict[str, int]:
-    """Emotion ratings as {emotion: 0..10}; at least one, at most MAX_RATINGS."""
-    if not isinstance(value, dict) or not value:
-        raise InvalidEntry("pick_feeling")
-    if len(value) > MAX_RATINGS:
-        raise InvalidEntry("too_many_feelings", n=MAX_RATINGS)
-    clean = {}
-    for emotion, intensity in value.items():
-        emotion = _emotion_name(emotion) if isinstance(emotion, str) else _emotion_name(None)
-        if len(emotion) > MAX_EMOTION_LEN:
-            raise InvalidEntry("feeling_too_long", n=MAX_EMOTION_LEN)
-        if isinstance(intensity, bool) or not isinstance(intensity, int | float):
-            raise InvalidEntry("strength_number", feeling=_Feeling(emotion))
-        if not (0 <= intensity <= 10) or intensity != int(intensity):
-            raise InvalidEntry("strength_range", feeling=_Feeling(emotion), value=str(intensity))
-        clean[emotion] = int(intensity)
-    return clean
 
 
 def _check_field(f: Field, value: Any) -> Any:
