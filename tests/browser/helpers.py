@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 READY = ".app-ready"
@@ -22,6 +24,65 @@ CHROMIUM_ARGS = [
 
 READY_TIMEOUT_MS = 60_000
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def eventually(check, *, timeout: float = 30.0, every: float = 0.2, what: str = "the condition"):
+    """Poll `check()` until it gives something true (returned); fail after `timeout` seconds.
+    In place of a fixed sleep: as short as the machine allows, as long as it needs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(every)
+
+
+def settled(tab, expression: str = "document.body.innerText", *, quiet_ms: int = 500, timeout: float = 30.0):
+    """Wait until `expression` (by default: all the page's text) stays the same for `quiet_ms`:
+    charts, lists and redrawn parts in place, nothing still moving."""
+    last, since = None, time.monotonic()
+
+    def still() -> bool:
+        nonlocal last, since
+        now = tab.evaluate(expression)
+        if now != last:
+            last, since = now, time.monotonic()
+            return False
+        return time.monotonic() - since >= quiet_ms / 1000
+
+    eventually(still, timeout=timeout, every=0.1, what=f"{expression} to settle")
+    return last
+
+
+def saved(home, workbook: str, text: str) -> bool:
+    """Whether `text` is in an entry of the workbook called `workbook` (read-only, as it is now)."""
+    found = home.find(workbook)
+    if found is None:
+        return False
+    with home.open(found.slug, read_only=True) as wb:
+        return any(text in json.dumps(entry.data, ensure_ascii=False) for entry in wb.entries())
+
+
+def cpu_quiet(pid: int, *, quiet: float = 2.0, timeout: float = 90.0) -> None:
+    """Wait until process `pid` has used no CPU for `quiet` seconds (e.g. a kernel that has
+    run the app and built its page, and now waits)."""
+
+    def ticks() -> int:  # user + system time, in clock ticks (fields 14 and 15 of its stat)
+        return sum(int(n) for n in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+
+    last, since = None, time.monotonic()
+
+    def idle() -> bool:
+        nonlocal last, since
+        now = ticks()
+        if now != last:
+            last, since = now, time.monotonic()
+            return False
+        return time.monotonic() - since >= quiet
+
+    eventually(idle, timeout=timeout, every=0.25, what=f"process {pid} to go quiet")
 
 
 def open_ready(tab, url: str):

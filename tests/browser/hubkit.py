@@ -194,7 +194,9 @@ def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes
 class Hub:
     """The practice server, started and stopped as a practice does (by PID)."""
 
-    def __init__(self, python: str, state: Path, *, internal_tls: bool = True):
+    def __init__(
+        self, python: str, state: Path, *, internal_tls: bool = True, spawner_environment: dict | None = None
+    ):
         port, hub_port, proxy_port, service_port = free_ports(4)
         self.python, self.state = python, state
         self.base = f"http://127.0.0.1:{port}"
@@ -208,12 +210,30 @@ class Hub:
         )
         self.process: subprocess.Popen | None = None
         self.log = state.parent / f"{state.name}.log"  # one per hub, when two run side by side
+        # variables for people's servers, beyond the shipped config's (e.g. shorter cull times):
+        # a config of the test's own loads the shipped one, then adds them
+        self.spawner_environment = dict(spawner_environment or {})
+
+    def _config(self) -> list[str]:
+        """`--config` for `hubsetup start` when this hub changes the shipped config, else none.
+        Root's file in root's own folder (0700, made by mkdtemp), as the hub demands."""
+        if not self.spawner_environment:
+            return []
+        config = self.state.parent / f"{self.state.name}_jupyterhub_config.py"
+        config.write_text(
+            "# the shipped config, then what this test changes\n"
+            f"load_subconfig({str(hubsetup.CONFIG)!r})  # noqa: F821\n"
+            "c = get_config()  # noqa: F821\n"
+            f"c.Spawner.environment = {{**c.Spawner.environment, **{self.spawner_environment!r}}}\n"
+        )
+        config.chmod(0o644)
+        return ["--config", str(config)]
 
     def start(self) -> None:
         env = dict(os.environ, **self.settings.environment())
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [self.python, "-m", "workbook.hubsetup", "start"],
+                [self.python, "-m", "workbook.hubsetup", "start", *self._config()],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -267,10 +287,11 @@ class Hub:
         return f"{self.base}/services/{hubfacts.SERVICE_NAME}/{path}"
 
 
-@pytest.fixture(scope="module")
-def hub(shared_python, people):
+@contextlib.contextmanager
+def running_hub(python: str, people: list[Person], **options):
+    """A started Hub (options: Hub's), stopped afterwards with everything of its people's."""
     folder = Path(tempfile.mkdtemp(prefix="rw-hub-"))
-    running = Hub(shared_python, folder / "state")
+    running = Hub(python, folder / "state", **options)
     try:
         running.start()
         yield running
@@ -282,6 +303,12 @@ def hub(shared_python, people):
         for person in people:  # a server the hub did not stop
             _stop_processes_of(person.name)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hub(shared_python, people):
+    with running_hub(shared_python, people) as running:
+        yield running
 
 
 def log_in(browser, hub: Hub, person: Person, path: str = ""):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import here, open_ready, screenshot, wait_ready
+from .helpers import eventually, here, open_ready, saved, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,10 @@ def test_create_check_in_write_close_and_find_it_again(app, page, browser):
     shown.get_by_role("button", name="Save this check-in").click()
     shown.get_by_text("Saved your check-in").wait_for()
     shown.get_by_label("What I hoped for or pictured").fill("I pictured the first rehearsal.")
-    page.wait_for_timeout(2500)  # the writing is saved after a short pause in typing
+    # the writing is saved after a short pause in typing, with no button pressed
+    eventually(
+        lambda: saved(app.home, "After the audition", "I pictured the first rehearsal."), what="the save"
+    )
     screenshot(page, "feel")
     page.close()  # no button pressed: closing the tab must lose nothing
 

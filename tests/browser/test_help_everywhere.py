@@ -20,7 +20,7 @@ import pytest
 from workbook import content
 from workbook.store import practice_home
 
-from .helpers import ARTIFACTS, READY_TIMEOUT_MS, here, open_ready, wait_for_stage
+from .helpers import ARTIFACTS, READY_TIMEOUT_MS, here, open_ready, settled, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -207,7 +207,7 @@ def test_need_help_now_is_reachable_from_the_foot_of_the_longest_page_and_opens_
 
     for _ in range(3):  # to the very bottom (charts drawn on the way may make it longer)
         tab.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-        tab.wait_for_timeout(700)
+        settled(tab, "document.documentElement.scrollHeight")
     bottom = tab.evaluate("document.documentElement.scrollHeight - innerHeight - scrollY")
     assert bottom < 5, "not at the bottom of the page"
     _open_in_place(tab, size, f"{name}-bottom")

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from .helpers import here, screenshot, wait_for_stage, wait_ready
+from .helpers import here, screenshot, settled, wait_for_stage, wait_ready
 from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
 from .test_practice_in_app import SHOWN_WORDS
 
@@ -79,7 +79,7 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     t_tab.locator(".wb-review").nth(1).get_by_role("button", name="Add the note").click()
     said(t_tab, "Saved your note")
     t_tab.locator(".wb-review-stage", has_text=NOTE).wait_for()  # the review is redrawn
-    t_tab.wait_for_timeout(500)
+    settled(t_tab)
     t_tab.get_by_role("button", name="Send notes to Client A").click()
     said(t_tab, "on their way to Client A")
     screenshot(t_tab, "hub-therapist-inbox")

@@ -12,7 +12,7 @@ import pytest
 from workbook import content
 from workbook.registry import STAGES, by_key
 
-from .helpers import READY_TIMEOUT_MS, close_tab, here, screenshot, wait_for_stage, wait_ready
+from .helpers import READY_TIMEOUT_MS, close_tab, here, screenshot, settled, wait_for_stage, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +109,7 @@ def test_no_page_shows_an_english_sentence_in_spanish(browser, spanish):
         for stage in STAGES:
             tab.goto(app.app_url(stage.key, slug))
             wait_for_stage(tab, stage.key)
-            tab.wait_for_timeout(1500)  # charts and lists drawn once the page is on screen
+            settled(tab)  # charts and lists drawn once the page is on screen
             shown = tab.locator(f".wb-stage-{stage.key}")
             shown.locator("details summary").first.click()  # "¿Necesitas ayuda ahora?" open too
             text = tab.locator("body").inner_text()  # the template's header and foot too

@@ -12,7 +12,7 @@ import pytest
 
 from workbook import exchange
 
-from .helpers import here, kernel_pids, open_ready, screenshot, wait_for_stage
+from .helpers import cpu_quiet, here, kernel_pids, open_ready, screenshot, tab_kernel_pid, wait_for_stage
 
 pytestmark = pytest.mark.browser
 STANDBY = 1  # serve's --pool_size=1
@@ -38,7 +38,8 @@ def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_a
         wait_for_stage(tab, "reason")
         # the kernel for the next page is made (and runs the app) while this one is open
         _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the standby kernel")
-        time.sleep(12)  # ...and has built its start page
+        standby = set(kernel_pids(app.process.pid)) - {tab_kernel_pid(tab, app.process.pid)}
+        cpu_quiet(standby.pop())  # ...and has run the app and built its start page: it waits
         with app.home.open(slug) as wb:  # `rejection-workbook open-return`, in a terminal
             exchange.annotate(wb, 0, "Lovely work this week, take your time with Stage 3.")
         tab.reload()

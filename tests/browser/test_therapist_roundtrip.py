@@ -8,7 +8,7 @@ import pytest
 
 from workbook.store import Home
 
-from .helpers import axe_problems, open_ready, screenshot
+from .helpers import axe_problems, open_ready, screenshot, settled
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_client_shares_two_stages_therapist_notes_come_back(start_app, page, tmp
     therapist.locator(".wb-review").nth(1).get_by_role("button", name="Add the note").click()
     therapist.get_by_text("Saved your note").wait_for(timeout=30_000)
     therapist.locator(".wb-review-stage", has_text="It took courage").wait_for()  # the review is redrawn
-    therapist.wait_for_timeout(500)
+    settled(therapist)
     therapist.get_by_role("button", name="Make the notes file").click()
     notes = link_bytes(therapist, "-notes-")
     screenshot(therapist, "roundtrip-practice")
