@@ -12,9 +12,12 @@ The key is the sentence's dotted path in the text file its class names (`text_fi
 
 - `InvalidEntry`, `WorkbookError`: data/text/messages.toml ("too_long", "store.busy",
   "exchange.no_folder", "export.not_saved");
-- `ShareError` (workbook/share.py): data/text/share.toml ("file.not_ours", "sealed.wrong_passphrase");
-- `CryptoError`, `HubError` (workbook/hub/): data/text/hub.toml ("errors.tampered",
-  "client.key_mismatch", and the service's own keys as "service.used");
+- `ShareError`, `NeedsPassphrase`, `WrongPassphrase`: data/text/share.toml ("file.not_ours",
+  "sealed.wrong_passphrase");
+- `CryptoError` (workbook/hub/keys.py; its key is "errors.<reason>") and `HubError`
+  (workbook/hub/wire.py): data/text/hub.toml ("errors.tampered", "client.key_mismatch", and
+  the service's own keys as "service.used"). A HubError is said in the language of the page
+  that asked, wherever it is shown: the answer belongs to that request;
 - `CliError`: data/text/cli.toml.
 
 A value is shown as it is; a number the language's way; anything that says itself (another
