@@ -50,6 +50,8 @@ def say(key: str, **values) -> str:
 
 
 MAX_PROMPTS_PER_STAGE = 20
+# a client copy's meta: the client's latest activity before the latest share that brought new entries
+ACTIVITY_BEFORE_LAST_SHARE = "activity_before_last_share"
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,10 @@ def _bring_in(wb: Workbook, bundle: share.Bundle, *, new_client: bool) -> Import
     wb.set_meta("shared_stages", shared)
     wb.set_meta("client_name", bundle.name)  # the client's own name for their workbook
     theirs = [r.written_at for r in bundle.revisions if r.author == "me"]
-    last = max([wb.meta("client_last_activity") or "", *theirs])
+    before = wb.meta("client_last_activity") or ""
+    last = max([before, *theirs])
+    if last > before:  # something new of theirs: the caseload compares feelings since `before`
+        wb.set_meta(ACTIVITY_BEFORE_LAST_SHARE, before)
     wb.set_meta("client_last_activity", last)
     wb.set_meta("last_import", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     return ImportResult(wb.path.stem, wb.name, counts["added"], counts["known"], shared, new_client)
