@@ -10,7 +10,8 @@ Nothing is imported here: the app's kernel reads `facts` and `client` without th
 - `server`, `singleuser`: a person's server (the process, and its warm app kernel).
 - The exchange service (`python -m workbook.hub.service`): `service` runs it; `database`,
   `identity`, `rules`, `handlers`, `refusal` are its parts.
-- `crypto`: key pairs, sealing to a public key, fingerprints, key backups (end to end:
-  the service only ever holds sealed bytes); `client`: what the app calls, built on the verbs
-  of `workbook.exchange`.
+- `keys`: key pairs, their checks, fingerprints; `crypto`: sealing to a public key, codes,
+  key files and backups (end to end: the service only ever holds sealed bytes).
+- `client`: what the app calls, built on the verbs of `workbook.exchange`; `wire`: how it
+  talks to the exchange service (its address and TLS, each request, what a refusal says).
 """
