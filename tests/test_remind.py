@@ -99,3 +99,44 @@ def test_control_characters_cannot_break_the_calendar_file():
     event = _event(remind.calendar(reminder))
     assert "attendee" not in event
     assert str(event["summary"]) == "hi ATTENDEE:evil@example.com"
+
+
+def test_the_command_saves_a_private_calendar_file_linking_to_the_folders_own_address(home, tmp_path, capsys):
+    import json
+    import stat
+
+    from workbook import cli
+
+    home.create("After the interview").close()
+    home.path.joinpath("address.json").write_text(json.dumps({"port": 8999, "token": "x" * 32}))
+    out = tmp_path / "mine.ics"
+    argv = ["remind", "After the interview", "--home", str(home.path), "--every", "week", "--at", "19:30"]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    assert f"Saved a reminder for 'After the interview' to {out}" in capsys.readouterr().out
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    event = _event(out.read_bytes())
+    assert str(event["url"]) == "http://127.0.0.1:8999/voila/render/app.ipynb"
+    assert "x" * 32 not in out.read_text()  # never the token
+    assert "interview" not in out.read_text().lower()  # nor the workbook's name
+    assert event["rrule"]["FREQ"] == ["WEEKLY"]
+    # again: the file is kept, and the person is told how to replace it
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert cli.main([*argv, "--out", str(out), "--force", "--words", "Letter to Sam"]) == 0
+    assert str(_event(out.read_bytes())["summary"]) == "Letter to Sam"
+
+
+def test_the_command_says_plainly_what_is_wrong(home, tmp_path, capsys, monkeypatch):
+    from workbook import cli
+
+    monkeypatch.setenv(content.LANGUAGE_ENV, "en")  # --language sets it for the process: put back after
+
+    home.create("Sam").close()
+    base = ["remind", "--home", str(home.path), "--out", str(tmp_path / "r.ics")]
+    assert cli.main([*base, "Nobody", "--every", "day"]) == 2
+    assert "There is no workbook called 'Nobody'" in capsys.readouterr().err
+    assert cli.main([*base, "Sam", "--every", "day", "--in", "3"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert cli.main([*base, "Sam", "--in", "3", "--language", "es"]) == 0
+    assert "Recordatorio para «Sam»" in capsys.readouterr().out
+    assert not (tmp_path / "r.ics").read_text().count("RRULE")

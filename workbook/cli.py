@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, exchange_cli, portable
+from . import __version__, exchange_cli, portable, remind_cli
 from .clikit import PROG, helps, home_option, problem, runs, say, words
 from .files import atomic_write
 from .launch import (
@@ -374,6 +374,7 @@ def _export(**options) -> int:
 
 
 exchange_cli.add_commands(app)
+remind_cli.add_command(app, port_of=lambda folder: read_address(folder).port or DEFAULT_PORT)
 
 
 def main(argv: list[str] | None = None) -> int:
