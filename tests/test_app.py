@@ -68,7 +68,13 @@ def test_a_bad_workbook_in_the_address_opens_nothing_and_says_why(home, slug, se
     assert _shown(app) == "feel"
     if isinstance(search, str) and "workbook=" in search:
         assert app.session.workbook is None
-        assert app.session.problem
+        assert app.session.problem == (  # what the person reads
+            "That workbook isn't on this computer. Choose one on the start page."
+            if "nobody-here" in search
+            else "That link does not point to a workbook on this computer."
+        )
+    else:  # nothing about a workbook in the address: no problem to tell
+        assert app.session.problem is None
     with home.open(slug) as wb:
         assert wb.entries() == []  # nothing was written anywhere
 

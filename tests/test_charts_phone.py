@@ -85,7 +85,7 @@ def test_on_a_phone_each_trait_is_named_above_its_bar_and_the_legend_is_below(wb
     assert any("the reason touches this" in text for text in _annotation_texts(fig))
     # each row has room for its name: more traits, a taller chart
     more = wb.put("trait", {"name": "patience", "domain": "personality", "rating": 1})
-    assert more is not None
+    assert (more["name"], more["rating"]) == ("patience", 1)
     assert trait_charts.by_trait(frame(wb, "trait"), narrow=True).layout.height > fig.layout.height
 
 

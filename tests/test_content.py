@@ -45,8 +45,9 @@ def test_rejection_kinds_match_the_model():
 
 
 def test_page_texts_load_and_name_the_crisis_line():
-    for page in ("common", "start", "feel"):
-        assert content.text(page)
+    assert content.text("common")["titles"]["feel"] == "Feel it"
+    assert content.text("start")["welcome_title"].strip()
+    assert content.text("feel")["intro"].strip()
     crisis = content.resources()["crisis"]
     assert "988" in crisis["line"]
     assert "emergency" in crisis["line"]

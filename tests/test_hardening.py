@@ -30,8 +30,9 @@ from tests.hostile.corpus import (
     replace_records,
     zip_with_entries,
 )
+from tests.test_notebooks import _headings
 from tests.test_share import folder_hash
-from workbook import cli, exchange, model, share, store, text
+from workbook import cli, exchange, model, registry, share, store, text
 from workbook.export import export_zip, frame_to_csv, read_zip
 from workbook.frames import all_frames
 from workbook.model import InvalidEntry
@@ -94,7 +95,7 @@ def test_the_text_rule_is_the_same_through_every_door(home, client, good):
         if want_name is None or want_long is None or "/" in want_name:
             with pytest.raises(ShareError) as caught:
                 exchange.import_share(practice_home, forged)
-            assert str(caught.value)
+            assert str(caught.value) == "The name in this file is missing or not a plain name."
             assert folder_hash(home.path) == before
         else:
             result = exchange.import_share(practice_home, forged)
@@ -204,8 +205,10 @@ def test_any_text_is_saved_as_normalised_or_refused_and_every_page_still_builds(
     with pytest.raises(InvalidEntry, match="more than"):
         wb.put("letter", {"text": "é" * (model.LONG_TEXT + 1)})
     wb.close()
-    for page in (start, feel, reason, grow, heal, support, journey):
-        assert page.show(home=home.path, slug=wb.path.stem) is not None
+    for page in (start, feel, reason, grow, heal, support, journey):  # each page still builds, headed
+        shown = page.show(home=home.path, slug=wb.path.stem)
+        stage = next(s for s in registry.STAGES if s.module == page.__name__.rsplit(".", 1)[1])
+        assert _headings(shown)[:1] == [stage.title]
     read_zip(export_zip(Workbook.open(wb.path)))
 
 
@@ -509,6 +512,8 @@ EXAMPLES = {
     ("workbook.store", "SLUG_RE"): "after-the-interview",
     ("workbook.registry", "_KEY"): "reason",
     ("workbook.hub.service", "TOKEN_HEADER"): "token 0f1e2d3c4b5a",
+    ("workbook.remind", "_TIME"): "09:30",
+    ("workbook.remind", "_DAYS"): "3 days",
 }
 NOT_CHECKS = {  # patterns that find or guard something inside text, not check a whole value
     ("workbook.export", "_FORMULA"),

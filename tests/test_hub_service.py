@@ -231,7 +231,7 @@ def test_a_code_is_used_once_and_expires(world, clock):
     world.invite(secret, crypto.public_bytes(world.tess_key))
     status, answer = world.redeem("t-tess", crypto.invitation_id(secret), world.tess_key, secret)
     assert status == 403 and "your own invitation" in answer["error"]
-    assert server  # (the same server throughout)
+    assert world.server is server  # (the same server throughout)
 
 
 def test_redeeming_hands_over_the_therapists_key_and_the_sealed_start_file(world):

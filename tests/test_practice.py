@@ -139,7 +139,8 @@ def test_a_bad_client_link_opens_nothing(home, monkeypatch):
     from workbook.stages.kit import open_session
 
     session = open_session()
-    assert session.workbook is None and session.problem
+    assert session.workbook is None
+    assert session.problem == "That link does not point to a workbook on this computer."
 
 
 def _walk(widget):
