@@ -12,8 +12,10 @@ import pytest
 from workbook import exchange
 from workbook.hub import client, crypto
 from workbook.hub.client import HubError
-from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
+from workbook.hub.service import Limits, User
 from workbook.store import Home
+
+from .hubcalls import exchange_on_loopback
 
 PEOPLE = {"t-tess": User("tess", True), "t-ann": User("ann", False), "t-ben": User("ben", False)}
 SECRET_WORDS = ("Marigold-Umbrella-4417", "the interview at Quillfeather", "zebracorn sadness")
@@ -22,20 +24,8 @@ SECRET_WORDS = ("Marigold-Umbrella-4417", "the interview at Quillfeather", "zebr
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
     """A running service; `hub.as_(name)` makes the next calls as that person."""
-    service = Exchange(tmp_path / "service" / "exchange.sqlite", identify=TokenIdentity(PEOPLE))
-    running = Running(service, prefix="/services/rejection-exchange/")
-    monkeypatch.setenv(client.URL_ENV, running.url)
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone/")
-
-    def as_(name):
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", f"t-{name}")
-        monkeypatch.setenv("JUPYTERHUB_USER", name)
-
-    running.as_ = as_
-    running.dir = tmp_path / "service"
-    yield running
-    if running._thread.is_alive():
-        running.stop()
+    with exchange_on_loopback(tmp_path / "service" / "exchange.sqlite", monkeypatch, PEOPLE) as running:
+        yield running
 
 
 @pytest.fixture
@@ -248,21 +238,16 @@ def test_the_service_keeps_none_of_the_words_in_any_file_it_wrote(hub, homes):
 
 
 def test_limits_on_the_service_reach_the_person_as_a_plain_sentence(tmp_path, homes, monkeypatch):
-    service = Exchange(tmp_path / "x.sqlite", identify=TokenIdentity(PEOPLE), limits=Limits(waiting=1))
-    running = Running(service)
-    try:
-        monkeypatch.setenv(client.URL_ENV, running.url)
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-tess")
+    with exchange_on_loopback(tmp_path / "x.sqlite", monkeypatch, PEOPLE, limits=Limits(waiting=1)) as hub:
+        hub.as_("tess")
         client.ensure_keys(home=homes["tess"])
         code = client.invite(exchange.practice_home(homes["tess"]), name="Ann", stages=[1])
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ann")
+        hub.as_("ann")
         wb = client.join(homes["ann"], code)
         client.send(wb, [1])
         with pytest.raises(HubError, match="already waiting to be opened") as err:
             client.send(wb, [1])
         assert err.value.status == 429
-    finally:
-        running.stop()
 
 
 def test_restoring_over_a_different_key_keeps_that_key_beside_it(homes):
@@ -433,21 +418,18 @@ def test_a_long_code_handed_out_before_still_joins(hub, homes):
 
 
 def test_guessing_codes_meets_a_limit_and_then_even_the_right_code_waits(tmp_path, homes, monkeypatch):
-    service = Exchange(tmp_path / "x.sqlite", identify=TokenIdentity(PEOPLE), limits=Limits(wrong_codes=3))
-    running = Running(service)
-    try:
-        monkeypatch.setenv(client.URL_ENV, running.url)
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-tess")
+    with exchange_on_loopback(
+        tmp_path / "x.sqlite", monkeypatch, PEOPLE, limits=Limits(wrong_codes=3)
+    ) as hub:
+        hub.as_("tess")
         client.ensure_keys(home=homes["tess"])
         code = client.invite(exchange.practice_home(homes["tess"]), name="Ann", stages=[1])
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ben")
+        hub.as_("ben")
         for _ in range(3):
             with pytest.raises(HubError, match="no invitation with that code"):
                 client.join(homes["ben"], crypto.new_code())
         with pytest.raises(HubError, match="try again in an hour") as err:
             client.join(homes["ben"], code)
         assert err.value.status == 429 and err.value.key == "service.too_many_tries"
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t-ann")  # another person isn't held up
+        hub.as_("ann")  # another person isn't held up
         assert client.linked(client.join(homes["ann"], code))
-    finally:
-        running.stop()

@@ -13,6 +13,8 @@ from workbook.hub import client as hub
 from workbook.stages import hubshare, practice, start
 from workbook.store import Home
 
+from .hubcalls import exchange_on_loopback
+
 CODE = "ABCD-EFGH-JKLM"
 
 
@@ -277,20 +279,11 @@ def test_a_code_not_used_yet_can_be_withdrawn_and_a_used_one_can_not(homes, fake
 @pytest.fixture
 def real_hub(tmp_path, monkeypatch):
     """The real exchange on loopback; `real_hub.as_(name)` makes the next presses that person's."""
-    from workbook.hub.service import Exchange, Running, TokenIdentity, User
+    from workbook.hub.service import User
 
     people = {"t-tess": User("tess", True), "t-ann": User("ann", False)}
-    running = Running(Exchange(tmp_path / "service.sqlite", identify=TokenIdentity(people)))
-    monkeypatch.setenv(hub.URL_ENV, running.url)
-    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/someone/")
-
-    def as_(name):
-        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", f"t-{name}")
-        monkeypatch.setenv("JUPYTERHUB_USER", name)
-
-    running.as_ = as_
-    yield running
-    running.stop()
+    with exchange_on_loopback(tmp_path / "service.sqlite", monkeypatch, people) as running:
+        yield running
 
 
 def test_a_swapped_therapist_key_is_caught_on_the_page_and_the_code_still_works(homes, real_hub):
