@@ -14,14 +14,14 @@ from types import SimpleNamespace
 import click
 
 from . import content
-from .errors import CliError, InvalidEntry
+from .errors import CliError
+from .errors import Problem as Said
 from .paths import HOME_ENV
-from .store import WorkbookError
 
 PROG = "rejection-workbook"
-# Problems told in one plain sentence (exit code 2), never as a traceback; a share file's
-# problems (ShareError) are InvalidEntry too.
-CALM = (CliError, WorkbookError, InvalidEntry)
+# Problems told in one plain sentence (exit code 2), never as a traceback: every Problem
+# (workbook/errors.py) says itself in the language in use.
+CALM = (Said,)
 
 
 def words() -> dict:
@@ -39,8 +39,8 @@ def say(key: str, **values) -> None:
 
 
 def problem(key: str, **values) -> CliError:
-    """A CliError with one of the command's sentences about what went wrong."""
-    return CliError(words()["errors"][key].format(**values))
+    """A CliError naming one of the command's sentences about what went wrong (cli.toml [errors])."""
+    return CliError(f"errors.{key}", **values)
 
 
 class Problem(click.ClickException):

@@ -59,9 +59,9 @@ def port_is_free(port: int) -> bool:
 def check_port(port: int) -> int:
     """`port` if it can be used on 127.0.0.1; CliError if it is taken or out of range."""
     if not 1 <= port <= 65535:
-        raise problem("bad_port", port=port)
+        raise problem("bad_port", port=str(port))  # a port, not a quantity: no thousands separator
     if not port_is_free(port):
-        raise problem("port_taken", port=port)
+        raise problem("port_taken", port=str(port))
     return port
 
 

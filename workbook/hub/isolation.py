@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import hubfacts
+from . import facts
 
 KERNEL_TRANSPORT = "ipc"
 SERVICES_CA = "notebooks-ca"  # JupyterHub signs managed services' certificates with this CA
@@ -69,7 +69,7 @@ def prepare(spawner) -> None:
     spawner.ip = own_address(entry.pw_uid)
     if spawner.internal_ssl:
         # a new dict: the configured one may be shared by every spawner
-        spawner.environment = {**spawner.environment, hubfacts.EXCHANGE_CA_ENV: services_authority(spawner)}
+        spawner.environment = {**spawner.environment, facts.EXCHANGE_CA_ENV: services_authority(spawner)}
 
 
 def end_processes(spawner) -> None:

@@ -14,11 +14,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 
-from .. import content, hubfacts
+from .. import content
 from ..errors import InvalidEntry, Problem, is_key
+from . import facts
 
-URL_ENV = "REJECTION_WORKBOOK_EXCHANGE_URL"
-SERVICE_PATH = "services/rejection-exchange/"
+URL_ENV = facts.EXCHANGE_URL_ENV
+SERVICE_PATH = facts.service_prefix().lstrip("/")  # relative to the hub's address
 TIMEOUT = 60  # seconds; the largest envelope over a slow link
 
 
@@ -100,7 +101,7 @@ def exchange_tls(url: str) -> ssl.SSLContext | None:
     the system's own CAs check it. Plain http (tests, a hub without internal TLS): None."""
     if not url.startswith("https:"):
         return None
-    authority = os.environ.get(hubfacts.EXCHANGE_CA_ENV, "").strip()
+    authority = os.environ.get(facts.EXCHANGE_CA_ENV, "").strip()
     return ssl.create_default_context(cadata=authority) if authority else ssl.create_default_context()
 
 
