@@ -4,7 +4,7 @@ The goals list ("Latest step (3 Nov 2026): …") shows every step whole at every
 tried (320 to 1024 px, a single page and the app, a 250-character step and an address with
 no space). What a phone cut mid-sentence was the goals chart's hover label: one line of up
 to 80 characters, about 670 px wide on a 390 px screen, cut at both edges of the screen
-with its "…" out of sight. Its fix belongs to workbook/charts/goals.py (see the xfail).
+with its "…" out of sight; the chart now wraps it in lines of about 28 characters.
 """
 
 from __future__ import annotations
@@ -97,12 +97,6 @@ HOVER_JS = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the goals chart's hover label is one line of up to 80 characters, wider than a phone; "
-    "needs workbook/charts/goals.py to wrap it (lines of about 28 characters, the trace's name "
-    "in the label instead of plotly's side box), as the report of this change says",
-)
 def test_a_step_on_the_goals_chart_is_never_cut_at_the_edge_of_a_phone(long_steps, new_tab):
     app, slug = long_steps
     tab = new_tab(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

@@ -22,6 +22,7 @@ from .traits import count
 CHANCE = "#009E73"  # Okabe-Ito bluish green
 CELEBRATION = "#E69F00"  # Okabe-Ito orange
 HOVER_CHARS = 80
+HOVER_LINE = 28  # a hover label's line, in characters: on a 390 px phone one long line runs off both edges
 NARROW_BOTTOM = 100  # px under a phone's plot: the dates, then the legend (two rows)
 # Beside the rows (a wide screen), a goal's name is a column of at most LABEL_LINES lines of
 # about LABEL_CHARS characters, cut with "…": the days get the width, not the names.
@@ -78,8 +79,12 @@ def _words() -> dict:
 
 
 def _short(text) -> str:
+    """A step's words for its hover label: at most HOVER_CHARS, in lines of about HOVER_LINE,
+    a longer cut marked "…" (and a word longer than a line, an address say, cut the same way)."""
     text = " ".join(str(text).split()) if _present(text) else ""
-    return html.escape(text[:HOVER_CHARS] + ("…" if len(text) > HOVER_CHARS else ""))
+    text = text[:HOVER_CHARS] + ("…" if len(text) > HOVER_CHARS else "")
+    words = [w if len(w) <= HOVER_LINE else w[: HOVER_LINE - 1] + "…" for w in text.split(" ")]
+    return wrap(html.escape(" ".join(words)), HOVER_LINE)
 
 
 def _day(value) -> dt.date | None:
@@ -164,7 +169,7 @@ def progress(goals, steps, celebrations, *, narrow: bool = False) -> go.Figure:
                     "size": size,
                     "line": {"color": "#333333", "width": 1},
                 },
-                hovertemplate="%{customdata} · %{y}<br>%{text}<extra>" + name + "</extra>",
+                hovertemplate="%{customdata} · " + name + "<br>%{y}<br>%{text}<extra></extra>",
             )
         )
 
