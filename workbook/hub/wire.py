@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Iterable
 
 from .. import content
-from ..errors import InvalidEntry, Problem, is_key
+from ..errors import Problem, is_key
 from . import facts
 
 URL_ENV = facts.EXCHANGE_URL_ENV
@@ -23,7 +23,7 @@ SERVICE_PATH = facts.service_prefix().lstrip("/")  # relative to the hub's addre
 TIMEOUT = 60  # seconds; the largest envelope over a slow link
 
 
-class HubError(InvalidEntry):
+class HubError(Problem):
     """Refused or failed; str(err) is one calm, plain sentence for the person, said in their
     language when shown (data/text/hub.toml: a Problem, see workbook/errors.py).
 
@@ -39,9 +39,8 @@ class HubError(InvalidEntry):
     (the one in use when the answer came back), wherever it is shown later; `words(lang)`
     says it in another.
 
-    A failure of the network or the service is a Problem of its own kind; it is an
-    InvalidEntry too only so that pages that show `except (InvalidEntry, WorkbookError)` calmly
-    (`Page.guard`, workbook/stages/page.py) show it: drop that base once they catch Problem.
+    A failure of the network or the service is a Problem of its own kind, not an entry that
+    can't be saved; pages show every Problem calmly (`Page.guard`, workbook/stages/page.py).
     """
 
     text_file = "hub"

@@ -16,10 +16,10 @@ from pathlib import Path
 import ipywidgets as w
 
 from .. import content, formats, registry
-from ..model import InvalidEntry
+from ..errors import Problem
 from ..paths import jupyter_data_dir
 from ..registry import by_number
-from ..store import Workbook, WorkbookError
+from ..store import Workbook
 from . import autosave, plain
 from .autosave import TYPING_PAUSE
 from .crisis import crisis_html, crisis_link_html
@@ -157,7 +157,7 @@ class Page:
                 near.value = ""  # the last message there is about an earlier press
             try:
                 return callback(*args, **kwargs)
-            except (InvalidEntry, WorkbookError) as exc:
+            except Problem as exc:  # ours, said for the person (workbook/errors.py)
                 self.problem(str(exc))
             except Exception:
                 log.exception("error in %s on page %s", getattr(callback, "__name__", "?"), self.index)
