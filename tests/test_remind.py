@@ -140,3 +140,13 @@ def test_the_command_says_plainly_what_is_wrong(home, tmp_path, capsys, monkeypa
     assert cli.main([*base, "Sam", "--in", "3", "--language", "es"]) == 0
     assert "Recordatorio para «Sam»" in capsys.readouterr().out
     assert not (tmp_path / "r.ics").read_text().count("RRULE")
+
+
+def test_on_a_practice_server_the_link_is_the_persons_own_app_under_the_hubs_address(tmp_path, monkeypatch):
+    from workbook.address import app_url
+
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/sam/")
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://practice.example/")
+    assert app_url(tmp_path) == "https://practice.example/user/sam/voila/render/app.ipynb"
+    monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL")
+    assert app_url(tmp_path) is None  # not known: the event goes without a link rather than a wrong one

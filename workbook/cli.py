@@ -8,20 +8,16 @@ commands in workbook/exchange_cli.py; here, each command and its options.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import secrets
 import subprocess
 import sys
 import webbrowser
-from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
-from . import __version__, exchange_cli, portable, remind_cli
+from . import __version__, exchange_cli, remind_cli
+from .address import ADDRESS_FILE, DEFAULT_PORT, Address, keep_address, read_address
 from .clikit import PROG, helps, home_option, problem, runs, say, words
-from .files import atomic_write
 from .launch import (
     LAB_CONFIG,
     ServerExited,
@@ -51,6 +47,10 @@ from .voila_settings import (
 )
 
 __all__ = [  # besides the commands: names tests and benchmarks import from here
+    "ADDRESS_FILE",
+    "Address",
+    "keep_address",
+    "read_address",
     "CULL_ENV",
     "CULL_INTERVAL_SECONDS",
     "IDLE_KERNEL_SECONDS",
@@ -69,46 +69,7 @@ __all__ = [  # besides the commands: names tests and benchmarks import from here
 ]
 
 STARTS = 3  # tries before giving up: the folder's own port, then new free ones
-# The app's address stays the same from run to run, so a bookmark keeps working: each
-# workbook folder keeps its port (this one, the first time, when it is free) and its token
-# in a file only its owner can read.
-DEFAULT_PORT = 8877
-ADDRESS_FILE = "address.json"
 DEMO_DIR = "demo"  # the demo's own home, inside the person's
-
-
-@dataclass
-class Address:
-    """Where a workbook folder's app is served: its port and its private token."""
-
-    port: int | None
-    token: str
-
-
-def _good_token(token: object) -> bool:
-    return isinstance(token, str) and len(token) >= 24 and token.replace("-", "").replace("_", "").isalnum()
-
-
-def read_address(folder: Path) -> Address:
-    """The folder's kept address; a new token (and no port yet) when there is none, or when
-    the file could have been read by anyone else (then the token may be known)."""
-    path = folder / ADDRESS_FILE
-    try:
-        with open(path, encoding="utf-8") as file:
-            info = os.fstat(file.fileno())
-            kept = json.load(file)
-        private = not portable.POSIX or (info.st_mode & 0o077 == 0 and info.st_uid == os.getuid())
-    except (OSError, ValueError):
-        kept, private = {}, False
-    port = kept.get("port") if isinstance(kept, dict) else None
-    port = port if isinstance(port, int) and 1 <= port <= 65535 else None
-    token = kept.get("token") if isinstance(kept, dict) and private else None
-    return Address(port, token if _good_token(token) else secrets.token_urlsafe(24))
-
-
-def keep_address(folder: Path, address: Address) -> None:
-    """Write the address file, readable and writable by its owner only (0600)."""
-    atomic_write(folder / ADDRESS_FILE, json.dumps({"port": address.port, "token": address.token}))
 
 
 def choose_port(address: Address, asked: int | None) -> int:
@@ -374,7 +335,7 @@ def _export(**options) -> int:
 
 
 exchange_cli.add_commands(app)
-remind_cli.add_command(app, port_of=lambda folder: read_address(folder).port or DEFAULT_PORT)
+remind_cli.add_command(app)
 
 
 def main(argv: list[str] | None = None) -> int:

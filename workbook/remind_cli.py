@@ -1,7 +1,7 @@
 """`rejection-workbook remind NAME`: a calendar file that reminds the person to check in.
 
-The link in the event is the app's own address for this workbook folder (its kept port),
-without the token: a calendar may be synced elsewhere, and the browser that opened the app
+The link in the event is the app's own address for this workbook folder (its kept port, or
+the person's server on a practice server: `address.app_url`), without the token: a calendar may be synced elsewhere, and the browser that opened the app
 before keeps its cookie. The workbook's name goes nowhere but the sentence printed here.
 """
 
@@ -10,12 +10,11 @@ from __future__ import annotations
 import click
 
 from . import content, remind
+from .address import app_url
 from .clikit import home_option, runs
 from .errors import CliError
 from .exchange import save_file
 from .store import Home
-
-APP_PATH = "voila/render/app.ipynb"
 
 
 class RemindCliError(CliError):
@@ -26,30 +25,22 @@ def words() -> dict:
     return content.text("remind")["cli"]
 
 
-def app_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/{APP_PATH}"
-
-
-def cmd_remind(args, *, port_of) -> int:
+def cmd_remind(args) -> int:
     home = Home(args.home)
     home.check()
     found = home.find(args.name)
     if found is None:
         raise RemindCliError("cli.no_such_workbook", name=args.name)
     reminder = remind.plan(at=args.at, every=args.every, in_days=args.in_days, words=args.words or "")
-    data = remind.calendar(reminder, url=app_url(port_of(home.path)))
+    data = remind.calendar(reminder, url=app_url(home.path))
     path = save_file(data, args.out or remind.file_name(), force=args.force)
     click.echo(words()["saved"].format(name=found.name, path=path.resolve()))
     return 0
 
 
-def add_command(app: click.Group, *, port_of) -> None:
-    """Add `remind` to the command group; `port_of(folder)` is the app's port for that folder."""
-
-    def run(args):
-        return cmd_remind(args, port_of=port_of)
-
-    callback = runs(run)
+def add_command(app: click.Group) -> None:
+    """Add `remind` to the command group."""
+    callback = runs(cmd_remind)
     for option in reversed(
         (
             click.argument("name"),
