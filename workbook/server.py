@@ -17,7 +17,12 @@ Three things plain Voilà leaves open, closed here, and one it does too soon:
   says how to open the app, instead of Jupyter's password page (which accepted no password
   of ours anyway: no password logins here, and no password to set).
 
-It also gives the template the loading screen's words in every language (workbook/loading.py).
+It also gives the template the loading screen's words in every language (workbook/loading.py),
+compresses every text response it sends (Voilà applies its `tornado_settings` after making
+its web app, when `compress_response` no longer takes effect: here they go in while it is
+made), and lets the browser keep files whose address changes when they do (a year, never
+asked again): lab extension files with a content hash in their names, and the template's
+styles, whose addresses carry their content's hash (`?v=`).
 """
 
 from __future__ import annotations
@@ -39,9 +44,10 @@ from jupyter_core.utils import ensure_async
 from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
-from . import content, loading, preheat
+from . import content, loading, preheat, voila_settings
 from .paths import TOKEN_ENV
 
 # Voilà builds its kernel manager class in `Voila.start` from this factory: ours makes a warm
@@ -52,6 +58,7 @@ voila.app.voila_kernel_manager_factory = lambda *a, **k: preheat.taken_is_active
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SHUTDOWN_GRACE = 3.0  # seconds a closing tab's kernel has to save what was sent last
 COOKIE_DAYS = 365  # a browser let in once stays let in (its bookmarks work) this long
+IMMUTABLE = "public, max-age=31536000, immutable"  # as jupyter_server says it
 
 
 def host_is_local(host: str) -> bool:
@@ -84,6 +91,18 @@ class GraceShutdownHandler(VoilaShutdownKernelHandler):
         IOLoop.current().call_later(SHUTDOWN_GRACE, shut_down)
         self.set_status(204)
         self.finish()
+
+
+class KeptTemplateStatic(TemplateStaticFileHandler):
+    """The template's static files: kept a year, never asked again, when asked for by the
+    address the template makes (`?v=` the file's content hash, so a changed file is asked for
+    by a new address). Tornado already keeps them long (`max-age`), but the browser still
+    asks again on a reload without `immutable`."""
+
+    def set_extra_headers(self, path):
+        super().set_extra_headers(path)
+        if self.get_query_argument("v", None):
+            self.set_header("Cache-Control", IMMUTABLE)
 
 
 def cookie_secret(token: str) -> bytes:
@@ -190,6 +209,16 @@ class WorkbookVoila(Voila):
         self.config.IdentityProvider.get_secure_cookie_kwargs = {"max_age_days": COOKIE_DAYS}
         loading.add_to(self.voila_configuration)  # the loading screen's words, in every language
 
+    def init_settings(self):
+        # Voilà adds self.tornado_settings after making its web app, when tornado no longer
+        # reads `compress_response`: given here, they are read while the app is made.
+        settings = {**super().init_settings(), **self.tornado_settings}
+        settings["static_immutable_cache"] = [
+            *settings.get("static_immutable_cache", []),
+            *voila_settings.immutable_urls(self.base_url, self.labextensions_path),
+        ]
+        return settings
+
     def init_handlers(self):
         return [
             (pattern, OURS.get(handler, handler), *rest)
@@ -211,7 +240,11 @@ class WorkbookVoila(Voila):
         super().listen()
 
 
-OURS = {VoilaShutdownKernelHandler: GraceShutdownHandler, VoilaLoginHandler: PrivateAddressHandler}
+OURS = {
+    VoilaShutdownKernelHandler: GraceShutdownHandler,
+    VoilaLoginHandler: PrivateAddressHandler,
+    TemplateStaticFileHandler: KeptTemplateStatic,
+}
 
 main = WorkbookVoila.launch_instance
 

@@ -11,7 +11,9 @@ only standalone Voilà gets (its own preheating: the hub preheats with
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 TEMPLATE = "rejection-workbook"
 # The single-page notebooks (00_start.ipynb …) still open on their own, but only the app
@@ -39,6 +41,16 @@ UNUSED_EXTENSIONS = (
 )  # lab extensions the app page does without
 # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket
 WEBSOCKET_MAX = 32 * 2**20
+# Every text response (page, scripts, styles, JSON) goes gzip-compressed to a browser that
+# accepts it: a phone on a slow network gets the app's first page in about a fifth of the bytes.
+# Standalone Voilà sets its tornado_settings after making its web app, too late for this one:
+# workbook/server.py hands them over while the app is made.
+COMPRESS = True
+# A lab extension's file whose name carries webpack's content hash (remoteEntry.698dcaf7.js,
+# 84.09c61a35dce1705f.js) gets a new name when it changes: the browser may keep it for a year
+# without asking again. Its style.js, package.json and the like keep their names: not these.
+HASHED = re.compile(r"\.[0-9a-f]{8,}\.(js|css)$")
+LABEXTENSIONS_URL = "voila/labextensions/"
 APP = "{app}"  # in a setting's class: the application (`Voila` standalone, `ServerApp` on the hub)
 
 
@@ -68,7 +80,10 @@ SETTINGS = (
     Setting("VoilaConfiguration.strip_sources", True, alias="strip_sources"),  # no code shown
     Setting("VoilaConfiguration.show_tracebacks", False, alias="show_tracebacks"),
     Setting("VoilaConfiguration.extension_denylist", UNUSED_EXTENSIONS),
-    Setting(f"{APP}.tornado_settings", {"websocket_max_message_size": WEBSOCKET_MAX}),
+    Setting(
+        f"{APP}.tornado_settings",
+        {"websocket_max_message_size": WEBSOCKET_MAX, "compress_response": COMPRESS},
+    ),
     # the app's kernel preheated (run before it is asked for, so the first page is ready sooner
     # than a plain Voilà page), one at a time, and only the app's
     Setting("VoilaConfiguration.preheat_kernel", True, alias="preheat_kernel", standalone_only=True),
@@ -76,6 +91,24 @@ SETTINGS = (
     Setting("VoilaKernelManager.preheat_denylist", [NOT_PREHEATED], standalone_only=True),
     Setting("VoilaKernelManager.fill_delay", REFILL_SECONDS, standalone_only=True),
 )
+
+
+def immutable_urls(base_url: str, labextension_paths: list[str]) -> list[str]:
+    """The URL of every lab extension file with a content hash in its name, under
+    `base_url`, for jupyter_server's `static_immutable_cache` (URL prefixes whose files are
+    served as immutable, kept a year). Whole URLs, so a file of the same folders whose name
+    has no hash (style.js, package.json) is never marked; a file that changes gets a new name,
+    so a new URL the browser has never kept."""
+    base = base_url.rstrip("/") + "/" + LABEXTENSIONS_URL
+    urls: set[str] = set()
+    for root in map(Path, labextension_paths):
+        if root.is_dir():
+            urls.update(
+                base + file.relative_to(root).as_posix()
+                for file in root.rglob("*")
+                if HASHED.search(file.name) and file.is_file()
+            )
+    return sorted(urls)
 
 
 def cull_seconds(env: dict | None = None) -> tuple[int, int]:

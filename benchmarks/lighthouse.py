@@ -1,0 +1,243 @@
+"""Lighthouse on the app's first page, on a stage reached by its address and on a plain Voilà
+page, phone (Lighthouse's default: simulated slow 4G, a 4x slower CPU) and desktop, in one run.
+
+    /path/to/python benchmarks/lighthouse.py [--runs 3] [--json benchmarks/out/lighthouse.json]
+
+Three pages, visited round-robin (page by page, phone then desktop, `--runs` times over), the
+median of each reported:
+
+- app: the app's first page, `rejection-workbook serve --demo` as a person starts it;
+- stage: the same app opened on a stage by its address (`app.ipynb#reason`);
+- plain: benchmarks/one_button.ipynb (one Button) served by plain `voila` with its default
+  settings, the baseline.
+
+Lighthouse 12.2.3 (npm) is installed once into a cache folder outside the repository
+($LIGHTHOUSE_CACHE, else ~/.cache/rejection-workbook-bench/lighthouse): the benchmark may
+download it, the app never does. It drives Debian's Chromium ($CHROME_PATH, else
+/usr/bin/chromium) headless. The table: performance, accessibility and best practices
+(0-100), what went over the network (KiB, Lighthouse's total byte weight), how many scripts,
+and the total blocking time; then the app's figures over the plain page's.
+
+The servers run from the checkout this file is in (its `workbook` package first on the
+path), so a copy of this file in an older checkout measures that checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "benchmarks"
+sys.path.insert(0, str(REPO))
+
+from tests.browser.helpers import stop_server as stop  # noqa: E402
+from workbook.cli import free_port  # noqa: E402
+
+LIGHTHOUSE = "lighthouse@12.2.3"
+CACHE = Path(
+    os.environ.get("LIGHTHOUSE_CACHE", Path.home() / ".cache" / "rejection-workbook-bench" / "lighthouse")
+)
+CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+PAGES = ("app", "stage", "plain")
+PRESETS = ("mobile", "desktop")
+ATTEMPTS = 3
+COLUMNS = ("performance", "accessibility", "best practices", "KiB", "scripts", "TBT ms")
+
+
+def lighthouse_bin() -> Path:
+    """Lighthouse's command, installed into CACHE with npm the first time."""
+    command = CACHE / "node_modules" / ".bin" / "lighthouse"
+    if not command.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), LIGHTHOUSE], check=True
+        )
+    return command
+
+
+def environment() -> dict:
+    """The environment for the servers: this checkout's `workbook` first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 90) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("a server stopped while starting.")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit(f"nothing listens on port {port} after {timeout:g} s.")
+
+
+def start_plain(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Plain Voilà, default settings, serving the one-button page."""
+    shutil.copy(HERE / "one_button.ipynb", folder)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(folder),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=folder,
+    )
+    wait_for_port(port, process)
+    return process, f"http://127.0.0.1:{port}/voila/render/one_button.ipynb"
+
+
+def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """`rejection-workbook serve --demo`; returns (process, the address it prints)."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workbook.cli", "serve", "--demo", "--no-browser", "--home", str(home)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=environment(),
+            cwd=REPO,
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = re.search(r"http://127\.0\.0\.1:\d+/\S+token=[\w-]+", log.read_text(errors="replace"))
+        if found:
+            return process, found.group(0)
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    stop(process)
+    raise SystemExit("serve did not print its address:\n" + log.read_text(errors="replace")[-2000:])
+
+
+def measure(command: Path, url: str, preset: str, out: Path) -> dict:
+    """One Lighthouse run: the table's figures for one page."""
+    args = [
+        str(command),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        f"--chrome-path={CHROME}",
+        "--chrome-flags=--headless=new --no-sandbox",
+        "--only-categories=performance,accessibility,best-practices",
+        "--max-wait-for-load=120000",
+    ]
+    if preset == "desktop":
+        args.append("--preset=desktop")
+    for attempt in range(ATTEMPTS):  # on a busy machine Chromium's replies may come too late
+        out.unlink(missing_ok=True)
+        done = subprocess.run(args, env={**os.environ, "CHROME_PATH": CHROME}, timeout=600)
+        if done.returncode == 0 and out.exists():
+            break
+        print(f"  Lighthouse failed on {url} ({preset}), attempt {attempt + 1}", flush=True)
+    else:
+        raise SystemExit(f"Lighthouse failed {ATTEMPTS} times on {url} ({preset}).")
+    report = json.loads(out.read_text())
+    score = {key: round(100 * (value["score"] or 0)) for key, value in report["categories"].items()}
+    audits = report["audits"]
+    requests = audits["network-requests"]["details"]["items"]
+    return {
+        "performance": score["performance"],
+        "accessibility": score["accessibility"],
+        "best practices": score["best-practices"],
+        "KiB": audits["total-byte-weight"]["numericValue"] / 1024,
+        "scripts": sum(1 for item in requests if item.get("resourceType") == "Script"),
+        "TBT ms": audits["total-blocking-time"]["numericValue"],
+    }
+
+
+def median_row(runs: list[dict]) -> dict:
+    return {column: statistics.median(run[column] for run in runs) for column in COLUMNS}
+
+
+def print_table(medians: dict, runs: int) -> None:
+    print(f"\nLighthouse 12.2.3, median of {runs}; Chromium {CHROME}\n")
+    print("| preset | page | " + " | ".join(COLUMNS) + " |")
+    print("|---|---|" + "---:|" * len(COLUMNS))
+    for preset in PRESETS:
+        for page in PAGES:
+            row = medians[preset][page]
+            cells = [f"{row[c]:.0f}" for c in COLUMNS]
+            print(f"| {preset} | {page} | " + " | ".join(cells) + " |")
+        for page in ("app", "stage"):
+            app, plain = medians[preset][page], medians[preset]["plain"]
+            ratios = [f"{app[c] / plain[c]:.2f}x" if plain[c] else "-" for c in COLUMNS]
+            print(f"| {preset} | {page}/plain | " + " | ".join(ratios) + " |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="write every run and the medians here")
+    args = parser.parse_args(argv)
+    command = lighthouse_bin()
+    load = os.getloadavg()
+    results = {preset: {page: [] for page in PAGES} for preset in PRESETS}
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        (Path(tmp) / "plain").mkdir()
+        plain, plain_url = start_plain(Path(tmp) / "plain")
+        try:
+            app, app_url = start_app(Path(tmp) / "home", Path(tmp) / "serve.log")
+            try:
+                urls = {"app": app_url, "stage": app_url + "#reason", "plain": plain_url}
+                for run in range(args.runs):
+                    for preset in PRESETS:
+                        for page in PAGES:
+                            figures = measure(command, urls[page], preset, Path(tmp) / "report.json")
+                            results[preset][page].append(figures)
+                            print(f"run {run + 1} {preset:7} {page:5}", figures, flush=True)
+            finally:
+                stop(app)
+        finally:
+            stop(plain)
+    medians = {preset: {page: median_row(results[preset][page]) for page in PAGES} for preset in PRESETS}
+    print_table(medians, args.runs)
+    print(
+        f"\nload average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: {os.getloadavg()[0]:.2f}"
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "machine": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "load": load,
+                    "runs": results,
+                    "medians": medians,
+                },
+                indent=1,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
