@@ -23,6 +23,17 @@ CHROMIUM_ARGS = [
 ]
 
 READY_TIMEOUT_MS = 60_000
+
+# Every chart on screen is drawn (scrolled to each in turn: a chart draws as it comes near,
+# and charts may appear after the page does). For tab.wait_for_function.
+CHARTS_DRAWN_JS = """
+() => {
+  const waiting = [...document.querySelectorAll(".wb-chart")]
+    .filter((chart) => chart.offsetParent !== null && !chart.querySelector(".js-plotly-plot .main-svg"));
+  if (waiting.length) waiting[0].scrollIntoView({ block: "center" });
+  return waiting.length === 0;
+}
+"""
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 

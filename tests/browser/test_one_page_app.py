@@ -6,29 +6,32 @@ change the count.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from workbook.registry import STAGES
 
-from .helpers import close_tab, here, kernel_pids, open_ready, screenshot, tab_kernel_pid, wait_for_stage
+from .helpers import (
+    close_tab,
+    eventually,
+    here,
+    kernel_pids,
+    open_ready,
+    screenshot,
+    tab_kernel_pid,
+    wait_for_stage,
+)
 
 pytestmark = pytest.mark.browser
 STANDBY = 1  # the preheated kernel that waits for the next tab (serve's --pool_size=1)
 
 
-def _wait(predicate, timeout: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"waited {timeout:.0f} s for {what}")
+_wait = functools.partial(eventually, timeout=60.0)  # a kernel starting on two busy cores
 
 
 def _go(tab, key: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from workbook.registry import page_notebooks
 
-from .helpers import open_ready, screenshot
+from .helpers import CHARTS_DRAWN_JS, open_ready, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -72,17 +72,6 @@ ADDRESSES_JS = """
   // a crisis number (tel:) calls it on the phone: no way out to the network
   return found.filter((u) => !["data:", "blob:", "tel:"].includes(u.protocol) && u.origin !== location.origin)
     .map((u) => u.href);
-}
-"""
-
-# Every chart on screen is drawn. A chart is drawn when it comes near the screen, so the
-# first one still waiting is scrolled to (charts may appear after the page does).
-CHARTS_DRAWN_JS = """
-() => {
-  const waiting = [...document.querySelectorAll(".wb-chart")]
-    .filter((chart) => chart.offsetParent !== null && !chart.querySelector(".js-plotly-plot .main-svg"));
-  if (waiting.length) waiting[0].scrollIntoView({ block: "center" });
-  return waiting.length === 0;
 }
 """
 

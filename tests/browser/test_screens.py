@@ -11,7 +11,7 @@ import pytest
 
 from workbook.registry import STAGES, page_notebooks
 
-from .helpers import axe_problems, open_ready, screenshot, wait_for_stage
+from .helpers import CHARTS_DRAWN_JS, axe_problems, open_ready, screenshot, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +21,6 @@ SIZES = {
     1280: {"width": 1280, "height": 900},
 }
 PAGES = page_notebooks() + [f"app.ipynb#{stage.key}" for stage in STAGES]
-
-# Every chart on screen is drawn (scrolled to each in turn: a chart draws as it comes near).
-CHARTS_DRAWN_JS = """
-() => {
-  const waiting = [...document.querySelectorAll(".wb-chart")]
-    .filter((chart) => chart.offsetParent !== null && !chart.querySelector(".js-plotly-plot .main-svg"));
-  if (waiting.length) waiting[0].scrollIntoView({ block: "center" });
-  return waiting.length === 0;
-}
-"""
 
 # Boxes on the page that scroll sideways (something inside them is wider than they are): on a
 # phone a swipe moves what is inside, clipping its left edge, and a keyboard can't reach them.

@@ -6,25 +6,28 @@ came in: that kernel's start page is out of date and must be built again."""
 
 from __future__ import annotations
 
-import time
+import functools
 
 import pytest
 
 from workbook import exchange
 
-from .helpers import cpu_quiet, here, kernel_pids, open_ready, screenshot, tab_kernel_pid, wait_for_stage
+from .helpers import (
+    cpu_quiet,
+    eventually,
+    here,
+    kernel_pids,
+    open_ready,
+    screenshot,
+    tab_kernel_pid,
+    wait_for_stage,
+)
 
 pytestmark = pytest.mark.browser
 STANDBY = 1  # serve's --pool_size=1
 
 
-def _wait(predicate, timeout: float = 90.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"waited {timeout:.0f} s for {what}")
+_wait = functools.partial(eventually, timeout=90.0)  # a kernel starting on two busy cores
 
 
 def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_app, browser, tmp_path):
