@@ -121,3 +121,47 @@ def test_the_hub_server_compresses_too():
         f.startswith("--ServerApp.tornado_settings=") and "'compress_response': True" in f for f in flags
     )
     assert Path(voila_settings.__file__).exists()
+
+
+def test_a_person_s_server_on_the_hub_compresses_and_keeps_the_same(home, tmp_path):
+    """The server the hub starts for a person (`hubsetup.singleuser_arguments`), with the
+    token in a header as the hub's proxy would carry the person's log-in."""
+    import os
+    import secrets
+    import sys
+
+    from workbook import hubsetup
+    from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
+
+    from .ports import free_ports
+
+    home.ensure()
+    env = app_environment(home.path)
+    env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIG)
+    env["JUPYTER_TOKEN"] = token = secrets.token_hex(16)
+    port = free_ports(1)[0]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        *hubsetup.singleuser_arguments(lab_notebooks(home)),
+        f"--port={port}",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.base_url=/user/ana/",
+    ]
+    if os.geteuid() == 0 and "--ServerApp.allow_root=True" not in command:
+        command.append("--ServerApp.allow_root=True")
+    with running(command, env=env, cwd=tmp_path) as server:
+        server.said(r"Jupyter Server .* is running at", timeout=120)
+        hashed = [url for url in extension_urls() if "jupyterlab-manager/static/remoteEntry." in url]
+        for path in ("/user/ana/voila/static/voila.js", *(f"/user/ana{url}" for url in hashed)):
+            status, headers, body = get(port, f"{path}?token={token}")
+            assert (path, status, headers.get("content-encoding")) == (path, 200, "gzip")
+            assert headers["sent"] < len(body) / 2, path
+        for url in hashed:
+            _, headers, _ = get(port, f"/user/ana{url}")
+            assert "immutable" in headers.get("cache-control", ""), url
+        _, headers, _ = get(
+            port, "/user/ana/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/style.js"
+        )
+        assert "immutable" not in headers.get("cache-control", "")

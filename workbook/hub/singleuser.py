@@ -15,6 +15,11 @@ person with one app tab costs their server and one kernel, as before. When the t
 (its kernel shut down) or vanishes without closing (a phone asleep, a browser crashed: its
 kernel culled within 3 minutes, `voila_settings.cull_arguments`), a new one warms up for the next
 log-in; the one standing by is never culled. Every request still goes through jupyter_server and the hub's log-in.
+
+Its responses are compressed as `serve`'s are (`compress_response` in voila_settings.SETTINGS,
+which jupyter_server reads while it makes its web app), and the lab extension files with a
+content hash in their names are kept a year by the browser (`static_immutable_cache`, set
+here once the server knows its address under the hub, /user/NAME/).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from voila.configuration import VoilaConfiguration
 from voila.paths import collect_template_paths
 from voila.server_extension import load_config_file
+from voila.utils import get_voila_labextensions_path
 from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-from .. import loading, preheat
+from .. import loading, preheat, voila_settings
 from ..registry import APP_NOTEBOOK
 
 _Preheating = voila_kernel_manager_factory(
@@ -92,13 +98,21 @@ def _link_jupyter_server_extension(server_app) -> None:
 
 def _load_jupyter_server_extension(server_app) -> None:
     """Give `AppKernelManager` what Voilà's manager reads from its parent (on standalone
-    Voilà, the Voilà app; here, the ServerApp): Voilà's settings, template and web app."""
+    Voilà, the Voilà app; here, the ServerApp): Voilà's settings, template and web app.
+    And mark the lab extension files that are named by their content as immutable."""
+    voila = VoilaConfiguration(parent=server_app)
+    settings = server_app.web_app.settings
+    settings["static_immutable_cache"] = [
+        *settings.get("static_immutable_cache", []),
+        *voila_settings.immutable_urls(
+            server_app.base_url, get_voila_labextensions_path(voila.extra_labextensions_path)
+        ),
+    ]
     if not isinstance(server_app.kernel_manager, AppKernelManager):
         server_app.log.warning(
             "workbook.hub.singleuser: the app's kernel is not preheated (another kernel manager)"
         )
         return
-    voila = VoilaConfiguration(parent=server_app)
     local = load_config_file()  # voila.json / voila.py, read as Voilà's own extension does
     if local is not None:
         voila.update_config(local)
