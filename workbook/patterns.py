@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import content, formats, frames
+from .registry import PATTERNS_FROM
 from .store import Workbook
 
 STRONG = 2  # a trait rated +2 or +3 is a clear strength; -2 or -3 a clear weakness
@@ -174,7 +175,7 @@ def sentences(found: Patterns) -> list[str]:
     """The findings in plain words, most telling first; [] with fewer than two rejections."""
     t = content.text("patterns")
     total = len(found.rejections)
-    if total < AGAIN:
+    if total < PATTERNS_FROM:
         return []
     said = [t["how_many"].format(n=formats.number(total))]
     for row in blamed_again(found).itertuples():

@@ -25,6 +25,7 @@ EXPLORE_NOTEBOOK = "08_explore.ipynb"
 PRACTICE_NOTEBOOK = "07_practice.ipynb"
 # A look across every workbook (one per rejection): not a stage, linked once there are two.
 PATTERNS_NOTEBOOK = "09_patterns.ipynb"
+PATTERNS_FROM = 2  # workbooks (one per rejection) before there is anything to compare
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ..store import Entry
 from . import plain
 from .markup import esc, paragraphs, when
 from .page import Page
+from .patterns import link_html as patterns_link
 
 INDEX = 6
 PREVIEW_CHARS = 320
@@ -55,6 +56,9 @@ class JourneyPage:
         self.t = t = content.text("journey")
         self.charts: dict[str, ChartView] = {}
         page.body.append(plain.HTML(t["intro"]))
+        across = patterns_link(page.session.home)  # once there are two workbooks: the look across them
+        if across:
+            page.body.append(plain.HTML(across))
         if page.wb is not None:
             self.since = plain.HTML(self._since_html())
             page.body.append(self.since)

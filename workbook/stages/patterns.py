@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from .. import content, patterns
-from ..charts.render import ChartView
-from ..registry import PATTERNS_NOTEBOOK
+from .. import content
+from ..registry import PATTERNS_FROM, PATTERNS_NOTEBOOK
 from ..store import Home, WorkbookError
 from . import plain
+from .links import default_links
 from .markup import esc
 from .page import Page
-from .session import Session, default_links
+from .session import Session
 
 
 def words() -> dict:
@@ -28,7 +28,7 @@ def words() -> dict:
 def link_html(home: Home) -> str:
     """A paragraph linking to the patterns page, or "" while there are fewer than two workbooks."""
     usable = [info for info in home.list() if not info.problem] if home.path.is_dir() else []
-    if len(usable) < patterns.AGAIN:
+    if len(usable) < PATTERNS_FROM:
         return ""
     return f'<p class="wb-patterns-link"><a href="{PATTERNS_NOTEBOOK}">{esc(words()["link"])}</a></p>'
 
@@ -61,6 +61,11 @@ class Patterns:
     """Builds the page; `Patterns(...).widget` is what the notebook shows."""
 
     def __init__(self, *, home=None):
+        # pandas and plotly only when this page is built: the start page links here, and on a
+        # practice server the app's kernel starts without them (see stages/app.py)
+        from .. import patterns
+        from ..charts.render import ChartView
+
         self.page = PatternsPage(home)
         self.t = t = words()
         self.found = self._read(self.page.session.home)
@@ -84,8 +89,11 @@ class Patterns:
         self.widget = self.page.show()
 
     @staticmethod
-    def _read(home: Home) -> patterns.Patterns:
-        """Every workbook that opens, read once (one that can't be opened is left out)."""
+    def _read(home: Home):
+        """Every workbook that opens, read once into `patterns.Patterns` (one that can't be
+        opened is left out)."""
+        from .. import patterns
+
         with contextlib.ExitStack() as stack:
             opened = []
             for info in home.list() if home.path.is_dir() else []:

@@ -15,6 +15,8 @@ from . import hubshare, plain
 from .forms import button, dropdown, text_line
 from .markup import esc, paragraphs, therapist_notes_html
 from .page import Page
+from .patterns import link_html as patterns_link
+from .reminders import ReminderSection
 from .sharing import TherapistSection
 
 
@@ -58,7 +60,8 @@ class StartPage:
             self.choose_status,
         )
         self.progress = plain.HTML()
-        page.section(t["progress_title"], "", self.progress)
+        self.patterns = plain.HTML()  # a link to the patterns page, once there are two workbooks
+        page.section(t["progress_title"], "", self.progress, self.patterns)
         self.language = dropdown(t["language_label"], language_options(), content.language())
         self.country = dropdown(
             t["country_label"], country_options(t["country_none"]), content.country() or ""
@@ -66,6 +69,7 @@ class StartPage:
         page.on_change(self.language, self.choose_place)
         page.on_change(self.country, self.choose_place)
         page.section(t["place_title"], esc(t["place_intro"]), plain.HBox([self.language, self.country]))
+        self.reminders = ReminderSection(page)
         if on_hub:  # on a practice server: join, send and notes through the exchange
             self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
             if _therapist():  # a therapist who came here finds their own page at the top
@@ -134,6 +138,7 @@ class StartPage:
         self.open_button.disabled = not infos
         self.rename_box.layout.display = None if self.page.wb else "none"
         self.progress.value = self._progress_html()
+        self.patterns.value = patterns_link(self.page.session.home)
         welcome = self.page.wb.meta("welcome_note") if self.page.wb else None
         welcome_html = (
             f'<div class="wb-note"><h3>{esc(t["welcome_note_title"])}</h3><p>{paragraphs(welcome)}</p></div>'
