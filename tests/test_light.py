@@ -165,3 +165,32 @@ def test_a_person_s_server_on_the_hub_compresses_and_keeps_the_same(home, tmp_pa
             port, "/user/ana/voila/labextensions/@jupyter-widgets/jupyterlab-manager/static/style.js"
         )
         assert "immutable" not in headers.get("cache-control", "")
+
+
+def test_the_app_page_loads_only_the_extensions_it_needs():
+    """Voilà's own filter, given our settings: an extension installed later in the same Python
+    (here 'someone-elses-extension') stays out as plotly's does."""
+    from voila.utils import filter_extension
+
+    settings = {s.name.split(".")[-1]: s.value for s in voila_settings.SETTINGS if "extension" in s.name}
+    installed = [
+        {"name": name}
+        for name in (
+            "@jupyter-widgets/jupyterlab-manager",
+            "@voila-dashboards/widgets-manager8",
+            "anywidget",
+            "jupyterlab-plotly",
+            "jupyterlab_pygments",
+            "someone-elses-extension",
+        )
+    ]
+    kept = filter_extension(
+        federated_extensions=installed,
+        extension_allowlist=list(settings.get("extension_allowlist") or []),
+        extension_denylist=list(settings.get("extension_denylist") or []),
+    )
+    assert [x["name"] for x in kept] == [
+        "@jupyter-widgets/jupyterlab-manager",
+        "@voila-dashboards/widgets-manager8",
+        "anywidget",
+    ]

@@ -32,13 +32,18 @@ CULL_INTERVAL_SECONDS = 60
 # starting one (imports, the app notebook) takes seconds of CPU, which the page just opened
 # needs more, on a small machine, while the person takes their first steps in it.
 REFILL_SECONDS = 20
-# Charts load plotly.js themselves, when the first one is drawn (charts/render.py); plotly's
-# lab extension would load its own ~5 MB copy before every first page.
-UNUSED_EXTENSIONS = (
-    "jupyterlab-plotly",
-    "@voila-dashboards/jupyterlab-preview",
-    "jupyterlab_pygments",  # colours for code, and the app page shows none
-)  # lab extensions the app page does without
+# The lab extensions the app page loads, and no other: the widgets (ipywidgets' manager and
+# Voilà's, which runs them on the page) and anywidget (the app's own widgets). Measured with
+# the browser's request log (issue 22): these three are all the page asks for. Every other
+# extension installed in the same Python stays out, today's and any installed later: charts
+# load plotly.js themselves, when the first one is drawn (charts/render.py), where plotly's
+# lab extension would load its own ~5 MB copy before every first page; pygments' colours are
+# for code, and the app page shows none; Voilà's JupyterLab preview is for JupyterLab.
+NEEDED_EXTENSIONS = (
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+    "anywidget",
+)
 # share files (at most 16 MiB, base64 on the way) must fit through the widget websocket
 WEBSOCKET_MAX = 32 * 2**20
 # Every text response (page, scripts, styles, JSON) goes gzip-compressed to a browser that
@@ -79,7 +84,7 @@ SETTINGS = (
     Setting("VoilaConfiguration.template", TEMPLATE, alias="template"),
     Setting("VoilaConfiguration.strip_sources", True, alias="strip_sources"),  # no code shown
     Setting("VoilaConfiguration.show_tracebacks", False, alias="show_tracebacks"),
-    Setting("VoilaConfiguration.extension_denylist", UNUSED_EXTENSIONS),
+    Setting("VoilaConfiguration.extension_allowlist", NEEDED_EXTENSIONS),
     Setting(
         f"{APP}.tornado_settings",
         {"websocket_max_message_size": WEBSOCKET_MAX, "compress_response": COMPRESS},
