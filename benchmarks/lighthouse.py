@@ -19,7 +19,10 @@ download it, the app never does. It drives Debian's Chromium ($CHROME_PATH, else
 and the total blocking time; then the app's figures over the plain page's.
 
 The servers run from the checkout this file is in (its `workbook` package first on the
-path), so a copy of this file in an older checkout measures that checkout.
+path). `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add`) serves that
+checkout's app too and measures its first page in the same rounds ("before"), so both meet
+the same load. A Lighthouse run that fails twice (on a busy machine Chromium may answer
+too late) is left out of the median; the table says how many runs counted.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ CACHE = Path(
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 PAGES = ("app", "stage", "plain")
 PRESETS = ("mobile", "desktop")
-ATTEMPTS = 3
+ATTEMPTS = 2
 COLUMNS = ("performance", "accessibility", "best practices", "KiB", "scripts", "TBT ms")
 
 
@@ -67,10 +70,10 @@ def lighthouse_bin() -> Path:
     return command
 
 
-def environment() -> dict:
-    """The environment for the servers: this checkout's `workbook` first on the path."""
+def environment(repo: Path) -> dict:
+    """The environment for the servers: the checkout's `workbook` first on the path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(repo), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
@@ -112,16 +115,17 @@ def start_plain(folder: Path) -> tuple[subprocess.Popen, str]:
     return process, f"http://127.0.0.1:{port}/voila/render/one_button.ipynb"
 
 
-def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`rejection-workbook serve --demo`; returns (process, the address it prints)."""
+def start_app(home: Path, log: Path, repo: Path = REPO) -> tuple[subprocess.Popen, str]:
+    """`rejection-workbook serve --demo` from the checkout `repo`; returns (process, the
+    address it prints)."""
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "workbook.cli", "serve", "--demo", "--no-browser", "--home", str(home)],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=environment(),
-            cwd=REPO,
+            env=environment(repo),
+            cwd=repo,
         )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -135,7 +139,7 @@ def start_app(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("serve did not print its address:\n" + log.read_text(errors="replace")[-2000:])
 
 
-def measure(command: Path, url: str, preset: str, out: Path) -> dict:
+def measure(command: Path, url: str, preset: str, out: Path) -> dict | None:
     """One Lighthouse run: the table's figures for one page."""
     args = [
         str(command),
@@ -157,7 +161,7 @@ def measure(command: Path, url: str, preset: str, out: Path) -> dict:
             break
         print(f"  Lighthouse failed on {url} ({preset}), attempt {attempt + 1}", flush=True)
     else:
-        raise SystemExit(f"Lighthouse failed {ATTEMPTS} times on {url} ({preset}).")
+        return None  # left out of the median; the table says how many runs counted
     report = json.loads(out.read_text())
     score = {key: round(100 * (value["score"] or 0)) for key, value in report["categories"].items()}
     audits = report["audits"]
@@ -173,19 +177,21 @@ def measure(command: Path, url: str, preset: str, out: Path) -> dict:
 
 
 def median_row(runs: list[dict]) -> dict:
-    return {column: statistics.median(run[column] for run in runs) for column in COLUMNS}
+    if not runs:
+        return {column: float("nan") for column in COLUMNS} | {"n": 0}
+    return {column: statistics.median(run[column] for run in runs) for column in COLUMNS} | {"n": len(runs)}
 
 
 def print_table(medians: dict, runs: int) -> None:
     print(f"\nLighthouse 12.2.3, median of {runs}; Chromium {CHROME}\n")
-    print("| preset | page | " + " | ".join(COLUMNS) + " |")
-    print("|---|---|" + "---:|" * len(COLUMNS))
+    print("| preset | page | " + " | ".join(COLUMNS) + " | runs |")
+    print("|---|---|" + "---:|" * (len(COLUMNS) + 1))
     for preset in PRESETS:
-        for page in PAGES:
+        for page in medians[preset]:
             row = medians[preset][page]
             cells = [f"{row[c]:.0f}" for c in COLUMNS]
-            print(f"| {preset} | {page} | " + " | ".join(cells) + " |")
-        for page in ("app", "stage"):
+            print(f"| {preset} | {page} | " + " | ".join(cells) + f" | {row['n']} |")
+        for page in [page for page in medians[preset] if page != "plain"]:
             app, plain = medians[preset][page], medians[preset]["plain"]
             ratios = [f"{app[c] / plain[c]:.2f}x" if plain[c] else "-" for c in COLUMNS]
             print(f"| {preset} | {page}/plain | " + " | ".join(ratios) + " |")
@@ -195,28 +201,41 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write every run and the medians here")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of an earlier commit: its app's first page measured too, interleaved",
+    )
     args = parser.parse_args(argv)
     command = lighthouse_bin()
     load = os.getloadavg()
-    results = {preset: {page: [] for page in PAGES} for preset in PRESETS}
+    pages = [*PAGES, *(["before"] if args.before else [])]
+    results = {preset: {page: [] for page in pages} for preset in PRESETS}
+    servers = []
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         (Path(tmp) / "plain").mkdir()
-        plain, plain_url = start_plain(Path(tmp) / "plain")
         try:
+            plain, plain_url = start_plain(Path(tmp) / "plain")
+            servers.append(plain)
             app, app_url = start_app(Path(tmp) / "home", Path(tmp) / "serve.log")
-            try:
-                urls = {"app": app_url, "stage": app_url + "#reason", "plain": plain_url}
-                for run in range(args.runs):
-                    for preset in PRESETS:
-                        for page in PAGES:
-                            figures = measure(command, urls[page], preset, Path(tmp) / "report.json")
+            servers.append(app)
+            urls = {"app": app_url, "stage": app_url + "#reason", "plain": plain_url}
+            if args.before:
+                before, urls["before"] = start_app(
+                    Path(tmp) / "home-before", Path(tmp) / "before.log", args.before.resolve()
+                )
+                servers.append(before)
+            for run in range(args.runs):
+                for preset in PRESETS:
+                    for page in pages:
+                        figures = measure(command, urls[page], preset, Path(tmp) / "report.json")
+                        if figures is not None:
                             results[preset][page].append(figures)
-                            print(f"run {run + 1} {preset:7} {page:5}", figures, flush=True)
-            finally:
-                stop(app)
+                        print(f"run {run + 1} {preset:7} {page:6}", figures, flush=True)
         finally:
-            stop(plain)
-    medians = {preset: {page: median_row(results[preset][page]) for page in PAGES} for preset in PRESETS}
+            for server in servers:
+                stop(server)
+    medians = {preset: {page: median_row(results[preset][page]) for page in pages} for preset in PRESETS}
     print_table(medians, args.runs)
     print(
         f"\nload average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: {os.getloadavg()[0]:.2f}"
