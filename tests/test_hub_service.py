@@ -24,6 +24,7 @@ import pytest
 
 from tests import aio
 from tests.hubcalls import call
+from tests.ports import free_ports
 from workbook.hub import crypto
 from workbook.hub.service import Exchange, Limits, Running, TokenIdentity, User
 
@@ -458,6 +459,46 @@ IGNORING_SIGINT = (
 )
 
 
+@pytest.fixture
+def fake_hub():
+    """A stand-in for the hub's API (FakeHub), on a thread, on loopback."""
+    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    yield hub
+    hub.shutdown()
+
+
+def _managed_service(started, tmp_path, hub, command=("-m", "workbook.hub.service")):
+    """The exchange run as the hub runs a managed service (told who it is and where the hub
+    is by the hub's variables), answering; returns (process, server)."""
+    (port,) = free_ports(1)
+    env = {
+        **os.environ,
+        "JUPYTERHUB_SERVICE_NAME": "rejection-exchange",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+        "JUPYTERHUB_SERVICE_PREFIX": PREFIX,
+        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{hub.server_address[1]}/hub/api",
+        "JUPYTERHUB_API_TOKEN": "service-token",
+        "JUPYTERHUB_CLIENT_ID": "service-rejection-exchange",
+        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{PREFIX}oauth_callback",
+        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(["access:services!service=rejection-exchange"]),
+        "JUPYTERHUB_HOST": "",
+        "JUPYTERHUB_BASE_URL": "/",
+        "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
+    }
+    process = started([sys.executable, *command], env=env)
+    server = type("Server", (), {"url": f"http://127.0.0.1:{port}{PREFIX}"})
+
+    def healthy() -> bool:
+        try:
+            return call(server, None, "GET", "api/health")[0] == 200
+        except OSError:
+            return False
+
+    process.wait_until(healthy, timeout=90, what="answering")
+    return process, server
+
+
 @pytest.mark.parametrize(
     "command, stop",
     [
@@ -466,59 +507,28 @@ IGNORING_SIGINT = (
     ],
     ids=["SIGTERM", "SIGINT-though-ignored-at-start"],
 )
-def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(tmp_path, command, stop):
-    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-    threading.Thread(target=hub.serve_forever, daemon=True).start()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    prefix = "/services/rejection-exchange/"
-    env = {
-        **os.environ,
-        "JUPYTERHUB_SERVICE_NAME": "rejection-exchange",
-        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
-        "JUPYTERHUB_SERVICE_PREFIX": prefix,
-        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{hub.server_address[1]}/hub/api",
-        "JUPYTERHUB_API_TOKEN": "service-token",
-        "JUPYTERHUB_CLIENT_ID": "service-rejection-exchange",
-        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{prefix}oauth_callback",
-        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(["access:services!service=rejection-exchange"]),
-        "JUPYTERHUB_HOST": "",
-        "JUPYTERHUB_BASE_URL": "/",
-        "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
-    }
-    process = subprocess.Popen([sys.executable, *command], env=env, stderr=subprocess.PIPE)
-    try:
-        server = type("Server", (), {"url": f"http://127.0.0.1:{port}{prefix}"})
-        for _ in range(100):
-            try:
-                if call(server, None, "GET", "api/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        assert call(server, "ann-server-token", "GET", "api/me") == (200, {"name": "ann", "therapist": False})
-        assert call(server, "tess-server-token", "GET", "api/me") == (
-            200,
-            {"name": "tess", "therapist": True},
-        )
-        status, answer = call(server, "no-access-token", "GET", "api/me")
-        assert status == 403 and "doesn't give access to the exchange" in answer["error"]
-        assert call(server, "made-up", "GET", "api/me")[0] == 401
-        # a browser is sent to the hub's login
-        request = urllib.request.Request(server.url)
-        opener = urllib.request.build_opener(NoRedirect)
-        with pytest.raises(urllib.error.HTTPError) as err:
-            opener.open(request, timeout=10)
-        assert err.value.code == 302 and "/hub/api/oauth2/authorize" in err.value.headers["Location"]
-    finally:
-        process.send_signal(stop)
-        try:
-            process.wait(5)  # the hub itself waits 10 s before it tries the next signal
-        finally:
-            process.kill()
-            hub.shutdown()
-    # stopped by the hub, it closes its files: no write-ahead log left over
-    assert process.returncode == 0
+def test_run_as_a_hub_managed_service_it_asks_the_hub_who_is_calling(
+    tmp_path, started, fake_hub, command, stop
+):
+    process, server = _managed_service(started, tmp_path, fake_hub, command)
+    assert call(server, "ann-server-token", "GET", "api/me") == (200, {"name": "ann", "therapist": False})
+    assert call(server, "tess-server-token", "GET", "api/me") == (
+        200,
+        {"name": "tess", "therapist": True},
+    )
+    status, answer = call(server, "no-access-token", "GET", "api/me")
+    assert status == 403 and "doesn't give access to the exchange" in answer["error"]
+    assert call(server, "made-up", "GET", "api/me")[0] == 401
+    # a browser is sent to the hub's login
+    request = urllib.request.Request(server.url)
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        opener.open(request, timeout=10)
+    assert err.value.code == 302 and "/hub/api/oauth2/authorize" in err.value.headers["Location"]
+    # stopped as the hub stops it, within 5 s (the hub itself waits 10 s before it tries the
+    # next signal), cleanly
+    assert process.stop(stop, timeout=5) == 0
+    # it closes its files: no write-ahead log left over
     assert (tmp_path / "exchange.sqlite").exists() and (tmp_path / "exchange.sqlite.audit.log").exists()
     assert not (tmp_path / "exchange.sqlite-wal").exists()
 
@@ -932,54 +942,20 @@ def test_therapist_rights_follow_the_hub_group_within_a_minute(monkeypatch):
         hub.shutdown()
 
 
-def test_no_token_reaches_a_log_line(tmp_path):
+def test_no_token_reaches_a_log_line(tmp_path, started, fake_hub):
     """A token sent as ?token= (a link, a mistake) is never written by the service's logs."""
-    hub = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeHub)
-    threading.Thread(target=hub.serve_forever, daemon=True).start()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "JUPYTERHUB_SERVICE_NAME": "rejection-exchange",
-        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
-        "JUPYTERHUB_SERVICE_PREFIX": PREFIX,
-        "JUPYTERHUB_API_URL": f"http://127.0.0.1:{hub.server_address[1]}/hub/api",
-        "JUPYTERHUB_API_TOKEN": "service-token",
-        "JUPYTERHUB_CLIENT_ID": "service-rejection-exchange",
-        "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{PREFIX}oauth_callback",
-        "JUPYTERHUB_OAUTH_ACCESS_SCOPES": json.dumps(["access:services!service=rejection-exchange"]),
-        "JUPYTERHUB_HOST": "",
-        "JUPYTERHUB_BASE_URL": "/",
-        "REJECTION_EXCHANGE_DB": str(tmp_path / "exchange.sqlite"),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbook.hub.service"], env=env, stderr=subprocess.PIPE, text=True
-    )
-    server = type("Server", (), {"url": f"http://127.0.0.1:{port}{PREFIX}"})
-    try:
-        for _ in range(100):
-            try:
-                if call(server, None, "GET", "api/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        assert call(server, "ann-server-token", "GET", "api/me", query={"token": "SECRET-1"})[0] == 200
-        assert call(server, None, "GET", "api/me", query={"token": "SECRET-2"})[0] == 401
-        assert call(server, None, "GET", "api/nowhere", query={"token": "SECRET-3"})[0] == 404
-        assert call(server, None, "PUT", "api/key", data=b"{}", query={"token": "SECRET-4"})[0] in (401, 403)
-        # a browser's way back from the hub's login (the code in it is a credential; JupyterHub's
-        # own library logs a state that doesn't match its cookie, and a state is none)
-        with contextlib.suppress(urllib.error.HTTPError):
-            urllib.request.urlopen(f"{server.url}oauth_callback?code=SECRET-5&state=not-a-secret", timeout=10)
-        call(server, "ann-server-token", "GET", "api/envelopes", query={"kind": "bad", "token": "SECRET-7"})
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, log = process.communicate(timeout=10)
-        finally:
-            process.kill()
-            hub.shutdown()
+    process, server = _managed_service(started, tmp_path, fake_hub)
+    assert call(server, "ann-server-token", "GET", "api/me", query={"token": "SECRET-1"})[0] == 200
+    assert call(server, None, "GET", "api/me", query={"token": "SECRET-2"})[0] == 401
+    assert call(server, None, "GET", "api/nowhere", query={"token": "SECRET-3"})[0] == 404
+    assert call(server, None, "PUT", "api/key", data=b"{}", query={"token": "SECRET-4"})[0] in (401, 403)
+    # a browser's way back from the hub's login (the code in it is a credential; JupyterHub's
+    # own library logs a state that doesn't match its cookie, and a state is none)
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{server.url}oauth_callback?code=SECRET-5&state=not-a-secret", timeout=10)
+    call(server, "ann-server-token", "GET", "api/envelopes", query={"kind": "bad", "token": "SECRET-7"})
+    process.stop(signal.SIGTERM, timeout=10)
+    log = process.output()
     assert "GET /services/rejection-exchange/api/me" in log  # the requests are logged...
     assert "SECRET" not in log  # ...without what came after the "?"
     assert "SECRET" not in (tmp_path / "exchange.sqlite.audit.log").read_text()
