@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,18 @@ def test_nothing_the_client_did_not_share_shows(tmp_path, practice):
 
 def test_no_practice_folder_is_an_empty_caseload(practice):
     assert caseload.caseload(practice) == []
+
+
+def test_the_practice_page_puts_care_first_with_the_crisis_line_beside_it(home, tmp_path):
+    from workbook.stages import practice as page
+    from workbook.store import practice_home
+
+    folder = practice_home(home)
+    calm, worried = _client(tmp_path, folder, "Ana"), _client(tmp_path, folder, "Dee")
+    _share(folder, calm, [1], checkin=[({"ratings": {"sadness": 2}}, "2026-12-06T10:00:00+00:00")])
+    _share(folder, worried, [5], weighing=[({"self_harm": "not sure"}, "2026-12-01T10:00:00+00:00")])
+    table = page.Practice(home=home.path).clients_html.value
+    assert table.index("Dee") < table.index("Ana")  # though Ana was active more recently
+    assert "Wasn't sure about thoughts of hurting themselves (1 Dec 2026)" in html.unescape(table)
+    assert 'href="tel:988"' in table  # the crisis line, tap-to-call, beside the answer
+    assert table.count("wb-needs-care") == 1

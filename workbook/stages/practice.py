@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import exchange, registry, report
+from .. import content, exchange, registry, report
 from ..share import NeedsPassphrase, ShareError
 from ..store import Home, check_slug
 from ..text import labels
@@ -209,30 +209,20 @@ class Practice:
     def refresh(self, select: str | None = None) -> None:
         """Re-read the clients; review `select` (or the one chosen before)."""
         t = self.t
-        found = exchange.clients(self.practice) if self.practice.path.is_dir() else []
+        from ..caseload import caseload  # reads feelings with pandas: only once the page is built
+
+        cases = caseload(self.practice)  # who needs attention first (workbook/caseload.py)
+        found = [case.client for case in cases]
         names = labels((c.alias, c.slug) for c in found)  # look-alike names are told apart
         if not found:
             self.clients_html.value = f'<p class="wb-empty">{esc(t["clients_none"])}</p>'
         else:
-            rows = "".join(
-                "<tr>"
-                f"<th scope='row'>{esc(names[c.slug])}</th>"
-                + (
-                    f"<td colspan='4'>{esc(c.problem)}</td></tr>"
-                    if c.problem
-                    else f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
-                    f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
-                    f"<td>{esc(self._stage_list(c.stages_done))}</td>"
-                    f"<td>{c.notes}</td></tr>"
-                )
-                for c in found
-            )
+            rows = "".join(self._case_row(case, names[case.client.slug]) for case in cases)
+            heads = ("col_client", "col_attention", "col_last", "col_shared", "col_done", "col_notes")
             self.clients_html.value = (
+                f'<p class="wb-hint">{esc(t["caseload_intro"])}</p>'
                 '<table class="wb-table wb-clients"><thead><tr>'
-                + "".join(
-                    f"<th scope='col'>{esc(t[k])}</th>"
-                    for k in ("col_client", "col_last", "col_shared", "col_done", "col_notes")
-                )
+                + "".join(f"<th scope='col'>{esc(t[k])}</th>" for k in heads)
                 + f"</tr></thead><tbody>{rows}</tbody></table>"
             )
         options = [(names[c.slug], c.slug) for c in found if not c.problem]
@@ -245,6 +235,33 @@ class Practice:
             self.review(select)
         elif not options:
             self.review_box.children = [plain.HTML(f'<p class="wb-empty">{esc(t["review_none"])}</p>')]
+
+    def _case_row(self, case, name: str) -> str:
+        """One client's row: care first (with the crisis line beside it), then how their
+        feelings moved since the share before the latest, then the rest."""
+        t, c = self.t, case.client
+        if c.problem:
+            return f"<tr><th scope='row'>{esc(name)}</th><td colspan='5'>{esc(c.problem)}</td></tr>"
+        attention = []
+        if case.care:
+            said = t["care_yes" if case.care == "yes" else "care_unsure"].format(
+                date=when(case.care_on, time=False)
+            )
+            crisis = content.crisis_line_html(content.resources()["crisis"])
+            attention.append(
+                f'<p class="wb-care"><strong>{esc(said)}</strong></p><p class="wb-hint">{crisis}</p>'
+            )
+        if case.moved:
+            attention.append(f"<p>{esc(t[f'moved_{case.moved}'])}</p>")
+        row_class = ' class="wb-needs-care"' if case.care else ""
+        return (
+            f"<tr{row_class}><th scope='row'>{esc(name)}</th>"
+            f"<td>{''.join(attention) or esc(t['never'])}</td>"
+            f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
+            f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
+            f"<td>{esc(self._stage_list(c.stages_done))}</td>"
+            f"<td>{c.notes}</td></tr>"
+        )
 
     def _client_link(self, stage: int, slug: str, label: str) -> str:
         """A link to the read-only view of one stage of a client's copy (in the app, in Voilà)."""
