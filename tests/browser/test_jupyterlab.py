@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -16,6 +13,7 @@ from workbook.cli import app_environment, free_port
 from workbook.paths import notebooks_dir
 from workbook.store import Home
 
+from ..processes import running
 from .helpers import READY, READY_TIMEOUT_MS, screenshot
 
 pytestmark = pytest.mark.browser
@@ -32,36 +30,31 @@ def lab(tmp_path_factory):
     settings = tmp_path_factory.mktemp("lab-settings")
     env = app_environment(home.path)
     env["JUPYTER_CONFIG_DIR"] = str(settings)  # no personal settings or workspaces
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={notebooks_dir()}",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            *(["--allow-root"] if os.geteuid() == 0 else []),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    yield base, home
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={notebooks_dir()}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
+    with running(command, env=env) as lab:  # stopped by its PID afterwards, also on failure
+        lab.wait_until(lambda: _answers(f"{base}/api/status?token={TOKEN}"), timeout=60, what="answering")
+        yield base, home
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 @pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb"])
