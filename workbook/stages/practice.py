@@ -82,6 +82,8 @@ class Practice:
         if self.on_hub:
             self._server_order()
         self.refresh()
+        if not self.on_hub and self.practice.path.is_dir() and self.practice.list():
+            self._files_order()
         self.widget = self.page.show()
 
     def _server_order(self) -> None:
@@ -98,6 +100,12 @@ class Practice:
         else:
             order = [*daily, *setup, *files]
         self.page.body = order + [box for box in self.page.body if box not in order]
+
+    def _files_order(self) -> None:
+        """Off the server, once there are clients, the caseload and the review come first
+        (the daily work); preparing a new client and bringing in files follow."""
+        daily = [self.clients_box, self.review_section]
+        self.page.body = daily + [box for box in self.page.body if box not in daily]
 
     # -- prepare ----------------------------------------------------------------------------
     def _prepare_section(self) -> None:
@@ -247,21 +255,24 @@ class Practice:
             said = t["care_yes" if case.care == "yes" else "care_unsure"].format(
                 date=when(case.care_on, time=False)
             )
-            crisis = content.crisis_line_html(content.resources()["crisis"])
+            found = content.resources()["crisis"]  # the words every page's foot says, with its line
+            crisis = f"<strong>{esc(found['heading'])}</strong> {content.crisis_line_html(found)}"
             attention.append(
                 f'<p class="wb-care"><strong>{esc(said)}</strong></p><p class="wb-hint">{crisis}</p>'
             )
         if case.moved:
             attention.append(f"<p>{esc(t[f'moved_{case.moved}'])}</p>")
         row_class = ' class="wb-needs-care"' if case.care else ""
-        return (
-            f"<tr{row_class}><th scope='row'>{esc(name)}</th>"
-            f"<td>{''.join(attention) or esc(t['never'])}</td>"
-            f"<td>{esc(when(c.last_activity) or t['never'])}</td>"
-            f"<td>{esc(self._stage_list(c.shared_stages))}</td>"
-            f"<td>{esc(self._stage_list(c.stages_done))}</td>"
-            f"<td>{c.notes}</td></tr>"
+        cells = (
+            ("col_attention", "".join(attention) or esc(t["never"])),
+            ("col_last", esc(when(c.last_activity) or t["never"])),
+            ("col_shared", esc(self._stage_list(c.shared_stages))),
+            ("col_done", esc(self._stage_list(c.stages_done))),
+            ("col_notes", str(c.notes)),
         )
+        # each cell names its column, so a phone can show a row as a card (widgets.css)
+        tds = "".join(f'<td data-label="{esc(t[key])}">{value}</td>' for key, value in cells)
+        return f"<tr{row_class}><th scope='row'>{esc(name)}</th>{tds}</tr>"
 
     def _client_link(self, stage: int, slug: str, label: str) -> str:
         """A link to the read-only view of one stage of a client's copy (in the app, in Voilà)."""
