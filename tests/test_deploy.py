@@ -337,6 +337,7 @@ def test_setup_sh_tells_a_python_every_user_can_run_from_one_under_a_private_fol
 
 @as_root
 @with_system_python
+@pytest.mark.hub  # makes two real environments with pip, and runs a Python as the user nobody
 def test_setup_sh_remakes_an_environment_other_users_cannot_run():
     private, opt = _folder(0o700), _folder(0o755)
     prefix = opt / "rejection-workbook"
