@@ -53,8 +53,8 @@ def svg_traits(rows: list[tuple[str, int, bool]], title: str) -> str:
     'neither' a grey dot at 0; a trait the reason touches has ◆ after its name and a striped
     bar (a diamond for a dot), so the mark never rests on colour alone. Strongest strength
     first. Only shapes fpdf2 draws (rect, line, circle, path, text)."""
-    from ..charts.traits import MARK
     from ..charts.render import NEUTRAL, STRENGTH, WEAKNESS
+    from ..charts.traits import MARK
 
     t = content.text("reason")["chart"]
     scale = content.text("reason")["traits"]["scale"]

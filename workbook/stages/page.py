@@ -19,12 +19,12 @@ from .. import content, formats, registry
 from ..errors import Problem
 from ..paths import jupyter_data_dir
 from ..registry import by_number
-from ..store import Workbook
+from ..store import Home, Workbook
 from . import autosave, plain
 from .autosave import TYPING_PAUSE
 from .crisis import crisis_html, crisis_link_html
 from .forms import KeyedText, text_area
-from .links import LINKS_APP, LINKS_VOILA, page_link
+from .links import LINKS_APP, LINKS_VOILA, default_links, page_link
 from .markup import esc, therapist_notes_html
 from .session import Session, open_session, use_saved_choices
 from .widgets import Brand, _ShownBeacon, _TypingKeeper
@@ -441,3 +441,28 @@ def page_style() -> w.HTML:
     style = plain.HTML(f"<style>{_widget_css()}</style>")
     style.add_class("wb-style")
     return style
+
+
+class FolderPage(Page):
+    """A page of the whole workbook folder, not a stage (the practice page, the patterns
+    page): its own header (links back, a title, what it is for), writing to no workbook of
+    its own, the crisis line in full at its foot. A subclass says `heading()` and how it is
+    `built_again()` (after the browser's language changed it)."""
+
+    def __init__(self, home=None):
+        super().__init__(0, Session(Home(home), None, None, links=default_links()))
+
+    def heading(self) -> tuple[list[tuple[int, str]], str, str]:
+        """(the pages to link back to as (index, label), the title, one line of what it is for)."""
+        raise NotImplementedError
+
+    def _header(self) -> str:
+        back, title, intro = self.heading()
+        nav = " ".join(self.link(index, label) for index, label in back)
+        return (
+            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">{nav}</nav>'
+            f'<header class="wb-header"><h1>{esc(title)}</h1><p>{esc(intro)}</p></header>'
+        )  # "Need help now?" comes from the Page (its own widget, above this)
+
+    def _footer(self) -> str:
+        return crisis_html()

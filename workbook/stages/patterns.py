@@ -15,10 +15,8 @@ from .. import content
 from ..registry import PATTERNS_FROM, PATTERNS_NOTEBOOK
 from ..store import Home, WorkbookError
 from . import plain
-from .links import default_links
 from .markup import esc
-from .page import Page
-from .session import Session
+from .page import FolderPage
 
 
 def words() -> dict:
@@ -33,28 +31,16 @@ def link_html(home: Home) -> str:
     return f'<p class="wb-patterns-link"><a href="{PATTERNS_NOTEBOOK}">{esc(words()["link"])}</a></p>'
 
 
-class PatternsPage(Page):
-    """A Page with its own header, reading every workbook in the home and writing none."""
+class PatternsPage(FolderPage):
+    """Reads every workbook in the home and writes none."""
 
-    def __init__(self, home=None):
-        super().__init__(0, Session(Home(home), None, None, links=default_links()))
-
-    def _header(self) -> str:
-        t = words()
-        return (
-            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
-            f"{self.link(0, self.words['titles']['start'])} {self.link(6, self.words['titles']['journey'])}</nav>"
-            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(t["intro"])}</p></header>'
-        )
+    def heading(self):
+        t, titles = words(), self.words["titles"]
+        return [(0, titles["start"]), (6, titles["journey"])], t["title"], t["intro"]
 
     def built_again(self):
         """The page afresh (after the browser's language changed it)."""
         return show(home=self.session.home.path)
-
-    def _footer(self) -> str:
-        from .crisis import crisis_html
-
-        return crisis_html()
 
 
 class Patterns:

@@ -13,16 +13,15 @@ import ipywidgets as w
 
 from .. import content, exchange, registry, report
 from ..share import NeedsPassphrase, ShareError
-from ..store import Home, check_slug
+from ..store import check_slug
 from ..text import labels
 from . import hubshare, plain
 from .forms import StagePicker, button, dropdown, stacked, text_area, text_line
 from .handover import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
-from .links import default_links, page_link
+from .links import page_link
 from .markup import esc, when
-from .page import Page
+from .page import FolderPage
 from .practicekey import key_facts
-from .session import Session
 
 REVIEW_CSS = (
     "<style>.wb-review-stage .field{display:block;margin:0 0 .5em 0}.wb-review-stage .field p{margin:0}"
@@ -33,29 +32,17 @@ REVIEW_CSS = (
 )
 
 
-class PracticePage(Page):
-    """A Page with its own header: not a stage, and writing to no workbook of its own."""
+class PracticePage(FolderPage):
+    """The therapist's page: their clients, not a workbook of their own."""
 
-    def __init__(self, home=None):
-        super().__init__(0, Session(Home(home), None, None, links=default_links()))
-
-    def _header(self) -> str:
+    def heading(self):
         t = words()["practice"]
         intro = t["intro_server"] if hubshare.on_hub() else t["intro"]  # not "on this computer" there
-        return (
-            f'<nav class="wb-nav" aria-label="{esc(self.words["nav_label"])}">'
-            f"{self.link(0, t['nav_start'])}</nav>"
-            f'<header class="wb-header"><h1>{esc(t["title"])}</h1><p>{esc(intro)}</p></header>'
-        )  # "Need help now?" comes from the Page (its own widget, above this)
+        return [(0, t["nav_start"])], t["title"], intro
 
     def built_again(self):
         """The practice page afresh (after the browser's language changed it)."""
         return show(home=self.session.home.path)
-
-    def _footer(self) -> str:
-        from .crisis import crisis_html
-
-        return crisis_html()
 
 
 class Practice:
@@ -363,16 +350,14 @@ class Practice:
             )
 
         self.page.on_click(make, run, near=out)
-        return plain.VBox(
-            [
-                plain.HTML(
-                    f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'].format(name=name))}</p>"
-                ),
-                *passphrase.widgets,
-                make,
-                out,
-            ]
-        )
+        return self._part("return", name, *passphrase.widgets, make, out)
+
+    def _part(self, key: str, name: str, *children: w.Widget) -> w.Widget:
+        """One part of a client's review that makes a file to offer: its heading, what it is
+        for (naming the client), then its fields, button and result."""
+        t = self.t
+        head = f"<h3>{esc(t[f'{key}_title'])}</h3><p>{esc(t[f'{key}_help'].format(name=name))}</p>"
+        return plain.VBox([plain.HTML(head), *children])
 
     def _report_part(self, slug, name) -> w.Widget:
         t = self.t
@@ -400,16 +385,7 @@ class Practice:
             )
 
         self.page.on_click(make, run, near=out)
-        return plain.VBox(
-            [
-                plain.HTML(
-                    f"<h3>{esc(t['report_title'])}</h3><p>{esc(t['report_help'].format(name=name))}</p>"
-                ),
-                make,
-                working.widget,
-                out,
-            ]
-        )
+        return self._part("report", name, make, working.widget, out)
 
 
 def show(*, home=None):
