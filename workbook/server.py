@@ -21,10 +21,8 @@ It also gives the template the loading screen's words in every language (workboo
 compresses every text response it sends (Voilà applies its `tornado_settings` after making
 its web app, when `compress_response` no longer takes effect: here they go in while it is
 made), and lets the browser keep files whose address changes when they do (a year, never
-asked again): lab extension files with a content hash in their names, the template's
-styles, whose addresses carry their content's hash (`?v=`), and Voilà's own scripts
-(voila.js and its ~60 pieces, named by number only): the page asks for them under
-/voila/static-<hash of them all>/, so a new Voilà (or any changed file) means a new address.
+asked again): lab extension files with a content hash in their names, and the template's
+styles, whose addresses carry their content's hash (`?v=`).
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import hmac
 import html
 import os
 import sys
-from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # isort: off
@@ -44,11 +41,10 @@ from . import leaner  # noqa: F401  (first: before Voilà imports jsonschema)
 import tornado.web
 import voila.app
 from jupyter_core.utils import ensure_async
-from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
-from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
 from . import content, loading, preheat, voila_settings
@@ -107,38 +103,6 @@ class KeptTemplateStatic(TemplateStaticFileHandler):
         super().set_extra_headers(path)
         if self.get_query_argument("v", None):
             self.set_header("Cache-Control", IMMUTABLE)
-
-
-class KeptStatic(MultiStaticFileHandler):
-    """Voilà's static files under an address with the hash of them all in it: kept a year."""
-
-    def set_extra_headers(self, path):
-        super().set_extra_headers(path)
-        self.set_header("Cache-Control", IMMUTABLE)
-
-
-def static_version(folders: list[str]) -> str:
-    """A hash of every file in `folders` (names and contents): another when any changes."""
-    digest = hashlib.sha256()
-    for folder in map(Path, folders):
-        if folder.is_dir():
-            for file in sorted(f for f in folder.rglob("*") if f.is_file()):
-                digest.update(f"{file.relative_to(folder).as_posix()}\0".encode())
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()[:16]
-
-
-def kept_static_hook(address: str, then=None):
-    """A page_config_hook: the page's scripts come from `address` (fullStaticUrl, which
-    voila.js also loads its pieces from); then Voilà's own hook, if any."""
-
-    def hook(page_config, *args, **kwargs):
-        if then is not None:
-            page_config = then(page_config, *args, **kwargs)
-        page_config["fullStaticUrl"] = address
-        return page_config
-
-    return hook
 
 
 def cookie_secret(token: str) -> bytes:
@@ -244,14 +208,6 @@ class WorkbookVoila(Voila):
         self.config.IdentityProvider.cookie_options = {"expires_days": COOKIE_DAYS}
         self.config.IdentityProvider.get_secure_cookie_kwargs = {"max_age_days": COOKIE_DAYS}
         loading.add_to(self.voila_configuration)  # the loading screen's words, in every language
-        # Voilà's scripts by an address that changes when they do (KeptStatic); set before
-        # Voilà makes its kernel manager, which takes the hook for preheated pages
-        self.kept_static = url_path_join(
-            self.server_url or self.base_url, f"voila/static-{static_version(self.static_paths)}"
-        )
-        self.voila_configuration.page_config_hook = kept_static_hook(
-            self.kept_static, self.voila_configuration.page_config_hook
-        )
 
     def init_settings(self):
         # Voilà adds self.tornado_settings after making its web app, when tornado no longer
@@ -264,8 +220,7 @@ class WorkbookVoila(Voila):
         return settings
 
     def init_handlers(self):
-        kept = (url_path_join(self.kept_static, "(.*)"), KeptStatic, {"paths": self.static_paths})
-        return [kept] + [
+        return [
             (pattern, OURS.get(handler, handler), *rest)
             for pattern, handler, *rest in super().init_handlers()
         ]
