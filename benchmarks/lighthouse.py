@@ -33,7 +33,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -45,8 +44,9 @@ REPO = Path(__file__).resolve().parents[1]
 HERE = REPO / "benchmarks"
 sys.path.insert(0, str(REPO))
 
+from app_shell import start_baseline  # noqa: E402
+
 from tests.browser.helpers import stop_server as stop  # noqa: E402
-from workbook.cli import free_port  # noqa: E402
 
 LIGHTHOUSE = "lighthouse@12.2.3"
 CACHE = Path(
@@ -77,42 +77,10 @@ def environment(repo: Path) -> dict:
     return env
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 90) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("a server stopped while starting.")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    stop(process)
-    raise SystemExit(f"nothing listens on port {port} after {timeout:g} s.")
-
-
 def start_plain(folder: Path) -> tuple[subprocess.Popen, str]:
-    """Plain Voilà, default settings, serving the one-button page."""
-    shutil.copy(HERE / "one_button.ipynb", folder)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            str(folder),
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=folder,
-    )
-    wait_for_port(port, process)
-    return process, f"http://127.0.0.1:{port}/voila/render/one_button.ipynb"
+    """Plain Voilà, default settings, serving the one-button page (app_shell's baseline)."""
+    process, base = start_baseline(folder)
+    return process, f"{base}/one_button.ipynb"
 
 
 def start_app(home: Path, log: Path, repo: Path = REPO) -> tuple[subprocess.Popen, str]:

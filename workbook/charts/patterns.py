@@ -28,6 +28,12 @@ AXIS_WRAP = 24  # a phone's axis title, in characters a line
 DODGE = 0.44  # how far apart (in rows) the first and the last rejection's marks sit
 
 
+def _oldest_first(df, found: Patterns):
+    """`df`'s rows in the order of the rejections (oldest first), by its `workbook` column."""
+    rank = {name: n for n, name in enumerate(found.rejections["workbook"])}
+    return df.iloc[df["workbook"].map(rank).argsort(kind="stable")]
+
+
 def _axis_title(text: str, narrow: bool) -> str:
     return wrap(text, AXIS_WRAP) if narrow else text
 
@@ -104,8 +110,7 @@ def feelings_summary(found: Patterns) -> str:
     feel = eased(found)
     if not len(feel):
         return t["feelings_none"]
-    rank = {name: n for n, name in enumerate(found.rejections["workbook"])}
-    feel = feel.assign(_rank=feel["workbook"].map(rank)).sort_values("_rank", kind="stable")
+    feel = _oldest_first(feel, found)
     parts = [
         t["feelings_row"].format(
             name=row.workbook,
@@ -119,11 +124,9 @@ def feelings_summary(found: Patterns) -> str:
 
 def _repeated(found: Patterns):
     """The ratings of traits rated in AGAIN or more rejections, oldest rejection first."""
-    rank = {name: n for n, name in enumerate(found.rejections["workbook"])}
-    traits = found.traits.dropna(subset=["rating"])
-    traits = traits.assign(_rank=traits["workbook"].map(rank)).sort_values("_rank", kind="stable")
+    traits = _oldest_first(found.traits.dropna(subset=["rating"]), found)
     seen = traits.groupby("trait")["workbook"].nunique()
-    return traits[traits["trait"].isin(seen[seen >= AGAIN].index)].drop(columns="_rank")
+    return traits[traits["trait"].isin(seen[seen >= AGAIN].index)]
 
 
 def traits(found: Patterns, *, narrow: bool = False) -> go.Figure:
