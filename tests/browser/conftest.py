@@ -110,14 +110,24 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def keep_errors(tab) -> None:
+    """Keep the tab's page errors in `tab.errors`; their stacks go to the test's output, so a
+    failure says where in the page's script the error came from."""
+    tab.errors = []
+
+    def kept(exc) -> None:
+        tab.errors.append(str(exc))
+        print(f"page error in {tab.url}: {exc.stack or exc}")
+
+    tab.on("pageerror", kept)
+
+
 @pytest.fixture
 def page(browser, request):
     """A fresh browser tab (own cookies); on failure, screenshots of its tabs are kept."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.errors = errors
+    keep_errors(tab)
     yield tab
     if getattr(request.node, "failed_call", False):
         for n, open_tab in enumerate(context.pages):
@@ -138,8 +148,7 @@ def new_tab(browser, request):
         context = browser.new_context(**options)
         contexts.append(context)
         tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+        keep_errors(tab)
         return tab
 
     yield make

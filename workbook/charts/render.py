@@ -126,25 +126,34 @@ class _Plot(anywidget.AnyWidget):
     """
 
     _esm = """
-    // One copy of plotly.js per page, asked for by the first chart that needs it.
+    // One copy of plotly.js per page, asked for by the first chart that needs it. A page
+    // being left has no kernel to ask any more (Voila lets it go as the tab unloads, and a
+    // waiting timer may still fire): then there is nothing to draw, and nothing to report.
     const library = (model) => {
       if (window.Plotly) return Promise.resolve(window.Plotly);
-      if (!window.wbPlotlyLoading) {
-        window.wbPlotlyLoading = new Promise((resolve, reject) => {
-          const arrived = (msg, buffers) => {
-            if (!msg || msg.event !== "plotly" || !buffers || !buffers.length) return;
-            model.off("msg:custom", arrived);
-            const script = document.createElement("script");
-            script.src = URL.createObjectURL(new Blob([buffers[0]], { type: "text/javascript" }));
-            script.onload = () => resolve(window.Plotly);
-            script.onerror = reject;
-            document.head.append(script);
-          };
-          model.on("msg:custom", arrived);
-          model.send({ event: "need-plotly" });
-        });
+      if (window.wbPlotlyLoading) return window.wbPlotlyLoading;
+      let arrived;
+      const loading = new Promise((resolve, reject) => {
+        arrived = (msg, buffers) => {
+          if (!msg || msg.event !== "plotly" || !buffers || !buffers.length) return;
+          model.off("msg:custom", arrived);
+          const script = document.createElement("script");
+          script.src = URL.createObjectURL(new Blob([buffers[0]], { type: "text/javascript" }));
+          script.onload = () => resolve(window.Plotly);
+          script.onerror = reject;
+          document.head.append(script);
+        };
+      });
+      model.on("msg:custom", arrived);
+      if (!tell(model, { event: "need-plotly" })) {
+        model.off("msg:custom", arrived);
+        return Promise.resolve(null);
       }
-      return window.wbPlotlyLoading;
+      window.wbPlotlyLoading = loading;
+      return loading;
+    };
+    const tell = (model, message) => {
+      try { model.send(message); return true; } catch (e) { return false; }
     };
 
     export default { render({ model, el }) {
@@ -156,7 +165,7 @@ class _Plot(anywidget.AnyWidget):
         const now = width < model.get("narrow_below");
         if (now === narrow) return;
         narrow = now;
-        model.send({ event: "width", width: Math.round(width) });
+        tell(model, { event: "width", width: Math.round(width) });
       };
       // A chart whose place changed width while it was hidden (the window resized on
       // another page) takes the new width when it is shown; otherwise it is left alone.
@@ -191,7 +200,7 @@ class _Plot(anywidget.AnyWidget):
         const spec = model.get("spec");
         if (!spec || !spec.data) return;
         const Plotly = await library(model);
-        if (stopped) return;
+        if (stopped || !Plotly) return;
         await Plotly.react(plot, spec.data, spec.layout, spec.config);
         drawnWidth = el.getBoundingClientRect().width;
         const body = document.body.dataset;  // read by benchmarks/chart_redraw.py

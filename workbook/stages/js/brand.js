@@ -14,6 +14,8 @@ export default { render({ model }) {
   model.on("change", apply);
   // A page of its own says which language the browser speaks, as the app's router does
   // (the one rule: content.use_browser).
-  if (model.get("asks")) model.send({ event: "language", language: navigator.language });
+  if (model.get("asks")) {
+    try { model.send({ event: "language", language: navigator.language }); } catch (e) { /* page left */ }
+  }
   return () => model.off("change", apply);
 } };

@@ -24,7 +24,7 @@ export default { render({ model, el }) {
     if (value === model.get("value") && unclear === model.get("unclear")) return;
     model.set("value", value);
     model.set("unclear", unclear);
-    model.save_changes();
+    try { model.save_changes(); } catch (e) { /* a blur as the page closes: its kernel has gone */ }
   };
   for (const name of ["input", "change", "keyup", "blur"]) input.addEventListener(name, send);
   model.on("change", draw);

@@ -27,7 +27,7 @@ export default { render({ model, el }) {
   });
   input.addEventListener("change", () => {
     model.set("value", Number(input.value));
-    model.save_changes();
+    try { model.save_changes(); } catch (e) { /* the page is closing: its kernel has gone */ }
   });
   model.on("change", draw);
   draw();

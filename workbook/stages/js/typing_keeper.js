@@ -9,8 +9,12 @@ export default { render({ model }) {
   const flush = () => {
     for (const area of areas) {
       if (area._msg_buffer && area.comm_live) {
-        const id = area.send_sync_message(area._msg_buffer, area._msg_buffer_callbacks);
-        if (area.rememberLastUpdateFor) area.rememberLastUpdateFor(id);
+        try {
+          const id = area.send_sync_message(area._msg_buffer, area._msg_buffer_callbacks);
+          if (area.rememberLastUpdateFor) area.rememberLastUpdateFor(id);
+        } catch (e) {
+          continue;  // the page's kernel has already gone (a later pagehide): nothing more can be sent
+        }
         area._msg_buffer = null;
         area._msg_buffer_callbacks = null;
       }
