@@ -11,6 +11,7 @@ from workbook import content
 from workbook.paths import HOME_ENV
 from workbook.store import Home
 
+from .locking import locked, quick_kdf  # noqa: F401  (fixtures)
 from .processes import started  # noqa: F401  (the fixture)
 
 

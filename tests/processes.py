@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,6 +40,32 @@ def serve_command(home: Path, *extra: str) -> list[str]:
     if "--port" not in extra and not (folder / ADDRESS_FILE).exists():
         extra = (*extra, "--port", str(free_ports(1)[0]))
     return [sys.executable, "-m", "workbook.cli", "serve", "--no-browser", "--home", str(home), *extra]
+
+
+def singleuser_command(home, port: int, *extra: str) -> tuple[list[str], dict[str, str], str]:
+    """A person's server as the practice hub starts it (`hubsetup.singleuser_arguments`) on
+    `home`'s notebooks, on `port`: (command, environment, token). Plain jupyter_server with a
+    token of its own (the hub's log-in is tested in tests/browser/test_hub.py)."""
+    from workbook import hubsetup
+    from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
+
+    home.ensure()
+    notebooks = lab_notebooks(home)
+    env = app_environment(home.path)
+    env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIG)
+    env["JUPYTER_TOKEN"] = token = secrets.token_hex(16)
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        *hubsetup.singleuser_arguments(notebooks),
+        f"--port={port}",
+        "--ServerApp.open_browser=False",
+        *extra,
+    ]
+    if os.geteuid() == 0 and "--ServerApp.allow_root=True" not in command:
+        command.append("--ServerApp.allow_root=True")
+    return command, env, token
 
 
 class Started:

@@ -172,6 +172,33 @@ def test_a_vanished_tabs_kernel_goes_within_three_minutes_and_an_open_tab_keeps_
         assert cli.cull_seconds({cli.CULL_ENV: wrong}) == (120, 60), wrong
 
 
+def test_the_standby_kernel_comes_back_twenty_seconds_after_a_page_took_it(monkeypatch):
+    """The delay keeps a small machine's CPU for the page just opened; tests may shorten it."""
+    from workbook import voila_settings
+
+    monkeypatch.delenv(voila_settings.REFILL_ENV, raising=False)
+    assert "--VoilaKernelManager.fill_delay=20" in cli.voila_command(8123)
+    monkeypatch.setenv(voila_settings.REFILL_ENV, "2")
+    assert "--VoilaKernelManager.fill_delay=2" in cli.voila_command(8123)
+    assert voila_settings.refill_seconds({voila_settings.REFILL_ENV: "0"}) == 0
+    for wrong in ("", "-5", "soon", "1.5"):
+        assert voila_settings.refill_seconds({voila_settings.REFILL_ENV: wrong}) == 20, wrong
+
+
+def test_one_kernel_waits_warm_unless_told_otherwise(monkeypatch):
+    """One standby kernel for a person on their own machine; tests that open page after page
+    may keep more warm (at most four)."""
+    from workbook import voila_settings
+
+    monkeypatch.delenv(voila_settings.STANDBY_ENV, raising=False)
+    assert "--pool_size=1" in cli.voila_command(8123)
+    monkeypatch.setenv(voila_settings.STANDBY_ENV, "2")
+    assert "--pool_size=2" in cli.voila_command(8123)
+    assert voila_settings.standby_kernels({voila_settings.STANDBY_ENV: "0"}) == 0
+    for wrong in ("", "-1", "5", "many", "1.5"):
+        assert voila_settings.standby_kernels({voila_settings.STANDBY_ENV: wrong}) == 1, wrong
+
+
 def test_a_workbook_folder_keeps_its_token_in_a_file_only_its_owner_reads(tmp_path):
     import os
     import stat

@@ -25,7 +25,7 @@ from traitlets.config import Config
 
 from tests.ports import free_ports
 from workbook import hubfacts as facts
-from workbook import hubsetup
+from workbook import hubsetup, voila_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBE = ROOT / "deploy" / "kubernetes"
@@ -128,15 +128,18 @@ def test_the_exchange_runs_as_its_own_deployment_with_a_volume(values, exchange)
 def test_each_persons_server_uses_the_apps_template_and_keeps_sources_hidden(tmp_path):
     arguments = hubsetup.singleuser_arguments(tmp_path)
     assert f"--ServerApp.root_dir={tmp_path}" in arguments
-    assert "--VoilaConfiguration.template=rejection-workbook" in arguments
+    assert f"--VoilaConfiguration.template={voila_settings.template()}" in arguments
     assert "--VoilaConfiguration.strip_sources=True" in arguments
 
 
 def test_a_port_setting_that_is_not_a_port_is_refused_plainly():
     with pytest.raises(hubsetup.SetupError, match="port number"):
         hubsetup.Settings.from_environment({"REJECTION_WORKBOOK_HUB_PORT": "eighty"})
-    settings = hubsetup.Settings.from_environment({facts.THERAPISTS_ENV: "ana, ben ,"})
+    settings = hubsetup.Settings.from_environment(
+        {facts.THERAPISTS_ENV: "ana, ben ,", "REJECTION_WORKBOOK_PUBLIC_URL": " https://practice.example/ "}
+    )
     assert settings.therapists == ("ana", "ben")
+    assert settings.public_url == "https://practice.example/"
     assert hubsetup.Settings.from_environment(settings.environment()) == settings
 
 
@@ -190,10 +193,13 @@ def _ignore_sigint() -> None:  # what a shell without job control does for `comm
 @pytest.mark.xdist_group("hub")  # makes and removes the hub's Unix groups, as the practice-server tests do
 @pytest.mark.skipif(os.geteuid() != 0, reason="the hub runs as root (it starts each person's server)")
 @pytest.mark.skipif(not shutil.which(hubsetup.PROXY), reason="configurable-http-proxy is not installed")
-def test_a_hub_started_in_the_background_stops_with_all_its_processes_within_5_s_of_sigterm(tmp_path):
+def test_a_hub_started_in_the_background_stops_with_all_its_processes_in_seconds_not_half_a_minute(tmp_path):
     stopped = _stop_time(tmp_path)
     print(f"\nhub stop time after SIGTERM (started with SIGINT ignored): {stopped:.2f} s")
-    assert stopped <= 5
+    # the fault was 30-36 s (a proxy waiting out its own timeout); fixed, 1-5 s on a quiet
+    # machine, ~6 s at load 8: the bound tells the two apart without timing the machine
+    # (the stop time itself is a benchmark's: benchmarks/README.md)
+    assert stopped <= 15
 
 
 def _stop_time(

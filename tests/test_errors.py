@@ -111,12 +111,15 @@ TEXT_FILE = {  # a Problem class (or a helper) named in a call -> the text file 
     "ShareError": "share",
     "NeedsPassphrase": "share",
     "WrongPassphrase": "share",
-    "_problem": "share",  # workbook/share.py: _problem(part, which) is ShareError("part.which")
-    "_say": "share",  # workbook/share.py: _say(part, which) is Words("share", "part.which")
+    "_problem": "share",  # workbook/share_check.py: _problem(part, which) is ShareError("part.which")
+    "_say": "share",  # workbook/share_check.py: _say(part, which) is Words("share", "part.which")
     "CryptoError": "hub",
     "HubError": "hub",
     "CliError": "cli",
 }
+
+
+SHARE_HELPERS = ("share.py", "share_check.py")  # the modules whose `_problem`/`_say` are share's words
 
 
 def _strings(node: ast.AST, dicts: dict[str, list[str]]) -> list[str]:
@@ -133,7 +136,7 @@ def _strings(node: ast.AST, dicts: dict[str, list[str]]) -> list[str]:
 
 def keys_raised(source: str, where: str = "") -> set[tuple[str, str, str]]:
     """(text file, key, where) for every key a call in `source` names: a Problem class or
-    errors.Words with a key-shaped first argument, share.py's two helpers, and a CryptoError's
+    errors.Words with a key-shaped first argument, share_check.py's two helpers, and a CryptoError's
     reason (given to it, or passed on as `reason=`)."""
     tree = ast.parse(source)
     dicts = {
@@ -159,7 +162,7 @@ def keys_raised(source: str, where: str = "") -> set[tuple[str, str, str]]:
         first = _strings(node.args[0], dicts)
         if name == "Words" and len(node.args) > 1:
             found |= {(f, k, at) for f in first for k in _strings(node.args[1], dicts)}
-        elif name in ("_problem", "_say") and len(node.args) > 1 and where.endswith("share.py"):
+        elif name in ("_problem", "_say") and len(node.args) > 1 and where.endswith(SHARE_HELPERS):
             found |= {("share", f"{p}.{k}", at) for p in first for k in _strings(node.args[1], dicts)}
         elif name == "CryptoError":
             found |= {("hub", f"errors.{k}", at) for k in first}

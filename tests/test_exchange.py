@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbook import cli, exchange, share
+from workbook.errors import InvalidEntry
 from workbook.share import ShareError
 from workbook.store import Home
 
@@ -122,7 +123,7 @@ def test_notes_for_another_workbook_are_refused(home, therapist):
 
 def test_choosing_no_stage_is_a_calm_message(home):
     wb = home.create("Empty")
-    with pytest.raises(share.model.InvalidEntry, match="at least one stage"):
+    with pytest.raises(InvalidEntry, match="at least one stage"):
         exchange.share_file(wb, [])
 
 

@@ -32,13 +32,16 @@ from tests.hostile.corpus import (
 )
 from tests.test_notebooks import _headings
 from tests.test_share import folder_hash
-from workbook import cli, exchange, model, registry, share, store, text
+from workbook import cli, exchange, lock, model, registry, share, store, text
+from workbook import home as home_module
 from workbook.export import export_zip, frame_to_csv, read_zip
 from workbook.frames import all_frames
 from workbook.model import InvalidEntry
 from workbook.share import ShareError
 from workbook.stages import feel, grow, heal, journey, practice, reason, start, support
 from workbook.store import Home, Workbook, WorkbookError
+
+from .locking import check_disk, make
 
 
 @pytest.fixture
@@ -450,9 +453,9 @@ def _fill(folder: Path) -> Path:
     return filler
 
 
-def test_a_full_disk_says_so_and_leaves_no_empty_workbooks(small_disk, good, capsys):
+def test_a_full_disk_says_so_and_leaves_no_empty_workbooks(small_disk, good, capsys, locked):
     home = Home(small_disk / "home")
-    wb = home.create("Kept")
+    wb = Workbook.open(make(home, "Kept", locked))
     wb.put("letter", {"text": "Saved before the disk filled."})
     practice_home = exchange.practice_home(home)
     practice_home.ensure()
@@ -467,10 +470,20 @@ def test_a_full_disk_says_so_and_leaves_no_empty_workbooks(small_disk, good, cap
         exchange.import_share(practice_home, good)
     wb.close()
     files = sorted(p.name for p in home.path.rglob("*") if p.is_file())
-    assert files == ["kept.workbook"], files  # no 0-byte or half-made workbook
+    assert files == [wb.path.name], files  # no 0-byte or half-made workbook
+    check_disk(home.path, locked, "Kept", "Saved before the disk filled.")
     assert all(p.stat().st_size for p in home.path.rglob("*.workbook"))
+    if locked:  # and a lock or unlock on a full disk says so and leaves it as it was
+        before = wb.path.read_bytes()
+        with pytest.raises(WorkbookError, match="disk is full"):
+            lock.unlock(home, wb.path.stem)
+        assert sorted(p.name for p in home.path.rglob("*") if p.is_file()) == files
+        assert wb.path.read_bytes() == before
     filler.unlink()
     assert [i.name for i in home.list()] == ["Kept"]
+    if locked:
+        with Workbook.open(wb.path) as again:
+            assert [e["text"] for e in again.entries("letter")] == ["Saved before the disk filled."]
     assert exchange.import_share(practice_home, good).new_client
 
 
@@ -511,7 +524,7 @@ def test_an_existing_file_is_replaced_only_with_force(home, client, tmp_path, ca
 # A valid example for every pattern that checks input; a new pattern must be added here.
 EXAMPLES = {
     ("workbook.share", "ID_RE"): "0123456789abcdef0123456789abcdef",
-    ("workbook.store", "SLUG_RE"): "after-the-interview",
+    ("workbook.home", "SLUG_RE"): "after-the-interview",
     ("workbook.registry", "_KEY"): "reason",
     ("workbook.hub.service", "TOKEN_HEADER"): "token 0f1e2d3c4b5a",
     ("workbook.remind", "_TIME"): "09:30",
@@ -599,9 +612,9 @@ def test_a_read_only_home_says_what_is_wrong(small_disk, capsys):
 
 def test_an_unreadable_home_says_what_is_wrong(home, monkeypatch, capsys):
     home.create("Mine").close()
-    real = store.os.access
+    real = home_module.os.access
     monkeypatch.setattr(
-        store.os, "access", lambda path, mode: False if Path(path) == home.path else real(path, mode)
+        home_module.os, "access", lambda path, mode: False if Path(path) == home.path else real(path, mode)
     )
     for command in (["list"], ["clients"], ["export", "Mine", "x.zip"]):
         assert cli.main([*command, "--home", str(home.path)]) == 2

@@ -33,12 +33,19 @@ def homes(tmp_path):
     return {name: Home(tmp_path / name) for name in ("tess", "ann", "ben")}
 
 
-def linked_pair(hub, homes, *, passphrase=None):
-    """tess makes keys and invites ann, who joins; returns (practice, ann's workbook, code)."""
+def tess_invites_ann(hub, homes, *, passphrase=None, **invitation):
+    """tess makes keys and invites Ann (stage 1, unless told otherwise); returns (practice, code)."""
     hub.as_("tess")
     client.ensure_keys(passphrase, home=homes["tess"])
     practice = exchange.practice_home(homes["tess"])
-    code = client.invite(practice, name="Ann", stages=[1, 2, 4], welcome="Welcome, Ann.")
+    return practice, client.invite(practice, name="Ann", **{"stages": [1], **invitation})
+
+
+def linked_pair(hub, homes, *, passphrase=None):
+    """tess makes keys and invites ann, who joins; returns (practice, ann's workbook, code)."""
+    practice, code = tess_invites_ann(
+        hub, homes, passphrase=passphrase, stages=[1, 2, 4], welcome="Welcome, Ann."
+    )
     hub.as_("ann")
     wb = client.join(homes["ann"], code)
     return practice, wb, code
@@ -97,10 +104,7 @@ def test_notes_come_back_to_the_client_and_only_to_them(hub, homes):
 
 
 def test_a_service_that_swaps_the_therapists_key_is_caught_and_nothing_is_written(hub, homes):
-    hub.as_("tess")
-    client.ensure_keys(home=homes["tess"])
-    practice = exchange.practice_home(homes["tess"])
-    code = client.invite(practice, name="Ann", stages=[1])
+    practice, code = tess_invites_ann(hub, homes)
     # the service (or someone who took it over) now hands out another key for this invitation
     db = hub.service.store.conn
     db.execute("UPDATE invitations SET therapist_key = ?", (crypto.public_bytes(crypto.new_private_key()),))
@@ -289,10 +293,7 @@ def test_a_therapist_lists_and_withdraws_codes_nobody_used_and_the_withdrawn_cod
 
 # -- issue 19, part 4: redeeming, as a client would notice it ----------------------------------
 def test_a_swapped_key_is_caught_before_the_code_is_used_and_the_code_still_works(hub, homes):
-    hub.as_("tess")
-    client.ensure_keys(home=homes["tess"])
-    practice = exchange.practice_home(homes["tess"])
-    code = client.invite(practice, name="Ann", stages=[1])
+    practice, code = tess_invites_ann(hub, homes)
     db = hub.service.store.conn
     real = db.execute("SELECT therapist_key FROM invitations").fetchone()[0]
     db.execute("UPDATE invitations SET therapist_key = ?", (crypto.public_bytes(crypto.new_private_key()),))

@@ -600,20 +600,32 @@ def test_a_withdrawn_invitation_frees_its_place_and_keeps_no_start_file(start):
     assert bytes(row["start"]) == b""
 
 
-def test_a_database_from_before_withdrawing_is_brought_up_to_date(tmp_path, clock):
+# The invitations table as the first versions of the service made it
+OLD_INVITATIONS = (
+    "CREATE TABLE invitations (id TEXT PRIMARY KEY, therapist TEXT NOT NULL, therapist_key BLOB NOT NULL,"
+    " start BLOB NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, client TEXT,"
+    " client_key BLOB, proof TEXT, redeemed_at TEXT{more});"
+)
+
+
+def _old_database(path, script: str):
+    """A service database as an earlier version left it: `script` run on a new file."""
     import sqlite3
 
-    path = tmp_path / "old.sqlite"
     old = sqlite3.connect(path)
-    old.executescript(
-        "CREATE TABLE invitations (id TEXT PRIMARY KEY, therapist TEXT NOT NULL, therapist_key BLOB NOT NULL,"
-        " start BLOB NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, client TEXT,"
-        " client_key BLOB, proof TEXT, redeemed_at TEXT);"
-        "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
-        " VALUES ('a', 'tess', x'00', x'00', '2026-11-28', '2026-12-12');"
-    )
+    old.executescript(script)
     old.commit()
     old.close()
+    return path
+
+
+def test_a_database_from_before_withdrawing_is_brought_up_to_date(tmp_path, clock):
+    path = _old_database(
+        tmp_path / "old.sqlite",
+        OLD_INVITATIONS.format(more="")
+        + "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
+        " VALUES ('a', 'tess', x'00', x'00', '2026-11-28', '2026-12-12');",
+    )
     service = Exchange(path, identify=TokenIdentity(PEOPLE), clock=clock)
     try:
         assert service.invitations_of("tess")[0]["withdrawn_at"] is None
@@ -814,21 +826,14 @@ def test_redeeming_needs_the_codes_secret_not_only_the_invitation_id(world):
 
 
 def test_invitations_from_before_the_secret_was_needed_are_refused_plainly(tmp_path, clock):
-    import sqlite3
-
-    path = tmp_path / "old.sqlite"
-    old = sqlite3.connect(path)
-    old.executescript(
-        "CREATE TABLE invitations (id TEXT PRIMARY KEY, therapist TEXT NOT NULL, therapist_key BLOB NOT NULL,"
-        " start BLOB NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, client TEXT,"
-        " client_key BLOB, proof TEXT, redeemed_at TEXT, withdrawn_at TEXT);"
-        "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
+    path = _old_database(
+        tmp_path / "old.sqlite",
+        OLD_INVITATIONS.format(more=", withdrawn_at TEXT")
+        + "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at)"
         f" VALUES ('{'a' * 32}', 'tess', x'00', x'00', '2026-11-28', '2999-12-12');"
         "INSERT INTO invitations (id, therapist, therapist_key, start, created_at, expires_at, client)"
-        f" VALUES ('{'b' * 32}', 'tess', x'00', x'00', '2026-11-28', '2999-12-12', 'ann');"
+        f" VALUES ('{'b' * 32}', 'tess', x'00', x'00', '2026-11-28', '2999-12-12', 'ann');",
     )
-    old.commit()
-    old.close()
     service = Exchange(path, identify=TokenIdentity(PEOPLE), clock=clock)
     try:
         key = crypto.public_bytes(crypto.new_private_key())
@@ -959,3 +964,59 @@ def test_no_token_reaches_a_log_line(tmp_path, started, fake_hub):
     assert "GET /services/rejection-exchange/api/me" in log  # the requests are logged...
     assert "SECRET" not in log  # ...without what came after the "?"
     assert "SECRET" not in (tmp_path / "exchange.sqlite.audit.log").read_text()
+
+
+class Hiccups(TokenIdentity):
+    """The hub gives no answer the first `misses` times it is asked (a busy or restarting hub)."""
+
+    def __init__(self, people, misses):
+        super().__init__(people)
+        self.misses, self.asked = misses, 0
+
+    async def __call__(self, handler):
+        self.asked += 1
+        if self.asked <= self.misses:
+            raise ConnectionResetError("the hub dropped the connection")
+        return await super().__call__(handler)
+
+
+@pytest.mark.parametrize("misses", [1, 2, 3])
+def test_a_hub_that_misses_an_answer_or_two_is_asked_again_and_one_that_misses_three_is_said_plainly(
+    tmp_path, misses
+):
+    identity = Hiccups(PEOPLE, misses)
+    server = Running(Exchange(tmp_path / "exchange.sqlite", identify=identity), prefix="/services/x/")
+    try:
+        status, answer = call(server, "t-ann", "GET", "api/me")
+    finally:
+        server.stop()
+    if misses < 3:  # a busy moment: the person's request goes through
+        assert (status, answer["name"]) == (200, "ann") and identity.asked == misses + 1
+    else:  # still no answer: a calm refusal that says the hub didn't answer, not a bare 500
+        assert status == 503 and answer == refusal("hub_unreachable") and identity.asked == 3
+
+
+def test_a_refusal_says_the_connection_closes_so_a_proxy_does_not_reuse_it(start):
+    """A request refused before its body is read ends its connection (Tornado's way). The hub's
+    proxy keeps connections for the next request: unless the answer says so, the next one goes
+    down the closed connection and the person gets the proxy's 503 (a CI run caught it)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(start().url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    try:
+        for method, body in (("DELETE", None), ("POST", b'{"public_key": "x"}'), ("GET", None)):
+            connection.request(
+                method,
+                f"{where.path}api/invitations/{'a' * 32}",
+                body=body,
+                headers={"Authorization": "token junk"},
+            )
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status in (401, 403), (method, answer.status)
+            assert answer.getheader("Connection") == "close", method
+            connection.close()
+    finally:
+        connection.close()

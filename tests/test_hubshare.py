@@ -1,123 +1,25 @@
-"""The app's practice-server parts, driven in Python as a page would be, with the exchange
-(`workbook.hub.client`) replaced by a small in-memory stand-in that moves the same files."""
+"""The app's practice-server parts, driven in Python as a page would be, with the transport
+(`workbook.transport.chosen()`) an in-memory stand-in that moves the same files
+(tests/fake_transport.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from workbook import content, exchange
+from workbook import exchange, transport
 from workbook.frames import frame
-from workbook.hub import client as hub
+from workbook.hub.wire import HubError
 from workbook.stages import hubshare, practice, start
 from workbook.store import Home
 
+from .fake_transport import CODE, FakeExchange
 from .hubcalls import exchange_on_loopback
-
-CODE = "ABCD-EFGH-JKLM"
-
-
-class FakeExchange:
-    """The contract's verbs, carrying today's share and notes files in memory."""
-
-    def __init__(self):
-        self.start_file = None
-        self.shares: list[bytes] = []
-        self.notes: list[bytes] = []
-        self.keys = None
-        self.calls: list[str] = []
-        self.invitations: list[dict] = []  # as the service keeps them (what open_invitations sees)
-
-    def install(self, monkeypatch, *, on_hub: bool = True):
-        monkeypatch.setattr(hub, "on_hub", lambda: on_hub)
-        for name in ("join", "send", "receive", "linked", "ensure_keys", "key_backup", "key_restore"):
-            monkeypatch.setattr(hub, name, getattr(self, name))
-        for name in ("invite", "collect", "send_notes", "open_invitations", "withdraw"):
-            monkeypatch.setattr(hub, name, getattr(self, name))
-
-    # the client's side
-    def join(self, home, code, *, name=None):
-        self.calls.append("join")
-        if code != CODE or self.start_file is None:
-            raise hub.HubError("There's no invitation with that code. Please check it with your therapist.")
-        wb = exchange.start_from(home, self.start_file, name=name)
-        wb.set_meta("hub", {"link": "inv-1"})
-        for invitation in self.invitations:
-            invitation["client"] = invitation["client"] or "client"  # the code is used up
-        return wb
-
-    def linked(self, wb):
-        return bool(wb.meta("hub"))
-
-    def send(self, wb, stages):
-        self.shares.append(exchange.share_file(wb, stages))
-        return 1
-
-    def receive(self, wb):
-        counts = {"added": 0}
-        while self.notes:
-            counts = exchange.open_return(wb, self.notes.pop(0))
-        return counts
-
-    # the therapist's side
-    def ensure_keys(self, passphrase=None, *, home=None):
-        self.keys = self.keys or "fp-1234"
-        return self.keys
-
-    def key_backup(self, passphrase, *, unlock=None, home=None):
-        if self.keys is None:
-            raise hub.HubError("Your practice key hasn't been made yet.")
-        return b"BACKUP:" + passphrase.encode()
-
-    def key_restore(self, data, passphrase, *, home=None):
-        if data != b"BACKUP:" + passphrase.encode():
-            raise hub.HubError("That passphrase doesn't open this key. Please check it and try again.")
-        self.keys = "fp-1234"
-        return self.keys
-
-    def invite(self, practice_home, *, name, stages, welcome=""):
-        _slug, self.start_file = exchange.prepare(practice_home, name, welcome_note=welcome, stages_on=stages)
-        made = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
-        self.invitations.append(
-            {
-                "id": f"{len(self.invitations) + 1:032x}",
-                "name": name,
-                "created_at": made.isoformat(),
-                "expires_at": (made + dt.timedelta(days=14)).isoformat(),
-                "client": None,
-                "withdrawn": False,
-            }
-        )
-        return CODE
-
-    def open_invitations(self, practice_home):
-        keys = ("id", "name", "created_at", "expires_at")
-        return [
-            {k: i[k] for k in keys} for i in self.invitations if i["client"] is None and not i["withdrawn"]
-        ]
-
-    def withdraw(self, invitation):
-        [found] = [i for i in self.invitations if i["id"] == invitation]
-        if found["client"] is not None:
-            raise hub.HubError(content.text("hub")["service"]["already_redeemed"], status=409)
-        found["withdrawn"] = True
-
-    def collect(self, practice_home, *, passphrase=None):
-        results = [exchange.import_share(practice_home, data) for data in self.shares]
-        self.shares.clear()
-        return results
-
-    def send_notes(self, client_wb, *, passphrase=None):
-        self.notes.append(exchange.return_notes(client_wb))
-        return 1
 
 
 @pytest.fixture
-def fake(monkeypatch):
-    found = FakeExchange()
-    found.install(monkeypatch)
-    return found
+def fake():
+    with transport.using(FakeExchange()) as found:
+        yield found
 
 
 @pytest.fixture
@@ -132,9 +34,13 @@ def _texts(widget) -> str:
     return "\n".join(found)
 
 
-def test_off_a_hub_the_pages_are_exactly_as_before(homes, monkeypatch):
-    FakeExchange().install(monkeypatch, on_hub=False)
+def test_off_a_hub_the_pages_are_exactly_as_before(homes):
     therapist, client = homes
+    with transport.using(transport.FILES):
+        _off_a_hub(therapist, client)
+
+
+def _off_a_hub(therapist, client):
     page = start.StartPage(home=client.path)
     assert not hasattr(page, "hub")
     assert "on this server" not in _texts(page.widget)
@@ -234,10 +140,10 @@ def test_an_inbox_with_a_refused_envelope_still_lists_what_came_in(homes, fake, 
     therapist, _client = homes
     desk = practice.Practice(home=therapist.path)
 
-    def partly(practice_home, *, passphrase=None):
-        raise hub.HubError("1 of the messages in your inbox couldn't be opened.", results=[])
+    def partly(practice_home, given=None, *, passphrase=None):
+        raise HubError("1 of the messages in your inbox couldn't be opened.", results=[])
 
-    monkeypatch.setattr(hub, "collect", partly)
+    monkeypatch.setattr(fake, "collect", partly)
     desk.hub.inbox_button.click()
     assert "be opened" in desk.hub.inbox_status.value
 
@@ -425,7 +331,7 @@ def test_a_used_code_leaves_the_list_at_once(homes, fake):
     assert hubshare.WATCH_SECONDS <= 5
 
 
-def test_on_a_server_the_start_page_speaks_of_the_server_and_files_stay_as_an_extra(homes, fake, monkeypatch):
+def test_on_a_server_the_start_page_speaks_of_the_server_and_files_stay_as_an_extra(homes, fake):
     _therapist, client = homes
     with client.create("Mine") as wb:
         client.set_current(wb.path.stem)
@@ -439,10 +345,10 @@ def test_on_a_server_the_start_page_speaks_of_the_server_and_files_stay_as_an_ex
     page.therapist.share.button.click()
     assert ".rwshare" in page.therapist.share.working.text.value
     assert "wb-hub-practice-note" not in str(page.widget.children)  # a client: no practice note
-    monkeypatch.setattr(hub, "whoami", lambda: {"name": "tess", "therapist": True})
+    fake.me = {"name": "tess", "therapist": True}
     therapist_view = start.StartPage(home=client.path)
     [note] = [c for c in therapist_view.page.body if "wb-hub-practice-note" in c._dom_classes]
     assert "07_practice.ipynb" in note.value
     # off a server the file hand-over reads as it always did
-    FakeExchange().install(monkeypatch, on_hub=False)
-    assert "Nothing leaves this computer" in _texts(start.StartPage(home=client.path).widget)
+    with transport.using(transport.FILES):
+        assert "Nothing leaves this computer" in _texts(start.StartPage(home=client.path).widget)

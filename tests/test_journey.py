@@ -46,8 +46,12 @@ def test_the_charts_are_drawn_once_the_page_is_shown(demo_slug):
     journey = JourneyPage()
     assert set(journey.charts) == {"feelings", "traits", "goals", "healing"}
     assert all(view.figure is None for view in journey.charts.values())
+    # the page says when its charts are in (what browser tests wait for), and not before
+    assert "app-drawn" not in journey.page.footer._dom_classes
 
     journey.page.run_after_shown()
+
+    assert "app-drawn" in journey.page.footer._dom_classes
 
     assert journey.page.status.value == ""  # no problem reported
     feelings = {t.name: list(t.y) for t in journey.charts["feelings"].figure.data}

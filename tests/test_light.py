@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import os
 import re
 from pathlib import Path
 
@@ -15,17 +16,30 @@ import pytest
 
 from workbook import voila_settings
 
-from .processes import running, serve_command
+from .ports import free_ports
+from .processes import running, serve_command, singleuser_command
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """(port, token, the app page's HTML) of a running `serve --demo`."""
-    with running(serve_command(tmp_path_factory.mktemp("light-home"), "--demo")) as serve:
+def _serving(home: Path, frontend: str):
+    """(port, token, the app page's HTML) of a running `serve --demo` with that front end."""
+    env = {**os.environ, voila_settings.FRONTEND_ENV: frontend}
+    with running(serve_command(home, "--demo"), env=env) as serve:
         _url, port, token = serve.url(timeout=120)
         status, headers, body = get(port, f"/voila/render/app.ipynb?token={token}")
         assert status == 200, body[:500]
         yield port, token, body.decode()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app with Voilà's own front end (its files are the ones checked here)."""
+    yield from _serving(tmp_path_factory.mktemp("light-home"), "voila")
+
+
+@pytest.fixture(scope="module")
+def served_light(tmp_path_factory):
+    """The app with its own light front end (js/)."""
+    yield from _serving(tmp_path_factory.mktemp("light-frontend-home"), "light")
 
 
 def get(port: int, path: str, encoding: str = "gzip") -> tuple[int, dict, bytes]:
@@ -63,6 +77,28 @@ def test_the_page_its_scripts_and_its_styles_come_compressed(served):
     # a browser that takes no compression still gets the files as they are
     status, headers, body = get(port, "/voila/static/voila.js", encoding="identity")
     assert status == 200 and "content-encoding" not in headers and headers["sent"] == len(body) > 1000
+
+
+def test_the_light_front_end_s_script_and_styles_come_compressed_and_are_kept_a_year(served_light):
+    port, token, page = served_light
+    light = voila_settings.LIGHT_TEMPLATE
+    found = re.findall(rf'(?:href|src)="(/voila/templates/{light}/static/([\w.-]+)\?v=\w+)"', page)
+    names = {name for _path, name in found}
+    assert {"light.js", "light.css", "index.css", "app.css"} <= names, names
+    assert "voila.js" not in page  # Voilà's own front end is not loaded
+    for path, name in found:
+        status, headers, body = get(port, path)
+        assert (name, status, headers.get("content-encoding")) == (name, 200, "gzip")
+        assert headers["sent"] < len(body) / 2, name  # at least halved
+        assert (
+            "immutable" in headers.get("cache-control", "") and "max-age=31536000" in headers["cache-control"]
+        )
+        # by the address that does not change with it: asked again every time
+        _, headers, _ = get(port, path.split("?")[0])
+        assert "immutable" not in headers.get("cache-control", ""), name
+    # the trimmed lab styles are what the page gets, not nbconvert's 235 KiB
+    index = next(path for path, name in found if name == "index.css")
+    assert len(get(port, index)[2]) < 64 * 1024
 
 
 def largest_voila_chunk() -> str:
@@ -126,31 +162,8 @@ def test_the_hub_server_compresses_too():
 def test_a_person_s_server_on_the_hub_compresses_and_keeps_the_same(home, tmp_path):
     """The server the hub starts for a person (`hubsetup.singleuser_arguments`), with the
     token in a header as the hub's proxy would carry the person's log-in."""
-    import os
-    import secrets
-    import sys
-
-    from workbook import hubsetup
-    from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
-
-    from .ports import free_ports
-
-    home.ensure()
-    env = app_environment(home.path)
-    env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIG)
-    env["JUPYTER_TOKEN"] = token = secrets.token_hex(16)
     port = free_ports(1)[0]
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        *hubsetup.singleuser_arguments(lab_notebooks(home)),
-        f"--port={port}",
-        "--ServerApp.open_browser=False",
-        "--ServerApp.base_url=/user/ana/",
-    ]
-    if os.geteuid() == 0 and "--ServerApp.allow_root=True" not in command:
-        command.append("--ServerApp.allow_root=True")
+    command, env, token = singleuser_command(home, port, "--ServerApp.base_url=/user/ana/")
     with running(command, env=env, cwd=tmp_path) as server:
         server.said(r"Jupyter Server .* is running at", timeout=120)
         hashed = [url for url in extension_urls() if "jupyterlab-manager/static/remoteEntry." in url]

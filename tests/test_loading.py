@@ -22,7 +22,7 @@ from workbook.cli import TEMPLATE
 from workbook.paths import jupyter_data_dir, notebooks_dir
 from workbook.registry import APP_NOTEBOOK, PRACTICE_NOTEBOOK, STAGES
 
-WORDS = ("app_name", "tagline", "loading")
+WORDS = ("app_name", "tagline", "loading", "lost", "reload")
 
 
 def _placeholders(text: str) -> set[str]:

@@ -27,6 +27,9 @@ def test_conda_environment_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str) and not re.match(r"(python|pip)\b(?!-)", d)]
+    # and the few that come from PyPI through conda's pip (not its options, nor the package itself)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    conda += [d for d in pip if not d.startswith("-")]
     # conda-forge names a few packages differently from PyPI
     renamed = {"python-fastjsonschema": "fastjsonschema"}
     assert {renamed.get(k, k): v for k, v in _names(conda).items()} == _names(project["dependencies"])

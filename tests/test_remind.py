@@ -146,7 +146,10 @@ def test_on_a_practice_server_the_link_is_the_persons_own_app_under_the_hubs_add
     from workbook.address import app_url
 
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/sam/")
-    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://practice.example/")
+    # what JupyterHub's spawner sets when the hub's public_url is: this server's own address
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://practice.example/user/sam/")
+    assert app_url(tmp_path) == "https://practice.example/user/sam/voila/render/app.ipynb"
+    monkeypatch.setenv("JUPYTERHUB_PUBLIC_URL", "https://practice.example/")  # the hub's, by hand
     assert app_url(tmp_path) == "https://practice.example/user/sam/voila/render/app.ipynb"
     monkeypatch.delenv("JUPYTERHUB_PUBLIC_URL")
     assert app_url(tmp_path) is None  # not known: the event goes without a link rather than a wrong one

@@ -7,12 +7,6 @@ plain jupyter_server with a token (the hub's log-in is tested in tests/browser/t
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,52 +14,25 @@ import urllib.request
 import pytest
 
 from tests import aio
-from workbook import hubsetup
-from workbook.cli import LAB_CONFIG, app_environment, lab_notebooks
 from workbook.registry import APP_NOTEBOOK
 
+from .ports import free_ports
+from .processes import running, singleuser_command
+
 START_SECONDS = 120  # a server and a kernel running the app, on two busy cores
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(home, tmp_path):
     """The person's server: (base url, token); stopped by PID afterwards."""
-    home.ensure()
-    notebooks = lab_notebooks(home)
-    env = app_environment(home.path)
-    env["JUPYTER_CONFIG_PATH"] = str(LAB_CONFIG)
-    token = secrets.token_hex(16)
-    env["JUPYTER_TOKEN"] = token
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        *hubsetup.singleuser_arguments(notebooks),
-        f"--port={port}",
-        "--ServerApp.open_browser=False",
-    ]
-    if os.geteuid() == 0 and "--ServerApp.allow_root=True" not in command:
-        command.append("--ServerApp.allow_root=True")
-    with open(tmp_path / "server.log", "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    port = free_ports(1)[0]
+    command, env, token = singleuser_command(home, port)
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait(lambda: _ask(base, token, "/api/status")[0] == 200, process, tmp_path)
+    with running(command, env=env, cwd=tmp_path, log=tmp_path / "server.log") as process:
+        process.wait_until(
+            lambda: _ask(base, token, "/api/status")[0] == 200, timeout=START_SECONDS, what="answering"
+        )
         yield base, token
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _ask(base: str, token: str, path: str, method: str = "GET"):
@@ -78,16 +45,6 @@ def _ask(base: str, token: str, path: str, method: str = "GET"):
         return exc.code, exc.read()
     except OSError:
         return 0, b""
-
-
-def _wait(condition, process, folder) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (folder / "server.log").read_text(errors="replace")[-3000:]
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError((folder / "server.log").read_text(errors="replace")[-3000:])
 
 
 def _kernels(base: str, token: str) -> list[str]:

@@ -311,27 +311,30 @@ def test_a_draft_on_a_stage_not_chosen_is_no_reason_to_wait(home, wb):
 
 
 def test_a_client_on_a_practice_server_is_told_before_sending(home, wb, monkeypatch):
-    from workbook.hub import client as hub
-    from workbook.stages import hubshare, start
+    from workbook import transport
+    from workbook.stages import start
+
+    from .fake_transport import FakeExchange
 
     sent = []
-    monkeypatch.setattr(hub, "on_hub", lambda: True)
-    monkeypatch.setattr(hub, "linked", lambda _wb: True)
-    monkeypatch.setattr(hub, "send", lambda _wb, stages: sent.append(stages) or 1)
-    assert hubshare.on_hub()
-    reason = ReasonPage()
-    reason.verdict_note.value = "VERDICT DRAFT"  # before choosing a verdict
-    wb.set_meta("language", "es")  # chosen on the start page: every page is built in it
-    client = start.StartPage().hub
-    client.stages[2].value = True
-    client.send_button.click()
-    assert sent == []
-    assert "La etapa 2 (Mira el motivo) tiene algo escrito que aún no está guardado" in (
-        client.send_status.value
-    )
-    client.stages[2].value = True
-    client.send_button.click()
-    assert sent == [[2]]
+    server = FakeExchange()
+    monkeypatch.setattr(server, "linked", lambda _wb: True)
+    monkeypatch.setattr(server, "send_share", lambda _wb, stages, passphrase=None: sent.append(stages))
+    with transport.using(server):  # the practice server, for this test only
+        assert transport.chosen().by_server
+        reason = ReasonPage()
+        reason.verdict_note.value = "VERDICT DRAFT"  # before choosing a verdict
+        wb.set_meta("language", "es")  # chosen on the start page: every page is built in it
+        client = start.StartPage().hub
+        client.stages[2].value = True
+        client.send_button.click()
+        assert sent == []
+        assert "La etapa 2 (Mira el motivo) tiene algo escrito que aún no está guardado" in (
+            client.send_status.value
+        )
+        client.stages[2].value = True
+        client.send_button.click()
+        assert sent == [[2]]
 
 
 def test_every_kind_of_draft_is_found_on_its_own_stage(wb):

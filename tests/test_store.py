@@ -14,10 +14,12 @@ import time
 import pandas as pd
 import pytest
 
-from workbook import store
+from workbook import cipher, schema, sqlfile, store
 from workbook.frames import frame
 from workbook.model import InvalidEntry
 from workbook.store import SCHEMA_VERSION, Home, Workbook, WorkbookError
+
+from .locking import PASSPHRASE, check_disk, make
 
 
 def test_a_new_workbook_is_migrated_private_and_named(home):
@@ -140,8 +142,8 @@ def test_frames_have_real_dtypes(wb):
     assert isinstance(empty["type"].dtype, pd.CategoricalDtype)
 
 
-def test_two_connections_writing_at_once_lose_nothing(home):
-    path = home.create("Busy").path
+def test_two_connections_writing_at_once_lose_nothing(home, locked):
+    path = make(home, "Busy", locked)
     errors = []
 
     def writer(tag):
@@ -158,18 +160,20 @@ def test_two_connections_writing_at_once_lose_nothing(home):
     for t in threads:
         t.join()
     assert errors == []
+    check_disk(home.path, locked, "Busy", "a 149", "b 149")  # the file and its log, before they are tidied
     with Workbook.open(path) as wb:
         texts = {e["text"] for e in wb.entries("kind_act")}
     assert texts == {f"{tag} {n}" for tag in "ab" for n in range(150)}
 
 
-def test_a_process_killed_mid_write_leaves_every_committed_entry(home, tmp_path):
-    path = home.create("Killed").path
+def test_a_process_killed_mid_write_leaves_every_committed_entry(home, tmp_path, locked):
+    path = make(home, "Killed", locked)
+    passphrase = PASSPHRASE if locked else None
     script = textwrap.dedent(
         f"""
         import sys
         from workbook.store import Workbook
-        wb = Workbook.open({str(path)!r})
+        wb = Workbook.open({str(path)!r}, passphrase={passphrase!r})
         n = 0
         while True:
             entry = wb.put("letter", {{"text": "x" * 5000 + str(n)}})
@@ -184,6 +188,7 @@ def test_a_process_killed_mid_write_leaves_every_committed_entry(home, tmp_path)
         committed.append(child.stdout.readline().strip())
     child.kill()  # SIGKILL: no chance to clean up
     child.wait()
+    check_disk(home.path, locked, "Killed", "x" * 64)  # what the killed writer left: file, log, shm
     with Workbook.open(path) as wb:
         assert wb._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         saved = {e.entry_id for e in wb.entries("letter")}
@@ -211,11 +216,11 @@ def test_an_unreadable_file_gets_a_calm_message(home):
     assert "export" in home.list()[0].problem
 
 
-def test_a_locked_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch):
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
-    wb = home.create("Locked")
+def test_a_busy_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch, locked):
+    monkeypatch.setattr(sqlfile, "BUSY_TIMEOUT_MS", 200)
+    wb = Workbook.open(make(home, "Locked", locked))
     wb.put("quality", {"text": "honest"})
-    blocker = sqlite3.connect(wb.path, isolation_level=None)
+    blocker = sqlfile.connect(wb.path, key=cipher.known_key(wb.header) if locked else None, header=wb.header)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         with Workbook.open(wb.path) as other, pytest.raises(WorkbookError, match="busy"):
@@ -224,6 +229,7 @@ def test_a_locked_workbook_says_so_and_keeps_what_was_saved(home, monkeypatch):
         blocker.execute("ROLLBACK")
         blocker.close()
     assert [e["text"] for e in wb.entries("quality")] == ["honest"]
+    check_disk(home.path, locked, "Locked", "honest")
     wb.close()
 
 
@@ -274,11 +280,11 @@ def one_more_migration(monkeypatch):
             "ALTER TABLE entries ADD COLUMN note TEXT",
         ),
     )
-    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, later))
-    monkeypatch.setattr(store, "SCHEMA_VERSION", len(store.MIGRATIONS))
-    store._expected_schema.cache_clear()
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, later))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    schema.expected_schema.cache_clear()
     yield later
-    store._expected_schema.cache_clear()
+    schema.expected_schema.cache_clear()
 
 
 def test_a_new_column_breaks_no_statement(home, one_more_migration):
@@ -300,16 +306,16 @@ def test_a_new_column_breaks_no_statement(home, one_more_migration):
 def test_a_migration_runs_once_and_an_older_file_is_brought_up_to_date(home, monkeypatch):
     path = home.create("Older").path
     later = store.Migration("one more table", ("CREATE TABLE extra (k TEXT PRIMARY KEY)",))
-    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, later))
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    store._expected_schema.cache_clear()
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, later))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    schema.expected_schema.cache_clear()
     try:
         for _ in range(2):  # the second opening finds it done and runs nothing again
             with Workbook.open(path) as wb:
                 assert wb.schema_version == 2
                 assert wb.name == "Older"
     finally:
-        store._expected_schema.cache_clear()
+        schema.expected_schema.cache_clear()
 
 
 def _files(folder) -> dict[str, bytes]:
@@ -324,15 +330,15 @@ def test_listing_workbooks_leaves_every_file_byte_identical(home, one_more_migra
     still_open = home.create("Open elsewhere")
     still_open.put("letter", {"text": "Dear me"})
     # ...one made by an older version (before the later migration) and one damaged file
-    monkeypatch.setattr(store, "MIGRATIONS", store.MIGRATIONS[:1])
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
-    store._expected_schema.cache_clear()
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 1)
+    schema.expected_schema.cache_clear()
     home.create("Made by an older version").close()
     (home.path / f"broken{store.SUFFIX}").write_bytes(b"not a database" * 200)
     monkeypatch.undo()
-    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, one_more_migration))
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    store._expected_schema.cache_clear()
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, one_more_migration))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    schema.expected_schema.cache_clear()
     try:
         before = _files(home.path)
         listed = {info.name: info for info in home.list()}

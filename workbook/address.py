@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,13 @@ def app_url(folder: Path) -> str | None:
     practice server that doesn't say its public address)."""
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "").strip()
     if prefix:  # on a practice server: the person's own server, under the hub's address
+        # JupyterHub gives each server its own public address, prefix included
+        # ("https://practice.example/user/sam/"), and only when the hub's public_url is set
         public = os.environ.get("JUPYTERHUB_PUBLIC_URL", "").strip().rstrip("/")
-        return f"{public}/{prefix.strip('/')}/{APP_PATH}" if public else None
+        if not public:
+            return None
+        mine = "/" + prefix.strip("/")
+        if not urllib.parse.urlsplit(public).path.rstrip("/").endswith(mine):
+            public += mine  # an address of the hub alone (set by hand): the server's under it
+        return f"{public}/{APP_PATH}"
     return f"http://127.0.0.1:{read_address(folder).port or DEFAULT_PORT}/{APP_PATH}"

@@ -15,9 +15,9 @@ import webbrowser
 
 import click
 
-from . import __version__, exchange_cli, remind_cli
+from . import __version__, exchange_cli, lock_cli, remind_cli
 from .address import ADDRESS_FILE, DEFAULT_PORT, Address, keep_address, read_address
-from .clikit import PROG, helps, home_option, problem, runs, say, words
+from .clikit import PROG, find_workbook, helps, home_option, problem, runs, say, words
 from .launch import (
     LAB_CONFIG,
     ServerExited,
@@ -100,7 +100,7 @@ def _home(args) -> Home:
 def _resolve_workbook(home: Home, name: str | None) -> str | None:
     if not name:
         return None
-    found = home.find(name)
+    found = find_workbook(home, name, opening=False)
     if found is None:
         raise problem("no_such_workbook", name=name)
     home.set_current(found.slug)
@@ -246,7 +246,7 @@ def cmd_export(args) -> int:
 
     home = Home(args.home)
     home.check()  # ...rather than "There is no workbook called"
-    found = home.find(args.name)
+    found = find_workbook(home, args.name)
     if found is None:
         raise problem("no_such_workbook", name=args.name)
     with home.open(found.slug) as wb:
@@ -335,6 +335,7 @@ def _export(**options) -> int:
 
 
 exchange_cli.add_commands(app)
+lock_cli.add_commands(app)
 remind_cli.add_command(app)
 
 

@@ -13,10 +13,13 @@ from types import SimpleNamespace
 
 import click
 
-from . import content
+from . import content, lock
 from .errors import CliError
 from .errors import Problem as Said
 from .paths import HOME_ENV
+from .store import Home, WorkbookInfo
+
+PASSPHRASE_ENV = "REJECTION_WORKBOOK_PASSPHRASE"  # a locked workbook's passphrase, for scripts
 
 PROG = "rejection-workbook"
 # Problems told in one plain sentence (exit code 2), never as a traceback: every Problem
@@ -64,6 +67,29 @@ def runs(func):
             raise Problem(str(exc)) from None
 
     return callback
+
+
+def ask_passphrase(key: str = "lock_passphrase") -> str:
+    """A passphrase: from $REJECTION_WORKBOOK_PASSPHRASE (scripts), else asked without showing it."""
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given:
+        return given
+    return click.prompt(words()["ask"][key], hide_input=True, default="", show_default=False)
+
+
+def find_workbook(home: Home, name: str, *, opening: bool = True) -> WorkbookInfo | None:
+    """The workbook called `name` (or with that file key). When it may be a locked one not yet
+    opened, its passphrase is asked once, and every locked workbook it opens is opened for the
+    rest of the command; a wrong one says so (`cipher.WrongPassphrase`). With `opening` False
+    (the app opens it, and asks there), it is asked only to find a locked one by its name."""
+    found = home.find(name)
+    if found is not None and (found.opened or not opening):
+        return found
+    if not lock.locked_unopened(home):
+        return found
+    say("is_locked" if found is not None else "maybe_locked", name=name)
+    lock.open_with(home, ask_passphrase(), name=name)
+    return home.find(name)
 
 
 def _use_language(_ctx, _param, value: str | None) -> str | None:

@@ -22,8 +22,8 @@ import sys
 
 import click
 
-from . import exchange, formats, registry, report, share, text
-from .clikit import helps, home_option, problem, runs, say, words
+from . import exchange, formats, lock, registry, report, share, text
+from .clikit import ask_passphrase, find_workbook, helps, home_option, problem, runs, say, words
 from .share import NeedsPassphrase
 from .store import Home
 
@@ -78,7 +78,7 @@ def _read(path: str) -> bytes:
 
 
 def _open(home: Home, name: str):
-    found = home.find(name)
+    found = find_workbook(home, name)
     if found is None:
         raise problem("no_such_workbook_in", name=name, home=home.path)
     return home.open(found.slug)
@@ -90,6 +90,16 @@ def _home(args) -> Home:
     return home
 
 
+def _practice(home: Home) -> Home:
+    """The practice folder. When its clients' copies are locked, the practice's passphrase is
+    asked once and opens them all for the rest of the command (as the practice page does)."""
+    practice = exchange.practice_home(home)
+    if lock.locked_unopened(practice):
+        say("practice_is_locked")
+        lock.open_with(practice, ask_passphrase("practice_passphrase"))
+    return practice
+
+
 def cmd_prepare(args) -> int:
     prompts: dict[int, list[str]] = {}
     for item in args.prompt or []:
@@ -97,7 +107,7 @@ def cmd_prepare(args) -> int:
         if not stage.strip().isdigit() or not text.strip():
             raise problem("prompt_form", item=repr(item))
         prompts.setdefault(int(stage), []).append(text)
-    practice = exchange.practice_home(_home(args))
+    practice = _practice(_home(args))
     out = exchange.check_out(args.out or exchange.file_name(args.alias, "start"), force=args.force)
     # the start file is saved before the client copy is finished: no copy without its file
     slug, _data = exchange.prepare(
@@ -137,7 +147,7 @@ def cmd_share(args) -> int:
 
 
 def cmd_import(args) -> int:
-    practice = exchange.practice_home(_home(args))
+    practice = _practice(_home(args))
     data = _read(args.file)
     result = _opened(args, lambda passphrase: exchange.import_share(practice, data, passphrase=passphrase))
     stages = ", ".join(map(str, result.stages))
@@ -149,7 +159,7 @@ def cmd_import(args) -> int:
 def cmd_clients(args) -> int:
     home = Home(args.home)
     home.check()  # a home that can't be read or written says so, rather than "No clients yet"
-    practice = exchange.practice_home(home)
+    practice = _practice(home)
     found = exchange.clients(practice)
     if not found:
         say("no_clients")
@@ -172,7 +182,7 @@ def cmd_clients(args) -> int:
 
 
 def cmd_annotate(args) -> int:
-    practice = exchange.practice_home(_home(args))
+    practice = _practice(_home(args))
     with _open(practice, args.client) as wb:
         exchange.annotate(wb, int(args.stage), args.text)
     say("annotated", stage=args.stage)
@@ -180,7 +190,7 @@ def cmd_annotate(args) -> int:
 
 
 def cmd_return(args) -> int:
-    practice = exchange.practice_home(_home(args))
+    practice = _practice(_home(args))
     with _open(practice, args.client) as wb:
         out = exchange.check_out(args.out or exchange.file_name(wb.name, "notes"), force=args.force)
         data = exchange.return_notes(wb, passphrase=_passphrase(args, confirm=True))
@@ -204,7 +214,7 @@ def _counted(key: str, n: int) -> str:
 
 def cmd_report(args) -> int:
     home = _home(args)
-    where = exchange.practice_home(home) if args.client else home
+    where = _practice(home) if args.client else home
     out = exchange.check_out(args.out, force=args.force)
     with _open(where, args.workbook) as wb:
         stages = _stages(args.stages) if args.stages else (wb.meta("shared_stages") if args.client else None)

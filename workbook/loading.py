@@ -21,8 +21,9 @@ RESOURCE = "wb_loading"  # the key in the template's `resources`
 
 def words() -> dict[str, dict]:
     """Language code -> {"app_name", "tagline", "loading" (with a {title} placeholder),
-    "titles": notebook stem ("02_reason", "app") -> the page's title}, for every language
-    the app ships, English first."""
+    "lost" and "reload" (the page's note when it can't reach its kernel), "titles": notebook
+    stem ("02_reason", "app") -> the page's title}, for every language the app ships, English
+    first."""
     return {lang: _words(lang) for lang in content.LANGUAGES}
 
 
@@ -34,7 +35,14 @@ def _words(lang: str) -> dict:
     titles[PurePath(registry.PRACTICE_NOTEBOOK).stem] = content.text("sharing", lang)["practice"]["title"]
     titles[PurePath(registry.PATTERNS_NOTEBOOK).stem] = content.text("patterns", lang)["title"]
     titles.update({PurePath(s.notebook).stem: common["titles"][s.key] for s in registry.STAGES})
-    return {"app_name": name, "tagline": common["tagline"], "loading": common["loading"], "titles": titles}
+    return {
+        "app_name": name,
+        "tagline": common["tagline"],
+        "loading": common["loading"],
+        "lost": common["connection_lost"],
+        "reload": common["connection_reload"],
+        "titles": titles,
+    }
 
 
 def _notebooks() -> list[str]:

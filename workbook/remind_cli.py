@@ -11,7 +11,7 @@ import click
 
 from . import content, remind
 from .address import app_url
-from .clikit import home_option, runs
+from .clikit import find_workbook, home_option, runs
 from .errors import CliError
 from .exchange import save_file
 from .store import Home
@@ -28,7 +28,7 @@ def words() -> dict:
 def cmd_remind(args) -> int:
     home = Home(args.home)
     home.check()
-    found = home.find(args.name)
+    found = find_workbook(home, args.name)
     if found is None:
         raise RemindCliError("cli.no_such_workbook", name=args.name)
     reminder = remind.plan(at=args.at, every=args.every, in_days=args.in_days, words=args.words or "")

@@ -12,7 +12,7 @@ versions used), with the exact bytes of ``header.json`` as associated data, so n
 can be changed unnoticed. ``check`` is a hash of a second scrypt-derived key: it tells a
 wrong passphrase apart from a changed file.
 
-Reading such a ZIP back within its limits is `workbook.share`'s (`share.unseal`); this
+Reading such a ZIP back within its limits is `workbook.share_check`'s (`share.unseal`); this
 module opens what it found there.
 """
 

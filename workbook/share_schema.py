@@ -7,7 +7,7 @@ uses (the stages in `workbook.registry`, the kinds and their fields in `workbook
 so adding a stage or a kind changes the format's description with no edit here.
 `docs/share-format.md` is written from it by ``python docs/share_format.py``.
 
-`workbook.share` checks every header and record with it (compiled by fastjsonschema: a
+`workbook.share_check` checks every header and record with it (compiled by fastjsonschema: a
 file of 50,000 records is checked in well under a second) and keeps by hand only what a
 schema can't say: the zip-bomb guards and size limits, the text rule, dates in range,
 ids unique across the file, which kinds and authors each type of file carries, and the

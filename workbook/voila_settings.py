@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = "rejection-workbook"
+# The same pages drawn by the app's own light front end (js/, issue 22) instead of Voilà's.
+# $REJECTION_WORKBOOK_FRONTEND (light or voila) chooses, for `serve` and the hub's servers
+# alike; unset, DEFAULT_FRONTEND. Both stay, so both can be compared in one run.
+LIGHT_TEMPLATE = "rejection-workbook-light"
+FRONTEND_ENV = "REJECTION_WORKBOOK_FRONTEND"
+FRONTENDS = {"voila": TEMPLATE, "light": LIGHT_TEMPLATE}
+DEFAULT_FRONTEND = "light"
 # The single-page notebooks (00_start.ipynb …) still open on their own, but only the app
 # keeps a preheated kernel waiting: one standby kernel, not one per notebook.
 NOT_PREHEATED = r".*\d\d_[^/]*\.ipynb$"
@@ -32,6 +39,15 @@ CULL_INTERVAL_SECONDS = 60
 # starting one (imports, the app notebook) takes seconds of CPU, which the page just opened
 # needs more, on a small machine, while the person takes their first steps in it.
 REFILL_SECONDS = 20
+# $REJECTION_WORKBOOK_REFILL="SECONDS" (whole, 0 or more) changes it, for tests that open many
+# pages one after another and check what a page shows, not how soon its kernel was ready.
+REFILL_ENV = "REJECTION_WORKBOOK_REFILL"
+# How many kernels wait warm for the next tabs: one, for a person on their own machine.
+# $REJECTION_WORKBOOK_STANDBY="N" (0 to MOST_STANDBY) changes it, e.g. for tests that open
+# pages faster than one kernel can be made ready between them.
+STANDBY_KERNELS = 1
+MOST_STANDBY = 4
+STANDBY_ENV = "REJECTION_WORKBOOK_STANDBY"
 # The lab extensions the app page loads, and no other: the widgets (ipywidgets' manager and
 # Voilà's, which runs them on the page) and anywidget (the app's own widgets). Measured with
 # the browser's request log (issue 22): these three are all the page asks for. Every other
@@ -56,6 +72,8 @@ COMPRESS = True
 # without asking again. Its style.js, package.json and the like keep their names: not these.
 HASHED = re.compile(r"\.[0-9a-f]{8,}\.(js|css)$")
 LABEXTENSIONS_URL = "voila/labextensions/"
+# How long Voilà waits for a cell's outputs once the kernel has said the cell is done.
+IOPUB_SECONDS = 60
 APP = "{app}"  # in a setting's class: the application (`Voila` standalone, `ServerApp` on the hub)
 
 
@@ -85,6 +103,12 @@ SETTINGS = (
     Setting("VoilaConfiguration.strip_sources", True, alias="strip_sources"),  # no code shown
     Setting("VoilaConfiguration.show_tracebacks", False, alias="show_tracebacks"),
     Setting("VoilaConfiguration.extension_allowlist", NEEDED_EXTENSIONS),
+    # The kernel's outputs (a page's widgets) come on another channel than its "done": Voilà
+    # waits 4 s for them by default, then renders the page without them. On a busy machine they
+    # came later now and then, and the page was empty but for its header, its kernel holding
+    # every widget (tests under load caught it; with 0 here, every page is so). It waits
+    # only as long as the outputs take.
+    Setting("VoilaExecutor.iopub_timeout", IOPUB_SECONDS),
     Setting(
         f"{APP}.tornado_settings",
         {"websocket_max_message_size": WEBSOCKET_MAX, "compress_response": COMPRESS},
@@ -92,10 +116,31 @@ SETTINGS = (
     # the app's kernel preheated (run before it is asked for, so the first page is ready sooner
     # than a plain Voilà page), one at a time, and only the app's
     Setting("VoilaConfiguration.preheat_kernel", True, alias="preheat_kernel", standalone_only=True),
-    Setting("VoilaConfiguration.default_pool_size", 1, alias="pool_size", standalone_only=True),
+    Setting("VoilaConfiguration.default_pool_size", STANDBY_KERNELS, alias="pool_size", standalone_only=True),
     Setting("VoilaKernelManager.preheat_denylist", [NOT_PREHEATED], standalone_only=True),
-    Setting("VoilaKernelManager.fill_delay", REFILL_SECONDS, standalone_only=True),
 )
+
+
+def template(env: dict | None = None) -> str:
+    """The Voilà template pages are served with: $REJECTION_WORKBOOK_FRONTEND's (`light`, the
+    app's light front end; `voila`, Voilà's own), or DEFAULT_FRONTEND's when it names neither."""
+    chosen = (os.environ if env is None else env).get(FRONTEND_ENV, "").strip().lower()
+    return FRONTENDS.get(chosen, FRONTENDS[DEFAULT_FRONTEND])
+
+
+def standby_kernels(env: dict | None = None) -> int:
+    """How many kernels wait warm: STANDBY_KERNELS, or $REJECTION_WORKBOOK_STANDBY when it is a
+    whole number from 0 to MOST_STANDBY."""
+    value = (os.environ if env is None else env).get(STANDBY_ENV, "").strip()
+    return int(value) if value.isdigit() and int(value) <= MOST_STANDBY else STANDBY_KERNELS
+
+
+def _chosen(setting: Setting, env: dict | None) -> Setting:
+    if setting.name == "VoilaConfiguration.template":
+        return Setting(setting.name, template(env), setting.alias, setting.standalone_only)
+    if setting.name == "VoilaConfiguration.default_pool_size":
+        return Setting(setting.name, standby_kernels(env), setting.alias, setting.standalone_only)
+    return setting
 
 
 def immutable_urls(base_url: str, labextension_paths: list[str]) -> list[str]:
@@ -138,15 +183,28 @@ def cull_arguments(env: dict | None = None) -> list[str]:
     ]
 
 
+def refill_seconds(env: dict | None = None) -> int:
+    """How long after a page took the standby kernel the next one starts: REFILL_SECONDS, or
+    $REJECTION_WORKBOOK_REFILL when it is a whole number of seconds (0 or more)."""
+    value = (os.environ if env is None else env).get(REFILL_ENV, "").strip()
+    return int(value) if value.isdigit() else REFILL_SECONDS
+
+
 def standalone_flags(env: dict | None = None) -> list[str]:
-    """`SETTINGS` and the culling for standalone Voilà (`serve`): its short flags where it
-    has them, `Voila` as the application."""
-    return [setting.flag("Voila", short=True) for setting in SETTINGS] + cull_arguments(env)
+    """`SETTINGS`, the standby kernel's refill delay and the culling for standalone Voilà
+    (`serve`): its short flags where it has them, `Voila` as the application."""
+    return (
+        [_chosen(setting, env).flag("Voila", short=True) for setting in SETTINGS]
+        + [f"--VoilaKernelManager.fill_delay={refill_seconds(env)}"]
+        + cull_arguments(env)
+    )
 
 
 def server_flags(env: dict | None = None) -> list[str]:
     """`SETTINGS` but standalone Voilà's own preheating, and the culling, for Voilà as a
     jupyter_server extension (each person's server on the hub): full names, `ServerApp`."""
     return [
-        setting.flag("ServerApp", short=False) for setting in SETTINGS if not setting.standalone_only
+        _chosen(setting, env).flag("ServerApp", short=False)
+        for setting in SETTINGS
+        if not setting.standalone_only
     ] + cull_arguments(env)

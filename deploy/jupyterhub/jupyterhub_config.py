@@ -29,6 +29,8 @@ c.JupyterHub.ip = settings.ip
 c.JupyterHub.port = settings.port
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = settings.hub_port
+if settings.public_url:  # the address people use, behind the TLS proxy in front (deploy/README.md)
+    c.JupyterHub.public_url = settings.public_url
 c.ConfigurableHTTPProxy.api_url = f"{settings.scheme}://127.0.0.1:{settings.proxy_api_port}"
 c.JupyterHub.db_url = f"sqlite:///{settings.state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(settings.state / "jupyterhub_cookie_secret")

@@ -19,6 +19,7 @@ import pytest
 
 from workbook.cli import DEMO_DIR
 from workbook.store import Home
+from workbook.voila_settings import REFILL_ENV, STANDBY_ENV
 
 from ..processes import Started, serve_command
 from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
@@ -50,8 +51,19 @@ class App:
             return wb.path.stem
 
 
-def _start_app(home: Path, *extra: str) -> App:
-    serve = Started(serve_command(home, *extra))
+# The standby kernel comes back 2 s after a page took it, not 20: these tests open page after
+# page, each in a few seconds, and check what the page shows; a page opened within 20 s of the
+# last would otherwise start its kernel cold every time. The delay's flag: tests/test_cli.py.
+QUICK_REFILL = {REFILL_ENV: "2"}
+# Two kernels wait warm, not one: a module opens its next page sooner than one kernel can
+# start and run the app, so with one the next page mostly waited for a cold start. Tests that
+# count the server's kernels start their app with standby=1, as a person's is.
+STANDBY = 2
+
+
+def _start_app(home: Path, *extra: str, standby: int = STANDBY) -> App:
+    env = {**os.environ, **QUICK_REFILL, STANDBY_ENV: str(standby)}
+    serve = Started(serve_command(home, *extra), env=env)
     try:
         _url, port, token = serve.url(timeout=90)
     except BaseException:
@@ -70,13 +82,15 @@ def app(tmp_path_factory):
     stop_server(running.process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_app():
-    """Start an extra app with its own options (e.g. --demo); stopped at session end."""
+    """Start an extra app with its own options (e.g. --demo); stopped when the test module
+    ends: kept to the session, every module's apps (each with its standby kernel) stayed up
+    till the end, 18 servers and 19 kernels at once by the middle of a CI run."""
     started: list[App] = []
 
-    def start(home: Path, *extra: str) -> App:
-        started.append(_start_app(home, *extra))
+    def start(home: Path, *extra: str, standby: int = STANDBY) -> App:
+        started.append(_start_app(home, *extra, standby=standby))
         return started[-1]
 
     yield start
@@ -114,12 +128,18 @@ def keep_errors(tab) -> None:
     """Keep the tab's page errors in `tab.errors`; their stacks go to the test's output, so a
     failure says where in the page's script the error came from."""
     tab.errors = []
+    tab.console = []  # its console's errors and warnings, for a failure's message
 
     def kept(exc) -> None:
         tab.errors.append(str(exc))
         print(f"page error in {tab.url}: {exc.stack or exc}")
 
+    def logged(message) -> None:
+        if message.type in ("error", "warning") or "[anywidget]" in message.text or "[light]" in message.text:
+            tab.console.append(f"{message.type}: {message.text}"[:300])
+
     tab.on("pageerror", kept)
+    tab.on("console", logged)
 
 
 @pytest.fixture
@@ -156,4 +176,8 @@ def new_tab(browser, request):
         if getattr(request.node, "failed_call", False):
             for n, tab in enumerate(context.pages):
                 screenshot(tab, f"FAILED-{request.node.name}-{n}")
+        # as a person closes a tab, so the page's kernel is shut down: a context closed
+        # with its tabs open runs no unload handler, and each kernel would wait for the cull
+        for tab in context.pages:
+            close_tab(tab)
         context.close()

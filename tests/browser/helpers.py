@@ -25,11 +25,17 @@ CHROMIUM_ARGS = [
 READY_TIMEOUT_MS = 60_000
 
 # Every chart on screen is drawn (scrolled to each in turn: a chart draws as it comes near,
-# and charts may appear after the page does). For tab.wait_for_function.
+# and charts may appear after the page does: the page's footer says `app-drawn` once every
+# chart it makes after being shown is in it). For tab.wait_for_function.
+# The app keeps the pages it built ahead laid out but hidden (visibility and
+# content-visibility): only `checkVisibility` with those tells them from the page shown.
 CHARTS_DRAWN_JS = """
 () => {
+  const shown = (el) => el.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true });
+  const pages = [...document.querySelectorAll(".wb-page")].filter(shown);
+  if (!pages.length || pages.some((page) => !page.querySelector(".app-drawn"))) return false;
   const waiting = [...document.querySelectorAll(".wb-chart")]
-    .filter((chart) => chart.offsetParent !== null && !chart.querySelector(".js-plotly-plot .main-svg"));
+    .filter((chart) => shown(chart) && !chart.querySelector(".js-plotly-plot .main-svg"));
   if (waiting.length) waiting[0].scrollIntoView({ block: "center" });
   return waiting.length === 0;
 }
@@ -102,11 +108,58 @@ def open_ready(tab, url: str):
     return wait_ready(tab)
 
 
+# What a page that never became ready was doing, for the failure message: the light front
+# end's link to its kernel (status, messages received and handled, replies still awaited).
+PAGE_STATE_JS = """
+() => {
+  const light = window.wbLight;
+  const kernel = light && light.kernel;
+  return {
+    url: location.href,
+    kernel: document.body && document.body.getAttribute("data-wb-kernel"),
+    phase: document.documentElement.getAttribute("data-wb-phase"),
+    tries: kernel ? kernel.tries : null,
+    counts: kernel ? kernel.counts : null,
+    awaiting: kernel ? kernel.futures.size : null,
+    comms: kernel ? kernel.comms.size : null,
+    pages: document.querySelectorAll(".wb-page").length,
+    show: document.documentElement.getAttribute("data-wb-show"),
+    router: document.querySelectorAll(".wb-lost").length,
+    drawing: light ? light.manager.drawing : null,
+    views: light ? light.manager.views.size : null,
+    models: light ? Object.keys(light.manager._models).length : null,
+    widgets: document.querySelectorAll(".lm-Widget").length,
+    anywidgets: document.querySelectorAll(".lm-Widget [class*=anywidget], .lm-Widget.widget-anywidget").length,
+    recent: kernel ? kernel.recent : null,
+    text: document.body ? document.body.innerText.slice(0, 300) : null,
+  };
+}
+"""
+
+
 def wait_ready(tab, timeout: float = READY_TIMEOUT_MS):
     """Wait until the page a person sees is drawn. In the app, the pages it keeps hidden
     carry the marker too, and may come first on the page: only a visible one counts."""
-    tab.locator(f"{READY}:visible").first.wait_for(timeout=timeout)
+    try:
+        tab.locator(f"{READY}:visible").first.wait_for(timeout=timeout)
+    except Exception as exc:
+        raise AssertionError(_never_ready(tab)) from exc
     return tab
+
+
+def _never_ready(tab) -> str:
+    """What a page that never became ready was doing (PAGE_STATE_JS) and its console."""
+    return f"the page never became ready: {tab.evaluate(PAGE_STATE_JS)}; its console: {getattr(tab, 'console', [])[-20:]}"
+
+
+def open_page(app, tab, page: str, slug: str | None):
+    """Open a single-stage notebook ("02_reason.ipynb"), or a stage of the app
+    ("app.ipynb#reason") and wait until that stage is the one shown."""
+    if page.startswith("app.ipynb#"):
+        key = page.split("#")[1]
+        open_ready(tab, app.app_url(key, slug))
+        return wait_for_stage(tab, key)
+    return open_ready(tab, app.url(page, slug))
 
 
 # What a page shows a person: its text, and what is written in its text boxes (JavaScript).
@@ -123,7 +176,12 @@ def here(tab):
 
 def wait_for_stage(tab, key: str, timeout: float = READY_TIMEOUT_MS):
     """In the app: wait until the stage with route `key` is shown and drawn."""
-    tab.wait_for_selector(f'html[data-wb-show="{key}"] .wb-stages > .wb-stage-{key} {READY}', timeout=timeout)
+    try:
+        tab.wait_for_selector(
+            f'html[data-wb-show="{key}"] .wb-stages > .wb-stage-{key} {READY}', timeout=timeout
+        )
+    except Exception as exc:
+        raise AssertionError(f"stage {key}: " + _never_ready(tab)) from exc
     return tab
 
 
@@ -200,3 +258,20 @@ def stop_server(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def slow_phone(tab) -> None:
+    """Lighthouse's phone for `tab`: slow 4G (150 ms, 1.6 Mbit/s down, 750 kbit/s up) and a
+    CPU 4x slower."""
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 150,
+            "downloadThroughput": 1_638_400 / 8,
+            "uploadThroughput": 750_000 / 8,
+        },
+    )
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})

@@ -159,6 +159,16 @@ def people(shared_python):
                 hubsetup.remove_person(person.name)
 
 
+def python_as(person: Person, python: str, code: str) -> str:
+    """What `code`, run by `python` as `person` in a login shell of theirs, prints."""
+    return subprocess.run(
+        ["su", "-", person.name, "-c", f"{python} -c {json.dumps(code)}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
 def descendants(pid: int) -> list[str]:
     """Every process under `pid` (not `pid` itself), by PID."""
     found, waiting = [], [str(pid)]
@@ -207,6 +217,7 @@ class Hub:
             service_port=service_port,
             state=state,
             internal_tls=internal_tls,
+            public_url=f"{self.base}/",  # as a practice sets it (deploy/README.md): reminders link home
         )
         self.process: subprocess.Popen | None = None
         self.log = state.parent / f"{state.name}.log"  # one per hub, when two run side by side

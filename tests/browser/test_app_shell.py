@@ -15,9 +15,9 @@ from workbook.registry import STAGES, page_notebooks
 from .helpers import (
     axe_problems,
     here,
+    open_page,
     open_ready,
     screenshot,
-    wait_for_stage,
     wait_ready,
 )
 
@@ -52,19 +52,10 @@ def slug(app):
     return made
 
 
-def _open(app, tab, page: str, slug: str | None):
-    """Open a single-stage notebook, or a stage of the app ("app.ipynb#feel")."""
-    if page.startswith("app.ipynb#"):
-        key = page.split("#")[1]
-        open_ready(tab, app.app_url(key, slug))
-        return wait_for_stage(tab, key)
-    return open_ready(tab, app.url(page, slug))
-
-
 @pytest.mark.parametrize("notebook", NOTEBOOKS + ROUTES)
 def test_every_page_works_with_no_network(app, offline, slug, notebook):
     tab, outside, failed = offline
-    _open(app, tab, notebook, slug)
+    open_page(app, tab, notebook, slug)
     tab.wait_for_timeout(300)  # late requests (fonts, lazy chunks) would show up here
     assert outside == []
     assert failed == []
@@ -84,7 +75,7 @@ def test_no_page_was_forgotten():
 
 @pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb", *ROUTES])
 def test_axe_finds_no_serious_problems(app, page, slug, notebook):
-    _open(app, page, notebook, slug)
+    open_page(app, page, notebook, slug)
     on_feel = notebook in ("01_feel.ipynb", "app.ipynb#feel")
     assert here(page).locator(".wb-scale-body input[type=range]").count() == on_feel
     assert axe_problems(page) == []
@@ -126,7 +117,7 @@ FOCUS = """() => {
 
 @pytest.mark.parametrize("notebook", ["01_feel.ipynb", "app.ipynb#feel"])
 def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug, notebook):
-    _open(app, page, notebook, slug)
+    open_page(app, page, notebook, slug)
     page.locator("body").click(position={"x": 5, "y": 5})
     seen = []
     for _ in range(120):
@@ -154,7 +145,7 @@ def test_keyboard_reaches_stage_1_with_a_visible_focus_ring(app, page, slug, not
 
 @pytest.mark.parametrize("notebook", ["01_feel.ipynb", "app.ipynb#feel"])
 def test_the_intensity_scale_works_by_keyboard(app, page, slug, notebook):
-    _open(app, page, notebook, slug)
+    open_page(app, page, notebook, slug)
     scale = here(page).get_by_label("How strong is 'sadness'")
     scale.focus()
     page.keyboard.press("ArrowRight")

@@ -11,14 +11,19 @@ configurable-http-proxy; in CI a missing one is a failure, never a skip.
 from __future__ import annotations
 
 import json
+import pwd
 import sqlite3
 import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from workbook.hub import crypto
 
 from .helpers import here, screenshot, settled, wait_for_stage, wait_ready
-from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
+from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, python_as, said
 from .test_practice_in_app import SHOWN_WORDS
 
 # a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
@@ -52,11 +57,12 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     script = (
         "from workbook.store import Home; h = Home(); wb = h.open(h.current()); "
         f"wb.put('rejection', {{'kind': 'friend', 'description': {MARKER!r}}}); "
-        "wb.put('letter', {'text': 'A PRIVATE LETTER'}); wb.close()"
+        "wb.put('letter', {'text': 'A PRIVATE LETTER'}); wb.put('weighing', {'self_harm': 'yes'}); wb.close()"
     )
     subprocess.run(["su", "-", client_a.name, "-c", f"{shared_python} -c {json.dumps(script)}"], check=True)
     mine.get_by_label("1. Feel it").check()
     mine.get_by_label("2. Look at the reason").check()
+    mine.get_by_label("5. Support").check()
     mine.get_by_role("button", name="Send to my therapist").click()
     said(a_tab, "Sent.")
     screenshot(a_tab, "hub-client-sent")
@@ -75,6 +81,13 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     review.nth(2).wait_for(timeout=60_000)
     text = " ".join(review.all_inner_texts())
     assert MARKER in text and "A PRIVATE LETTER" not in text
+    # the caseload, at the top: A said yes to thoughts of hurting themselves, so A's row says
+    # so first, with the crisis line to tap beside it (issue 24, item 4)
+    care = t_tab.locator(".wb-clients tr.wb-needs-care")
+    expect(care).to_have_count(1)
+    expect(care.locator("th")).to_have_text("Client A")
+    expect(care).to_contain_text("Said yes to thoughts of hurting themselves")
+    assert care.locator("a[href^='tel:']").count() >= 1
     t_tab.get_by_label("Your note for Client A on Feel it").fill(NOTE)
     t_tab.locator(".wb-review").nth(1).get_by_role("button", name="Add the note").click()
     said(t_tab, "Saved your note")
@@ -124,5 +137,74 @@ def test_a_client_and_their_therapist_on_the_practice_server(browser, hub, peopl
     assert status == 403
     a_token = hub.token(client_a)
     assert _get(hub.service(f"api/envelopes/{envelope}"), token=a_token)[0] != 403  # A's own
-    for tab in (t_tab, a_tab, b_tab):
+    b_tab.context.close()
+    _locked_on_the_server(hub, therapist, client_a, t_tab, a_tab, shared_python)
+    for tab in (t_tab, a_tab):
         tab.context.close()
+
+
+LOCK = "a long quiet walk by the river"
+PRACTICE_LOCK = "the practice's own long passphrase"
+
+
+def _everything_under(home: Path) -> bytes:
+    """Every file under a person's home, read as root, as a backup of /home holds it: names and bytes."""
+    files = sorted(p for p in home.rglob("*") if p.is_file() and not p.is_symlink())
+    return b"".join(p.name.encode() + b"\n" + p.read_bytes() for p in files)
+
+
+def _locked_on_the_server(hub, therapist, client_a, t_tab, a_tab, shared_python) -> None:
+    """Issue 24 item 1 on the practice server: the client locks their workbook in the app, the
+    therapist locks the clients' copies (their key goes under the same passphrase); then a
+    backup of their homes holds none of the client's words, nor the workbook's name, nor a
+    readable key; and the practice page asks for its passphrase once in a new visit."""
+    script = (
+        "from workbook.store import Home; h = Home(); wb = h.open(h.current()); print(wb.name); wb.close()"
+    )
+    name = python_as(client_a, shared_python, script)
+    assert name
+    homes = {person.name: Path(pwd.getpwnam(person.name).pw_dir) for person in (therapist, client_a)}
+    words = [MARKER, "A PRIVATE LETTER", NOTE]
+    assert all(word.encode() in _everything_under(homes[client_a.name]) for word in words)  # before
+
+    # the client locks their workbook on the app's start page
+    a_tab.goto(f"{hub.base}/user/{client_a.name}/voila/render/app.ipynb#start")
+    wait_for_stage(a_tab, "start", timeout=SPAWN_TIMEOUT_MS)
+    mine = here(a_tab).locator(".wb-lock")
+    mine.get_by_label("New passphrase for the lock").fill(LOCK)
+    mine.get_by_label("The lock's new passphrase again").fill(LOCK)
+    mine.get_by_label("The lock's new passphrase again").press("Tab")
+    mine.get_by_role("button", name="Lock this workbook").click()
+    said(a_tab, "Locked. From now on it opens only with this passphrase.")
+
+    # the therapist locks the clients' copies on the practice page; the key goes under it too
+    t_tab.goto(f"{hub.base}/user/{therapist.name}/voila/render/07_practice.ipynb")
+    wait_ready(t_tab, SPAWN_TIMEOUT_MS)
+    practice_lock = t_tab.locator(".wb-lock")
+    practice_lock.get_by_label("New passphrase for the practice").fill(PRACTICE_LOCK)
+    practice_lock.get_by_label("The practice's new passphrase again").fill(PRACTICE_LOCK)
+    practice_lock.get_by_label("The practice's new passphrase again").press("Tab")
+    practice_lock.get_by_role("button", name="Lock the clients' copies").click()
+    said(t_tab, "Locked. From now on your clients' copies open only with this passphrase.")
+
+    # a backup of /home: none of the words, not the workbook's name nor what the therapist calls them
+    for person, held in (
+        (client_a, _everything_under(homes[client_a.name])),
+        (therapist, _everything_under(homes[therapist.name])),
+    ):
+        for word in (*words, name, "Client A"):
+            assert word.encode() not in held, (person.name, word)
+    (key_file,) = homes[therapist.name].rglob(crypto.KEY_FILE)
+    record = json.loads(key_file.read_text())
+    assert "sealed" in record and "private" not in record
+
+    # a new visit to the practice page: asked once, first; then the caseload is there
+    t_tab.reload()
+    wait_ready(t_tab, SPAWN_TIMEOUT_MS)
+    asked = t_tab.locator(".wb-lock")
+    asked.get_by_text("A locked practice").wait_for(timeout=60_000)
+    assert "Client A" not in " ".join(t_tab.locator(".wb-clients").all_inner_texts())
+    asked.get_by_label("The practice's passphrase", exact=True).fill(PRACTICE_LOCK)
+    asked.get_by_label("The practice's passphrase", exact=True).press("Tab")
+    asked.get_by_role("button", name="Open", exact=True).click()
+    t_tab.locator(".wb-clients th", has_text="Client A").first.wait_for(timeout=60_000)

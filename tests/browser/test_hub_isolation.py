@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -351,6 +352,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def log_tail(hub, last: int = 40) -> str:
+    """The hub log's last lines (the hub's, the proxy's and the exchange's own), for a failure
+    to show which of them answered and why."""
+    return "\n".join(hub.log.read_text(errors="replace").splitlines()[-last:])
+
+
 def the_exchange(hub) -> int:
     (pid,) = [int(p) for p in descendants(hub.process.pid) if "workbook.hub.service" in _command(p)]
     return pid
@@ -384,10 +391,13 @@ def test_the_exchange_holds_against_another_person(browser, hub, people, shared_
     # the invitation's id without the code's secret redeems nothing, and uses nothing up
     key = base64.b64encode(X25519PrivateKey.generate().public_key().public_bytes_raw()).decode()
     forged = json.dumps({"public_key": key, "mac": "0" * 64, "proof": "0" * 64}).encode()
-    status, _ = _get(
-        hub.service(f"api/invitations/{invitation}/redeem"), token=x_token, method="POST", data=forged
-    )
-    assert status == 403, status
+    redeem = hub.service(f"api/invitations/{invitation}/redeem")
+    status, said_back = _get(redeem, token=x_token, method="POST", data=forged)
+    if status == 503:  # twice in CI (the cause unknown yet): what answered is printed, then once more
+        warnings.warn(f"a 503 for the forged redeem: {said_back[:300]!r}\n{log_tail(hub, 12)}", stacklevel=1)
+        time.sleep(2)
+        status, said_back = _get(redeem, token=x_token, method="POST", data=forged)
+    assert status == 403, (status, said_back[:400], log_tail(hub))
     status, body = _get(hub.service("api/invitations"), token=t_token)
     (still,) = [i for i in json.loads(body)["invitations"] if i["id"] == invitation]
     assert not still["redeemed_at"] and not still["withdrawn_at"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import pwd
 import re
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -21,9 +23,16 @@ import urllib.request
 import pytest
 
 from workbook.hub import crypto
+from workbook.store import Home
 
-from .helpers import screenshot, wait_ready
-from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, said
+from .helpers import screenshot, wait_for_stage, wait_ready
+from .hubkit import SPAWN_TIMEOUT_MS, _get, log_in, python_as, said
+from .test_patterns_and_reminders import (
+    PATTERN_SAID,
+    download_a_reminder,
+    follow_to_patterns,
+    write_rejections,
+)
 
 # a real hub with real Unix users; one xdist worker runs every such test in turn, as they share
 # the hub's Unix groups (made and removed around each hub)
@@ -122,4 +131,31 @@ def test_a_therapist_lands_on_their_practice_page_and_it_keeps_up(browser, hub, 
     assert tab.get_by_role("button", name="Withdraw").count() == 0
     print(f"the used code left the list {gone_after:.1f} s after it was used")
     screenshot(tab, "hub-practice-page")
+    tab.context.close()
+
+
+def test_a_client_finds_their_patterns_and_saves_a_reminder_on_the_practice_server(
+    browser, hub, people, shared_python
+):
+    """Issue 24, items 2 and 3, as a client meets them on the hub: with two rejections in their
+    workbooks, the start page leads to the patterns page, which the person's own server draws;
+    and a reminder downloaded from the start page links to their own app at the practice's
+    public address (the hub's `public_url`), with no token in it."""
+    _therapist, _client_a, client_b = people
+    folder = python_as(client_b, shared_python, "from workbook.store import Home; print(Home().path)")
+    write_rejections(Home(folder))  # as root, then handed to the person, as a restore would
+    subprocess.run(["chown", "-R", f"{client_b.name}:", pwd.getpwnam(client_b.name).pw_dir], check=True)
+
+    tab = log_in(browser, hub, client_b)
+    app = f"{hub.base}/user/{client_b.name}/voila/render/app.ipynb"
+    tab.goto(f"{app}#start")
+    wait_for_stage(tab, "start", timeout=SPAWN_TIMEOUT_MS)
+    assert PATTERN_SAID in follow_to_patterns(tab)
+    screenshot(tab, "hub-patterns")
+
+    tab.goto(f"{app}#start")
+    wait_for_stage(tab, "start", timeout=SPAWN_TIMEOUT_MS)
+    event, ics = download_a_reminder(tab)
+    assert str(event["url"]).startswith(app), event["url"]
+    assert b"token" not in ics.lower()
     tab.context.close()

@@ -27,7 +27,7 @@ LONG_WORD = "https://example.org/" + "a-very-long-address-with-no-space-" * 4 + 
 # (clipped by a box around it, or past the right edge of the screen).
 LINES_JS = """
 () => [...document.querySelectorAll('.wb-page:not([hidden]) .wb-goals li')]
-  .filter((li) => li.offsetParent !== null)
+  .filter((li) => li.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true }))
   .map((li) => {
     const rect = li.getBoundingClientRect();
     const clipped = [];

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 NARROW = {"width": 390, "height": 844}
 CHARTS_NARROW_JS = """
-() => [...document.querySelectorAll(".wb-chart")].filter((chart) => chart.offsetParent !== null)
+() => [...document.querySelectorAll(".wb-chart")].filter((chart) => chart.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true }))
   .every((chart) => chart.getBoundingClientRect().width < 400)
 """
 

@@ -1,5 +1,6 @@
-"""The app's first page asks only for the lab extensions it uses (issue 22 item 3), and still
-works with them: its widgets and anywidget run (the page gets ready)."""
+"""The app's first page asks only for what it uses (issue 22): with Voilà's own front end, only
+the lab extensions it needs, and it still works with them (its widgets and anywidget run, the
+page gets ready); with the app's light front end, no lab extension and one script."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import pytest
 
 from workbook import voila_settings
 
-from .helpers import open_ready
+from .helpers import open_ready, slow_phone
 
 pytestmark = pytest.mark.browser
 
 EXTENSION = re.compile(r"/voila/labextensions/((?:@[^/]+/)?[^/]+)/static/")
 
 
-def test_the_first_page_loads_only_the_extensions_it_needs(start_app, new_tab, tmp_path):
+def test_the_first_page_loads_only_the_extensions_it_needs(start_app, new_tab, tmp_path, monkeypatch):
+    monkeypatch.setenv(voila_settings.FRONTEND_ENV, "voila")  # Voilà's front end loads extensions
     app = start_app(tmp_path / "home", "--demo")
     tab = new_tab(viewport={"width": 390, "height": 844})
     asked: list[str] = []
@@ -26,4 +28,40 @@ def test_the_first_page_loads_only_the_extensions_it_needs(start_app, new_tab, t
     assert extensions == set(voila_settings.NEEDED_EXTENSIONS)
     remote_entries = [url for url in asked if "remoteEntry" in url]
     assert not [url for url in remote_entries if "plotly" in url or "pygments" in url or "preview" in url]
+    assert not tab.errors
+
+
+def test_the_light_front_end_s_first_page_loads_one_script_and_no_extension(
+    start_app, new_tab, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(voila_settings.FRONTEND_ENV, "light")
+    app = start_app(tmp_path / "home", "--demo")
+    tab = new_tab(viewport={"width": 390, "height": 844})
+    asked: list[tuple[str, str]] = []
+    tab.on("request", lambda request: asked.append((request.resource_type, request.url)))
+    open_ready(tab, app.app_url())
+    assert not [url for _kind, url in asked if EXTENSION.search(url) or "/voila/static/" in url]
+    # (anywidget's widgets' own modules are scripts too, made in the page: blob: addresses)
+    fetched = [url.split("?")[0] for kind, url in asked if kind == "script" and not url.startswith("blob:")]
+    assert fetched == [f"{app.base}/voila/templates/{voila_settings.LIGHT_TEMPLATE}/static/light.js"]
+    assert all(url.startswith((app.base, "data:", "blob:" + app.base)) for _kind, url in asked), asked
+    assert not tab.errors
+
+
+def test_on_a_slow_phone_every_widget_of_the_light_front_end_starts(
+    start_app, new_tab, tmp_path, monkeypatch
+):
+    """anywidget gives each of its widgets 2 s from its model's creation to load its module,
+    else "[anywidget] Failed to initialize model" and the widget stays empty. On a phone
+    with a 4x slower CPU over slow 4G (Lighthouse's phone), the first page still gets ready
+    with every one of them started."""
+    monkeypatch.setenv(voila_settings.FRONTEND_ENV, "light")
+    app = start_app(tmp_path / "home", "--demo")
+    tab = new_tab(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    said: list[str] = []
+    tab.on("console", lambda message: said.append(message.text))
+    slow_phone(tab)
+    open_ready(tab, app.app_url())
+    assert not [text for text in said if "anywidget" in text.lower() or "[light]" in text], said
+    assert "Failed to initialize" not in tab.locator("body").inner_text()
     assert not tab.errors

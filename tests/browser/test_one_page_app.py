@@ -50,7 +50,7 @@ def _saved(app, slug, kind, field, text) -> bool:
 
 
 def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home")
+    app = start_app(tmp_path / "home", standby=STANDBY)
     slug = app.new_workbook("One tab")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
@@ -189,7 +189,7 @@ def test_two_tabs_on_one_workbook_each_keep_what_they_wrote(app, browser):
 
 
 def test_a_page_whose_kernel_has_gone_says_so_and_reloads(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home")
+    app = start_app(tmp_path / "home", standby=STANDBY)
     slug = app.new_workbook("Kernel gone")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:

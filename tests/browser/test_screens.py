@@ -7,11 +7,14 @@ Screenshots of every page at each width are kept in tests/artifacts/screens-*.pn
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from workbook.registry import STAGES, page_notebooks
 
-from .helpers import CHARTS_DRAWN_JS, axe_problems, open_ready, screenshot, wait_for_stage
+from .helpers import CHARTS_DRAWN_JS, axe_problems, eventually, open_page, open_ready, screenshot, settled
 
 pytestmark = pytest.mark.browser
 
@@ -50,12 +53,7 @@ def open_tab(new_tab):
 
 def _open(app, slug, tab, page: str):
     """Open a single page, or a stage of the app ("app.ipynb#grow"), every chart drawn."""
-    if page.startswith("app.ipynb#"):
-        key = page.split("#")[1]
-        open_ready(tab, app.app_url(key, slug))
-        wait_for_stage(tab, key)
-    else:
-        open_ready(tab, app.url(page, slug))
+    open_page(app, tab, page, slug)
     tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
     tab.evaluate("window.scrollTo(0, 0)")
     tab.wait_for_timeout(300)
@@ -66,24 +64,37 @@ def _name(page: str) -> str:
     return page.replace("app.ipynb#", "app-").replace(".ipynb", "")
 
 
-@pytest.mark.parametrize("width", sorted(SIZES))
+@pytest.mark.parametrize("widths", [(390, 320), (1280,)], ids=["phone", "laptop"])
 @pytest.mark.parametrize("page", PAGES, ids=_name)
-def test_axe_and_nothing_scrolls_sideways(demo, open_tab, page, width):
+def test_axe_and_nothing_scrolls_sideways(demo, open_tab, page, widths):
+    """On a phone the page is looked at 390 px wide, then turned down to 320 px (a small
+    phone) in the same tab: the layout follows the screen's width, so one page load serves both."""
     app, slug = demo
-    tab = _open(app, slug, open_tab(width), page)
-    screenshot(tab, f"screens-{_name(page)}-{width}")
-    assert tab.evaluate(SIDEWAYS_JS) == []
-    assert axe_problems(tab) == []
+    tab = _open(app, slug, open_tab(widths[0]), page)
+    for width in widths:
+        if width != widths[0]:
+            tab.set_viewport_size(SIZES[width])
+            tab.wait_for_function("(w) => document.documentElement.clientWidth === w", arg=width)
+            tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
+            tab.evaluate("window.scrollTo(0, 0)")
+            settled(tab, "document.documentElement.scrollHeight")  # charts redrawn to the new width
+            # a chart may still be drawn at the old width for a moment (a CI run caught one);
+            # if it never fits, the check below says what still scrolls sideways
+            with contextlib.suppress(AssertionError):
+                eventually(lambda: not tab.evaluate(SIDEWAYS_JS), timeout=15, what="the page to fit")
+        screenshot(tab, f"screens-{_name(page)}-{width}")
+        assert tab.evaluate(SIDEWAYS_JS) == [], f"at {width} px"
+        assert axe_problems(tab) == [], f"at {width} px"
     assert tab.errors == []
 
 
 # -- charts keep their place while they draw, and draw as they come into view ------------------
 SUMMARY_TOPS_JS = """
-() => [...document.querySelectorAll(".wb-chart-summary")].filter((el) => el.offsetParent !== null)
+() => [...document.querySelectorAll(".wb-chart-summary")].filter((el) => el.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true }))
   .map((el) => Math.round(el.getBoundingClientRect().top + window.scrollY))
 """
 FIGURES_ARRIVED_JS = """
-() => [...document.querySelectorAll(".wb-chart")].filter((el) => el.offsetParent !== null)
+() => [...document.querySelectorAll(".wb-chart")].filter((el) => el.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true }))
   .every((el) => parseFloat(el.style.minHeight) > 100)
 """
 
@@ -94,11 +105,7 @@ def test_charts_lower_down_draw_soon_after_being_scrolled_to_and_nothing_jumps(d
     scrolled to, and then pushed the text down."""
     app, slug = demo
     tab = open_tab(390)
-    if page.startswith("app.ipynb#"):
-        open_ready(tab, app.app_url("journey", slug))
-        wait_for_stage(tab, "journey")
-    else:
-        open_ready(tab, app.url(page, slug))
+    open_page(app, tab, page, slug)
     tab.wait_for_function(FIGURES_ARRIVED_JS, timeout=30_000)  # each chart's place is kept
     tops = tab.evaluate(SUMMARY_TOPS_JS)
     charts = tab.locator(".wb-chart:visible")
@@ -114,7 +121,7 @@ def test_charts_lower_down_draw_soon_after_being_scrolled_to_and_nothing_jumps(d
 # -- the layout details a newcomer tripped over --------------------------------------------------
 def _box(tab, selector: str) -> list[dict]:
     return tab.evaluate(
-        "(s) => [...document.querySelectorAll(s)].filter((el) => el.offsetParent !== null)"
+        "(s) => [...document.querySelectorAll(s)].filter((el) => el.checkVisibility({ checkVisibilityCSS: true, visibilityProperty: true }))"
         ".map((el) => { const r = el.getBoundingClientRect();"
         " return {top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right,"
         " height: r.height}; })",
@@ -218,14 +225,26 @@ def test_a_goals_buttons_each_keep_to_one_line_and_apart(demo, open_tab, width):
         assert remove["y"] - (toggle["y"] + toggle["height"]) >= 6  # not touching
 
 
+IN_LINE_JS = """
+() => {
+  const [a, b] = [".wb-case-for h3", ".wb-case-against h3"].map((s) => document.querySelector(s));
+  return a && b && Math.abs(a.getBoundingClientRect().top - b.getBoundingClientRect().top) <= 1;
+}
+"""
+
+
 def test_the_case_for_and_against_headings_are_in_line(demo, open_tab):
     """Issue 21: the For and Against headings were ~12 px out of line on a laptop."""
     app, slug = demo
     tab = open_tab(1280)
     open_ready(tab, app.url("02_reason.ipynb", slug))
+    # as the page settles, not at its first frame: in one CI run (of many) the headings
+    # measured 126 px apart right after the page was ready
+    with contextlib.suppress(PlaywrightTimeout):  # the measurement below says how far apart
+        tab.wait_for_function(IN_LINE_JS, timeout=10_000, polling=200)
     (for_,) = _box(tab, ".wb-case-for h3")
     (against,) = _box(tab, ".wb-case-against h3")
-    assert abs(for_["top"] - against["top"]) <= 1
+    assert abs(for_["top"] - against["top"]) <= 1, (for_, against)
     assert against["left"] > for_["right"]  # side by side
 
 
@@ -324,11 +343,7 @@ def test_the_feeling_list_follows_typing_at_once_and_never_offers_a_stale_pick(d
     app, _slug = demo
     slug = app.new_workbook()
     tab = open_tab(1280)
-    if page.startswith("app.ipynb#"):
-        open_ready(tab, app.app_url("feel", slug))
-        wait_for_stage(tab, "feel")
-    else:
-        open_ready(tab, app.url(page, slug))
+    open_page(app, tab, page, slug)
     shown = tab.locator(".wb-page:visible")
     box = shown.get_by_label("Find a feeling")
     listed = shown.locator(".wb-feeling-list select")
@@ -357,3 +372,15 @@ def test_the_feeling_list_follows_typing_at_once_and_never_offers_a_stale_pick(d
     listed.select_option(label="hopeful")
     shown.get_by_role("button", name="Add this feeling").click()
     shown.get_by_text("How strong is 'hopeful'").wait_for(timeout=10_000)
+
+
+def test_options_are_far_enough_apart_for_a_mouse(demo, open_tab):
+    """WCAG 2.2's target size (2.5.8, axe's `target-size`, which Lighthouse runs and axe does
+    not by default): on a laptop the reason's and the verdict's options were 20 px apart."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    app, slug = demo
+    tab = _open(app, slug, open_tab(1280), "app.ipynb#reason")
+    found = Axe().run(tab, options={"runOnly": {"type": "rule", "values": ["target-size"]}}).response
+    assert found["passes"], "the rule ran"
+    assert [len(v["nodes"]) for v in found["violations"]] == [], found["violations"][0]["nodes"][:3]

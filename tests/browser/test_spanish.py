@@ -177,12 +177,16 @@ def test_the_loading_screen_speaks_the_browsers_language_then_the_pages(browser,
     with app.home.open(slug) as wb:
         wb.set_meta("language", "en")  # the person chose English (else the browser's Spanish)
     try:
+        # what the loading screen says, read as the document is parsed (the light front end
+        # can draw the page, and take the loading screen away, before a later look)
+        tab.add_init_script(
+            """document.addEventListener("DOMContentLoaded", () => { window.wbLoadingWords =
+                [".wb-brand-text", ".wb-brand-tagline", "#loading_text"].map(
+                (selector) => document.querySelector(selector)?.textContent ?? null); });"""
+        )
         tab.goto(app.url(by_key("reason").notebook, slug), wait_until="domcontentloaded")
         words = content.text("common", "es")
-        shown = tab.evaluate(
-            """() => [".wb-brand-text", ".wb-brand-tagline", "#loading_text"].map(
-                (selector) => document.querySelector(selector).textContent)"""
-        )
+        shown = tab.evaluate("window.wbLoadingWords")
         title = words["titles"]["reason"]
         assert shown == [words["app_name"], words["tagline"], words["loading"].format(title=title)]
         assert tab.evaluate("document.documentElement.lang") == "es"

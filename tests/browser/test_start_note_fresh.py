@@ -31,7 +31,7 @@ _wait = functools.partial(eventually, timeout=90.0)  # a kernel starting on two 
 
 
 def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home")
+    app = start_app(tmp_path / "home", standby=STANDBY)
     slug = app.new_workbook("After the interview")
     app.home.set_current(slug)
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -77,7 +77,7 @@ def _gone(pid: int, server_pid: int, timeout: float) -> float | None:
 
 def test_a_crashed_tabs_kernel_goes_an_open_tabs_stays_and_a_warm_one_waits(browser, tmp_path, monkeypatch):
     monkeypatch.setenv(CULL_ENV, f"{IDLE},{INTERVAL}")
-    app = _start_app(tmp_path / "home")
+    app = _start_app(tmp_path / "home", standby=1)  # as a person's app
     reader = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         slug = app.new_workbook("Vanished tab")

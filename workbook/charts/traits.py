@@ -300,30 +300,24 @@ def by_domain(traits, *, narrow: bool = False) -> go.Figure:
     labels = [content.area_name(r["domain"]) for r in rows]
     counts = [t["domain_count"].format(count=count(r["count"], t["trait_word"])) for r in rows]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            name=t["strengths"],
-            orientation="h",
-            x=[r["strength"] for r in rows],
-            y=labels,
-            marker={"color": STRENGTH},
-            customdata=counts,
-            hovertemplate="%{y}: " + t["strength_points"] + " %{x}<br>%{customdata}<extra></extra>",
+    for side, name, sign, colour in (
+        ("strength", "strengths", 1, STRENGTH),
+        ("weakness", "weaknesses", -1, WEAKNESS),
+    ):
+        # weaknesses are drawn to the left, and their hover label says the points unsigned
+        fig.add_trace(
+            go.Bar(
+                name=t[name],
+                orientation="h",
+                x=[sign * r[side] for r in rows],
+                y=labels,
+                marker={"color": colour},
+                customdata=[[r[side], c] for r, c in zip(rows, counts, strict=True)],
+                hovertemplate="%{y}: "
+                + t[f"{side}_points"]
+                + " %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            name=t["weaknesses"],
-            orientation="h",
-            x=[-r["weakness"] for r in rows],
-            y=labels,
-            marker={"color": WEAKNESS},
-            customdata=[[r["weakness"], c] for r, c in zip(rows, counts, strict=True)],
-            hovertemplate="%{y}: "
-            + t["weakness_points"]
-            + " %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
-        )
-    )
     fig.add_trace(
         go.Scatter(
             name=t["balance"],

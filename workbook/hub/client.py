@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 
-from .. import exchange, share
+from .. import cipher, exchange, share
 from ..errors import InvalidEntry, Problem, WorkbookError
 from ..exchange import ImportResult
 from ..store import PRACTICE_DIR, Home, Workbook
@@ -75,8 +75,13 @@ def ensure_keys(passphrase: str | None = None, *, home: Home | str | os.PathLike
 
 
 def _private(path, passphrase: str | None = None):
+    """The private key; a sealed one opened with `passphrase`, or once before in this process."""
     try:
-        private = crypto.load_key(path, passphrase)
+        private = None if passphrase else crypto.opened_key(path)
+        if private is None:
+            private = crypto.load_key(path, passphrase)
+            if passphrase and private is not None:
+                crypto.remember_key(path, private)
     except crypto.CryptoError as exc:
         raise _plainly(exc) from None
     if private is None:
@@ -390,6 +395,9 @@ def collect(practice: Home, *, passphrase: str | None = None) -> list[ImportResu
     one claiming another client's workbook is left out, as is one changed on the way or
     sealed by anyone else (HubError at the end, with what was brought in as `results`)."""
     private = _private(_owner(practice), passphrase)
+    for info in practice.list() if practice.path.is_dir() else ():
+        if info.locked and not info.opened:  # its copies can't be matched: nothing is taken (or lost)
+            raise cipher.Locked(info.path)
     envelopes = _inbox("share")
     copies = _copies_by_link(practice, _id_and_link) if envelopes else {}
     invitations: dict[str, dict | HubError] = {}

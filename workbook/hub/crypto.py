@@ -427,6 +427,30 @@ def load_key(home: str | os.PathLike, passphrase: str | None = None) -> X25519Pr
         raise CryptoError("bad_key") from exc
 
 
+_opened: dict[tuple[str, str], X25519PrivateKey] = {}  # (key file, its sealed text) -> the key, this process
+
+
+def remember_key(home: str | os.PathLike, private: X25519PrivateKey) -> None:
+    """Keep a sealed key opened with its passphrase in this process's memory (a practice page's
+    kernel: asked once per visit), never the passphrase; tied to the key file as it is now."""
+    record = _record(home)
+    if record is not None and isinstance(record.get("sealed"), str):
+        _opened[(str(key_path(home)), record["sealed"])] = private
+
+
+def opened_key(home: str | os.PathLike) -> X25519PrivateKey | None:
+    """The sealed key in `home` when it was opened in this process (and the file is unchanged)."""
+    record = _record(home)
+    if record is None or not isinstance(record.get("sealed"), str):
+        return None
+    return _opened.get((str(key_path(home)), record["sealed"]))
+
+
+def forget_keys() -> None:
+    """Forget every key opened in this process (the practice page left alone: asked again)."""
+    _opened.clear()
+
+
 def _record(home: str | os.PathLike) -> dict | None:
     try:
         raw = key_path(home).read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ before any body is read, read bodies only up to their route's limit, translate t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -20,6 +21,10 @@ from .rules import KINDS, Exchange
 ID = r"([0-9a-f]{32})"  # in routes; values are checked with share.ID_RE (the same ids)
 log = logging.getLogger("workbook.hub.service")
 CHANGES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+# The hub is asked who is calling again, this long after each ask that got no answer (a busy
+# hub, a connection it dropped): a moment's hiccup shouldn't refuse the person's request. (The
+# CI 503s once put down to a busy hub were the proxy's, on a closed connection: `closing`.)
+ASK_AGAIN_SECONDS = (0.5, 2.0)
 access_log = logging.getLogger("workbook.hub.service.access")
 
 
@@ -37,7 +42,15 @@ class Streamed(web.RequestHandler):
 
     def too_large(self, size: int) -> None:
         self.set_status(413)
+        self.closing()
         self.finish()
+
+    def closing(self) -> None:
+        """Say that the connection closes after this refusal. Tornado closes it when a request
+        is answered before its body is read (most refusals are), without saying so: the hub's
+        proxy, which keeps connections open for the next request, then sent a person's next
+        request down the closed one and answered it 503 ("read ECONNRESET"; a CI run caught it)."""
+        self.set_header("Connection", "close")
 
     def declared_too_large(self) -> bool:
         """True (and answered with 413) when Content-Length says the body won't fit."""
@@ -109,6 +122,19 @@ class Handler(Streamed):
     def body_limit(self) -> int:
         return self.service.limits.json_bytes
 
+    async def _who_is_calling(self):
+        """The person behind this request, as the hub says; asked again (ASK_AGAIN_SECONDS)
+        when the hub gave no answer (a refusal is an answer, and is never asked again)."""
+        for wait in ASK_AGAIN_SECONDS:
+            try:
+                return await self.service.identify(self)
+            except Refused:
+                raise
+            except Exception as exc:
+                log.warning("the hub gave no answer on who is calling (%s); asking again", type(exc).__name__)
+                await asyncio.sleep(wait)
+        return await self.service.identify(self)
+
     async def prepare(self):
         self.set_header("Cache-Control", "no-store")
         if not self.login_needed:
@@ -124,11 +150,11 @@ class Handler(Streamed):
                 self.refuse(Refused(403, "token_only"))
                 return
         try:
-            self.user = await self.service.identify(self)
+            self.user = await self._who_is_calling()
         except Refused as refused:
             self.refuse(refused)
             return
-        except Exception:  # the hub didn't answer: say so, rather than a bare 500
+        except Exception:  # the hub didn't answer, asked three times: say so, rather than a bare 500
             log.exception("could not ask the hub who is calling")
             self.refuse(Refused(503, "hub_unreachable"))
             return
@@ -161,6 +187,7 @@ class Handler(Streamed):
 
     def refuse(self, refused: Refused) -> None:
         self.set_status(refused.status_code)
+        self.closing()
         self.finish(refused.answer())
 
     def write_error(self, status_code: int, **kwargs):

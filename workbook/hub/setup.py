@@ -69,6 +69,9 @@ class Settings:
     admins: tuple[str, ...] = ()  # REJECTION_WORKBOOK_HUB_ADMINS
     idle_seconds: int = facts.IDLE_CULL_SECONDS  # REJECTION_WORKBOOK_IDLE_SECONDS
     crisis_line: str = ""  # REJECTION_WORKBOOK_CRISIS_LINE
+    # REJECTION_WORKBOOK_PUBLIC_URL: the address people use ("https://practice.example/"), so
+    # that the reminders they save to their calendars link to their own app
+    public_url: str = ""
     # REJECTION_WORKBOOK_INTERNAL_TLS=0 turns off the hub's internal TLS, so that a benchmark can
     # measure what it costs; a practice keeps it on (deploy/README.md: what it protects)
     internal_tls: bool = True
@@ -98,6 +101,7 @@ class Settings:
             admins=_names(env.get("REJECTION_WORKBOOK_HUB_ADMINS", "")),
             idle_seconds=int(idle) if idle.isdigit() else facts.IDLE_CULL_SECONDS,
             crisis_line=env.get("REJECTION_WORKBOOK_CRISIS_LINE", ""),
+            public_url=env.get("REJECTION_WORKBOOK_PUBLIC_URL", "").strip(),
             internal_tls=env.get(INTERNAL_TLS_ENV, "1").strip() != "0",
         )
 
@@ -114,6 +118,7 @@ class Settings:
             "REJECTION_WORKBOOK_HUB_ADMINS": ",".join(self.admins),
             "REJECTION_WORKBOOK_IDLE_SECONDS": str(self.idle_seconds),
             **({"REJECTION_WORKBOOK_CRISIS_LINE": self.crisis_line} if self.crisis_line else {}),
+            **({"REJECTION_WORKBOOK_PUBLIC_URL": self.public_url} if self.public_url else {}),
             INTERNAL_TLS_ENV: "1" if self.internal_tls else "0",
         }
 

@@ -14,6 +14,15 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _opening(width: float, height: float, title: str) -> list[str]:
+    """An SVG's opening tag (its size, the report's font) and its title, read out as its name."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+        f"<title>{_e(title)}</title>",
+    ]
+
+
 def svg_bars(rows: list[tuple[str, float]], title: str, *, low: float, high: float) -> str:
     """Horizontal bars from a zero line, one per (label, value); labels escaped."""
     rows = rows[:40]
@@ -22,9 +31,7 @@ def svg_bars(rows: list[tuple[str, float]], title: str, *, low: float, high: flo
     scale = bar_w / (high - low)
     zero = label_w + (0 - low) * scale
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-        f"<title>{_e(title)}</title>",
+        *_opening(width, height, title),
         f'<line x1="{zero:.1f}" y1="{top - 4}" x2="{zero:.1f}" y2="{height - 20}" stroke="{INK}" stroke-width="1"/>',
     ]
     for i, (label, value) in enumerate(rows):
@@ -68,9 +75,7 @@ def svg_traits(rows: list[tuple[str, int, bool]], title: str) -> str:
     step = bar_w / (high - low)
     zero = label_w + (0 - low) * step
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-        f"<title>{_e(title)}</title>",
+        *_opening(width, height, title),
     ]
     # the key, as the app's legend: a swatch for each group there is, then the mark
     x = 8
@@ -160,9 +165,7 @@ def svg_line(points: list[tuple[str, float]], title: str, *, high: float = 10) -
 
     coords = [xy(i) for i in range(len(points))]
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-        f"<title>{_e(title)}</title>",
+        *_opening(width, height, title),
     ]
     for level in (0, 5, 10):
         y = top + plot_h - level / high * plot_h

@@ -17,6 +17,7 @@ import functools
 import importlib
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import anywidget
 import ipywidgets as w
 import traitlets
 
-from .. import content
+from .. import cipher, content
 from ..charts.render import CALM_LAYOUT, mimebundle
 from ..hubfacts import CHARTS_ENV, CHARTS_LATER
 from ..registry import STAGES, Stage, by_key
@@ -32,6 +33,7 @@ from ..store import Home
 from . import plain
 from .autosave import flush_waiting_saves
 from .links import LINKS_APP
+from .lock import folder_idle_minutes, idle_minutes
 from .markup import esc
 from .page import page_style
 from .plain import SHARED_WIDGETS
@@ -133,6 +135,7 @@ class App:
         self.connected = False  # until the browser has said where it is
         self.request: tuple[str | None, str | None] = (None, None)  # (?workbook=, ?client=)
         self.seq: int | None = None  # how many touches the browser had counted when it last spoke
+        self.touched_at, self.touch_mark = time.monotonic(), None  # the last touch, or writing, seen
         self.session = self._open_session(None, None)
         self.show(STAGES[0].key)
         self.connected = False
@@ -157,6 +160,8 @@ class App:
             self.seq = (
                 seq if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**53 else None
             )
+            if self.lock_if_idle():
+                return
             if event == "ping":
                 self.router.send({"event": "pong"})
             elif event == "location":
@@ -321,6 +326,33 @@ class App:
                     widget.close()
 
     # -- workbooks -----------------------------------------------------------------------
+    def lock_if_idle(self) -> bool:
+        """A locked workbook (or a locked client's copy) left alone (no touch the browser
+        counted, nothing written) for longer than its idle time (stages/lock.py) is locked again:
+        this kernel forgets its key, its pages go, and the start page asks for the passphrase.
+        True when it did."""
+        seq = self.seq if self.seq is not None else (self.touch_mark or (None, None))[0]  # a ping has none
+        mark, now = (seq, self._version()), time.monotonic()
+        if mark != self.touch_mark:
+            self.touched_at, self.touch_mark = now, mark
+            return False
+        wb, client = self.session.workbook, self.session.client
+        if wb is None or not wb.locked:
+            return False
+        # a client's copy (?client=) locks again after the practice's idle time (the practice page's)
+        minutes = folder_idle_minutes(self.session.home) if client else idle_minutes(wb)
+        if now - self.touched_at < minutes * 60:
+            return False
+        slug = self.session.slug
+        cipher.forget(wb.header)
+        self._forget_all()
+        wb.close()
+        # locked: its passphrase is asked (a client's copy: the practice's, on the start page)
+        self.session = self._open_session(None, slug) if client else self._open_session(slug, None)
+        self.current = None
+        self.show(STAGES[0].key)
+        return True
+
     def _open_session(self, slug: str | None, client: str | None) -> Session:
         session = session_for(self.home, slug=slug, client=client, links=LINKS_APP)
         session.on_switch.append(self._switched)

@@ -1,15 +1,17 @@
-"""The app's practice-server parts: shown only on a hub with the exchange (`on_hub()`).
+"""The app's practice-server parts: shown only when the work travels by the server
+(`workbook.transport.chosen()` is a `Hub`, or a stand-in for one).
 
-- `ClientHub(page, on_workbook=...)` — on the start page: join a therapist with the code
+- `ClientHub(page, server, on_workbook=...)` — on the start page: join a therapist with the code
   they handed over, send chosen stages to them, bring in the notes they sent back.
-- `TherapistHub(page, practice, on_change=...)` — on the practice page: the practice key
+- `TherapistHub(page, practice, server, on_change=...)` — on the practice page: the practice key
   (its state on every visit: fingerprint, backed up or not; made once, with a backup offered
   at once, and restore), invite a client (a code to hand over in person) and withdraw a code
   nobody has used yet (a code that gets used leaves the list within `WATCH_SECONDS`), the
   inbox. `send_notes_part(...)` is the "send notes" box per client.
 
 Outside a hub none of this is built, and file hand-over stays exactly as it is. All the
-sealing and talking to the service is `workbook.hub.client`'s; this module only asks it.
+sealing and talking to the service is `workbook.hub.client`'s; this module only asks the
+transport it is given (`workbook.transport.Hub`).
 """
 
 from __future__ import annotations
@@ -23,16 +25,26 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from .. import content, exchange, formats
-from ..hub import client as hub
+from ..hub.wire import HubError
 from ..model import InvalidEntry
 from ..store import Home, WorkbookError, check_slug
+from ..transport import Hub
 from . import plain
 from .autosave import kernel_loop
 from .forms import StagePicker, button, stacked, text_area, text_line
-from .handover import DraftCheck, NewPassphrase, download_link, file_picker, passphrase_box, uploaded
+from .handover import (
+    DraftCheck,
+    NewPassphrase,
+    action,
+    download_link,
+    file_picker,
+    heading,
+    passphrase_box,
+    uploaded,
+)
 from .markup import esc
 from .page import Page
-from .practicekey import BACKUP_FILE, backed_up, key_facts, mark_backed_up
+from .practicekey import BACKUP_FILE, backed_up, key_asked, key_facts, key_open, mark_backed_up
 
 WATCH_SECONDS = 5  # how often the practice page asks whether a code it lists has been used
 log = logging.getLogger("workbook")
@@ -40,24 +52,6 @@ log = logging.getLogger("workbook")
 
 def words() -> dict:
     return content.text("practice_server")
-
-
-def on_hub() -> bool:
-    """True when the app runs on a practice server with the exchange."""
-    return hub.on_hub()
-
-
-def heading(title: str, help_text: str) -> w.HTML:
-    """A form's small heading and its help line (our own words, escaped)."""
-    return plain.HTML(f"<h3>{esc(title)}</h3><p>{esc(help_text)}</p>")
-
-
-def action(page: Page, label: str, callback: Callable, *, primary: bool = False) -> tuple[w.Button, w.HTML]:
-    """A button and the status line under it, where what `callback` says on a press shows."""
-    pressed = button(label, primary=primary)
-    status = page.status_line()
-    page.on_click(pressed, callback, near=status)
-    return pressed, status
 
 
 def chosen(boxes: dict[int, w.Checkbox]) -> list[int]:
@@ -80,8 +74,9 @@ def _ended(invitation: dict) -> bool:
 class ClientHub:
     """The start page's 'you and your therapist, on this server' section."""
 
-    def __init__(self, page: Page, *, on_workbook: Callable[[], None] | None = None):
+    def __init__(self, page: Page, server: Hub, *, on_workbook: Callable[[], None] | None = None):
         self.page = page
+        self.server = server  # the practice server's transport (`workbook.transport.Hub`)
         self.on_workbook = on_workbook or (lambda: None)
         t = self.t = words()["client"]
         self.code = text_line(t["code_label"], placeholder=t["code_placeholder"])
@@ -117,7 +112,7 @@ class ClientHub:
         wb = self.page.wb
         if wb is None:
             raise WorkbookError(content.text("sharing")["sharing"]["need_workbook"])
-        if not hub.linked(wb):
+        if not self.server.linked(wb):
             raise InvalidEntry(self.t["not_linked"])
         return wb
 
@@ -125,7 +120,9 @@ class ClientHub:
         code = (self.code.value or "").strip()
         if not code:
             raise InvalidEntry(self.t["need_code"])
-        wb = hub.join(self.page.session.home, code, name=(self.name.value or "").strip() or None)
+        wb = self.server.receive_start(
+            self.page.session.home, code, name=(self.name.value or "").strip() or None
+        )
         slug, name = wb.path.stem, wb.name
         wb.close()
         self.code.value = self.name.value = ""
@@ -137,13 +134,13 @@ class ClientHub:
         wb = self._linked_workbook()
         stages = chosen(self.stages)
         self.drafts.check(wb, stages)
-        hub.send(wb, stages)
+        self.server.send_share(wb, stages)
         for box in self.stages.values():
             box.value = False
         self.page.say(esc(self.t["sent"]))
 
     def receive(self) -> dict[str, int]:
-        counts = hub.receive(self._linked_workbook())
+        counts = self.server.receive_notes(self._linked_workbook())
         added = int(counts.get("added", 0))
         message = self.t["notes_one"] if added == 1 else self.t["notes_added"].format(n=added)
         self.page.say(esc(message if added else self.t["notes_none"]))
@@ -154,14 +151,23 @@ class ClientHub:
 class TherapistHub:
     """The practice page's key, invitation and inbox sections."""
 
-    def __init__(self, page: Page, practice: Home, *, on_change: Callable[[str | None], None]):
+    def __init__(self, page: Page, practice: Home, server: Hub, *, on_change: Callable[[str | None], None]):
         self.page = page
         self.practice = practice
+        self.server = server  # the practice server's transport (`workbook.transport.Hub`)
         self.on_change = on_change  # refresh the practice page's client list (select a slug)
         t = self.t = words()["therapist"]
         self._key_section(t)
         self._invite_section(t)
         self._inbox_section(t)
+        self.show_asks()
+
+    def show_asks(self) -> None:
+        """A key kept under a passphrase is asked for once per visit: its boxes show only until
+        it has been opened in this kernel (the practice's passphrase may open it too)."""
+        asks = key_asked(self._owner())
+        for box in (self.backup_unlock, self.inbox_unlock):
+            box.layout.display = None if asks else "none"
 
     # -- the key -------------------------------------------------------------------------------
     def _key_section(self, t: dict) -> None:
@@ -222,16 +228,20 @@ class TherapistHub:
             lines = [t["key_have"].format(fingerprint=facts["fingerprint"])]
             if facts["locked"]:
                 lines.append(t["key_locked"])
+                if key_open(self._owner()):
+                    lines.append(t["key_open"])
             when = backed_up(self._owner(), facts["fingerprint"])
             lines.append(t["key_backed_up"].format(day=formats.day(when)) if when else t["key_not_backed_up"])
         self.key_state.value = "".join(f"<p>{esc(line)}</p>" for line in lines)
         has_key = facts is not None and facts["fingerprint"] is not None
         self.make_box.layout.display = "none" if has_key else None
         self.backup_box.layout.display = None if has_key else "none"
+        if hasattr(self, "inbox_unlock"):
+            self.show_asks()
         return facts
 
     def make_key(self) -> str:
-        fingerprint = hub.ensure_keys(self.key_passphrase.value or None, home=self._owner())
+        fingerprint = self.server.ensure_keys(self.key_passphrase.value or None, home=self._owner())
         self.key_passphrase.value = ""
         self.page.say(esc(self.t["key_ready"].format(fingerprint=fingerprint)))
         self.show_key()
@@ -242,10 +252,11 @@ class TherapistHub:
         passphrase = self.backup_passphrase.value()
         if not passphrase:
             raise InvalidEntry(content.text("hub")["errors"]["no_passphrase"])
-        data = hub.key_backup(passphrase, unlock=self.backup_unlock.value or None, home=self._owner())
+        data = self.server.key_backup(passphrase, unlock=self.backup_unlock.value or None, home=self._owner())
         self.backup_passphrase.clear()
         self.backup_unlock.value = ""
         self._backed_up()
+        self.show_asks()
         self.page.say(
             f"{esc(self.t['backup_ready'])} "
             f"{download_link(data, BACKUP_FILE, self.t['backup_file'].format(file=BACKUP_FILE))}"
@@ -254,7 +265,7 @@ class TherapistHub:
 
     def restore(self) -> str:
         data = uploaded(self.restore_upload, self.t["need_backup"])
-        fingerprint = hub.key_restore(data, self.restore_passphrase.value or "", home=self._owner())
+        fingerprint = self.server.key_restore(data, self.restore_passphrase.value or "", home=self._owner())
         self.restore_upload.value = ()
         self.restore_passphrase.value = ""
         self._backed_up()  # it came from a backup: that backup is one
@@ -301,7 +312,8 @@ class TherapistHub:
     def invite(self) -> str:
         name = (self.invite_name.value or "").strip()
         stages = chosen(self.invite_stages)
-        code = hub.invite(self.practice, name=name, stages=stages, welcome=self.invite_welcome.value or "")
+        welcome = self.invite_welcome.value or ""
+        code = self.server.deliver_start(self.practice, name, stages=stages, welcome=welcome).code
         self.invite_name.value = self.invite_welcome.value = ""
         self.page.say(
             f"{esc(self.t['invite_code'].format(name=name))}"
@@ -316,8 +328,8 @@ class TherapistHub:
         """List the codes nobody has used yet (made when, working until when), each with a
         button to withdraw it; the exchange's refusal, if it can't be asked, in their place."""
         try:
-            found = hub.open_invitations(self.practice)
-        except hub.HubError as exc:
+            found = self.server.open_invitations(self.practice)
+        except HubError as exc:
             self.open_list.children = [plain.HTML(f"<p>{esc(str(exc))}</p>")]
             return []
         self._show_open(found)
@@ -334,8 +346,8 @@ class TherapistHub:
         Returns the names of those who joined. Nothing changes if the exchange can't say."""
         if found is None:
             try:
-                found = hub.open_invitations(self.practice)
-            except hub.HubError:
+                found = self.server.open_invitations(self.practice)
+            except HubError:
                 return []
         still = {i["id"] for i in found}
         if still == set(self._listed):
@@ -364,9 +376,9 @@ class TherapistHub:
                 if not self._listed:
                     continue  # nothing waiting to be used: nothing to ask
                 try:
-                    found = await loop.run_in_executor(None, hub.open_invitations, self.practice)
+                    found = await loop.run_in_executor(None, self.server.open_invitations, self.practice)
                     self.check_codes(found)
-                except hub.HubError:
+                except HubError:
                     continue
                 except Exception:  # never a traceback on the page; the log says what happened
                     log.exception("practice page: asking which codes are still open")
@@ -390,7 +402,7 @@ class TherapistHub:
     def withdraw(self, invitation: str, name: str) -> None:
         """Take a code back; the list is shown again either way (it may have just been used)."""
         try:
-            hub.withdraw(invitation)
+            self.server.withdraw(invitation)
         finally:
             self.show_open()
         self.page.say(esc(self.t["withdrawn"].format(name=name)))
@@ -409,9 +421,13 @@ class TherapistHub:
         """Bring in every waiting envelope; what came in is listed even when some were refused."""
         problem = None
         try:
-            results = hub.collect(self.practice, passphrase=self.inbox_unlock.value or None)
-        except hub.HubError as exc:
+            results = self.server.collect(self.practice, passphrase=self.inbox_unlock.value or None)
+        except HubError as exc:
             results, problem = list(exc.results or []), str(exc)
+        finally:
+            self.inbox_unlock.value = ""
+        self.show_key()
+        self.show_asks()
         names = content.text("sharing")["stages"]
         lines = [
             self.t["inbox_item"].format(
@@ -432,17 +448,19 @@ class TherapistHub:
         return results
 
 
-def send_notes_part(page: Page, practice: Home, slug: str, name: str) -> w.Widget:
+def send_notes_part(page: Page, practice: Home, server: Hub, slug: str, name: str) -> w.Widget:
     """The 'send your notes' box for one client copy (on the practice page's review)."""
     t = words()["therapist"]
     # the notes are sealed as the therapist's: with their key, which may be kept under a passphrase
     unlock = passphrase_box(t["send_notes_unlock"].format(name=name))
+    unlock.layout.display = None if key_asked(page.session.home) else "none"  # once per visit
     send = button(t["send_notes_button"].format(name=name), primary=True)
     out = page.status_line()
 
     def run():
         with practice.open(check_slug(slug)) as wb:
-            hub.send_notes(wb, passphrase=unlock.value or None)
+            server.send_notes(wb, passphrase=unlock.value or None)
+        unlock.value, unlock.layout.display = "", "none"
         page.say(esc(t["notes_sent"].format(name=name)))
 
     page.on_click(send, run, near=out)

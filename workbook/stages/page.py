@@ -32,6 +32,8 @@ from .widgets import Brand, _ShownBeacon, _TypingKeeper
 log = logging.getLogger("workbook")
 
 READY_CLASS = "app-ready"
+# ...and this one once what the page draws after it is on screen (its charts) is in it
+DRAWN_CLASS = "app-drawn"
 CSS_FILE = jupyter_data_dir() / "voila" / "templates" / "rejection-workbook" / "static" / "widgets.css"
 
 # In a read-only view the client's words sit in disabled text boxes, which Jupyter's widgets
@@ -109,6 +111,7 @@ class Page:
         waiting, self._after_shown = self._after_shown, []
         for callback in waiting:
             callback()
+        self.footer.add_class(DRAWN_CLASS)
 
     @property
     def wb(self) -> Workbook | None:
@@ -278,16 +281,16 @@ class Page:
             )
             for i in (stage.number for stage in registry.STAGES)
         )
-        book = (
-            self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
-            if self.wb
-            else self.words["no_workbook_here" if self.index == 0 else "no_workbook"].format(
-                start=self.link(0)
-            )
-        )
+        locked = self.session.locked and not self.wb  # its passphrase is asked on the start page
+        if self.wb:
+            book = self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
+        else:
+            here_or_there = "here" if self.index == 0 else "there"
+            key = f"locked_{here_or_there}" if locked else f"no_workbook{'_here' if self.index == 0 else ''}"
+            book = self.words[key].format(start=self.link(0))
         problem = (
             f'<p class="wb-problem" role="alert">{esc(self.session.problem)}</p>'
-            if self.session.problem
+            if self.session.problem and not locked  # said in the line above, with where to go
             else ""
         )
         return (
@@ -402,12 +405,15 @@ class Page:
             parts.insert(0, self._keeper)
         if self.wb is None and self.index != 0:
             parts = [style, self.header, self.footer]
+            self._after_shown = []  # nothing of the stage is shown, so nothing waits to be drawn
         parts.insert(parts.index(self.header) if self.header in parts else 0, self.help)
         box_holder: list[w.VBox] = []  # the page's box, made below
         if self.session.links == LINKS_VOILA:  # a page of its own: the template around it is ours
             title = self.words["app_title"].format(page=by_number(self.index).title)
             parts.insert(0, Brand(title, on_browser=lambda tag: self._browser_said(tag, box_holder[0])))
         self.footer.add_class(READY_CLASS)
+        if not self._after_shown:
+            self.footer.add_class(DRAWN_CLASS)
         page = plain.VBox(
             [p for p in parts if p is not None], layout=w.Layout(max_width="52rem", margin="0 auto")
         )

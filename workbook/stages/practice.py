@@ -9,16 +9,30 @@ workbooks.
 
 from __future__ import annotations
 
+import functools
+import time
+
 import ipywidgets as w
 
-from .. import content, exchange, registry, report
+from .. import content, exchange, registry, report, transport
+from ..lock import headers_open as lock_headers_open
 from ..share import NeedsPassphrase, ShareError
 from ..store import check_slug
 from ..text import labels
-from . import hubshare, plain
+from . import hubshare, plain, practicekey
 from .forms import StagePicker, button, dropdown, stacked, text_area, text_line
-from .handover import NewPassphrase, Working, download_link, file_picker, passphrase_box, uploaded, words
+from .handover import (
+    NewPassphrase,
+    Working,
+    action,
+    download_link,
+    file_picker,
+    passphrase_box,
+    uploaded,
+    words,
+)
 from .links import page_link
+from .lock import FolderLockSection, folder_idle_minutes
 from .markup import esc, when
 from .page import FolderPage
 from .practicekey import key_facts
@@ -35,9 +49,28 @@ REVIEW_CSS = (
 class PracticePage(FolderPage):
     """The therapist's page: their clients, not a workbook of their own."""
 
+    def __init__(self, home=None, *, by_server: bool = False):
+        self.by_server = by_server  # the header says where the practice folder is
+        self.touched_at = time.monotonic()  # the last press or choice (the idle lock counts from it)
+        super().__init__(home)
+
+    def touch(self, *_change) -> None:
+        """The therapist did something: a press, a choice, or typing (the idle lock's clock)."""
+        self.touched_at = time.monotonic()
+
+    def guard(self, callback, *, near=None):
+        inner = super().guard(callback, near=near)
+
+        @functools.wraps(callback)
+        def touched(*args, **kwargs):
+            self.touch()
+            return inner(*args, **kwargs)
+
+        return touched
+
     def heading(self):
         t = words()["practice"]
-        intro = t["intro_server"] if hubshare.on_hub() else t["intro"]  # not "on this computer" there
+        intro = t["intro_server"] if self.by_server else t["intro"]  # not "on this computer" there
         return [(0, t["nav_start"])], t["title"], intro
 
     def built_again(self):
@@ -49,29 +82,76 @@ class Practice:
     """Builds the practice page; `Practice(...).widget` is what the notebook shows."""
 
     def __init__(self, *, home=None):
-        self.page = PracticePage(home)
+        self.transport = transport.chosen()  # by the practice server, or by files
+        self.on_hub = self.transport.by_server
+        self.page = PracticePage(home, by_server=self.on_hub)
         self.home = self.page.session.home
         self._note_boxes: dict[tuple[str, int], w.Textarea] = {}
         self._note_status: dict[tuple[str, int], w.HTML] = {}
         self.practice = exchange.practice_home(self.home)
         self.t = words()["practice"]
         self.stage_names = words()["stages"]
-        self.on_hub = hubshare.on_hub()
         if self.on_hub:  # on a practice server: the key, invitations and the inbox
             self.hub = hubshare.TherapistHub(
-                self.page, self.practice, on_change=lambda slug: self.refresh(select=slug)
+                self.page, self.practice, self.transport, on_change=lambda slug: self.refresh(select=slug)
             )
         self._prepare_section()
         self._import_section()
         self.clients_html = plain.HTML()
         self.clients_box = self.page.section(self.t["clients_title"], "", self.clients_html)
         self._review_section()
+        # the clients' copies under one passphrase: asked first when they are locked
+        self.lock = FolderLockSection(
+            self.page, self.practice, on_change=self._opened, key_home=self.home if self.on_hub else None
+        )
         if self.on_hub:
             self._server_order()
         self.refresh()
         if not self.on_hub and self.practice.path.is_dir() and self.practice.list():
             self._files_order()
+        if self.lock._unopened():
+            self.lock.to_top()
+        self._watch_idle()
         self.widget = self.page.show()
+
+    # -- the idle lock ----------------------------------------------------------------------
+    def _opened(self) -> None:
+        """The practice was opened, locked, changed or unlocked: the clients and the key again."""
+        self.refresh()
+        if self.on_hub:
+            self.hub.show_key()
+
+    def lock_if_idle(self, now: float | None = None) -> bool:
+        """Locked clients' copies opened in this visit and left alone (no press, no choice)
+        for longer than the practice's idle time are locked again: this kernel forgets their
+        key, what they said goes from the page, and the lock section asks first. True when it did."""
+        now = time.monotonic() if now is None else now
+        if now - self.page.touched_at < folder_idle_minutes(self.practice) * 60:
+            return False
+        key_open = self.on_hub and practicekey.key_open(self.home)
+        if not key_open and (not self.practice.path.is_dir() or not lock_headers_open(self.practice)):
+            return False
+        self.lock.lock_again()
+        if key_open:
+            practicekey.forget_key()
+        self.review_box.children = []
+        self._opened()
+        return True
+
+    def _watch_idle(self) -> None:
+        """Checked every 30 s while the page's kernel runs (a Voilà kernel's event loop); a
+        page built outside a kernel (tests) is checked by calling `lock_if_idle`."""
+        try:
+            from tornado.ioloop import IOLoop, PeriodicCallback
+
+            if IOLoop.current(instance=False) is None:
+                return
+        except (ImportError, RuntimeError):
+            return
+        self._idle_watch = PeriodicCallback(
+            FolderPage.guard(self.page, self.lock_if_idle), 30_000
+        )  # no touch
+        self._idle_watch.start()
 
     def _server_order(self) -> None:
         """On a practice server the page opens on the therapist's daily work: the clients,
@@ -122,20 +202,24 @@ class Practice:
     def prepare(self) -> bytes:
         prompts = {s: box.value.splitlines() for s, box in self.prompts.items()}
         on = [s for s, box in self.stages_on.items() if box.value]
-        slug, data = exchange.prepare(
-            self.practice, self.alias.value, welcome_note=self.welcome.value, stages_on=on, prompts=prompts
+        made = transport.FILES.deliver_start(
+            self.practice, self.alias.value, welcome=self.welcome.value, stages=on, prompts=prompts
         )
         name = self.alias.value.strip()
-        file_name = exchange.file_name(name, "start")
         self.prepared.value = (
-            f'<p role="status">{esc(self.t["prepared"].format(name=name))} '
-            f"{download_link(data, file_name, words()['sharing']['download'].format(file=file_name))}</p>"
+            f'<p role="status">{esc(self.t["prepared"].format(name=name))} {self._offer(made)}</p>'
         )
         self.alias.value = self.welcome.value = ""
         for box in self.prompts.values():
             box.value = ""
-        self.refresh(select=slug)
-        return data
+        self.refresh(select=made.slug)
+        return made.data
+
+    @staticmethod
+    def _offer(made: transport.Handed) -> str:
+        """The download link of a file made to hand over ("Download sam-start-….rwshare")."""
+        label = words()["sharing"]["download"].format(file=made.file_name)
+        return download_link(made.data, made.file_name, label)
 
     # -- import ----------------------------------------------------------------------------
     def _import_section(self) -> None:
@@ -143,10 +227,10 @@ class Practice:
         self.upload = file_picker()
         self.upload.description = t["import_choose"]
         self.passphrase = passphrase_box(t["import_passphrase"])
-        self.import_button = button(t["import_button"], primary=True)
+        self.import_button, self.import_status = action(
+            self.page, t["import_button"], self.bring_in, primary=True
+        )
         self.import_working = Working()
-        self.import_status = self.page.status_line()
-        self.page.on_click(self.import_button, self.bring_in, near=self.import_status)
         self.import_box = self.page.section(
             t["import_title"],
             esc(t["import_help"]),
@@ -162,7 +246,7 @@ class Practice:
         data = uploaded(self.upload, words()["sharing"]["need_file"])
         self.import_working.step(0.3, words()["sharing"]["working"])
         try:
-            result = exchange.import_share(self.practice, data, passphrase=self.passphrase.value or None)
+            [result] = transport.FILES.collect(self.practice, data, passphrase=self.passphrase.value or None)
         except NeedsPassphrase:
             self.import_working.done()
             raise ShareError(words()["sharing"]["need_passphrase"]) from None
@@ -293,7 +377,7 @@ class Practice:
             for stage in shared:
                 parts.append(self._stage_review(slug, name, stage, report.build(wb, [stage], title=False)))
             if self.on_hub:
-                parts.append(hubshare.send_notes_part(self.page, self.practice, slug, name))
+                parts.append(hubshare.send_notes_part(self.page, self.practice, self.transport, slug, name))
             parts.append(self._return_part(slug, name))
             parts.append(self._report_part(slug, name))
         self.review_box.children = parts
@@ -306,7 +390,10 @@ class Practice:
         else:
             label = t["note_label"].format(name=name, stage=self.stage_names[str(stage)])
         body = report.render_body(blocks, shift=1)
-        note = stacked(w.Textarea(description=label, rows=3, continuous_update=False))
+        # sent as it is typed: the typing keeps the page open (the idle lock counts it), and
+        # what is typed is in the kernel, kept in _note_boxes if the page locks meanwhile
+        note = stacked(w.Textarea(description=label, rows=3, continuous_update=True))
+        note.observe(self.page.touch, "value")
         # a rebuilt review (after another note is saved) keeps what was typed in this box,
         # and the "saved" line beside its button
         previous = self._note_boxes.get((slug, stage))
@@ -341,13 +428,9 @@ class Practice:
         def run():
             chosen = passphrase.value()
             with self.practice.open(slug) as wb:
-                data = exchange.return_notes(wb, passphrase=chosen)
+                made = transport.FILES.send_notes(wb, passphrase=chosen)
             passphrase.clear()
-            file_name = exchange.file_name(name, "notes")
-            out.value = (
-                f'<p role="status">{esc(t["return_ready"].format(name=name))} '
-                f"{download_link(data, file_name, words()['sharing']['download'].format(file=file_name))}</p>"
-            )
+            out.value = f'<p role="status">{esc(t["return_ready"].format(name=name))} {self._offer(made)}</p>'
 
         self.page.on_click(make, run, near=out)
         return self._part("return", name, *passphrase.widgets, make, out)

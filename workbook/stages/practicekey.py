@@ -51,3 +51,62 @@ def mark_backed_up(home: Home, fingerprint: str) -> None:
     fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"fingerprint": fingerprint, "at": dt.datetime.now(dt.UTC).isoformat()}, fh)
+
+
+# -- a key kept under a passphrase: asked once per visit ---------------------------------------
+def key_asked(home: Home) -> bool:
+    """The key is sealed under a passphrase and hasn't been opened in this visit (kernel):
+    the page asks for it where it is needed (the inbox, notes, a backup)."""
+    try:
+        return crypto.opened_key(home.path) is None and _sealed(home)
+    except crypto.CryptoError:
+        return False
+
+
+def _sealed(home: Home) -> bool:
+    """A key file whose key is sealed (no key file, or a plain key: False)."""
+    try:
+        crypto.load_key(home.path)
+        return False
+    except crypto.CryptoError as exc:
+        return exc.reason == "locked"
+
+
+def key_open(home: Home) -> bool:
+    """The key is sealed and was opened in this visit (kept in memory until it is left alone)."""
+    try:
+        return crypto.opened_key(home.path) is not None
+    except crypto.CryptoError:
+        return False
+
+
+def open_key(home: Home, passphrase: str) -> bool:
+    """Open a sealed key with `passphrase` for this visit (the practice's own passphrase is
+    tried on it); False when there is none sealed or the passphrase isn't its."""
+    if not key_asked(home):
+        return False
+    try:
+        private = crypto.load_key(home.path, passphrase)
+    except crypto.CryptoError:
+        return False
+    crypto.remember_key(home.path, private)
+    return True
+
+
+def seal_key(home: Home, passphrase: str) -> bool:
+    """Keep the key under `passphrase` (when the practice is locked), if it is at hand: plain,
+    or opened in this visit. False when there is no key or it can't be opened now."""
+    try:
+        private = crypto.opened_key(home.path) or crypto.load_key(home.path)
+    except crypto.CryptoError:
+        return False
+    if private is None:
+        return False
+    crypto.save_key(home.path, private, passphrase)
+    crypto.remember_key(home.path, private)
+    return True
+
+
+def forget_key() -> None:
+    """The page was left alone: a sealed key opened in this visit is asked for again."""
+    crypto.forget_keys()

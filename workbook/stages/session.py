@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import content
+from ..cipher import Locked
 from ..store import Home, Workbook, WorkbookError, check_slug, practice_home
 from .autosave import flush_waiting_saves
 from .links import LINKS_FILES, default_links
@@ -24,6 +25,7 @@ class Session:
     problem: str | None = None
     client: bool = False  # a therapist's read-only view of a client copy (?client=<slug>)
     links: str = LINKS_FILES
+    locked: str | None = None  # a locked workbook the page was asked to open, waiting for its passphrase
     on_switch: list[Callable[[], None]] = field(default_factory=list)
 
     def switch_to(self, slug: str) -> None:
@@ -32,12 +34,17 @@ class Session:
         Writing still waiting for a pause is saved first, into the workbook it was typed
         for; then every page sharing this session is told (the app rebuilds them).
         """
-        opened = self.home.open(slug)
+        try:
+            opened = self.home.open(slug, read_only=self.client)  # a client's copy stays read-only
+        except Locked:  # chosen on the start page: its passphrase is asked there (stages/lock.py)
+            self.locked = slug
+            raise
         flush_waiting_saves()
         if self.workbook is not None:
             self.workbook.close()
-        self.home.set_current(slug)
-        self.slug, self.workbook, self.problem = slug, opened, None
+        if not self.client:
+            self.home.set_current(slug)
+        self.slug, self.workbook, self.problem, self.locked = slug, opened, None, None
         for callback in list(self.on_switch):
             callback()
 
@@ -85,6 +92,8 @@ def session_for(
         if not chosen:
             return Session(home, None, None, links=links)
         return Session(home, chosen, home.open(chosen), links=links)
+    except Locked as exc:  # its passphrase is asked on the start page (stages/lock.py)
+        return Session(home, None, None, str(exc), links=links, locked=chosen)
     except WorkbookError as exc:
         return Session(home, None, None, str(exc), links=links)
 
@@ -97,6 +106,8 @@ def open_client(home: Home, slug: str, *, links: str = LINKS_FILES) -> Session:
     try:
         practice = practice_home(home)
         wb = practice.open(check_slug(slug), read_only=True)
+    except Locked as exc:  # the practice's passphrase is asked on the start page (stages/lock.py)
+        return Session(practice, None, None, str(exc), client=True, links=links, locked=slug)
     except WorkbookError as exc:
         return Session(home, None, None, str(exc), links=links)
     return Session(practice, slug, wb, client=True, links=links)

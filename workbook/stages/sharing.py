@@ -1,20 +1,23 @@
 """The client's side of working with a therapist, as page sections.
 
-- `TherapistSection(page, on_workbook=...)` — on the start page: start from a therapist's
-  file, share chosen stages, open a notes file.
+- `TherapistSection(page, by_server=..., on_workbook=...)` — on the start page: start from a
+  therapist's file, share chosen stages, open a notes file.
 - `share_section(page)` — just the "share with your therapist" part, for any page
   (e.g. Stage 5): one call, `sharing.share_section(page)`.
 
 Files come in through a FileUpload and go out as a data-URI download link: no server
-route is needed. Every file is checked completely before anything is written.
+route is needed. Every file is checked completely before anything is written. The files
+are made and read by `workbook.transport.FILES` (on a practice server too, where sending
+through the server is `hubshare`'s and files stay for when one is wanted).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import exchange, formats
-from ..hub import client as hub
+import ipywidgets as w
+
+from .. import exchange, formats, transport
 from ..registry import PRACTICE_NOTEBOOK
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
@@ -24,8 +27,10 @@ from .handover import (
     DraftCheck,
     NewPassphrase,
     Working,
+    action,
     download_link,
     file_picker,
+    heading,
     passphrase_box,
     uploaded,
     words,
@@ -38,11 +43,13 @@ from .page import Page
 class ShareBox:
     """Choose stages, an optional passphrase, and make the share file (a download link)."""
 
-    def __init__(self, page: Page):
+    def __init__(self, page: Page, *, by_server: bool | None = None):
         self.page = page
         t = words()["sharing"]
         self.t = t
-        help_text = t["share_help_server"] if hub.on_hub() else t["share_help"]  # where the rest stays
+        if by_server is None:  # a page that hasn't chosen yet (Stage 5's share section)
+            by_server = transport.chosen().by_server
+        help_text = t["share_help_server"] if by_server else t["share_help"]  # where the rest stays
         self.picker = StagePicker(
             f"<p>{esc(help_text)}</p><p><strong>{esc(t['share_stages'])}</strong></p>", checked=False
         )
@@ -73,17 +80,17 @@ class ShareBox:
         self.drafts.check(wb, chosen)  # nothing leaves while writing would silently stay behind
         self.working.step(0.2, self.t["working"])
         try:
-            data = exchange.share_file(wb, chosen, passphrase=passphrase)
+            made = transport.FILES.send_share(wb, chosen, passphrase=passphrase)
         except BaseException:
             self.working.done()
             raise
-        name = exchange.file_name(exchange.share_name(wb), "share")
+        name = made.file_name
         self.passphrase.clear()
         self.working.done(
             f'<p role="status">{esc(self.t["share_ready"])} '
-            f"{download_link(data, name, self.t['download'].format(file=name))}</p>"
+            f"{download_link(made.data, name, self.t['download'].format(file=name))}</p>"
         )
-        return data
+        return made.data
 
 
 def share_section(page: Page) -> ShareBox:
@@ -96,7 +103,7 @@ def share_section(page: Page) -> ShareBox:
 class TherapistSection:
     """The start page's 'working with a therapist' section: start from a file, share, open notes."""
 
-    def __init__(self, page: Page, *, on_workbook: Callable[[], None] | None = None):
+    def __init__(self, page: Page, *, by_server: bool = False, on_workbook: Callable[[], None] | None = None):
         self.page = page
         self.on_workbook = on_workbook or (lambda: None)
         t = words()["sharing"]
@@ -105,40 +112,29 @@ class TherapistSection:
         self.start_upload = file_picker()
         self.start_upload.description = t["start_choose"]  # each file picker says which file
         self.start_name = text_line(t["start_name"])
-        self.start_button = button(t["start_button"], primary=True)
-        self.start_status = page.status_line()  # messages beside the button pressed
-        page.on_click(self.start_button, self.start, near=self.start_status)
-        start_box = plain.VBox(
-            [
-                plain.HTML(f"<h3>{esc(t['start_title'])}</h3><p>{esc(t['start_help'])}</p>"),
-                self.start_upload,
-                self.start_upload.chosen,
-                self.start_name,
-                self.start_button,
-                self.start_status,
-            ]
+        # messages beside the button pressed
+        self.start_button, self.start_status = action(page, t["start_button"], self.start, primary=True)
+        start_box = self._form(
+            "start", self.start_upload, self.start_name, self.start_button, self.start_status
         )
         # share
-        self.share = ShareBox(page)
+        self.share = ShareBox(page, by_server=by_server)
         share_box = plain.VBox([plain.HTML(f"<h3>{esc(t['share_title'])}</h3>"), self.share.widget])
         # open notes
         self.return_upload = file_picker()
         self.return_upload.description = t["return_choose"]
         self.return_passphrase = passphrase_box(t["return_passphrase"])
-        self.return_button = button(t["return_button"], primary=True)
+        self.return_button, self.return_status = action(
+            page, t["return_button"], self.open_notes, primary=True
+        )
         self.return_working = Working()
-        self.return_status = page.status_line()
-        page.on_click(self.return_button, self.open_notes, near=self.return_status)
-        return_box = plain.VBox(
-            [
-                plain.HTML(f"<h3>{esc(t['return_title'])}</h3><p>{esc(t['return_help'])}</p>"),
-                self.return_upload,
-                self.return_upload.chosen,
-                self.return_passphrase,
-                self.return_button,
-                self.return_working.widget,
-                self.return_status,
-            ]
+        return_box = self._form(
+            "return",
+            self.return_upload,
+            self.return_passphrase,
+            self.return_button,
+            self.return_working.widget,
+            self.return_status,
         )
         practice = plain.HTML(
             f'<p class="wb-hint">{esc(t["practice_link_intro"])} '
@@ -146,20 +142,25 @@ class TherapistSection:
         )
         # on a practice server sending goes through the server (hubshare.ClientHub, above this):
         # files stay, for a therapist not on the server or a file to keep, and say so
-        server = hub.on_hub()
         self.widget = page.section(
-            t["title_server" if server else "title"],
-            esc(t["intro_server" if server else "intro"]),
+            t["title_server" if by_server else "title"],
+            esc(t["intro_server" if by_server else "intro"]),
             start_box,
             share_box,
             return_box,
             practice,
         )
 
+    def _form(self, key: str, upload: w.FileUpload, *rest: w.Widget) -> w.Widget:
+        """A form that takes a file: its heading and help, the picker and which file it holds,
+        then its fields, button and what happened."""
+        head = heading(self.t[f"{key}_title"], self.t[f"{key}_help"])
+        return plain.VBox([head, upload, upload.chosen, *rest])
+
     def start(self) -> None:
         data = uploaded(self.start_upload, self.t["need_file"])
         home = self.page.session.home
-        wb = exchange.start_from(home, data, name=self.start_name.value or None)
+        wb = transport.FILES.receive_start(home, data, name=self.start_name.value or None)
         slug, name = wb.path.stem, wb.name
         wb.close()
         self.start_upload.value = ()
@@ -174,7 +175,8 @@ class TherapistSection:
         data = uploaded(self.return_upload, self.t["need_file"])
         self.return_working.step(0.3, self.t["working"])
         try:
-            counts = exchange.open_return(self.page.wb, data, passphrase=self.return_passphrase.value or None)
+            passphrase = self.return_passphrase.value or None
+            counts = transport.FILES.receive_notes(self.page.wb, data, passphrase=passphrase)
         except NeedsPassphrase:
             self.return_working.done()
             raise ShareError(self.t["need_passphrase"]) from None

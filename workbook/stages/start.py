@@ -5,14 +5,15 @@ from __future__ import annotations
 import ipywidgets as w
 from babel import Locale
 
-from .. import content
-from ..hub import client as hub
+from .. import content, transport
+from ..hub.wire import HubError
 from ..progress import stage_progress
 from ..registry import PRACTICE_NOTEBOOK
 from ..store import check_slug
 from ..text import labels
 from . import hubshare, plain
 from .forms import button, dropdown, text_line
+from .lock import LockSection
 from .markup import esc, paragraphs, therapist_notes_html
 from .page import Page
 from .patterns import link_html as patterns_link
@@ -30,7 +31,8 @@ class StartPage:
         page = self.page
         self.note = plain.HTML()
         page.section(t["welcome_title"], "", plain.HTML(t["welcome"]), self.note)
-        on_hub = hubshare.on_hub()  # on a practice server the words live on the server, not here
+        self.transport = transport.chosen()  # by the practice server, or by files
+        on_hub = self.transport.by_server  # on a practice server the words live on the server, not here
         privacy = hubshare.words()["client"]["privacy"] if on_hub else t["privacy"]
         page.section(t["privacy_title"], "", plain.HTML(privacy))
         page.section(t["disclaimer_title"], "", plain.HTML(t["disclaimer"]))
@@ -59,6 +61,7 @@ class StartPage:
             self.rename_box,
             self.choose_status,
         )
+        self.lock = LockSection(page, on_workbook=self.refresh)  # lock, change, unlock; open a locked one
         self.progress = plain.HTML()
         self.patterns = plain.HTML()  # a link to the patterns page, once there are two workbooks
         page.section(t["progress_title"], "", self.progress, self.patterns)
@@ -71,11 +74,11 @@ class StartPage:
         page.section(t["place_title"], esc(t["place_intro"]), plain.HBox([self.language, self.country]))
         self.reminders = ReminderSection(page)
         if on_hub:  # on a practice server: join, send and notes through the exchange
-            self.hub = hubshare.ClientHub(page, on_workbook=self.refresh)
-            if _therapist():  # a therapist who came here finds their own page at the top
+            self.hub = hubshare.ClientHub(page, self.transport, on_workbook=self.refresh)
+            if _therapist(self.transport):  # a therapist who came here finds their own page at the top
                 page.body.insert(0, _practice_note())
         # files: start from / share / notes (on a practice server: for when a file is wanted)
-        self.therapist = TherapistSection(page, on_workbook=self.refresh)
+        self.therapist = TherapistSection(page, by_server=on_hub, on_workbook=self.refresh)
         self.refresh()
         self.widget = page.show()
 
@@ -150,6 +153,7 @@ class StartPage:
             therapist_notes_html(self.page.wb, 0, t["workbook_notes_title"], level=3) if self.page.wb else ""
         )
         self.note.value = welcome_html + notes
+        self.lock.refresh()
 
     def _progress_html(self) -> str:
         t = self.words
@@ -182,11 +186,11 @@ class StartPage:
         return t["go_on" if started else "begin"].format(link=self.page.link(nxt))
 
 
-def _therapist() -> bool:
+def _therapist(server) -> bool:
     """True when the exchange says the person logged in is a therapist (hub group)."""
     try:
-        return hub.whoami()["therapist"]
-    except hub.HubError:
+        return server.whoami()["therapist"]
+    except HubError:
         return False
 
 
