@@ -28,6 +28,14 @@ function loadEsm(esm) {
 }
 async function loadEsmOnce(esm) {`;
 
+// anywidget's runtime gives a model 2 s from its creation to load its module and start, then
+// rejects it for good: every later message from the kernel to that widget is dropped. A
+// phone's page busy for longer (drawing a chart, laying out a long stage) loses widgets so.
+// Here a model has as long as the page's own watchdog gives the whole page (STUCK_MS in
+// src/index.js), after which the page says it lost touch and offers a reload.
+const MODEL_TIMEOUT = "AbortSignal.timeout(2e3)";
+const MODEL_START = "AbortSignal.timeout(45e3)";
+
 // anywidget's npm build is an AMD module (`define(["@jupyter-widgets/base"], factory)`), as
 // JupyterLab's loaders want it: here its factory is exported instead.
 const anywidgetAsModule = {
@@ -38,7 +46,11 @@ const anywidgetAsModule = {
       const amd = 'define(["@jupyter-widgets/base"], widget_default);';
       if (!source.includes(amd)) throw new Error("anywidget's build changed: no AMD define() to replace");
       if (!source.includes(LOAD_ESM)) throw new Error("anywidget's build changed: no loadEsm() to share");
-      const contents = source.replace(amd, "export default widget_default;").replace(LOAD_ESM, SHARED_ESM);
+      if (source.split(MODEL_TIMEOUT).length !== 2) throw new Error("anywidget's build changed: no one model timeout");
+      const contents = source
+        .replace(amd, "export default widget_default;")
+        .replace(LOAD_ESM, SHARED_ESM)
+        .replace(MODEL_TIMEOUT, MODEL_START);
       return { contents, loader: "js" };
     });
   },

@@ -65,3 +65,51 @@ def test_on_a_slow_phone_every_widget_of_the_light_front_end_starts(
     assert not [text for text in said if "anywidget" in text.lower() or "[light]" in text], said
     assert "Failed to initialize" not in tab.locator("body").inner_text()
     assert not tab.errors
+
+
+# Before the page's scripts run: when the light front end has made its manager, its first
+# anywidget model is followed by 2.5 s in which the page does nothing else, as a phone's
+# page can be while it draws a chart or lays out a long stage.
+BUSY_AFTER_FIRST_ANYWIDGET_JS = """
+(() => {
+  let light;
+  Object.defineProperty(window, "wbLight", {
+    configurable: true,
+    get: () => light,
+    set(value) {
+      light = value;
+      const newModel = value.manager.new_model.bind(value.manager);
+      let busied = false;
+      value.manager.new_model = async (options, state) => {
+        const model = await newModel(options, state);
+        if (!busied && options.model_module === "anywidget") {
+          busied = true;
+          const until = performance.now() + 2500;
+          while (performance.now() < until) {}
+          window.wbBusied = options.model_id;
+        }
+        return model;
+      };
+    },
+  });
+})();
+"""
+
+
+def test_a_widget_made_while_the_page_is_busy_still_starts(start_app, new_tab, tmp_path, monkeypatch):
+    """anywidget's runtime gives each of its models 2 s from its creation to load its module,
+    else "[anywidget] Failed to initialize model" and every later message from the kernel to
+    that widget is dropped. A page busy for longer than that just after a widget is made (a CI
+    run caught one on Decide and grow while axe-core looked at the page) must still start it:
+    the light front end gives a model as long as its own watchdog gives the page."""
+    monkeypatch.setenv(voila_settings.FRONTEND_ENV, "light")
+    app = start_app(tmp_path / "home", "--demo")
+    tab = new_tab(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab.add_init_script(BUSY_AFTER_FIRST_ANYWIDGET_JS)
+    said: list[str] = []
+    tab.on("console", lambda message: said.append(message.text))
+    open_ready(tab, app.app_url("grow", "demo-sam"))
+    assert tab.evaluate("window.wbBusied"), "no anywidget model was made: the test tested nothing"
+    assert not [text for text in said if "anywidget" in text.lower() or "[light]" in text], said
+    assert "Failed to initialize" not in tab.locator("body").inner_text()
+    assert not tab.errors
