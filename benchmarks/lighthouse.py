@@ -23,11 +23,18 @@ path). `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add`)
 checkout's app too and measures its first page in the same rounds ("before"), so both meet
 the same load. A Lighthouse run that fails twice (on a busy machine Chromium may answer
 too late) is left out of the median; the table says how many runs counted.
+
+`--hub` (root: it makes a throwaway system user, removed afterwards) starts the practice
+server as a practice does (tests/browser/hubkit.py), logs that person in with Playwright and
+measures their app page too ("hub"), in the same rounds. Lighthouse comes with the person's
+cookies as a header (`--extra-headers`), as their phone would after logging in; a run that
+lands anywhere but the app page (the log-in form) stops the benchmark instead of counting.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -38,6 +45,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,8 +116,42 @@ def start_app(home: Path, log: Path, repo: Path = REPO) -> tuple[subprocess.Pope
     raise SystemExit("serve did not print its address:\n" + log.read_text(errors="replace")[-2000:])
 
 
-def measure(command: Path, url: str, preset: str, out: Path) -> dict | None:
-    """One Lighthouse run: the table's figures for one page."""
+@contextlib.contextmanager
+def hub_app_page() -> Iterator[tuple[str, dict]]:
+    """The practice server's app page of a throwaway person, logged in: (its address, the
+    headers that carry their log-in). Everything is stopped and removed on the way out."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.helpers import CHROMIUM_ARGS
+    from tests.browser.hubkit import (
+        Person,
+        _stop_processes_of,
+        everyone_python,
+        groups_made_here,
+        log_in,
+        running_hub,
+    )
+    from workbook import hubsetup
+
+    person = Person(f"rwl{uuid.uuid4().hex[:6]}", uuid.uuid4().hex)
+    with groups_made_here(), everyone_python() as python:
+        hubsetup.add_person(person.name, person.password)
+        try:
+            with running_hub(python, [person]) as hub:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(executable_path=CHROME, args=CHROMIUM_ARGS)
+                    tab = log_in(browser, hub, person)
+                    url = tab.url.split("#")[0]
+                    cookies = tab.context.cookies(url)
+                    browser.close()
+                yield url, {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)}
+        finally:
+            _stop_processes_of(person.name)
+            hubsetup.remove_person(person.name)
+
+
+def measure(command: Path, url: str, preset: str, out: Path, headers: dict | None = None) -> dict | None:
+    """One Lighthouse run: the table's figures for one page (`headers` sent with every request)."""
     args = [
         str(command),
         url,
@@ -122,6 +165,8 @@ def measure(command: Path, url: str, preset: str, out: Path) -> dict | None:
     ]
     if preset == "desktop":
         args.append("--preset=desktop")
+    if headers:
+        args.append(f"--extra-headers={json.dumps(headers)}")
     for attempt in range(ATTEMPTS):  # on a busy machine Chromium's replies may come too late
         out.unlink(missing_ok=True)
         done = subprocess.run(args, env={**os.environ, "CHROME_PATH": CHROME}, timeout=600)
@@ -131,6 +176,9 @@ def measure(command: Path, url: str, preset: str, out: Path) -> dict | None:
     else:
         return None  # left out of the median; the table says how many runs counted
     report = json.loads(out.read_text())
+    landed = report.get("finalDisplayedUrl", "").split("?")[0].split("#")[0]
+    if landed != url.split("?")[0].split("#")[0]:  # e.g. a log-in form: not the page asked for
+        raise SystemExit(f"Lighthouse measured {landed}, not {url}")
     score = {key: round(100 * (value["score"] or 0)) for key, value in report["categories"].items()}
     audits = report["audits"]
     requests = audits["network-requests"]["details"]["items"]
@@ -174,13 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a checkout of an earlier commit: its app's first page measured too, interleaved",
     )
+    parser.add_argument(
+        "--hub", action="store_true", help="the practice server's app page too (root: a throwaway user)"
+    )
     args = parser.parse_args(argv)
     command = lighthouse_bin()
     load = os.getloadavg()
-    pages = [*PAGES, *(["before"] if args.before else [])]
+    pages = [*PAGES, *(["before"] if args.before else []), *(["hub"] if args.hub else [])]
     results = {preset: {page: [] for page in pages} for preset in PRESETS}
     servers = []
-    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+    headers: dict[str, dict] = {}
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         (Path(tmp) / "plain").mkdir()
         try:
             plain, plain_url = start_plain(Path(tmp) / "plain")
@@ -193,10 +245,14 @@ def main(argv: list[str] | None = None) -> int:
                     Path(tmp) / "home-before", Path(tmp) / "before.log", args.before.resolve()
                 )
                 servers.append(before)
+            if args.hub:
+                urls["hub"], headers["hub"] = stack.enter_context(hub_app_page())
             for run in range(args.runs):
                 for preset in PRESETS:
                     for page in pages:
-                        figures = measure(command, urls[page], preset, Path(tmp) / "report.json")
+                        figures = measure(
+                            command, urls[page], preset, Path(tmp) / "report.json", headers.get(page)
+                        )
                         if figures is not None:
                             results[preset][page].append(figures)
                         print(f"run {run + 1} {preset:7} {page:6}", figures, flush=True)
