@@ -26,9 +26,10 @@ too late) is left out of the median; the table says how many runs counted.
 
 `--hub` (root: it makes a throwaway system user, removed afterwards) starts the practice
 server as a practice does (tests/browser/hubkit.py), logs that person in with Playwright and
-measures their app page too ("hub"), in the same rounds. Lighthouse comes with the person's
-cookies as a header (`--extra-headers`), as their phone would after logging in; a run that
-lands anywhere but the app page (the log-in form) stops the benchmark instead of counting.
+measures their app page too ("hub"), in the same rounds: in a Chromium of its own where
+they logged in, which Lighthouse attaches to (`--port`) and whose log-in it keeps, as their
+phone would; a run that lands anywhere but the app page (the log-in form) stops the
+benchmark instead of counting.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -117,56 +119,95 @@ def start_app(home: Path, log: Path, repo: Path = REPO) -> tuple[subprocess.Pope
 
 
 @contextlib.contextmanager
-def hub_app_page() -> Iterator[tuple[str, dict]]:
-    """The practice server's app page of a throwaway person, logged in: (its address, the
-    headers that carry their log-in). Everything is stopped and removed on the way out."""
+def hub_app_page(folder: Path) -> Iterator[tuple[str, int]]:
+    """The practice server's app page of a throwaway person, logged in, in a Chromium of its
+    own that Lighthouse attaches to: (the page's address, that Chromium's debugging port).
+    Lighthouse keeps a browser's cookies (it clears its caches, not its log-ins), so the page
+    and its kernel's websocket come as they come to the person's phone after logging in.
+    Everything is stopped and removed on the way out."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.helpers import CHROMIUM_ARGS
+    from tests.browser.helpers import CHROMIUM_ARGS, wait_ready
     from tests.browser.hubkit import (
+        SPAWN_TIMEOUT_MS,
         Person,
         _stop_processes_of,
         everyone_python,
         groups_made_here,
-        log_in,
         running_hub,
     )
+    from tests.ports import free_ports
     from workbook import hubsetup
 
     person = Person(f"rwl{uuid.uuid4().hex[:6]}", uuid.uuid4().hex)
+    (port,) = free_ports(1)
     with groups_made_here(), everyone_python() as python:
         hubsetup.add_person(person.name, person.password)
+        chromium = None
         try:
             with running_hub(python, [person]) as hub:
+                chromium = subprocess.Popen(
+                    [
+                        CHROME,
+                        "--headless=new",
+                        *CHROMIUM_ARGS,
+                        f"--remote-debugging-port={port}",
+                        f"--user-data-dir={folder / 'chromium'}",
+                        "about:blank",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(executable_path=CHROME, args=CHROMIUM_ARGS)
-                    tab = log_in(browser, hub, person)
+                    browser = connect(playwright, port)
+                    tab = browser.contexts[0].new_page()
+                    tab.goto(f"{hub.base}/hub/login?next=/hub/user/{person.name}/")
+                    tab.fill("#username_input", person.name)
+                    tab.fill("#password_input", person.password)
+                    tab.click("#login_submit")
+                    wait_ready(tab, SPAWN_TIMEOUT_MS)
                     url = tab.url.split("#")[0]
-                    cookies = tab.context.cookies(url)
-                    browser.close()
-                yield url, {"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in cookies)}
+                    tab.close()
+                yield url, port
         finally:
+            if chromium is not None:
+                chromium.terminate()
+                chromium.wait(timeout=30)
             _stop_processes_of(person.name)
             hubsetup.remove_person(person.name)
 
 
-def measure(command: Path, url: str, preset: str, out: Path, headers: dict | None = None) -> dict | None:
-    """One Lighthouse run: the table's figures for one page (`headers` sent with every request)."""
+def connect(playwright, port: int):
+    """Playwright on the Chromium listening on `port`, once it listens."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def measure(command: Path, url: str, preset: str, out: Path, port: int | None = None) -> dict | None:
+    """One Lighthouse run: the table's figures for one page (in the Chromium on `port` if
+    given, else in one Lighthouse starts)."""
     args = [
         str(command),
         url,
         "--quiet",
         "--output=json",
         f"--output-path={out}",
-        f"--chrome-path={CHROME}",
-        "--chrome-flags=--headless=new --no-sandbox",
+        *(
+            [f"--port={port}"]
+            if port
+            else [f"--chrome-path={CHROME}", "--chrome-flags=--headless=new --no-sandbox"]
+        ),
         "--only-categories=performance,accessibility,best-practices",
         "--max-wait-for-load=120000",
     ]
     if preset == "desktop":
         args.append("--preset=desktop")
-    if headers:
-        args.append(f"--extra-headers={json.dumps(headers)}")
     for attempt in range(ATTEMPTS):  # on a busy machine Chromium's replies may come too late
         out.unlink(missing_ok=True)
         done = subprocess.run(args, env={**os.environ, "CHROME_PATH": CHROME}, timeout=600)
@@ -207,7 +248,7 @@ def print_table(medians: dict, runs: int) -> None:
             row = medians[preset][page]
             cells = [f"{row[c]:.0f}" for c in COLUMNS]
             print(f"| {preset} | {page} | " + " | ".join(cells) + f" | {row['n']} |")
-        for page in [page for page in medians[preset] if page != "plain"]:
+        for page in [page for page in medians[preset] if page != "plain" and "plain" in medians[preset]]:
             app, plain = medians[preset][page], medians[preset]["plain"]
             ratios = [f"{app[c] / plain[c]:.2f}x" if plain[c] else "-" for c in COLUMNS]
             print(f"| {preset} | {page}/plain | " + " | ".join(ratios) + " |")
@@ -222,17 +263,21 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a checkout of an earlier commit: its app's first page measured too, interleaved",
     )
+    parser.add_argument("--reports", type=Path, help="keep each page's last Lighthouse report here")
     parser.add_argument(
         "--hub", action="store_true", help="the practice server's app page too (root: a throwaway user)"
     )
+    parser.add_argument("--pages", nargs="+", choices=PAGES, default=PAGES, help="of app, stage, plain")
     args = parser.parse_args(argv)
+    # a SIGTERM (a background job ignores Ctrl+C) still stops the servers and removes the user
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     command = lighthouse_bin()
     load = os.getloadavg()
-    pages = [*PAGES, *(["before"] if args.before else []), *(["hub"] if args.hub else [])]
+    pages = [*args.pages, *(["before"] if args.before else []), *(["hub"] if args.hub else [])]
     results = {preset: {page: [] for page in pages} for preset in PRESETS}
     servers = []
-    headers: dict[str, dict] = {}
-    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+    ports: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp, contextlib.ExitStack() as stack:
         (Path(tmp) / "plain").mkdir()
         try:
             plain, plain_url = start_plain(Path(tmp) / "plain")
@@ -246,15 +291,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 servers.append(before)
             if args.hub:
-                urls["hub"], headers["hub"] = stack.enter_context(hub_app_page())
+                urls["hub"], ports["hub"] = stack.enter_context(hub_app_page(Path(tmp)))
             for run in range(args.runs):
                 for preset in PRESETS:
                     for page in pages:
                         figures = measure(
-                            command, urls[page], preset, Path(tmp) / "report.json", headers.get(page)
+                            command, urls[page], preset, Path(tmp) / "report.json", ports.get(page)
                         )
                         if figures is not None:
                             results[preset][page].append(figures)
+                            if args.reports:
+                                args.reports.mkdir(parents=True, exist_ok=True)
+                                report = Path(tmp) / "report.json"
+                                report.replace(args.reports / f"{page}-{preset}.json")
                         print(f"run {run + 1} {preset:7} {page:6}", figures, flush=True)
         finally:
             for server in servers:
