@@ -105,8 +105,14 @@ def test_a_page_that_came_without_its_outputs_offers_a_reload_not_an_empty_page(
     """Voilà sends the page without a cell's outputs when they come after it stopped waiting
     (a busy machine: VoilaExecutor.iopub_timeout, now 60 s). The kernel holds every widget, the
     page draws none: the person gets the lost-touch note and a reload, not a page that is
-    empty but for its header."""
-    tab = new_tab(viewport={"width": 390, "height": 844})
+    empty but for its header, and at once: not after the watchdog's 45 s.
+
+    A page Playwright fulfils counts to Chromium as one from the public network, whose
+    websocket to 127.0.0.1 its local-network checks block (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS):
+    without the permission the page never reached its kernel, and the note came from the
+    watchdog instead (this test took 50 s and tested the wrong thing)."""
+    tab = new_tab(viewport={"width": 390, "height": 844}, permissions=["local-network-access"])
+    tab.add_init_script("window.wbStuckMs = 600000")  # the note must come from what the page sees
     stripped = [0]
 
     def without_outputs(route) -> None:
