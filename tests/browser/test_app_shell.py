@@ -1,7 +1,7 @@
-"""The app's shell in the browser: offline, light and dark, keyboard, accessibility.
+"""The app's shell in the browser: light and dark, and the keyboard.
 
-Every request that does not go to 127.0.0.1 is aborted and recorded: the app must not
-need the network for anything. Every page notebook that exists is checked.
+That every page works with the network cut off and passes axe, at every width, is checked
+in test_screens, on one load of each page.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from workbook.registry import STAGES, page_notebooks
 
 from .helpers import (
     axe_problems,
@@ -23,25 +21,6 @@ from .helpers import (
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOKS = page_notebooks()
-ROUTES = [f"app.ipynb#{stage.key}" for stage in STAGES]  # every stage inside the one-page app
-LOCAL = re.compile(r"^(https?|wss?)://127\.0\.0\.1[:/]")
-
-
-@pytest.fixture
-def offline(page):
-    """The test's tab with every non-local request aborted; returns (tab, outside, failed)."""
-    outside: list[str] = []
-    failed: list[str] = []
-
-    def block(route):
-        outside.append(route.request.url)
-        route.abort()
-
-    page.context.route(lambda url: not LOCAL.match(url) and not url.startswith("data:"), block)
-    page.on("requestfailed", lambda request: failed.append(f"{request.url} ({request.failure})"))
-    return page, outside, failed
-
 
 @pytest.fixture(scope="module")
 def slug(app):
@@ -50,35 +29,6 @@ def slug(app):
     with app.home.open(made) as wb:
         wb.set_meta("checkin_draft_1", {"ratings": {"sadness": 6}, "own_words": ""})
     return made
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS + ROUTES)
-def test_every_page_works_with_no_network(app, offline, slug, notebook):
-    tab, outside, failed = offline
-    open_page(app, tab, notebook, slug)
-    tab.wait_for_timeout(300)  # late requests (fonts, lazy chunks) would show up here
-    assert outside == []
-    assert failed == []
-    assert tab.errors == []
-    assert tab.locator("#loading").count() == 0  # the loading message is gone
-    assert here(tab).locator("h1").first.is_visible()
-    assert here(tab).count() == 1  # one page on screen
-    assert here(tab).locator("nav.wb-nav a").count() >= 1  # one navigation bar, with links
-    assert here(tab).locator('.wb-nav a[aria-current="page"]').count() <= 1
-    assert tab.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
-    assert tab.get_by_text("Rejection Workbook", exact=True).is_visible()
-
-
-def test_no_page_was_forgotten():
-    assert {"00_start.ipynb", "01_feel.ipynb"} <= set(NOTEBOOKS)
-
-
-@pytest.mark.parametrize("notebook", ["00_start.ipynb", "01_feel.ipynb", *ROUTES])
-def test_axe_finds_no_serious_problems(app, page, slug, notebook):
-    open_page(app, page, notebook, slug)
-    on_feel = notebook in ("01_feel.ipynb", "app.ipynb#feel")
-    assert here(page).locator(".wb-scale-body input[type=range]").count() == on_feel
-    assert axe_problems(page) == []
 
 
 def _luminance(css_colour: str) -> float:

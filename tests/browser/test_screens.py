@@ -1,6 +1,8 @@
 """What a person sees, on a small phone (320 px), a phone (390 px) and a laptop (1280 px):
-every page of the demo workbook, in the app and as a single page, checked by axe and for
-boxes that scroll sideways; and the layout details a newcomer tripped over (issue 21).
+every page of the demo workbook, in the app and as a single page, each loaded once per
+width with the network cut off, then checked by axe, for boxes that scroll sideways, for
+controls a finger can reach (on a phone) and for ways out to the network (on a laptop); and
+the layout details a newcomer tripped over (issue 21).
 
 Screenshots of every page at each width are kept in tests/artifacts/screens-*.png.
 """
@@ -12,9 +14,19 @@ import contextlib
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from workbook.registry import STAGES, page_notebooks
+from workbook.registry import PATTERNS_NOTEBOOK, STAGES, page_notebooks
 
-from .helpers import CHARTS_DRAWN_JS, axe_problems, eventually, open_page, open_ready, screenshot, settled
+from .helpers import (
+    CHARTS_DRAWN_JS,
+    axe_problems,
+    eventually,
+    here,
+    open_page,
+    open_ready,
+    screenshot,
+    settled,
+)
+from .page_checks import Offline, controls_fit_a_phone, frame_is_whole, no_way_out, sideways
 
 pytestmark = pytest.mark.browser
 
@@ -24,31 +36,31 @@ SIZES = {
     1280: {"width": 1280, "height": 900},
 }
 PAGES = page_notebooks() + [f"app.ipynb#{stage.key}" for stage in STAGES]
-
-# Boxes on the page that scroll sideways (something inside them is wider than they are): on a
-# phone a swipe moves what is inside, clipping its left edge, and a keyboard can't reach them.
-SIDEWAYS_JS = """
-() => [...document.querySelectorAll(".wb-page, .wb-page *")]
-  .filter((el) => !el.closest(".wb-visually-hidden, .js-plotly-plot") && !el.ownerSVGElement)
-  .filter((el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX))
-  .filter((el) => el.scrollWidth > el.clientWidth + 0.5 && el.tagName !== "TEXTAREA"
-    && el.tagName !== "SELECT" && el.tagName !== "INPUT")
-  .map((el) => el.tagName.toLowerCase() + "." + String(el.className).split(" ").slice(-2).join(".")
-    + ` (${el.scrollWidth} > ${el.clientWidth})`)
-"""
+ONLY_TO_READ = ("06_journey.ipynb", PATTERNS_NOTEBOOK, "app.ipynb#journey")  # no controls of their own
+CHECK_IN_STAGES = (1, 4)  # a check-in in progress there, so their 0-10 scales are on the page too
+WITH_SCALES = ("01_feel.ipynb", "04_heal.ipynb", "app.ipynb#feel", "app.ipynb#heal")
 
 
 @pytest.fixture(scope="module")
 def demo(start_app, tmp_path_factory):
-    """The demo app and the demo workbook's slug."""
+    """The demo app and the demo workbook's slug, with a check-in in progress on Stages 1
+    and 4."""
     app = start_app(tmp_path_factory.mktemp("screens-demo"), "--demo")
-    return app, app.home.find("Demo — Sam").slug
+    slug = app.home.find("Demo — Sam").slug
+    with app.home.open(slug) as wb:
+        for stage in CHECK_IN_STAGES:
+            wb.set_meta(f"checkin_draft_{stage}", {"ratings": {"sadness": 6}, "own_words": ""})
+    return app, slug
 
 
 @pytest.fixture
 def open_tab(new_tab):
     """open_tab(width) -> a fresh tab of that width (a touch phone below 600 px)."""
     return lambda width: new_tab(viewport=SIZES[width], is_mobile=width < 600, has_touch=width < 600)
+
+
+def test_no_page_was_forgotten():
+    assert {"00_start.ipynb", "01_feel.ipynb", "app.ipynb#start", "app.ipynb#journey"} <= set(PAGES)
 
 
 def _open(app, slug, tab, page: str):
@@ -64,28 +76,62 @@ def _name(page: str) -> str:
     return page.replace("app.ipynb#", "app-").replace(".ipynb", "")
 
 
+def _turn_to(tab, width: int) -> None:
+    """The same tab at another width, once its charts are drawn again to fit."""
+    tab.set_viewport_size(SIZES[width])
+    tab.wait_for_function("(w) => document.documentElement.clientWidth === w", arg=width)
+    tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
+    tab.evaluate("window.scrollTo(0, 0)")
+    settled(tab, "document.documentElement.scrollHeight")  # charts redrawn to the new width
+    # a chart may still be drawn at the old width for a moment (a CI run caught one);
+    # if it never fits, the check that follows says what still scrolls sideways
+    with contextlib.suppress(AssertionError):
+        eventually(lambda: not sideways(tab), timeout=15, what="the page to fit")
+
+
 @pytest.mark.parametrize("widths", [(390, 320), (1280,)], ids=["phone", "laptop"])
 @pytest.mark.parametrize("page", PAGES, ids=_name)
-def test_axe_and_nothing_scrolls_sideways(demo, open_tab, page, widths):
-    """On a phone the page is looked at 390 px wide, then turned down to 320 px (a small
-    phone) in the same tab: the layout follows the screen's width, so one page load serves both."""
+def test_every_page_at_every_width(demo, open_tab, page, widths):
+    """One load of the page per kind of screen, the network cut off. On a phone the page is
+    looked at 390 px wide, then turned down to 320 px (a small phone) in the same tab: the
+    layout follows the screen's width, so one page load serves both."""
     app, slug = demo
-    tab = _open(app, slug, open_tab(widths[0]), page)
+    tab = open_tab(widths[0])
+    offline = Offline(tab.context)
+    _open(app, slug, tab, page)
+    frame_is_whole(tab)
+    assert here(tab).locator(".wb-scale-body input[type=range]").count() == (page in WITH_SCALES)
     for width in widths:
         if width != widths[0]:
-            tab.set_viewport_size(SIZES[width])
-            tab.wait_for_function("(w) => document.documentElement.clientWidth === w", arg=width)
-            tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
-            tab.evaluate("window.scrollTo(0, 0)")
-            settled(tab, "document.documentElement.scrollHeight")  # charts redrawn to the new width
-            # a chart may still be drawn at the old width for a moment (a CI run caught one);
-            # if it never fits, the check below says what still scrolls sideways
-            with contextlib.suppress(AssertionError):
-                eventually(lambda: not tab.evaluate(SIDEWAYS_JS), timeout=15, what="the page to fit")
+            _turn_to(tab, width)
         screenshot(tab, f"screens-{_name(page)}-{width}")
-        assert tab.evaluate(SIDEWAYS_JS) == [], f"at {width} px"
+        assert sideways(tab) == [], f"at {width} px"
         assert axe_problems(tab) == [], f"at {width} px"
+        if width < 600:
+            checked = controls_fit_a_phone(tab, width)
+            assert checked > 0 or page in ONLY_TO_READ
+            tab.evaluate("window.scrollTo(0, 0)")
+    if widths == (1280,):
+        no_way_out(tab)
+    offline.check(tab)
     assert tab.errors == []
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        ('<button style="height:50px">Save</button><div style="position:fixed;inset:0"></div>', "covered"),
+        ('<button style="height:20px">Save</button>', "touch targets under"),
+        ('<button style="height:50px;margin-left:400px">Save</button>', "past the edge"),
+    ],
+    ids=["covered", "too-small", "off-screen"],
+)
+def test_the_phone_check_finds_a_control_out_of_a_fingers_reach(open_tab, page, found):
+    """The check above, on a page with one control a finger can't use: it says which way."""
+    tab = open_tab(390)
+    tab.set_content(f'<meta name="viewport" content="width=device-width"><div class="wb-page">{page}</div>')
+    with pytest.raises(AssertionError, match=found):
+        controls_fit_a_phone(tab, 390)
 
 
 # -- charts keep their place while they draw, and draw as they come into view ------------------
@@ -314,7 +360,7 @@ def test_the_clients_table_has_space_between_its_columns(practice, open_tab, wid
             for this, following in zip(row, row[1:], strict=False):
                 assert following["wordsLeft"] - this["wordsRight"] >= 8  # words apart
             assert all(abs(cell["wordsLeft"] - cell["left"]) <= 1 for cell in row)  # read from the left
-    assert tab.evaluate(SIDEWAYS_JS) == []
+    assert sideways(tab) == []
     screenshot(tab, f"screens-practice-clients-{width}")
 
 
