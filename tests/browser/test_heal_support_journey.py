@@ -55,7 +55,7 @@ def test_the_letter_is_saved_and_shown_again_after_reload(app, page):
 
 
 def test_the_demo_dashboard_shows_its_charts(start_app, tmp_path, page):
-    demo = start_app(tmp_path / "demo-home", "--demo")
+    demo = start_app(tmp_path / "demo-home", "--demo", standby=0)  # single pages only
     slug = demo.home.find("Demo — Sam").slug  # in the demo's own home
     open_ready(page, demo.url("06_journey.ipynb", slug))
     page.get_by_text("Writing to the workbook Demo — Sam").wait_for()

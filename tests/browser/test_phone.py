@@ -22,7 +22,7 @@ SELF_HARM = "Have I had thoughts of hurting myself?"
 @pytest.fixture(scope="module")
 def demo(start_app, tmp_path_factory):
     """The demo app, and the demo workbook's slug."""
-    app = start_app(tmp_path_factory.mktemp("phone-demo"), "--demo")
+    app = start_app(tmp_path_factory.mktemp("phone-demo"), "--demo", standby=0)  # single pages only
     return app, app.home.find("Demo — Sam").slug
 
 

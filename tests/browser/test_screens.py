@@ -325,7 +325,7 @@ def practice(start_app, tmp_path_factory):
         exchange.import_share(exchange.practice_home(therapist), shared)
     with therapist.create("My own notes"):
         pass
-    return start_app(therapist.path), shared
+    return start_app(therapist.path, standby=0), shared  # the practice page only
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -31,8 +31,8 @@ def choose_file(tab, upload, path) -> None:
 
 def test_client_shares_two_stages_therapist_notes_come_back(start_app, page, tmp_path):
     client_home, therapist_home = tmp_path / "client", tmp_path / "therapist"
-    client_app = start_app(client_home)
-    therapist_app = start_app(therapist_home)
+    client_app = start_app(client_home, standby=0)  # single pages only
+    therapist_app = start_app(therapist_home, standby=0)
     with Home(client_home).create("Jo") as wb:
         slug = wb.path.stem
         wb.put("rejection", {"kind": "friend", "description": "We stopped talking. " + XSS})
