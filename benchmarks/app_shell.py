@@ -27,6 +27,9 @@ Every time is measured in headless Debian Chromium, as a median of `--runs`:
 - switch back: the same click to a stage already shown, once straight after the first-time
   switches (while the app still builds and draws what they asked for), once after reading
   each page for a few seconds;
+- where a switch back goes (`--trace`): one more walk's switches back, clicking straight
+  on, in Chrome's own timeline (not counted in the times above: tracing slows them): the
+  click's handler, style, layout, paint and garbage collection inside each, medians in ms;
 - memory: RSS of the Voilà server and every kernel under it after visiting every stage
   twice; then the tab is closed and, 30 s later, the kernels still running are counted
   (the standby kernel that waits for the next visitor is one of them).
@@ -37,6 +40,7 @@ Prints a Markdown table with the ratios the targets in benchmarks/README.md spea
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -219,9 +223,48 @@ def visit(browser, url: str, selector: str = READY) -> tuple[object, object, flo
     return context, tab, ready / 1000
 
 
+# What the browser's main thread did during a switch, by kind of work (Chrome's trace names).
+COST_KINDS = {
+    "click handler": ("EventDispatch",),
+    "style": ("UpdateLayoutTree",),
+    "layout": ("Layout",),
+    "paint": ("PrePaint", "Paint", "Layerize", "Commit"),
+    "garbage collection": ("V8.GC_MC_INCREMENTAL", "MajorGC", "MinorGC", "V8.GC_SCAVENGER"),
+}
+
+
+def switch_costs(trace: dict) -> dict[str, float]:
+    """Medians (ms) of each kind of work in the switches a trace holds: each switch runs from
+    its click until the next click (or 60 ms), on the page's main thread."""
+    events = trace["traceEvents"]
+    clicks = sorted(
+        (
+            e
+            for e in events
+            if e.get("name") == "EventDispatch" and e.get("args", {}).get("data", {}).get("type") == "click"
+        ),
+        key=lambda e: e["ts"],
+    )
+    if not clicks:
+        return {}
+    main = (clicks[0]["pid"], clicks[0]["tid"])
+    timed = [e for e in events if (e["pid"], e["tid"]) == main and e.get("ph") == "X" and "dur" in e]
+    found: dict[str, list[float]] = {kind: [] for kind in COST_KINDS}
+    for click, following in zip(clicks, [*clicks[1:], None], strict=True):
+        end = min(click["ts"] + 60_000, following["ts"] if following else float("inf"))
+        inside = [e for e in timed if click["ts"] <= e["ts"] < end]
+        for kind, names in COST_KINDS.items():
+            if kind == "click handler":
+                found[kind].append(click["dur"] / 1000)
+            else:
+                found[kind].append(sum(e["dur"] for e in inside if e["name"] in names) / 1000)
+    return {kind: statistics.median(ms) for kind, ms in found.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--trace", action="store_true", help="where the last run's switches back go")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -242,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         switches: dict[str, list[float]] = {k: [] for k in keys}
         reading: dict[str, list[float]] = {k: [] for k in keys}
+        costs: dict[str, float] = {}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
@@ -288,6 +332,18 @@ def main(argv: list[str] | None = None) -> int:
                     close_tab(tab)
                     context.close()
                     print(f"  run {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
+
+                if args.trace:  # the same walk once more, traced (not counted in the times above)
+                    wait_standby(app.pid)
+                    context, tab, _ = visit(browser, app_url)
+                    for key in keys:
+                        tab.evaluate(SWITCH_JS, key)
+                    browser.start_tracing(page=tab, categories=["devtools.timeline", "v8"])
+                    traced = [tab.evaluate(SWITCH_JS, key) for key in ["start", *keys]]
+                    costs = {"whole switch": statistics.median(traced)}
+                    costs.update(switch_costs(json.loads(browser.stop_tracing())))
+                    close_tab(tab)
+                    context.close()
 
                 # Memory after visiting every stage twice in one tab, then the tab closes.
                 wait_standby(app.pid)
@@ -341,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| app: switch back to a stage shown before ({label}) | {back * 1000:.0f} ms "
             f"| {back / trip:.2f}x round trip | <= 3x |"
         )
+    for kind, ms in costs.items():
+        print(f"| app: switch back, clicking straight on (traced): {kind} | {ms:.1f} ms | | |")
     print(f"| app: server + kernels after every stage twice | {memory:.0f} MB RSS | | <= 400 MB |")
     print(
         f"| app: kernels with the tab open / 30 s after it closed | {kernels_open} / {kernels_after} | | standby only |"

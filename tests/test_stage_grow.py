@@ -95,7 +95,7 @@ def test_goals_steps_and_celebrations_are_saved_and_charted(wb, stage):
     stage.step_on.value = dt.date(2026, 5, 2)
     stage.step_text.value = "Let a friend finish every sentence"
     stage.step_button.click()
-    assert "Every step counts" in stage.page.status.value
+    assert "Every step counts" in stage.step_status.value
     stage.step_kind.value = "chance taken"
     stage.step_on.value = dt.date(2026, 5, 4)
     stage.step_text.value = "Asked a follow-up question at work"
@@ -153,23 +153,23 @@ def test_a_goal_tied_to_a_trait_removed_meanwhile_is_refused_calmly(wb):
     stage.goal_trait.value = trait.entry_id
     wb.delete(trait.entry_id)  # removed in Stage 2, in another tab
     stage.goal_button.click()
-    assert "on your list any more" in stage.page.status.value
+    assert "on your list any more" in stage.goal_status.value
     assert wb.entries("goal") == []
     assert stage.goal_title.value == "Leave early"
 
 
 def test_bad_goal_and_step_input_changes_nothing(wb, stage):
     stage.goal_button.click()  # no title
-    assert "wb-problem" in stage.page.status.value
+    assert "wb-problem" in stage.goal_status.value
     stage.goal_title.value = "x" * 300
     stage.goal_button.click()
-    assert "wb-problem" in stage.page.status.value
+    assert "wb-problem" in stage.goal_status.value
     assert stage.goal_title.value == "x" * 300
     assert wb.entries("goal") == []
     stage.step_button.click()  # no goal yet
-    assert "Add a goal first" in stage.page.status.value
+    assert "Add a goal first" in stage.step_status.value
     stage.cheer_button.click()  # nothing accomplished written
-    assert "wb-problem" in stage.page.status.value
+    assert "wb-problem" in stage.cheer_status.value
     assert wb.entries("step") == [] and wb.entries("celebration") == []
 
 
@@ -198,8 +198,9 @@ def test_a_half_typed_goal_date_is_named_and_kept_not_dropped(wb, stage):
     stage.goal_first.value = "Write down one question"
     stage.goal_target.unclear = True  # what the browser's date box says while it holds "12/__/2027"
     stage.goal_button.click()
-    said = html.unescape(stage.page.status.value)
+    said = html.unescape(stage.goal_status.value)
     assert "wb-problem" in said and "target date wasn't understood" in said
+    assert "understood" not in stage.page.status.value  # said under the button, not at the page's foot
     assert wb.entries("goal") == []  # nothing saved without the date the person meant
     assert (
         stage.goal_title.value == "Ask for feedback" and stage.goal_first.value == "Write down one question"
@@ -217,7 +218,7 @@ def test_a_goal_date_that_is_not_a_date_is_refused_calmly(wb, stage, sent):
     stage.goal_title.value = "Ask for feedback"
     stage.goal_target.value = sent  # a tampered page can send anything
     stage.goal_button.click()
-    assert "wb-problem" in stage.page.status.value and "Traceback" not in stage.page.status.value
+    assert "wb-problem" in stage.goal_status.value and "Traceback" not in stage.goal_status.value
     assert wb.entries("goal") == []
     assert stage.goal_title.value == "Ask for feedback"
 

@@ -22,7 +22,13 @@ def test_a_half_typed_goal_date_is_named_kept_and_then_saved(app, page):
     date.click()
     date.press_sequentially("12")  # only the month: the box shows e.g. "12/dd/yyyy"
     view.get_by_role("button", name="Add this goal").click()
-    view.get_by_text("The target date wasn't understood").wait_for()
+    said = view.get_by_text("The target date wasn't understood")
+    said.wait_for()
+    # said right under the button, where the person is looking (it was at the page's foot,
+    # ~800 px further down)
+    pressed = view.get_by_role("button", name="Add this goal").bounding_box()
+    gap = said.bounding_box()["y"] - (pressed["y"] + pressed["height"])
+    assert 0 <= gap < 60, f"the message is {gap:.0f} px from the button"
     assert date.evaluate("el => el.validity.badInput")  # what was typed is still in the box
     assert date.get_attribute("aria-invalid") == "true"
     assert view.get_by_label("A small goal").input_value() == "Ask for feedback"

@@ -122,7 +122,9 @@ class GrowPage:
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
         self.goal_target = DateField(description=t["target_label"])
         self.goal_button = button(t["add_button"], primary=True)
-        self.page.on_click(self.goal_button, self.add_goal)
+        # what a press saved, or why it could not, right under its button, where the person looks
+        self.goal_status = self.page.status_line()
+        self.page.on_click(self.goal_button, self.add_goal, near=self.goal_status)
         self.goal_list = plain.VBox()
         self.goal_list.add_class("wb-list")
         self.goal_undo = button(t["undo"], layout=w.Layout(display="none"))
@@ -138,7 +140,8 @@ class GrowPage:
         self.step_on = date_picker(s["date_label"], dt.date.today())
         self.step_text = text_area(s["text_label"], rows=2, placeholder=s["text_placeholder"])
         self.step_button = button(s["add_button"], primary=True)
-        self.page.on_click(self.step_button, self.add_step)
+        self.step_status = self.page.status_line()
+        self.page.on_click(self.step_button, self.add_step, near=self.step_status)
         self.steps = EntryList(self.page, "step", self._describe_step, empty=s["none"])
 
         c = self.t["celebrate"]
@@ -147,7 +150,8 @@ class GrowPage:
         self.cheer_what = text_area(c["what_label"], rows=2, placeholder=c["what_placeholder"])
         self.cheer_how = text_area(c["how_label"], rows=2, placeholder=c["how_placeholder"])
         self.cheer_button = button(c["add_button"], primary=True)
-        self.page.on_click(self.cheer_button, self.add_celebration)
+        self.cheer_status = self.page.status_line()
+        self.page.on_click(self.cheer_button, self.add_celebration, near=self.cheer_status)
         self.cheers = EntryList(self.page, "celebration", self._describe_celebration, empty=c["none"])
         for listing in (self.steps, self.cheers):
             listing.on_refresh.append(self._after_list_change)
@@ -167,6 +171,7 @@ class GrowPage:
                 self.goal_first,
                 self.goal_target,
                 self.goal_button,
+                self.goal_status,
                 plain.HTML(f"<h3>{esc(t['list_title'])}</h3>"),
                 self.goal_list,
                 self.goal_undo,
@@ -176,6 +181,7 @@ class GrowPage:
                 self.step_on,
                 self.step_text,
                 self.step_button,
+                self.step_status,
                 self.steps.widget,
                 plain.HTML(f"<h3>{esc(c['title'])}</h3><p>{esc(c['intro'])}</p>"),
                 self.cheer_goal,
@@ -183,6 +189,7 @@ class GrowPage:
                 self.cheer_what,
                 self.cheer_how,
                 self.cheer_button,
+                self.cheer_status,
                 self.cheers.widget,
                 plain.HTML(f"<h3>{esc(p['title'])}</h3><p>{esc(p['intro'])}</p>"),
                 self.progress_box,
