@@ -264,7 +264,9 @@ def switch_costs(trace: dict) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--trace", action="store_true", help="where the last run's switches back go")
+    parser.add_argument(
+        "--trace", action="store_true", help="one more walk's switches back, traced: where they go"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 

@@ -113,6 +113,14 @@ def button(label: str, *, primary: bool = False, layout: w.Layout | None = None)
     return btn
 
 
+def action(page, label: str, callback: Callable, *, primary: bool = False) -> tuple[w.Button, w.HTML]:
+    """A button and the status line under it, where what `callback` says on a press shows."""
+    pressed = button(label, primary=primary)
+    status = page.status_line()
+    page.on_click(pressed, callback, near=status)
+    return pressed, status
+
+
 def widget_value(widget: w.Widget):
     """A widget's value as the store expects it (dates stay dates, blanks become None)."""
     value = widget.value
@@ -309,9 +317,8 @@ class AddForm:
             what,
         )
         self.on_added: list[Callable[[Entry], None]] = []
-        self.button = button(label, primary=True)
-        self.status = page.status_line()  # "saved" (or what went wrong) right under the button
-        page.on_click(self.button, self.add, near=self.status)
+        # "saved" (or what went wrong) right under the button
+        self.button, self.status = action(page, label, self.add, primary=True)
         self.widget = plain.VBox([*widgets.values(), self.button, self.status])
         self.widget.add_class("wb-addform")
 

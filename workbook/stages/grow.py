@@ -19,7 +19,7 @@ from ..model import InvalidEntry
 from ..store import Entry, WorkbookError
 from . import plain
 from .fields import ChoiceWithNote, radio
-from .forms import EntryList, button, date_picker, dropdown, need_workbook, text_area, text_line
+from .forms import EntryList, action, button, date_picker, dropdown, need_workbook, text_area, text_line
 from .markup import esc, paragraphs, when
 from .page import Page
 from .widgets import DateField
@@ -121,10 +121,8 @@ class GrowPage:
         self.goal_trait = _wide(dropdown(t["trait_label"], [(t["trait_none"], NONE)], NONE))
         self.goal_first = text_area(t["first_label"], rows=2, placeholder=t["first_placeholder"])
         self.goal_target = DateField(description=t["target_label"])
-        self.goal_button = button(t["add_button"], primary=True)
         # what a press saved, or why it could not, right under its button, where the person looks
-        self.goal_status = self.page.status_line()
-        self.page.on_click(self.goal_button, self.add_goal, near=self.goal_status)
+        self.goal_button, self.goal_status = action(self.page, t["add_button"], self.add_goal, primary=True)
         self.goal_list = plain.VBox()
         self.goal_list.add_class("wb-list")
         self.goal_undo = button(t["undo"], layout=w.Layout(display="none"))
@@ -139,9 +137,7 @@ class GrowPage:
         self.step_kind.style.description_width = "initial"
         self.step_on = date_picker(s["date_label"], dt.date.today())
         self.step_text = text_area(s["text_label"], rows=2, placeholder=s["text_placeholder"])
-        self.step_button = button(s["add_button"], primary=True)
-        self.step_status = self.page.status_line()
-        self.page.on_click(self.step_button, self.add_step, near=self.step_status)
+        self.step_button, self.step_status = action(self.page, s["add_button"], self.add_step, primary=True)
         self.steps = EntryList(self.page, "step", self._describe_step, empty=s["none"])
 
         c = self.t["celebrate"]
@@ -149,9 +145,9 @@ class GrowPage:
         self.cheer_on = date_picker(c["date_label"], dt.date.today())
         self.cheer_what = text_area(c["what_label"], rows=2, placeholder=c["what_placeholder"])
         self.cheer_how = text_area(c["how_label"], rows=2, placeholder=c["how_placeholder"])
-        self.cheer_button = button(c["add_button"], primary=True)
-        self.cheer_status = self.page.status_line()
-        self.page.on_click(self.cheer_button, self.add_celebration, near=self.cheer_status)
+        self.cheer_button, self.cheer_status = action(
+            self.page, c["add_button"], self.add_celebration, primary=True
+        )
         self.cheers = EntryList(self.page, "celebration", self._describe_celebration, empty=c["none"])
         for listing in (self.steps, self.cheers):
             listing.on_refresh.append(self._after_list_change)

@@ -1,20 +1,19 @@
 """Pieces shared by every place a file or a passphrase passes between a person and their
-therapist (the start page, the practice page, the practice server): a form's heading and its
-button with a status line, a file picker and what it holds, passphrases typed twice, a
+therapist (the start page, the practice page, the practice server): a form's heading (its
+button with a status line is `forms.action`), a file picker and what it holds, passphrases typed twice, a
 download link, a check for writing that would stay behind as a draft, and a progress line.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 
 import ipywidgets as w
 
 from .. import content, formats, registry, share
 from ..model import InvalidEntry
 from . import plain
-from .forms import button, stacked
+from .forms import stacked
 from .markup import esc
 
 MiB = 2**20
@@ -27,14 +26,6 @@ def words() -> dict:
 def heading(title: str, help_text: str) -> w.HTML:
     """A form's small heading and its help line (our own words, escaped)."""
     return plain.HTML(f"<h3>{esc(title)}</h3><p>{esc(help_text)}</p>")
-
-
-def action(page, label: str, callback: Callable, *, primary: bool = False) -> tuple[w.Button, w.HTML]:
-    """A button and the status line under it, where what `callback` says on a press shows."""
-    pressed = button(label, primary=primary)
-    status = page.status_line()
-    page.on_click(pressed, callback, near=status)
-    return pressed, status
 
 
 def uploaded(upload: w.FileUpload, empty_message: str) -> bytes:

@@ -31,11 +31,10 @@ from ..store import Home, WorkbookError, check_slug
 from ..transport import Hub
 from . import plain
 from .autosave import kernel_loop
-from .forms import StagePicker, button, stacked, text_area, text_line
+from .forms import StagePicker, action, button, stacked, text_area, text_line
 from .handover import (
     DraftCheck,
     NewPassphrase,
-    action,
     download_link,
     file_picker,
     heading,

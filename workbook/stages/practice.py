@@ -20,11 +20,10 @@ from ..share import NeedsPassphrase, ShareError
 from ..store import check_slug
 from ..text import labels
 from . import hubshare, plain, practicekey
-from .forms import StagePicker, button, dropdown, stacked, text_area, text_line
+from .forms import StagePicker, action, button, dropdown, stacked, text_area, text_line
 from .handover import (
     NewPassphrase,
     Working,
-    action,
     download_link,
     file_picker,
     passphrase_box,

@@ -22,12 +22,11 @@ from ..registry import PRACTICE_NOTEBOOK
 from ..share import NeedsPassphrase, ShareError
 from ..store import WorkbookError
 from . import plain
-from .forms import StagePicker, button, text_line
+from .forms import StagePicker, action, button, text_line
 from .handover import (
     DraftCheck,
     NewPassphrase,
     Working,
-    action,
     download_link,
     file_picker,
     heading,
