@@ -22,7 +22,7 @@ from workbook.store import Home
 from workbook.voila_settings import REFILL_ENV, STANDBY_ENV
 
 from ..processes import Started, serve_command
-from .helpers import CHROMIUM_ARGS, close_tab, screenshot, stop_server
+from .helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, close_tab, screenshot, stop_server
 
 # the practice server's fixtures, for each test module that asks for them (a hub per module)
 from .hubkit import hub, people, shared_python  # noqa: F401
@@ -112,8 +112,23 @@ def browser():
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium.new_context = _patient(chromium.new_context)
         yield chromium
         chromium.close()
+
+
+def _patient(new_context):
+    """`new_context`, whose tabs wait as long for a page to load as for it to be drawn
+    (READY_TIMEOUT_MS), not Playwright's 30 s: a page of its own loads only once its kernel,
+    started cold, has run the notebook, and with three workers starting servers and kernels
+    at once a first page once took longer (a CI rehearsal)."""
+
+    def make(**options):
+        context = new_context(**options)
+        context.set_default_navigation_timeout(READY_TIMEOUT_MS)
+        return context
+
+    return make
 
 
 @pytest.hookimpl(wrapper=True)

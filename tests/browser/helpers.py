@@ -185,6 +185,13 @@ def wait_for_stage(tab, key: str, timeout: float = READY_TIMEOUT_MS):
     return tab
 
 
+def go_to_stage(tab, key: str):
+    """In the app: click the stages menu's link to stage `key` on the page shown, as a person
+    would, and wait until that stage is shown and drawn."""
+    here(tab).locator(f'.wb-nav a[href="#{key}"]').click()
+    return wait_for_stage(tab, key)
+
+
 def close_tab(tab) -> None:
     """Close a tab the way a person does (the page's unload handlers run)."""
     if tab.is_closed():

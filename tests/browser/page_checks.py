@@ -24,10 +24,12 @@ SIDEWAYS_JS = """
     + ` (${el.scrollWidth} > ${el.clientWidth})`)
 """
 
-# Every visible, enabled control, marked with data-phone-check="n" so the test can reach it;
+# Every visible, enabled control, marked with data-phone-check="n" so the test can reach it
+# (the marks of an earlier check, on a page now hidden in the app, are taken off first);
 # its box, and the box a finger aims at (a checkbox's or radio button's whole label).
 CONTROLS_JS = """
 () => {
+  for (const old of document.querySelectorAll("[data-phone-check]")) delete old.dataset.phoneCheck;
   const found = [];
   const all = document.querySelectorAll("input, select, textarea, button, [role=slider]");
   for (const el of all) {
@@ -132,15 +134,17 @@ def controls_fit_a_phone(tab, width: int) -> int:
     be tapped (scrolled to, nothing covering it); returns how many were checked."""
     controls = tab.evaluate(CONTROLS_JS)
     off_screen = [c for c in controls if c["left"] < -0.5 or c["right"] > width + 0.5]
-    assert off_screen == [], f"drawn past the edge of a {width} px screen"
+    assert off_screen == [], f"drawn past the edge of a {width} px screen: {off_screen}"
     too_small = [c for c in controls if c["touch"] < TOUCH - 0.5]
-    assert too_small == [], f"touch targets under {TOUCH} px at {width} px"
-    assert tab.evaluate(TOO_WIDE_JS, width) == [], f"drawn past the edge of a {width} px screen"
+    assert too_small == [], f"touch targets under {TOUCH} px at {width} px: {too_small}"
+    too_wide = tab.evaluate(TOO_WIDE_JS, width)
+    assert too_wide == [], f"drawn past the edge of a {width} px screen: {too_wide}"
     assert tab.evaluate("document.documentElement.scrollWidth") <= width, f"wider than a {width} px screen"
     # Each scrolled to, and what is under its middle is the control (or its label): not
     # covered by anything, the "Need help now?" link included. In one call, not a trial click
     # per control (Playwright's way took 3-4 s a page).
-    assert tab.evaluate(COVERED_JS) == [], "covered by something else"
+    covered = tab.evaluate(COVERED_JS)
+    assert covered == [], f"covered by something else: {covered}"
     return len(controls)
 
 

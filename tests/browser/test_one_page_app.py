@@ -19,6 +19,7 @@ from workbook.registry import STAGES
 from .helpers import (
     close_tab,
     eventually,
+    go_to_stage,
     here,
     kernel_pids,
     open_ready,
@@ -32,12 +33,6 @@ STANDBY = 1  # the preheated kernel that waits for the next tab (serve's --pool_
 
 
 _wait = functools.partial(eventually, timeout=60.0)  # a kernel starting on two busy cores
-
-
-def _go(tab, key: str) -> None:
-    """Click the nav link of stage `key` on the page shown, as a person would."""
-    here(tab).locator(f'.wb-nav a[href="#{key}"]').click()
-    wait_for_stage(tab, key)
 
 
 def _title(tab) -> str:
@@ -63,7 +58,7 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
 
     # every stage through the nav, in one page: the address says which
     for stage in STAGES[1:]:
-        _go(tab, stage.key)
+        go_to_stage(tab, stage.key)
         assert _title(tab) == stage.title
         # the address and the tab's title follow as soon as the page is drawn
         expect(tab).to_have_url(re.compile(rf"workbook={slug}#{stage.key}$"))
@@ -71,12 +66,12 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     assert set(kernel_pids(app.process.pid)) == tab_kernels  # no new kernel for any of them
 
     # type into Stage 1, move away and back: the words are on the page and in the workbook
-    _go(tab, "feel")
+    go_to_stage(tab, "feel")
     box = here(tab).get_by_label("What happened, in my words")
     box.fill("She said the team wanted someone else.")
-    _go(tab, "reason")  # leaving the box sends it
+    go_to_stage(tab, "reason")  # leaving the box sends it
     _wait(lambda: _saved(app, slug, "rejection", "description", "She said the team wanted someone else."))
-    _go(tab, "feel")
+    go_to_stage(tab, "feel")
     assert here(tab).get_by_label("What happened, in my words").input_value() == (
         "She said the team wanted someone else."
     )
@@ -93,7 +88,7 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     wait_for_stage(tab, "reason")
     assert _title(tab) == "Look at the reason"
     assert tab.url.endswith("#reason")
-    _go(tab, "feel")
+    go_to_stage(tab, "feel")
     assert here(tab).get_by_label("What happened, in my words").input_value() == (
         "She said the team wanted someone else."
     )
@@ -136,16 +131,16 @@ def test_a_new_strength_in_stage_2_shows_on_the_pages_that_use_it(app, page):
     open_ready(page, app.app_url("heal", slug))
     wait_for_stage(page, "heal")
     assert "Kept my word" not in here(page).inner_text()
-    _go(page, "reason")
+    go_to_stage(page, "reason")
     here(page).get_by_label("Trait", exact=True).fill("Kept my word")
     here(page).get_by_role("button", name="Add my own trait").click()
     row = here(page).locator(".wb-trait-row", has_text="Kept my word")
     row.locator("select").select_option(label="+3 clear strength")
     here(page).get_by_text("Saved").first.wait_for()
     _wait(lambda: any(e.data.get("rating") == 3 for e in _entries(app, slug, "trait")), what="the rating")
-    _go(page, "heal")
+    go_to_stage(page, "heal")
     here(page).get_by_text("Kept my word").first.wait_for()
-    _go(page, "journey")
+    go_to_stage(page, "journey")
     assert here(page).get_by_text("When you rate your traits").count() == 0
 
 
@@ -168,16 +163,16 @@ def test_two_tabs_on_one_workbook_each_keep_what_they_wrote(app, browser):
         here(second).get_by_label("What was said, or what I believe the reason is").fill(
             "Written in the second tab."
         )
-        _go(first, "grow")
-        _go(second, "heal")
+        go_to_stage(first, "grow")
+        go_to_stage(second, "heal")
         _wait(lambda: _saved(app, slug, "rejection", "description", "Written in the first tab."))
         _wait(lambda: any("Written in the second tab." in str(e.data) for e in _entries(app, slug, None)))
         # each tab, moving on, sees what the other wrote
-        _go(second, "feel")
+        go_to_stage(second, "feel")
         assert here(second).get_by_label("What happened, in my words").input_value() == (
             "Written in the first tab."
         )
-        _go(first, "reason")
+        go_to_stage(first, "reason")
         assert (
             "Written in the second tab."
             in here(first).get_by_label("What was said, or what I believe the reason is").input_value()
@@ -231,7 +226,7 @@ def test_a_page_seen_before_comes_back_without_waiting_for_the_kernel_unless_som
     slug = app.new_workbook("Quick return")
     open_ready(page, app.app_url("feel", slug))
     wait_for_stage(page, "feel")
-    _go(page, "support")
+    go_to_stage(page, "support")
     page.wait_for_timeout(500)  # the kernel's word on which pages are up to date arrives
     assert page.evaluate(SWITCH_NOW_JS, "feel") == "feel"
     assert _title(page) == "Feel it"
@@ -270,7 +265,7 @@ def test_pages_kept_hidden_are_out_of_reach_of_keyboard_screen_reader_and_scroll
     slug = app.new_workbook("Out of reach")
     open_ready(page, app.app_url("journey", slug))
     for key in ("feel", "reason", "grow", "heal", "start", "support"):  # all built, support shown
-        _go(page, key)
+        go_to_stage(page, key)
     assert page.locator(".wb-stages > .wb-stage").count() == len(STAGES)
     assert _headings_read_aloud(page) == ["Support"]
 
@@ -291,6 +286,6 @@ def test_pages_kept_hidden_are_out_of_reach_of_keyboard_screen_reader_and_scroll
     # the page is as tall as the stage shown (with the header above it), no taller
     room = page.evaluate("document.documentElement.scrollHeight") - shown.bounding_box()["height"]
     assert room < 400, room
-    _go(page, "journey")  # and a page skipped while hidden comes back whole
+    go_to_stage(page, "journey")  # and a page skipped while hidden comes back whole
     assert _headings_read_aloud(page) == ["Your journey"]
     assert here(page).get_by_text("Where you are").is_visible()

@@ -21,6 +21,7 @@ from .helpers import (
     READY_TIMEOUT_MS,
     axe_problems,
     eventually,
+    go_to_stage,
     here,
     open_page,
     open_ready,
@@ -36,7 +37,10 @@ SIZES = {
     390: {"width": 390, "height": 844},
     1280: {"width": 1280, "height": 900},
 }
-PAGES = page_notebooks() + [f"app.ipynb#{stage.key}" for stage in STAGES]
+SINGLE_PAGES = page_notebooks()
+APP_PAGES = [f"app.ipynb#{stage.key}" for stage in STAGES]
+PAGES = SINGLE_PAGES + APP_PAGES
+KINDS = {"phone": (390, 320), "laptop": (1280,)}  # each kind of screen's widths, in turn
 ONLY_TO_READ = ("06_journey.ipynb", PATTERNS_NOTEBOOK, "app.ipynb#journey")  # no controls of their own
 CHECK_IN_STAGES = (1, 4)  # a check-in in progress there, so their 0-10 scales are on the page too
 WITH_SCALES = ("01_feel.ipynb", "04_heal.ipynb", "app.ipynb#feel", "app.ipynb#heal")
@@ -67,6 +71,11 @@ def test_no_page_was_forgotten():
 def _open(app, slug, tab, page: str):
     """Open a single page, or a stage of the app ("app.ipynb#grow"), every chart drawn."""
     open_page(app, tab, page, slug)
+    return _at_the_top(tab)
+
+
+def _at_the_top(tab):
+    """The page shown, every chart on it drawn, scrolled to its top."""
     tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
     tab.evaluate("window.scrollTo(0, 0)")
     tab.wait_for_timeout(300)
@@ -81,6 +90,12 @@ def _turn_to(tab, width: int) -> None:
     """The same tab at another width, once its charts are drawn again to fit."""
     tab.set_viewport_size(SIZES[width])
     tab.wait_for_function("(w) => document.documentElement.clientWidth === w", arg=width)
+    _fitted(tab)
+
+
+def _fitted(tab) -> None:
+    """The page shown, its charts drawn again to fit the screen's width (turned, or shown at
+    last after the screen turned while it was hidden)."""
     tab.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000, polling=300)
     tab.evaluate("window.scrollTo(0, 0)")
     settled(tab, "document.documentElement.scrollHeight")  # charts redrawn to the new width
@@ -90,30 +105,72 @@ def _turn_to(tab, width: int) -> None:
         eventually(lambda: not sideways(tab), timeout=15, what="the page to fit")
 
 
-@pytest.mark.parametrize("widths", [(390, 320), (1280,)], ids=["phone", "laptop"])
-@pytest.mark.parametrize("page", PAGES, ids=_name)
-def test_every_page_at_every_width(demo, open_tab, page, widths):
+def _frame_and_scales(tab, page: str) -> None:
+    frame_is_whole(tab)
+    assert here(tab).locator(".wb-scale-body input[type=range]").count() == (page in WITH_SCALES), page
+
+
+def _looks_right(tab, page: str, width: int) -> None:
+    """The checks of one page at one width, as it is drawn now: nothing scrolls sideways,
+    axe finds nothing, and on a phone every control is within a finger's reach."""
+    screenshot(tab, f"screens-{_name(page)}-{width}")
+    assert sideways(tab) == [], f"{page} at {width} px"
+    assert axe_problems(tab) == [], f"{page} at {width} px"
+    if width < 600:
+        checked = controls_fit_a_phone(tab, width)
+        assert checked > 0 or page in ONLY_TO_READ, page
+        tab.evaluate("window.scrollTo(0, 0)")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("page", SINGLE_PAGES, ids=_name)
+def test_every_page_at_every_width(demo, open_tab, page, kind):
     """One load of the page per kind of screen, the network cut off. On a phone the page is
     looked at 390 px wide, then turned down to 320 px (a small phone) in the same tab: the
     layout follows the screen's width, so one page load serves both."""
     app, slug = demo
+    widths = KINDS[kind]
     tab = open_tab(widths[0])
     offline = Offline(tab.context)
     _open(app, slug, tab, page)
-    frame_is_whole(tab)
-    assert here(tab).locator(".wb-scale-body input[type=range]").count() == (page in WITH_SCALES)
+    _frame_and_scales(tab, page)
     for width in widths:
         if width != widths[0]:
             _turn_to(tab, width)
-        screenshot(tab, f"screens-{_name(page)}-{width}")
-        assert sideways(tab) == [], f"at {width} px"
-        assert axe_problems(tab) == [], f"at {width} px"
-        if width < 600:
-            checked = controls_fit_a_phone(tab, width)
-            assert checked > 0 or page in ONLY_TO_READ
-            tab.evaluate("window.scrollTo(0, 0)")
-    if widths == (1280,):
+        _looks_right(tab, page, width)
+    if kind == "laptop":
         no_way_out(tab)
+    offline.check(tab)
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_stage_of_the_app_at_every_width(demo, open_tab, kind):
+    """The app's stages, reached as a person reaches them: the app opened once per kind of
+    screen, the network cut off, then each stage by its link in the stages menu, with the
+    same checks as a page of its own; on a phone the walk is made at 390 px, then again
+    with the screen turned down to 320 px."""
+    app, slug = demo
+    widths = KINDS[kind]
+    tab = open_tab(widths[0])
+    offline = Offline(tab.context)
+    _open(app, slug, tab, APP_PAGES[0])
+    for width in widths:
+        if width != widths[0]:
+            _turn_to(tab, width)
+        for page in APP_PAGES:
+            key = page.split("#")[1]
+            if tab.evaluate("document.documentElement.dataset.wbShow") != key:
+                go_to_stage(tab, key)
+                if width == widths[0]:
+                    _at_the_top(tab)
+                else:  # its charts were drawn at the wider screen, before it turned
+                    _fitted(tab)
+            if width == widths[0]:
+                _frame_and_scales(tab, page)
+            _looks_right(tab, page, width)
+            if kind == "laptop":
+                no_way_out(tab)
     offline.check(tab)
     assert tab.errors == []
 
