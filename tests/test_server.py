@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook import voila_settings
 from workbook.server import climbs, host_is_local
 
 from .processes import Started, running, serve_command
@@ -202,3 +204,34 @@ def test_the_page_for_a_browser_not_let_in_links_back_only_to_this_server():
         assert again_address(elsewhere) == "/"
     assert cookie_secret("a" * 32) == cookie_secret("a" * 32) != cookie_secret("b" * 32)
     assert page_language("fr-FR, es;q=0.8, en;q=0.5") == "es" and page_language("") == "en"
+
+
+def test_a_page_opened_while_the_next_warm_kernel_waits_to_start_does_not_wait_it_out(tmp_path):
+    """After a page takes the warm kernel, the next one starts only after a delay (20 s, so
+    that its start does not slow the page just opened). A page that comes in the meantime, a
+    reload or a second tab, used to take that kernel still waiting and wait out the rest of the
+    delay with a blank screen (14-21 s measured): now it starts the kernel at once. Here the
+    delay is ten minutes, so a page that waited it out would time out. And a server stopped
+    while the next kernel waits stops at once, without starting it first."""
+    env = {**os.environ, voila_settings.REFILL_ENV: "600", voila_settings.STANDBY_ENV: "1"}
+    serve = Started(serve_command(tmp_path / "home"), env=env)
+    try:
+        _url, port, token = serve.url()
+        app = f"/voila/render/app.ipynb?token={token}"
+        assert _page(port, app) == 200  # takes the warm kernel; the next waits 600 s to start
+        assert _page(port, app) == 200  # did not wait the 600 s out
+    finally:
+        code = serve.stop(timeout=30)
+    assert code is not None, "the server had to be killed: it waited for the next kernel"
+
+
+def _page(port: int, path: str) -> int:
+    """The status of a whole page, read to its end (a page is sent once its kernel runs)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()

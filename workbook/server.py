@@ -51,9 +51,10 @@ from . import content, loading, preheat, voila_settings
 from .paths import TOKEN_ENV
 
 # Voilà builds its kernel manager class in `Voila.start` from this factory: ours makes a warm
-# kernel a page takes count as in use at once (workbook/preheat.py).
+# kernel a page takes count as in use at once, and a page that comes while the next one waits
+# to start starts it at once (workbook/preheat.py).
 _voila_factory = voila.app.voila_kernel_manager_factory
-voila.app.voila_kernel_manager_factory = lambda *a, **k: preheat.taken_is_active(_voila_factory(*a, **k))
+voila.app.voila_kernel_manager_factory = lambda *a, **k: preheat.preheated(_voila_factory(*a, **k))
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SHUTDOWN_GRACE = 3.0  # seconds a closing tab's kernel has to save what was sent last

@@ -39,7 +39,7 @@ _Preheating = voila_kernel_manager_factory(
 )
 
 
-class AppKernelManager(preheat.taken_is_active(_Preheating)):
+class AppKernelManager(preheat.preheated(_Preheating)):
     """Voilà's preheating kernel manager for the app notebook only, one kernel at a time."""
 
     def __init__(self, **kwargs):
