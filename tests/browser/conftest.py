@@ -54,15 +54,15 @@ class App:
 # The standby kernel comes back 2 s after a page took it, not 20: these tests open page after
 # page, each in a few seconds, and check what the page shows; a page opened within 20 s of the
 # last would otherwise start its kernel cold every time. The delay's flag: tests/test_cli.py.
-QUICK_REFILL = {REFILL_ENV: "2"}
+QUICK_REFILL = 2
 # Two kernels wait warm, not one: a module opens its next page sooner than one kernel can
 # start and run the app, so with one the next page mostly waited for a cold start. Tests that
 # count the server's kernels start their app with standby=1, as a person's is.
 STANDBY = 2
 
 
-def _start_app(home: Path, *extra: str, standby: int = STANDBY) -> App:
-    env = {**os.environ, **QUICK_REFILL, STANDBY_ENV: str(standby)}
+def _start_app(home: Path, *extra: str, standby: int = STANDBY, refill: int = QUICK_REFILL) -> App:
+    env = {**os.environ, REFILL_ENV: str(refill), STANDBY_ENV: str(standby)}
     serve = Started(serve_command(home, *extra), env=env)
     try:
         _url, port, token = serve.url(timeout=90)
@@ -89,8 +89,8 @@ def start_app():
     till the end, 18 servers and 19 kernels at once by the middle of a CI run."""
     started: list[App] = []
 
-    def start(home: Path, *extra: str, standby: int = STANDBY) -> App:
-        started.append(_start_app(home, *extra, standby=standby))
+    def start(home: Path, *extra: str, standby: int = STANDBY, refill: int = QUICK_REFILL) -> App:
+        started.append(_start_app(home, *extra, standby=standby, refill=refill))
         return started[-1]
 
     yield start

@@ -289,3 +289,20 @@ def test_pages_kept_hidden_are_out_of_reach_of_keyboard_screen_reader_and_scroll
     go_to_stage(page, "journey")  # and a page skipped while hidden comes back whole
     assert _headings_read_aloud(page) == ["Your journey"]
     assert here(page).get_by_text("Where you are").is_visible()
+
+
+def test_a_reload_right_after_opening_does_not_wait_for_the_next_warm_kernel(start_app, new_tab, tmp_path):
+    """A person opens the app and reloads it at once (or opens it in a second tab) while the
+    next warm kernel still waits out its delay before starting (20 s on a person's app; ten
+    minutes here): the page starts it and comes up, not a blank screen until the delay is over
+    (workbook/preheat.py). Loads here give up after a minute."""
+    app = start_app(tmp_path / "reload-home", standby=1, refill=600)
+    slug = app.new_workbook("Reload at once")
+    tab = new_tab(viewport={"width": 390, "height": 844})
+    open_ready(tab, app.app_url("feel", slug))
+    tab.reload()
+    wait_for_stage(tab, "feel")
+    second = new_tab(viewport={"width": 390, "height": 844})
+    open_ready(second, app.app_url("reason", slug))
+    wait_for_stage(second, "reason")
+    assert tab.errors == [] and second.errors == []
