@@ -122,45 +122,21 @@ def _looks_right(tab, page: str, width: int) -> None:
         tab.evaluate("window.scrollTo(0, 0)")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("page", SINGLE_PAGES, ids=_name)
-def test_every_page_at_every_width(demo, open_tab, page, kind):
-    """One load of the page per kind of screen, the network cut off. On a phone the page is
-    looked at 390 px wide, then turned down to 320 px (a small phone) in the same tab: the
-    layout follows the screen's width, so one page load serves both."""
+def _every_check_at_every_width(demo, open_tab, kind: str, pages: list[str]) -> None:
+    """Open the first of `pages` in a fresh tab for `kind` of screen, the network cut off,
+    and run every check on each page at each of the kind's widths in turn: a page of its
+    own, or the app's stages, each reached by its link in the stages menu."""
     app, slug = demo
     widths = KINDS[kind]
     tab = open_tab(widths[0])
     offline = Offline(tab.context)
-    _open(app, slug, tab, page)
-    _frame_and_scales(tab, page)
+    _open(app, slug, tab, pages[0])
     for width in widths:
         if width != widths[0]:
             _turn_to(tab, width)
-        _looks_right(tab, page, width)
-    if kind == "laptop":
-        no_way_out(tab)
-    offline.check(tab)
-    assert tab.errors == []
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_every_stage_of_the_app_at_every_width(demo, open_tab, kind):
-    """The app's stages, reached as a person reaches them: the app opened once per kind of
-    screen, the network cut off, then each stage by its link in the stages menu, with the
-    same checks as a page of its own; on a phone the walk is made at 390 px, then again
-    with the screen turned down to 320 px."""
-    app, slug = demo
-    widths = KINDS[kind]
-    tab = open_tab(widths[0])
-    offline = Offline(tab.context)
-    _open(app, slug, tab, APP_PAGES[0])
-    for width in widths:
-        if width != widths[0]:
-            _turn_to(tab, width)
-        for page in APP_PAGES:
-            key = page.split("#")[1]
-            if tab.evaluate("document.documentElement.dataset.wbShow") != key:
+        for page in pages:
+            key = page.partition("#")[2]
+            if key and tab.evaluate("document.documentElement.dataset.wbShow") != key:
                 go_to_stage(tab, key)
                 if width == widths[0]:
                     _at_the_top(tab)
@@ -173,6 +149,24 @@ def test_every_stage_of_the_app_at_every_width(demo, open_tab, kind):
                 no_way_out(tab)
     offline.check(tab)
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("page", SINGLE_PAGES, ids=_name)
+def test_every_page_at_every_width(demo, open_tab, page, kind):
+    """One load of the page per kind of screen, the network cut off. On a phone the page is
+    looked at 390 px wide, then turned down to 320 px (a small phone) in the same tab: the
+    layout follows the screen's width, so one page load serves both."""
+    _every_check_at_every_width(demo, open_tab, kind, [page])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_stage_of_the_app_at_every_width(demo, open_tab, kind):
+    """The app's stages, reached as a person reaches them: the app opened once per kind of
+    screen, the network cut off, then each stage by its link in the stages menu, with the
+    same checks as a page of its own; on a phone the walk is made at 390 px, then again
+    with the screen turned down to 320 px."""
+    _every_check_at_every_width(demo, open_tab, kind, APP_PAGES)
 
 
 @pytest.mark.parametrize(
