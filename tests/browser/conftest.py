@@ -22,7 +22,7 @@ from workbook.store import Home
 from workbook.voila_settings import REFILL_ENV, STANDBY_ENV
 
 from ..processes import Started, serve_command
-from .helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, close_tab, screenshot, stop_server
+from .helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, close_tab, failure_screenshot, stop_server
 
 # the practice server's fixtures, for each test module that asks for them (a hub per module)
 from .hubkit import hub, people, shared_python  # noqa: F401
@@ -166,7 +166,7 @@ def page(browser, request):
     yield tab
     if getattr(request.node, "failed_call", False):
         for n, open_tab in enumerate(context.pages):
-            screenshot(open_tab, f"FAILED-{request.node.name}-{n}")
+            failure_screenshot(open_tab, f"{request.node.name}-{n}")
     for open_tab in context.pages:
         close_tab(open_tab)  # as a person closes a tab: the page's kernel is shut down
     context.close()
@@ -190,7 +190,7 @@ def new_tab(browser, request):
     for context in contexts:
         if getattr(request.node, "failed_call", False):
             for n, tab in enumerate(context.pages):
-                screenshot(tab, f"FAILED-{request.node.name}-{n}")
+                failure_screenshot(tab, f"{request.node.name}-{n}")
         # as a person closes a tab, so the page's kernel is shut down: a context closed
         # with its tabs open runs no unload handler, and each kernel would wait for the cull
         for tab in context.pages:

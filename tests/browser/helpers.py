@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -239,6 +240,15 @@ def screenshot(tab, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path
+
+
+def failure_screenshot(tab, name: str) -> None:
+    """Keep a picture of a page a test failed on (tests/artifacts/FAILED-<name>.png). A page
+    that can't be pictured (one still loading never settles) is left out within 10 s, so what
+    is reported is the test's own failure, not a second one about the picture."""
+    with contextlib.suppress(Exception):
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"), full_page=True, timeout=10_000)
 
 
 def axe_problems(tab) -> list[str]:

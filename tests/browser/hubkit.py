@@ -32,7 +32,7 @@ import workbook
 from workbook import hubfacts, hubsetup
 
 from ..ports import free_ports
-from .helpers import ARTIFACTS, screenshot, wait_ready
+from .helpers import ARTIFACTS, failure_screenshot, wait_ready
 
 SPAWN_TIMEOUT_MS = 180_000  # log-in, a person's server starting, the app drawn (2 busy cores)
 
@@ -333,7 +333,7 @@ def log_in(browser, hub: Hub, person: Person, path: str = ""):
     try:
         wait_ready(tab, SPAWN_TIMEOUT_MS)
     except Exception:
-        screenshot(tab, f"FAILED-hub-login-{person.name[-1]}")
+        failure_screenshot(tab, f"hub-login-{person.name[-1]}")
         raise
     return tab
 
@@ -342,6 +342,6 @@ def said(tab, text: str) -> None:
     try:
         tab.get_by_text(text).first.wait_for(timeout=60_000)
     except Exception:
-        screenshot(tab, "FAILED-hub-said")
+        failure_screenshot(tab, "hub-said")
         shown = " | ".join(tab.locator(".wb-status-near, .wb-problem").all_inner_texts())
         raise AssertionError(f"{text!r} was not shown; the page said: {shown}") from None
