@@ -51,26 +51,27 @@ def preheated(manager_class: type) -> type:
             """Start the kernel after `delay` seconds, or as soon as a page asks for it."""
             asked = asyncio.Event()
             waiting = self._waiting_to_start(notebook_name)
-            waiting.add(asked)
+            waiting.append(asked)  # in the pool's order: they start running as they are queued
             try:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asked.wait(), delay)
             finally:
-                waiting.discard(asked)
+                waiting.remove(asked)
             if getattr(self, "_stopped", False):
                 raise Stopping(notebook_name)  # Voilà's shutdown_all passes over it
             return await start()
 
-        def _waiting_to_start(self, notebook_name) -> set[asyncio.Event]:
+        def _waiting_to_start(self, notebook_name) -> list[asyncio.Event]:
             if not hasattr(self, "_waiting"):
-                self._waiting: dict[str, set[asyncio.Event]] = {}
-            return self._waiting.setdefault(notebook_name, set())
+                self._waiting: dict[str, list[asyncio.Event]] = {}
+            return self._waiting.setdefault(notebook_name, [])
 
-        def _start_waiting(self, notebook_name=None) -> None:
-            for name, waiting in getattr(self, "_waiting", {}).items():
-                if notebook_name in (None, name):
-                    for asked in waiting:
-                        asked.set()
+        def _start_next(self, notebook_name) -> None:
+            """Start the first kernel waiting for `notebook_name`: the one the page takes. The
+            others keep their delay (two starting at once slow both on a small machine)."""
+            waiting = getattr(self, "_waiting", {}).get(notebook_name)
+            if waiting:
+                waiting[0].set()
 
         async def get_rendered_notebook(self, notebook_name, *args, **kwargs):
             pool = self._pools.get(notebook_name) or []
@@ -79,12 +80,14 @@ def preheated(manager_class: type) -> type:
                 if kernel_id in self:
                     self.get_kernel(kernel_id).last_activity = utcnow()
             else:  # still waiting to start: this page wants it now
-                self._start_waiting(notebook_name)
+                self._start_next(notebook_name)
             return await super().get_rendered_notebook(notebook_name, *args, **kwargs)
 
         async def shutdown_all(self, *args, **kwargs):
             self._stopped = True
-            self._start_waiting()
+            for waiting in getattr(self, "_waiting", {}).values():
+                for asked in waiting:
+                    asked.set()  # each ends at once, starting nothing
             return await super().shutdown_all(*args, **kwargs)
 
     Preheated.__name__ = Preheated.__qualname__ = f"Preheated{manager_class.__name__}"
