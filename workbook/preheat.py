@@ -36,6 +36,9 @@ def preheated(manager_class: type) -> type:
     """`manager_class` (one of Voilà's preheating kernel managers) with both rules above."""
 
     class Preheated(manager_class):
+        _next_delay = 0  # seconds the kernels fill_if_needed queues now wait before starting
+        _stopping = False  # the server is stopping: no kernel starts any more
+
         def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
             # Voilà waits out the delay in each kernel it queues; ours wait it out in
             # _initialize below, where a page that comes can cut it short.
@@ -44,7 +47,7 @@ def preheated(manager_class: type) -> type:
 
         def _initialize(self, notebook_name, kernel_id=None, **kwargs):
             start = functools.partial(super()._initialize, notebook_name, kernel_id, **kwargs)
-            delay = getattr(self, "_next_delay", 0) if kernel_id is None else 0  # not a restart
+            delay = self._next_delay if kernel_id is None else 0  # not a restart
             return self._when_due(notebook_name, delay, start)
 
         async def _when_due(self, notebook_name, delay, start):
@@ -57,7 +60,7 @@ def preheated(manager_class: type) -> type:
                     await asyncio.wait_for(asked.wait(), delay)
             finally:
                 waiting.remove(asked)
-            if getattr(self, "_stopped", False):
+            if self._stopping:
                 raise Stopping(notebook_name)  # Voilà's shutdown_all passes over it
             return await start()
 
@@ -69,7 +72,7 @@ def preheated(manager_class: type) -> type:
         def _start_next(self, notebook_name) -> None:
             """Start the first kernel waiting for `notebook_name`: the one the page takes. The
             others keep their delay (two starting at once slow both on a small machine)."""
-            waiting = getattr(self, "_waiting", {}).get(notebook_name)
+            waiting = self._waiting_to_start(notebook_name)
             if waiting:
                 waiting[0].set()
 
@@ -84,7 +87,7 @@ def preheated(manager_class: type) -> type:
             return await super().get_rendered_notebook(notebook_name, *args, **kwargs)
 
         async def shutdown_all(self, *args, **kwargs):
-            self._stopped = True
+            self._stopping = True
             for waiting in getattr(self, "_waiting", {}).values():
                 for asked in waiting:
                     asked.set()  # each ends at once, starting nothing

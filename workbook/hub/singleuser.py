@@ -50,7 +50,6 @@ class AppKernelManager(preheat.preheated(_Preheating)):
         self.notebook_data = {}
         self._pools = {}
         self.notebook_path = None
-        self._stopping = False
 
     def _standing_by(self, notebook: str) -> set[str]:
         return {
@@ -77,10 +76,6 @@ class AppKernelManager(preheat.preheated(_Preheating)):
         if notebook is not None:
             self.fill_if_needed(notebook_name=notebook)  # the next log-in finds it ready
         return result
-
-    async def shutdown_all(self, *args, **kwargs):
-        self._stopping = True
-        return await super().shutdown_all(*args, **kwargs)
 
 
 def _jupyter_server_extension_points():
