@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from workbook import __version__, cli
 
+from .ports import free_ports
 from .processes import serve_command
 
 
@@ -307,7 +308,7 @@ def test_lab_is_quiet_keeps_the_persons_notebooks_and_opens_the_workbook_in_use_
     time.sleep(0.02)
     with home.open(in_use) as wb:
         wb.put("quality", {"text": "patient"})
-    port = cli.free_port()
+    (port,) = free_ports(1)
     lab = started(
         [
             sys.executable,

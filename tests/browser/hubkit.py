@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import http.client
 import json
 import os
 import secrets
@@ -198,6 +199,8 @@ def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
     except (urllib.error.URLError, OSError):  # not listening (yet)
+        return 0, b""
+    except http.client.HTTPException:  # something else on the port, not (yet) ours
         return 0, b""
 
 

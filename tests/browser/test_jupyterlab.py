@@ -9,10 +9,11 @@ import urllib.request
 
 import pytest
 
-from workbook.cli import app_environment, free_port
+from workbook.cli import app_environment
 from workbook.paths import notebooks_dir
 from workbook.store import Home
 
+from ..ports import free_ports
 from ..processes import running
 from .helpers import READY, READY_TIMEOUT_MS, screenshot
 
@@ -26,7 +27,7 @@ def lab(tmp_path_factory):
     home = Home(tmp_path_factory.mktemp("lab-home"))
     with home.create("In the lab") as wb:
         home.set_current(wb.path.stem)
-    port = free_port()
+    (port,) = free_ports(1)
     settings = tmp_path_factory.mktemp("lab-settings")
     env = app_environment(home.path)
     env["JUPYTER_CONFIG_DIR"] = str(settings)  # no personal settings or workspaces
