@@ -62,12 +62,33 @@ def language_and_country_as_nobody_chose_them():
 
 
 @pytest.fixture
+def places(monkeypatch):
+    """`content`, with no language or crisis line set for the process either (the settings a
+    practice makes with environment variables), for tests of what a page or report says."""
+    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
+    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
+    return content
+
+
+@pytest.fixture
 def home(tmp_path, monkeypatch) -> Home:
     """An empty workbook home that the stage pages and the CLI will use."""
     path = tmp_path / "home"
     monkeypatch.setenv(HOME_ENV, str(path))
     monkeypatch.delenv("QUERY_STRING", raising=False)
     return Home(path)
+
+
+@pytest.fixture
+def client(home):
+    """A client's workbook with Stage 4 writing to share: markup in it (never run as such),
+    a tab and a line break (kept as written)."""
+    book = home.create("Client")
+    book.put("quality", {"text": "I listen <script>alert(1)</script>"})
+    book.put("quality", {"text": "I keep going"})
+    book.put("letter", {"text": "Dear me,\n\tbe kind."})
+    yield book
+    book.close()
 
 
 @pytest.fixture

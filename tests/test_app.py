@@ -216,18 +216,7 @@ def test_a_page_built_ahead_makes_no_charts_until_the_person_comes_to_it(home):
     assert not page._after_shown
 
 
-@pytest.fixture
-def languages(monkeypatch):
-    """Language and crisis line as no setting chose them (what a test chooses is forgotten
-    after it by tests/conftest.py)."""
-    from workbook import content
-
-    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
-    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
-    return content
-
-
-def test_the_browser_language_builds_the_pages_in_it(home, slug, languages):
+def test_the_browser_language_builds_the_pages_in_it(home, slug, places):
     app = shell.App(home=home.path)
     app.router.send = lambda message: None
     app._message(None, {"event": "location", "hash": "feel", "search": "", "language": "es-MX"}, None)
@@ -241,7 +230,7 @@ def test_the_browser_language_builds_the_pages_in_it(home, slug, languages):
     assert "ritmo" in app.brand.tagline
 
 
-def test_a_page_of_its_own_under_voila_puts_its_language_on_the_template(home, slug, languages, monkeypatch):
+def test_a_page_of_its_own_under_voila_puts_its_language_on_the_template(home, slug, places, monkeypatch):
     """The template's loading screen guesses the language from the browser; a single
     stage's page then says the language it really speaks (its workbook's), for the header,
     `<html lang>` and the tab's title. In JupyterLab there is no template to tell."""
@@ -259,12 +248,12 @@ def test_a_page_of_its_own_under_voila_puts_its_language_on_the_template(home, s
     assert brand.title.startswith("Mira el motivo") and "ritmo" in brand.tagline
 
     monkeypatch.delenv("SERVER_SOFTWARE")
-    languages.set_language(None, by="person")
+    places.set_language(None, by="person")
     shown = shell._reachable(reason.show(home=home.path, slug=slug)).values()
     assert not any(isinstance(m, kit.Brand) for m in shown)
 
 
-def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slug, languages):
+def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slug, places):
     app = shell.App(home=home.path)
     app.go("reason", f"?workbook={slug}")
     app.go("start")
@@ -284,8 +273,8 @@ def test_the_start_page_keeps_a_language_and_country_with_the_workbook(home, slu
     country.value = "ES"
     with home.open(slug) as wb:
         assert (wb.meta("language"), wb.meta("country")) == ("es", "ES")
-    languages.set_language(None)  # a new visit: the workbook's own choice is used again
-    languages.set_country(None)
+    places.set_language(None)  # a new visit: the workbook's own choice is used again
+    places.set_country(None)
     app.go("feel")
     assert "024" in _titles(app.shown["feel"].widget) and "Siéntelo" in _titles(app.shown["feel"].widget)
 

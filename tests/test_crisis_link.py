@@ -10,15 +10,6 @@ from workbook import content
 from workbook.stages import feel, journey, kit, practice, reason, start, support
 
 
-@pytest.fixture
-def places(monkeypatch):
-    """Language and crisis line as no setting chose them (what a test chooses is forgotten
-    after it by tests/conftest.py)."""
-    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
-    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
-    return content
-
-
 def _html(widget) -> str:
     """Every HTML string a page shows (its widgets, depth first)."""
     found = [str(getattr(widget, "value", ""))]

@@ -26,6 +26,7 @@ from tests.hostile.corpus import (
     REMOVED,
     SURROGATES,
     hostile_texts,
+    position,
     record,
     replace_records,
     zip_with_entries,
@@ -42,15 +43,6 @@ from workbook.stages import feel, grow, heal, journey, practice, reason, start, 
 from workbook.store import Home, Workbook, WorkbookError
 
 from .locking import check_disk, make
-
-
-@pytest.fixture
-def client(home):
-    wb = home.create("Client")
-    wb.put("quality", {"text": "I listen"})
-    wb.put("letter", {"text": "Dear me,\n\tbe kind."})
-    yield wb
-    wb.close()
 
 
 @pytest.fixture
@@ -76,6 +68,7 @@ def _expected(value: str, *, name: bool) -> str | None:
 
 # -- 1. one text rule, every door ----------------------------------------------------------------
 def test_the_text_rule_is_the_same_through_every_door(home, client, good):
+    letter = position(good, "letter")
     for number, value in enumerate(hostile_texts()):
         # a practice of its own for each file (inside `home`, so the hash below covers it):
         # each import lists the practice's workbooks, and 95 in one made this test quadratic
@@ -95,7 +88,7 @@ def test_the_text_rule_is_the_same_through_every_door(home, client, good):
         # a share file: the name in its header, the text of an entry
         before = folder_hash(home.path)
         forged = replace_records(
-            good, [record(good, 1, data={"text": value})], name=value, exchange_id=f"{number:032x}"
+            good, [record(good, letter, data={"text": value})], name=value, exchange_id=f"{number:032x}"
         )
         if want_name is None or want_long is None or "/" in want_name:
             with pytest.raises(ShareError) as caught:

@@ -51,6 +51,14 @@ def linked_pair(hub, homes, *, passphrase=None):
     return practice, wb, code
 
 
+def ben_joins(hub, homes, practice):
+    """tess invites ben to Stage 1 as well and he joins: his workbook (the hub acting as ben)."""
+    hub.as_("tess")
+    code = client.invite(practice, name="Ben", stages=[1])
+    hub.as_("ben")
+    return client.join(homes["ben"], code)
+
+
 def test_on_hub_only_with_the_hubs_settings_and_a_service_that_answers(hub, monkeypatch):
     hub.as_("ann")
     assert client.on_hub()
@@ -156,10 +164,7 @@ def test_a_tampered_envelope_is_left_out_and_the_rest_brought_in(hub, homes):
 
 def test_a_share_claiming_another_clients_workbook_is_left_out(hub, homes):
     practice, ann_wb, _ = linked_pair(hub, homes)
-    hub.as_("tess")
-    code = client.invite(practice, name="Ben", stages=[1])
-    hub.as_("ben")
-    ben_wb = client.join(homes["ben"], code)
+    ben_wb = ben_joins(hub, homes, practice)
     ben_wb.put("rejection", {"kind": "job or career", "description": "Forged into Ann's copy"})
     ben_wb.set_meta("exchange_id", exchange.exchange_id(ann_wb))  # ben pretends to be ann's workbook
     client.send(ben_wb, [1])

@@ -27,6 +27,13 @@ def _pub(private):
     return crypto.public_bytes(private)
 
 
+def _named_as(envelope: bytes, claimed) -> bytes:
+    """`envelope` with `claimed`'s fingerprint written where the sender's goes."""
+    forged = bytearray(envelope)
+    forged[1 + crypto.FP_LEN : 1 + 2 * crypto.FP_LEN] = crypto.fingerprint_bytes(_pub(claimed))
+    return bytes(forged)
+
+
 def test_an_envelope_opens_with_its_key_and_gives_back_the_same_bytes(key, sender):
     plain = "Dear diary — it hurt. ✨".encode() * 100
     sealed = crypto.seal(_pub(key), plain, sender=sender, context="share 1234")
@@ -204,10 +211,8 @@ def test_whoever_holds_only_public_keys_cant_seal_as_the_sender(key, sender):
         crypto.open_sealed(key, honest_forgery, sender=_pub(sender), context="share L")
     assert err.value.reason == "wrong_sender"
     # the expected sender's fingerprint written in: the key still isn't theirs
-    named = bytearray(honest_forgery)
-    named[1 + crypto.FP_LEN : 1 + 2 * crypto.FP_LEN] = crypto.fingerprint_bytes(_pub(sender))
     with pytest.raises(CryptoError) as err:
-        crypto.open_sealed(key, bytes(named), sender=_pub(sender), context="share L")
+        crypto.open_sealed(key, _named_as(honest_forgery, sender), sender=_pub(sender), context="share L")
     assert err.value.reason == "tampered"
     # nor does building the envelope by hand from the two public keys alone
     ephemeral = crypto.new_private_key()
@@ -231,10 +236,9 @@ def test_another_client_of_the_same_therapist_cant_seal_as_the_first(key):
     tess, ann, ben = key, crypto.new_private_key(), crypto.new_private_key()
     from_ann = crypto.seal(_pub(tess), b"ann's words", sender=ann, context="share ann-link")
     assert crypto.open_sealed(tess, from_ann, sender=_pub(ann), context="share ann-link") == b"ann's words"
-    forged = bytearray(crypto.seal(_pub(tess), b"ben as ann", sender=ben, context="share ann-link"))
-    forged[1 + crypto.FP_LEN : 1 + 2 * crypto.FP_LEN] = crypto.fingerprint_bytes(_pub(ann))
+    forged = _named_as(crypto.seal(_pub(tess), b"ben as ann", sender=ben, context="share ann-link"), ann)
     with pytest.raises(CryptoError) as err:
-        crypto.open_sealed(tess, bytes(forged), sender=_pub(ann), context="share ann-link")
+        crypto.open_sealed(tess, forged, sender=_pub(ann), context="share ann-link")
     assert err.value.reason == "tampered"
     # and Ben's own envelope, honestly his, is only his: not Ann's
     from_ben = crypto.seal(_pub(tess), b"ben", sender=ben, context="share ben-link")
@@ -247,10 +251,9 @@ def test_notes_sealed_as_the_therapist_by_anyone_else_are_refused(key):
     ann, tess, service = key, crypto.new_private_key(), crypto.new_private_key()
     notes = crypto.seal(_pub(ann), b"notes", sender=tess, context="notes L")
     assert crypto.open_sealed(ann, notes, sender=_pub(tess), context="notes L") == b"notes"
-    forged = bytearray(crypto.seal(_pub(ann), b"forged notes", sender=service, context="notes L"))
-    forged[1 + crypto.FP_LEN : 1 + 2 * crypto.FP_LEN] = crypto.fingerprint_bytes(_pub(tess))
+    forged = _named_as(crypto.seal(_pub(ann), b"forged notes", sender=service, context="notes L"), tess)
     with pytest.raises(CryptoError, match="changed on its way"):
-        crypto.open_sealed(ann, bytes(forged), sender=_pub(tess), context="notes L")
+        crypto.open_sealed(ann, forged, sender=_pub(tess), context="notes L")
 
 
 def test_an_envelope_opens_only_as_what_and_where_it_was_sealed_for(key, sender):

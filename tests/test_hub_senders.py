@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_hub_client import homes, hub, linked_pair  # noqa: F401 (fixtures)
+from tests.test_hub_client import ben_joins, homes, hub, linked_pair  # noqa: F401 (fixtures)
 from workbook import exchange
 from workbook.hub import client, crypto
 from workbook.hub.client import HubError
@@ -73,10 +73,7 @@ def test_a_share_sealed_by_another_client_of_the_same_therapist_is_refused_as_th
 ):
     practice, ann_wb, _code = linked_pair(hub, homes)
     ann_link = ann_wb.meta("hub")["link"]
-    hub.as_("tess")
-    code = client.invite(practice, name="Ben", stages=[1])
-    hub.as_("ben")
-    ben_wb = client.join(homes["ben"], code)
+    ben_wb = ben_joins(hub, homes, practice)
     own = ben_wb.meta("hub")
     # ben writes into ann's workbook id
     ben_wb.set_meta("exchange_id", exchange.exchange_id(ann_wb))
@@ -171,10 +168,7 @@ def test_an_envelope_from_the_earlier_version_is_refused_plainly_and_the_rest_co
 
 def test_a_share_whose_invitation_the_service_wont_show_is_set_aside_and_the_rest_come_in(hub, homes):  # noqa: F811
     practice, ann_wb, _code = linked_pair(hub, homes)
-    hub.as_("tess")
-    code = client.invite(practice, name="Ben", stages=[1])
-    hub.as_("ben")
-    ben_wb = client.join(homes["ben"], code)
+    ben_wb = ben_joins(hub, homes, practice)
     ben_wb.put("rejection", {"kind": "job or career", "description": "Ben's words"})
     client.send(ben_wb, [1])
     hub.as_("ann")

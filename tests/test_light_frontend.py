@@ -24,6 +24,7 @@ import pytest
 from workbook import voila_settings
 from workbook.paths import jupyter_data_dir
 
+from .scripts import load_script
 from .test_widget_internals import INTERNALS
 
 # ipywidgets' flush of the held-back change (test_widget_internals.LIBRARY_FLUSH), as esbuild
@@ -231,12 +232,7 @@ def test_every_model_is_made_after_the_models_it_names():
 
 # -- nbconvert's lab index.css, trimmed -----------------------------------------------------------
 def _lab_css():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lab_css", JS / "lab_css.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(JS / "lab_css.py")
 
 
 def test_the_trimmed_lab_css_keeps_what_can_match_and_the_properties_it_uses():

@@ -137,17 +137,6 @@ def test_the_page_is_a_template_with_its_words_in_report_toml(filled, monkeypatc
     assert XSS not in page  # autoescaped: a person's text is never markup
 
 
-@pytest.fixture
-def places(monkeypatch):
-    """Crisis line and language as no setting chose them (what a test chooses is forgotten
-    after it by tests/conftest.py)."""
-    from workbook import content
-
-    monkeypatch.delenv(content.CRISIS_ENV, raising=False)
-    monkeypatch.delenv(content.LANGUAGE_ENV, raising=False)
-    return content
-
-
 @pytest.mark.parametrize("answer", ["yes", "not sure", "no"])
 def test_the_crisis_line_stands_right_beside_a_self_harm_answer(wb, places, answer):
     wb.put("weighing", {"how_long": "weeks", "self_harm": answer})

@@ -26,15 +26,6 @@ def folder_hash(path: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def client(home):
-    wb = home.create("Client")
-    wb.put("quality", {"text": "I listen <script>alert(1)</script>"})
-    wb.put("quality", {"text": "I keep going"})
-    yield wb
-    wb.close()
-
-
 def test_plain_file_round_trips_every_version(client):
     entry = client.entries("quality")[0]
     client.put("quality", {"text": "I listen well"}, entry_id=entry.entry_id)

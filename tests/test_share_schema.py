@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import zipfile
@@ -13,14 +12,13 @@ import pytest
 
 from workbook import exchange, share, share_schema
 
+from .scripts import load_script
+
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _docs_script():
-    spec = importlib.util.spec_from_file_location("share_format", DOCS / "share_format.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "share_format.py")
 
 
 def test_the_committed_docs_are_what_the_schema_writes():

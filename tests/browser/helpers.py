@@ -223,6 +223,16 @@ def kernel_pids(server_pid: int) -> list[int]:
     return found
 
 
+STANDBY = 1  # the warm kernel a test's app keeps for the next tab (serve's --pool_size=1)
+KERNEL_START_S = 90.0  # a kernel starting on two busy cores
+
+
+def kernels_become(app, count: int, what: str) -> set[int]:
+    """The kernel processes of a started app, once there are `count` of them."""
+    eventually(lambda: len(kernel_pids(app.process.pid)) == count, timeout=KERNEL_START_S, what=what)
+    return set(kernel_pids(app.process.pid))
+
+
 def tab_kernel_pid(tab, server_pid: int) -> int | None:
     """The process of the kernel behind a Voilà tab (its id is in the page's config)."""
     kernel_id = tab.evaluate(

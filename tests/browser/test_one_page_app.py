@@ -17,11 +17,13 @@ from playwright.sync_api import expect
 from workbook.registry import STAGES
 
 from .helpers import (
+    STANDBY,
     close_tab,
     eventually,
     go_to_stage,
     here,
     kernel_pids,
+    kernels_become,
     open_ready,
     screenshot,
     tab_kernel_pid,
@@ -29,7 +31,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.browser
-STANDBY = 1  # the preheated kernel that waits for the next tab (serve's --pool_size=1)
 
 
 _wait = functools.partial(eventually, timeout=60.0)  # a kernel starting on two busy cores
@@ -53,8 +54,7 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     open_ready(tab, app.app_url(slug=slug))
     assert _title(tab) == "Start here"
-    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the tab's kernel and the standby")
-    tab_kernels = set(kernel_pids(app.process.pid))
+    tab_kernels = kernels_become(app, STANDBY + 1, "the tab's kernel and the standby")
 
     # every stage through the nav, in one page: the address says which
     for stage in STAGES[1:]:
@@ -96,10 +96,10 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     assert errors == [], errors
 
     # closing the tab shuts its kernel down; only the standby kernel stays
-    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the refilled standby kernel")
+    kernels_become(app, STANDBY + 1, "the refilled standby kernel")
     close_tab(tab)
     context.close()
-    _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY, timeout=60, what="the tab's kernel to go")
+    kernels_become(app, STANDBY, "the tab's kernel to go")
 
 
 def test_a_bookmark_opens_its_stage_and_old_single_page_links_lead_into_the_app(app, page):

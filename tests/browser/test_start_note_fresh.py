@@ -6,17 +6,15 @@ came in: that kernel's start page is out of date and must be built again."""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from workbook import exchange
 
 from .helpers import (
+    STANDBY,
     cpu_quiet,
-    eventually,
     here,
-    kernel_pids,
+    kernels_become,
     open_ready,
     screenshot,
     tab_kernel_pid,
@@ -24,10 +22,6 @@ from .helpers import (
 )
 
 pytestmark = pytest.mark.browser
-STANDBY = 1  # serve's --pool_size=1
-
-
-_wait = functools.partial(eventually, timeout=90.0)  # a kernel starting on two busy cores
 
 
 def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_app, browser, tmp_path):
@@ -40,8 +34,8 @@ def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_a
         open_ready(tab, app.app_url("reason"))
         wait_for_stage(tab, "reason")
         # the kernel for the next page is made (and runs the app) while this one is open
-        _wait(lambda: len(kernel_pids(app.process.pid)) == STANDBY + 1, what="the standby kernel")
-        standby = set(kernel_pids(app.process.pid)) - {tab_kernel_pid(tab, app.process.pid)}
+        kernels = kernels_become(app, STANDBY + 1, "the standby kernel")
+        standby = kernels - {tab_kernel_pid(tab, app.process.pid)}
         cpu_quiet(standby.pop())  # ...and has run the app and built its start page: it waits
         with app.home.open(slug) as wb:  # `rejection-workbook open-return`, in a terminal
             exchange.annotate(wb, 0, "Lovely work this week, take your time with Stage 3.")

@@ -70,6 +70,10 @@ def cases(good: bytes, sealed: bytes) -> list[tuple[str, bytes, str | None, str]
     sealed_parts = _members(sealed)
     flipped = bytearray(sealed_parts["payload.bin"])
     flipped[len(flipped) // 2] ^= 0x01
+
+    def sealed_with(header=sealed_parts["header.json"], payload=sealed_parts["payload.bin"]) -> bytes:
+        return _zip([("header.json", header), ("payload.bin", payload)])
+
     bomb_body = b"0" * (60 * 1024 * 1024)
     out = [
         ("empty", b"", None, "empty"),
@@ -155,18 +159,13 @@ def cases(good: bytes, sealed: bytes) -> list[tuple[str, bytes, str | None, str]
         ),
         (
             "tampered-ciphertext",
-            _zip([("header.json", sealed_parts["header.json"]), ("payload.bin", bytes(flipped))]),
+            sealed_with(payload=bytes(flipped)),
             PASSPHRASE,
             "changed after it was saved",
         ),
         (
             "tampered-sealed-header",
-            _zip(
-                [
-                    ("header.json", sealed_parts["header.json"].replace(b'"version": 1', b'"version":1')),
-                    ("payload.bin", sealed_parts["payload.bin"]),
-                ]
-            ),
+            sealed_with(header=sealed_parts["header.json"].replace(b'"version": 1', b'"version":1')),
             PASSPHRASE,
             "changed after it was saved",
         ),
@@ -174,12 +173,7 @@ def cases(good: bytes, sealed: bytes) -> list[tuple[str, bytes, str | None, str]
         ("no-passphrase", sealed, None, "protected with a passphrase"),
         (
             "scrypt-memory-bomb",
-            _zip(
-                [
-                    ("header.json", sealed_parts["header.json"].replace(b'"n": 32768', b'"n": 1073741824')),
-                    ("payload.bin", sealed_parts["payload.bin"]),
-                ]
-            ),
+            sealed_with(header=sealed_parts["header.json"].replace(b'"n": 32768', b'"n": 1073741824')),
             PASSPHRASE,
             "out of range",
         ),
@@ -279,6 +273,12 @@ def replace_records(good: bytes, records: list[dict], **header) -> bytes:
     """`good` carrying exactly `records` (JSON, so lone surrogates travel as escapes)."""
     body = "".join(json.dumps(r) + "\n" for r in records).encode()
     return _with(good, records=body, header=lambda head: head.update(header))
+
+
+def position(good: bytes, kind: str) -> int:
+    """The number of `good`'s first record of `kind` (for `record`)."""
+    kinds = [json.loads(line)["kind"] for line in _members(good)["records.jsonl"].splitlines()]
+    return kinds.index(kind)
 
 
 def record(good: bytes, number: int = 0, **changes) -> dict:
