@@ -117,6 +117,8 @@ def test_client_pages_are_read_only_and_show_shared_stages_only(home, client_pag
     monkeypatch.setenv("QUERY_STRING", f"client={result.slug}")
     widget = feel.show()
     assert "read-only" in _texts(widget)
+    assert f"Reading the workbook <strong>{wb.name}</strong>" in _texts(widget)
+    assert "Writing to" not in _texts(widget)  # nothing is written from here
     inputs = [c for c in _walk(widget) if "disabled" in c.trait_names() and c.__class__.__name__ != "HTML"]
     assert inputs and all(c.disabled for c in inputs)
     with exchange.practice_home(home).open(result.slug) as copy:

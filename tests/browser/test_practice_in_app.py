@@ -70,6 +70,7 @@ def test_each_shared_stage_opens_read_only_in_the_app_from_the_practice_page(
         text = shown.evaluate(SHOWN_WORDS)  # what is written, in the page and in its text boxes
         assert "could not be opened" not in text
         assert "read-only" in text
+        assert "Reading the workbook" in text and "Writing to" not in text  # nothing is written here
         assert _words(data) in text
         assert page.locator("img[src=x]").count() == 0  # the client's words are text, never markup
         assert shown.locator("textarea:enabled, input:enabled, select:enabled, button:enabled").count() == 0

@@ -283,7 +283,8 @@ class Page:
         )
         locked = self.session.locked and not self.wb  # its passphrase is asked on the start page
         if self.wb:
-            book = self.words["writing_to"].format(name=f"<strong>{esc(self.wb.name)}</strong>")
+            doing = "reading" if self.wb.read_only else "writing_to"  # a therapist's view of a copy
+            book = self.words[doing].format(name=f"<strong>{esc(self.wb.name)}</strong>")
         else:
             here_or_there = "here" if self.index == 0 else "there"
             key = f"locked_{here_or_there}" if locked else f"no_workbook{'_here' if self.index == 0 else ''}"
