@@ -3,7 +3,7 @@
 Not the kernel's kind of port: a kernel (and JupyterHub, for a person's server) takes its ports
 by binding port 0, which the system hands out from its ephemeral range. A port we took the same
 way and let go of could be handed to another worker's kernel in the seconds before our server
-binds it: seen in CI, a hub's page answered with ZeroMQ's greeting. So ours come from below that
+binds it: seen in CI, a hub's page answered with ZeroMQ's greeting. So ours come from outside that
 range, where the system hands out nothing by itself, a block of its own for each xdist worker.
 """
 
@@ -17,11 +17,12 @@ from pathlib import Path
 _BLOCK = 1500  # ports per worker
 
 
-def _ephemeral_start() -> int:
+def _ephemeral_range() -> tuple[int, int]:
     try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 def _worker_number() -> int:
@@ -30,10 +31,15 @@ def _worker_number() -> int:
 
 
 def _block() -> range:
-    top = _ephemeral_start()
-    blocks = max(1, (top - 10000) // _BLOCK)  # 10000 and up: clear of well-known ports
-    start = top - _BLOCK * (1 + _worker_number() % blocks)
-    return range(start, start + _BLOCK)
+    """This worker's ports: below the ephemeral range (from 10000 up, clear of well-known
+    ports), or above it where a system starts that range low."""
+    low, high = _ephemeral_range()
+    before = _BLOCK * (1 + _worker_number())
+    if low - before >= 10000:
+        return range(low - before, low - before + _BLOCK)
+    if high + before <= 65535:
+        return range(high + before - _BLOCK + 1, high + before + 1)
+    raise RuntimeError(f"no room for test ports outside the ephemeral range {low}-{high}")
 
 
 def _bindable(port: int) -> bool:
