@@ -223,7 +223,9 @@ def kernel_pids(server_pid: int) -> list[int]:
     return found
 
 
-STANDBY = 1  # the warm kernel a test's app keeps for the next tab (serve's --pool_size=1)
+# the warm kernels a person's `serve` keeps for the next tab (its --pool_size=1); tests that
+# count an app's kernels start it with this many, not conftest.STANDBY's two
+PERSONS_STANDBY = 1
 KERNEL_START_S = 90.0  # a kernel starting on two busy cores
 
 

@@ -198,9 +198,7 @@ def _get(url: str, *, token: str | None = None, method: str = "GET", data: bytes
             return answer.status, answer.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-    except (urllib.error.URLError, OSError):  # not listening (yet)
-        return 0, b""
-    except http.client.HTTPException:  # something else on the port, not (yet) ours
+    except (urllib.error.URLError, OSError, http.client.HTTPException):  # not (yet) ours listening
         return 0, b""
 
 

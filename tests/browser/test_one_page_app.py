@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from workbook.registry import STAGES
 
 from .helpers import (
-    STANDBY,
+    PERSONS_STANDBY,
     close_tab,
     eventually,
     go_to_stage,
@@ -46,7 +46,7 @@ def _saved(app, slug, kind, field, text) -> bool:
 
 
 def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home", standby=STANDBY)
+    app = start_app(tmp_path / "home", standby=PERSONS_STANDBY)
     slug = app.new_workbook("One tab")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
@@ -54,7 +54,7 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     open_ready(tab, app.app_url(slug=slug))
     assert _title(tab) == "Start here"
-    tab_kernels = kernels_become(app, STANDBY + 1, "the tab's kernel and the standby")
+    tab_kernels = kernels_become(app, PERSONS_STANDBY + 1, "the tab's kernel and the standby")
 
     # every stage through the nav, in one page: the address says which
     for stage in STAGES[1:]:
@@ -96,10 +96,10 @@ def test_walk_every_stage_back_forward_reload_and_close(start_app, browser, tmp_
     assert errors == [], errors
 
     # closing the tab shuts its kernel down; only the standby kernel stays
-    kernels_become(app, STANDBY + 1, "the refilled standby kernel")
+    kernels_become(app, PERSONS_STANDBY + 1, "the refilled standby kernel")
     close_tab(tab)
     context.close()
-    kernels_become(app, STANDBY, "the tab's kernel to go")
+    kernels_become(app, PERSONS_STANDBY, "the tab's kernel to go")
 
 
 def test_a_bookmark_opens_its_stage_and_old_single_page_links_lead_into_the_app(app, page):
@@ -184,7 +184,7 @@ def test_two_tabs_on_one_workbook_each_keep_what_they_wrote(app, browser):
 
 
 def test_a_page_whose_kernel_has_gone_says_so_and_reloads(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home", standby=STANDBY)
+    app = start_app(tmp_path / "home", standby=PERSONS_STANDBY)
     slug = app.new_workbook("Kernel gone")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:

@@ -11,8 +11,9 @@ import pytest
 from workbook import exchange
 
 from .helpers import (
-    STANDBY,
+    PERSONS_STANDBY,
     cpu_quiet,
+    go_to_stage,
     here,
     kernels_become,
     open_ready,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_app, browser, tmp_path):
-    app = start_app(tmp_path / "home", standby=STANDBY)
+    app = start_app(tmp_path / "home", standby=PERSONS_STANDBY)
     slug = app.new_workbook("After the interview")
     app.home.set_current(slug)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -34,15 +35,14 @@ def test_a_whole_workbook_note_brought_in_meanwhile_is_on_the_start_page(start_a
         open_ready(tab, app.app_url("reason"))
         wait_for_stage(tab, "reason")
         # the kernel for the next page is made (and runs the app) while this one is open
-        kernels = kernels_become(app, STANDBY + 1, "the standby kernel")
+        kernels = kernels_become(app, PERSONS_STANDBY + 1, "the standby kernel")
         standby = kernels - {tab_kernel_pid(tab, app.process.pid)}
         cpu_quiet(standby.pop())  # ...and has run the app and built its start page: it waits
         with app.home.open(slug) as wb:  # `rejection-workbook open-return`, in a terminal
             exchange.annotate(wb, 0, "Lovely work this week, take your time with Stage 3.")
         tab.reload()
         wait_for_stage(tab, "reason")
-        here(tab).locator('.wb-nav a[href="#start"]').click()  # "Start here"
-        wait_for_stage(tab, "start")
+        go_to_stage(tab, "start")  # "Start here"
         here(tab).get_by_text("Lovely work this week, take your time with Stage 3.").wait_for(timeout=10_000)
         screenshot(tab, "start-note-after-open-return")
     finally:
